@@ -1,0 +1,3 @@
+from kmon.cli import main
+
+raise SystemExit(main())

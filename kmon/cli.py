@@ -1,0 +1,30 @@
+"""Command-line entry point.
+
+``kmon [options]`` opens the desktop app; ``kmon SUBCOMMAND ...`` runs a headless command.
+Subcommands are imported lazily so that the headless ones never import Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subcommand -> module with a ``main(argv) -> int``
+SUBCOMMANDS = {
+    "sim": "kmon.sim.cli",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[argv[0]])
+        return int(module.main(argv[1:]) or 0)
+    if argv and argv[0] in ("-V", "--version"):
+        from kmon import __version__
+
+        print(f"kmon {__version__}")
+        return 0
+    from kmon import app_cli
+
+    return int(app_cli.main(argv) or 0)
