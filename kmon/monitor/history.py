@@ -1,0 +1,195 @@
+"""Per-object delta history and the diff between consecutive versions.
+
+Why this module exists: the detail pane answers "how did this object get into the cache?" —
+every delta the informer applied to it (time, type, resourceVersion, and whether it came from
+the initial list, a relist, a resync or the watch) and what changed each time. Objects are
+held by reference (the cache's own dicts: never mutated here), and memory is bounded twice:
+``per_object`` entries per object and ``capacity`` entries overall (oldest dropped first),
+so a busy cluster cannot grow the history without limit.
+
+Qt-free; fed with the same drained batches as the tree.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from kmon.monitor.tree import type_name, unwrap
+
+__all__ = ["History", "HistoryEntry", "diff_objects", "object_yaml", "source_of"]
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    time: float  # when the delta was applied to the indexer (record.time)
+    type: str  # Added, Updated, Deleted, Replaced, Sync
+    resource_version: str
+    source: str  # "initial list", "relist", "resync" or "watch"
+    object: Any  # the object after the delta (for Deleted: the last known state)
+    evicted: bool = False
+
+
+def source_of(record: Any) -> str:
+    t = type_name(record.type)
+    if getattr(record, "is_in_initial_list", False):
+        return "initial list"
+    if t == "Replaced":
+        return "relist"
+    if t == "Sync":
+        return "resync"
+    return "watch"
+
+
+def _strip(obj: Any, show_managed_fields: bool) -> Any:
+    obj = unwrap(obj)
+    if not isinstance(obj, dict) or show_managed_fields:
+        return obj
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        obj = dict(obj)
+        obj["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+    return obj
+
+
+def _default_mask() -> Callable[[Any], Any]:
+    try:
+        from kmon.monitor.masking import mask_secret
+    except ImportError:  # masking lands separately; never show a value we could not mask
+        def mask_secret(obj: Any) -> Any:
+            if isinstance(obj, dict) and obj.get("kind") == "Secret":
+                obj = copy.copy(obj)
+                for f in ("data", "stringData"):
+                    if isinstance(obj.get(f), dict):
+                        obj[f] = {k: "••••••" for k in obj[f]}
+            return obj
+    return mask_secret
+
+
+def object_yaml(
+    obj: Any,
+    *,
+    show_managed_fields: bool = False,
+    reveal: bool = False,
+    mask: Callable[[Any], Any] | None = None,
+    resource: str = "",
+) -> str:
+    """YAML of an object as the views show it: key order kept, managedFields hidden unless
+    asked, Secret values masked unless ``reveal``. ``resource`` names the object's resource
+    when the object may lack ``kind`` (list items): a "secrets" item is masked all the same."""
+    obj = _strip(obj, show_managed_fields)
+    if obj is None:
+        return ""
+    if isinstance(obj, dict) and not obj.get("kind") and resource.partition(".")[0] == "secrets":
+        obj = {"kind": "Secret", "apiVersion": "v1", **obj}
+    if not reveal:
+        obj = (mask or _default_mask())(obj)
+    if not isinstance(obj, dict):
+        return repr(obj) + "\n"
+    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def diff_objects(
+    old: Any,
+    new: Any,
+    *,
+    old_label: str = "before",
+    new_label: str = "after",
+    show_managed_fields: bool = False,
+    reveal: bool = False,
+    resource: str = "",
+) -> str:
+    """Unified diff of two versions' YAML (empty string when they render the same)."""
+    opts = dict(show_managed_fields=show_managed_fields, reveal=reveal, resource=resource)
+    a = object_yaml(old, **opts).splitlines(True)
+    b = object_yaml(new, **opts).splitlines(True)
+    return "".join(difflib.unified_diff(a, b, old_label, new_label, n=3))
+
+
+class History:
+    """Bounded delta history per (context, resource, key)."""
+
+    def __init__(self, *, per_object: int = 32, capacity: int = 20_000) -> None:
+        self.per_object = per_object
+        self.capacity = capacity
+        self._by_key: dict[tuple[str, str, str], deque[HistoryEntry]] = {}
+        self._order: deque[tuple[tuple[str, str, str], HistoryEntry]] = deque()
+        self._size = 0  # live (not evicted) entries
+
+    def __len__(self) -> int:
+        return self._size
+
+    def apply(self, items: Iterable[Any]) -> int:
+        """Record every ``DeltaItem`` of a drained batch (other items are ignored)."""
+        n = 0
+        for item in items:
+            rec = getattr(item, "record", None)
+            if rec is None:
+                continue
+            k = (item.context, item.resource, rec.key)
+            obj = rec.object
+            rv = rec.resource_version
+            if not rv:
+                try:
+                    rv = unwrap(obj)["metadata"].get("resourceVersion", "")
+                except (TypeError, KeyError, AttributeError):
+                    rv = ""
+            e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source_of(rec), obj)
+            dq = self._by_key.get(k)
+            if dq is None:
+                dq = self._by_key[k] = deque()
+            dq.append(e)
+            self._order.append((k, e))
+            self._size += 1
+            n += 1
+            if len(dq) > self.per_object:
+                old = dq.popleft()
+                old.evicted = True
+                self._size -= 1
+        while self._size > self.capacity and self._order:
+            k, e = self._order.popleft()
+            if e.evicted:
+                continue
+            dq = self._by_key.get(k)
+            if dq and dq[0] is e:
+                dq.popleft()
+                if not dq:
+                    del self._by_key[k]
+            e.evicted = True
+            self._size -= 1
+        # the order deque also holds evicted entries: compact it when it doubles
+        if len(self._order) > 2 * self.capacity + 1024:
+            self._order = deque((k, e) for k, e in self._order if not e.evicted)
+        return n
+
+    def entries(self, context: str, resource: str, key: str) -> list[HistoryEntry]:
+        return list(self._by_key.get((context, resource, key), ()))
+
+    def forget_context(self, context: str) -> None:
+        for k in [k for k in self._by_key if k[0] == context]:
+            for e in self._by_key.pop(k):
+                e.evicted = True
+                self._size -= 1
+
+    def diff(self, context: str, resource: str, key: str, index: int, **opts: Any) -> str:
+        """Diff between entry ``index - 1`` and entry ``index`` of one object (the first
+        entry is diffed against nothing)."""
+        es = self.entries(context, resource, key)
+        if not es or not -len(es) <= index < len(es):
+            return ""
+        index %= len(es)
+        cur = es[index]
+        prev = es[index - 1].object if index > 0 else None
+        return diff_objects(
+            prev,
+            cur.object,
+            old_label=f"rv {es[index - 1].resource_version}" if index > 0 else "(nothing)",
+            new_label=f"rv {cur.resource_version} ({cur.type})",
+            resource=resource,
+            **opts,
+        )
