@@ -1,0 +1,406 @@
+"""``RestListerWatcher``: the reflector's list and watch over the Kubernetes REST API.
+
+Why this module exists: it is the hot path between the cluster and the cache. Lists and watch
+streams are read raw from the official client's connection pool (its TLS settings, proxy and
+auth, including exec-plugin token refresh) and decoded with orjson into plain dicts: no
+generated models, no ``kubernetes.watch.Watch`` (which parses each event three times). The
+watch reads the chunked stream in large pieces and splits lines itself.
+
+Failure modes are made explicit, because the reflector decides what to do from their type:
+- HTTP errors and watch ``ERROR`` events -> ``ApiStatusError`` (``retry_after`` from the
+  Retry-After header); a non-Status body (an HTML page from a proxy) -> a short message
+  naming the HTTP code and content type.
+- a line that is not a well-formed watch event -> ``WatchDecodeError`` (an ApiStatusError and
+  a ValueError): the reflector ends the round and relists; nothing cached is lost.
+- transport failures -> ``OSError`` subclasses; ``ConnectionRefusedError`` for ECONNREFUSED.
+- no byte from the server for ``inactivity_timeout`` seconds -> ``TimeoutError``, so a dead
+  connection (laptop sleep, VPN drop, stalled server) is noticed although ``timeoutSeconds`` is
+  only enforced by the server.
+``Watch.stop()`` and ``RestListerWatcher.cancel()`` may be called from any thread: they shut
+the socket down so a blocked read returns at once.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any, Iterator
+
+import orjson
+from urllib3 import exceptions as u3e
+
+from kmon.cache.errors import ApiStatusError
+from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent
+from kmon.kube import _http
+from kmon.kube.discovery import ApiResource
+
+try:  # optional: the cache's collector pause around bulk decode
+    from kmon.cache import gcguard as _gcguard
+except ImportError:  # pragma: no cover - the cache layer may be older
+    _gcguard = None  # type: ignore[assignment]
+
+__all__ = [
+    "DEFAULT_INACTIVITY_TIMEOUT",
+    "METADATA_LIST_ACCEPT",
+    "METADATA_WATCH_ACCEPT",
+    "RestListerWatcher",
+    "RestWatch",
+    "WatchCancelledError",
+    "WatchDecodeError",
+]
+
+DEFAULT_INACTIVITY_TIMEOUT = 90.0
+METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+METADATA_WATCH_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+_READ_SIZE = 1 << 18  # bytes asked of each read1: large, so a burst of events costs one call
+_MAX_LINE = 64 << 20  # a "line" larger than this is not a watch event
+_OBJECT_EVENTS = frozenset(("ADDED", "MODIFIED", "DELETED"))
+_loads = orjson.loads
+_JSONDecodeError = orjson.JSONDecodeError
+
+
+class WatchDecodeError(ApiStatusError, ValueError):
+    """A watch line that is not a well-formed event (bad JSON, not UTF-8, unknown type, no
+    metadata). The reflector treats it like any other watch error: end the round, relist."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "WatchDecodeError", message)
+
+
+class WatchCancelledError(ConnectionAbortedError):
+    """A list was cancelled from another thread (the reflector is stopping)."""
+
+
+def _describe_line(line: bytes) -> str:
+    return f"{len(line)} bytes starting {line[:40]!r}"
+
+
+def _partial(obj: dict[str, Any]) -> dict[str, Any]:
+    """A full object reduced to PartialObjectMetadata (for servers that ignored the Accept)."""
+    return {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": obj.get("metadata") or {}}
+
+
+class RestWatch:
+    """One open watch stream. Iterate for ``WatchEvent``s; ``stop()`` from any thread."""
+
+    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False) -> None:
+        self._resp = resp
+        self._url = url
+        self._read_timeout = read_timeout
+        self._metadata_only = metadata_only
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()  # guards closing the response (stop() vs. the reader)
+        self._closed = False
+        self.events = 0  # events delivered so far (for stats and tests)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def stop(self) -> None:
+        """End the watch: a read blocked on the socket returns promptly and iteration ends."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        _shutdown(self._resp)
+        self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._resp.close()
+        except Exception:
+            pass
+        try:
+            self._resp.release_conn()
+        except Exception:
+            pass
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        return self._events()
+
+    def __enter__(self) -> "RestWatch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _reader(self):
+        resp = self._resp
+        fp = getattr(resp, "_fp", None)
+        # reading the http.client response directly skips urllib3's per-call bookkeeping;
+        # only when nothing has to be decompressed (we never ask for compression)
+        if fp is not None and hasattr(fp, "read1") and not resp.headers.get("Content-Encoding"):
+            return fp.read1
+        return resp.read1
+
+    def _events(self) -> Iterator[WatchEvent]:
+        loads = _loads
+        stopped = self._stopped
+        metadata_only = self._metadata_only
+        object_events = _OBJECT_EVENTS
+        try:
+            read = self._reader()
+            buf = b""
+            while not stopped.is_set():
+                try:
+                    data = read(_READ_SIZE)
+                except (OSError, ValueError, AttributeError, u3e.HTTPError) as e:
+                    if stopped.is_set():
+                        return
+                    raise _http.transport_error(e, self._url, read_timeout=self._read_timeout) from e
+                if not data:
+                    if buf.strip() and not stopped.is_set():
+                        raise WatchDecodeError(f"watch stream ended inside an event ({_describe_line(buf)})")
+                    return
+                if buf:
+                    data = buf + data
+                lines = data.split(b"\n")
+                buf = lines.pop()
+                if len(buf) > _MAX_LINE:
+                    raise WatchDecodeError(f"watch line longer than {_MAX_LINE} bytes")
+                for line in lines:
+                    if not line or line.isspace():
+                        continue
+                    try:
+                        ev = loads(line)
+                    except _JSONDecodeError as e:
+                        raise WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}") from None
+                    if type(ev) is not dict:
+                        raise WatchDecodeError(f"watch line is not an event object: {_describe_line(line)}")
+                    etype = ev.get("type")
+                    obj = ev.get("object")
+                    if type(obj) is not dict:
+                        raise WatchDecodeError(f"watch event {etype!r} has no object: {_describe_line(line)}")
+                    if etype in object_events:
+                        md = obj.get("metadata")
+                        if type(md) is not dict or not md.get("name"):
+                            raise WatchDecodeError(f"watch event {etype} object has no metadata.name: {_describe_line(line)}")
+                        if metadata_only and obj.get("kind") != "PartialObjectMetadata":
+                            obj = _partial(obj)
+                    elif etype == "BOOKMARK":
+                        md = obj.get("metadata")
+                        if type(md) is not dict or "resourceVersion" not in md:
+                            raise WatchDecodeError(f"BOOKMARK without metadata.resourceVersion: {_describe_line(line)}")
+                    elif etype == "ERROR":
+                        # the stream is over after an ERROR; the reflector maps it to an
+                        # ApiStatusError (errors.ApiStatusError.from_status)
+                        self.events += 1
+                        yield WatchEvent("ERROR", obj)
+                        return
+                    else:
+                        raise WatchDecodeError(f"unknown watch event type {etype!r}")
+                    self.events += 1
+                    yield WatchEvent(etype, obj)
+                    if stopped.is_set():
+                        return
+        finally:
+            self._close()
+
+
+def _shutdown(resp: Any) -> None:
+    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
+    sock = None
+    conn = getattr(resp, "_connection", None) or getattr(resp, "connection", None)
+    if conn is not None:
+        sock = getattr(conn, "sock", None)
+    if sock is None:
+        fp = getattr(resp, "_fp", None)
+        raw = getattr(getattr(fp, "fp", None), "raw", None)
+        sock = getattr(raw, "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class RestListerWatcher:
+    """Lists and watches one resource over REST (implements kmon.cache's ``ListerWatcher``).
+
+    ``label_selector``/``field_selector`` are applied to every call (like client-go's filtered
+    list-watch). With ``metadata_only`` the server is asked for ``PartialObjectMetadata``;
+    ``get_full(namespace, name)`` fetches one whole object on demand. ``inactivity_timeout``
+    is the socket read timeout of lists and watches (None disables it).
+    """
+
+    def __init__(
+        self,
+        api_client: Any,
+        resource: ApiResource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        metadata_only: bool = False,
+        inactivity_timeout: float | None = DEFAULT_INACTIVITY_TIMEOUT,
+        connect_timeout: float | None = 30.0,
+        fill_type_meta: bool = True,
+    ) -> None:
+        self.api_client = api_client
+        self.resource = resource
+        self.namespace = namespace if resource.namespaced else None
+        self.label_selector = label_selector or None
+        self.field_selector = field_selector or None
+        self.metadata_only = metadata_only
+        self.inactivity_timeout = inactivity_timeout
+        self.connect_timeout = connect_timeout
+        self.fill_type_meta = fill_type_meta
+        self._path = resource.api_path(self.namespace)
+        self._lock = threading.Lock()  # guards _inflight and _watches
+        self._inflight: set[Any] = set()  # responses of lists being read
+        self._cancelled: set[int] = set()  # ids of responses cancel() shut down
+        self._watches: set[RestWatch] = set()
+
+    def __repr__(self) -> str:
+        return f"RestListerWatcher({self._path!r}, metadata_only={self.metadata_only})"
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def _query(self, options: ListOptions, *, watch: bool) -> list[tuple[str, Any]]:
+        q: list[tuple[str, Any]] = []
+        if watch:
+            q.append(("watch", "true"))
+        if options.resource_version is not None:
+            q.append(("resourceVersion", options.resource_version))
+        if options.resource_version_match:
+            q.append(("resourceVersionMatch", options.resource_version_match))
+        if not watch:
+            if options.limit:
+                q.append(("limit", int(options.limit)))
+            if options.continue_:
+                q.append(("continue", options.continue_))
+        label = self.label_selector or options.label_selector
+        field = self.field_selector or options.field_selector
+        if label:
+            q.append(("labelSelector", label))
+        if field:
+            q.append(("fieldSelector", field))
+        if watch:
+            if options.allow_watch_bookmarks:
+                q.append(("allowWatchBookmarks", "true"))
+            if options.send_initial_events:
+                q.append(("sendInitialEvents", "true"))
+        if options.timeout_seconds:
+            q.append(("timeoutSeconds", int(options.timeout_seconds)))
+        return q
+
+    def _track(self, resp: Any) -> None:
+        with self._lock:
+            self._inflight.add(resp)
+
+    def list(self, options: ListOptions) -> ListPage:
+        accept = METADATA_LIST_ACCEPT if self.metadata_only else _http.JSON
+        query = self._query(options, watch=False)
+        resp = _http.open_get(
+            self.api_client,
+            self._path,
+            query,
+            accept=accept,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.inactivity_timeout,
+            on_response=self._track,
+        )
+        try:
+            try:
+                body = resp.read()
+            except (OSError, ValueError, AttributeError, u3e.HTTPError) as e:
+                if id(resp) in self._cancelled:
+                    raise WatchCancelledError(f"list of {self._path} cancelled") from None
+                raise _http.transport_error(e, self._path, read_timeout=self.inactivity_timeout) from e
+        finally:
+            with self._lock:
+                self._inflight.discard(resp)
+                cancelled = id(resp) in self._cancelled
+                self._cancelled.discard(id(resp))
+            try:
+                resp.release_conn()
+            except Exception:
+                pass
+        if cancelled:
+            raise WatchCancelledError(f"list of {self._path} cancelled")
+        return self._decode_list(body, resp)
+
+    def _decode_list(self, body: bytes, resp: Any) -> ListPage:
+        try:
+            if _gcguard is not None:
+                with _gcguard.paused():
+                    doc = _loads(body)
+            else:
+                doc = _loads(body)
+        except _JSONDecodeError:
+            ctype = (resp.headers.get("Content-Type") or "no content type").split(";")[0]
+            raise ApiStatusError(
+                resp.status, "", f"expected a JSON list from {self._path}, got {ctype} ({len(body)} bytes)"
+            ) from None
+        if type(doc) is not dict:
+            raise ApiStatusError(resp.status, "", f"expected a list object from {self._path}, got {type(doc).__name__}")
+        if doc.get("kind") == "Status":
+            raise ApiStatusError.from_status(doc, http_code=resp.status)
+        items = doc.get("items")
+        if items is None:
+            items = []
+        if type(items) is not list:
+            raise ApiStatusError(resp.status, "", f"list from {self._path} has no items array")
+        md = doc.get("metadata") or {}
+        list_kind = doc.get("kind") or ""
+        if self.metadata_only and list_kind != "PartialObjectMetadataList":
+            items = [_partial(i) for i in items]
+        elif self.fill_type_meta and items and "kind" not in items[0]:
+            # like client-go's UnstructuredList decoding: items carry the list's type
+            kind = list_kind[:-4] if list_kind.endswith("List") else self.resource.kind
+            api_version = doc.get("apiVersion") or self.resource.api_version
+            for it in items:
+                if "kind" not in it:
+                    it["kind"] = kind
+                    it["apiVersion"] = api_version
+        rem = md.get("remainingItemCount")
+        return ListPage(
+            items=items,
+            resource_version=str(md.get("resourceVersion") or ""),
+            continue_=str(md.get("continue") or ""),
+            remaining_item_count=int(rem) if rem is not None else None,
+        )
+
+    def watch(self, options: ListOptions) -> RestWatch:
+        accept = METADATA_WATCH_ACCEPT if self.metadata_only else _http.JSON
+        query = self._query(options, watch=True)
+        resp = _http.open_get(
+            self.api_client,
+            self._path,
+            query,
+            accept=accept,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.inactivity_timeout,
+        )
+        w = RestWatch(resp, self._path, read_timeout=self.inactivity_timeout, metadata_only=self.metadata_only)
+        with self._lock:
+            self._watches = {x for x in self._watches if not x.stopped and not x._closed}
+            self._watches.add(w)
+        return w
+
+    def cancel(self) -> None:
+        """Abort in-flight lists and open watches (called by the reflector on stop). Later
+        calls work normally."""
+        with self._lock:
+            inflight = list(self._inflight)
+            self._cancelled.update(id(r) for r in inflight)
+            watches = list(self._watches)
+            self._watches.clear()
+        for resp in inflight:
+            _shutdown(resp)
+        for w in watches:
+            w.stop()
+
+    def get_full(self, namespace: str | None, name: str) -> dict[str, Any]:
+        """The whole object (for metadata-only informers, on demand)."""
+        path = self.resource.object_path(namespace, name)
+        obj = _http.get_json(self.api_client, path, read_timeout=self.inactivity_timeout)
+        if type(obj) is not dict:
+            raise ApiStatusError(500, "", f"expected an object from {path}, got {type(obj).__name__}")
+        return obj
