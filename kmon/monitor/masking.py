@@ -1,0 +1,119 @@
+"""Keeping credentials out of what kmon shows and writes.
+
+Why this module exists: the cache holds Secrets verbatim and error messages can quote
+request headers or kubeconfig fields. Every view and every export goes through
+``mask_secret`` (objects) or ``redact_text`` (free text), so there is one place that decides
+what a secret looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["MASK", "LAST_APPLIED", "is_secret", "mask_secret", "redact_text"]
+
+MASK = "••••••"
+# kubectl apply copies the whole object, data included, into this annotation.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_SECRET_FIELDS = ("data", "stringData")
+
+
+def is_secret(obj: Any) -> bool:
+    """True for a core/v1 Secret (as a full object or as partial metadata of one)."""
+    if not isinstance(obj, dict) or obj.get("kind") != "Secret":
+        return False
+    api = obj.get("apiVersion")
+    return api in (None, "", "v1")
+
+
+def _mask_values(values: Any) -> Any:
+    if isinstance(values, dict):
+        return {k: MASK for k in values}
+    return MASK if values is not None else None
+
+
+def _mask_one(obj: dict[str, Any]) -> dict[str, Any]:
+    out = dict(obj)
+    for f in _SECRET_FIELDS:
+        if f in out:
+            out[f] = _mask_values(out[f])
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        ann = meta.get("annotations")
+        if isinstance(ann, dict) and LAST_APPLIED in ann:
+            out["metadata"] = {**meta, "annotations": {**ann, LAST_APPLIED: MASK}}
+    return out
+
+
+def mask_secret(obj: Any) -> Any:
+    """``obj`` with every Secret value replaced by ``MASK``; the input is never modified.
+
+    Masks a Secret's ``data`` and ``stringData`` values (keys stay visible) and its
+    last-applied-configuration annotation; in a ``SecretList`` (whose items carry no kind) or
+    a ``List`` every Secret item. A ``DeletedFinalStateUnknown``-like wrapper (attributes
+    ``key`` and ``obj``) is rebuilt around the masked object. Anything with nothing to mask is
+    returned as it is, not copied; copies share the unmasked parts with the input, so treat
+    the result as read-only, like everything that comes from the cache.
+    """
+    if isinstance(obj, dict):
+        kind = obj.get("kind")
+        if is_secret(obj):
+            return _mask_one(obj)
+        items = obj.get("items")
+        if isinstance(items, list) and isinstance(kind, str) and kind.endswith("List"):
+            all_secrets = kind == "SecretList"
+            new_items = [
+                _mask_one(it) if isinstance(it, dict) and (all_secrets or is_secret(it)) else it for it in items
+            ]
+            if any(a is not b for a, b in zip(new_items, items)):
+                return {**obj, "items": new_items}
+        return obj
+    inner = getattr(obj, "obj", None)
+    if inner is not None and hasattr(obj, "key"):
+        masked = mask_secret(inner)
+        if masked is not inner:
+            try:
+                return type(obj)(obj.key, masked)
+            except TypeError:
+                return masked
+    return obj
+
+
+# (pattern, replacement) pairs, applied in order. Each keeps the label and hides the value.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
+    # PEM private keys
+    (
+        re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|$)", re.S),
+        "-----BEGIN \\1PRIVATE KEY-----" + MASK + "-----END \\1PRIVATE KEY-----",
+    ),
+    # Authorization headers and bare schemes: "Bearer xyz", "Basic abc="
+    (re.compile(r"(?i)\b(bearer|basic)(\s+|%20)[A-Za-z0-9\-._~+/=:%]+"), "\\1\\2" + MASK),
+    # key=value / key: value / "key": "value" for secret-looking keys
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?
+             (?:[a-z0-9_\-]*?(?:token|password|passwd|secret|api[_-]?key|apikey|credential)s?
+              |client[_-]key[_-]data|client[_-]certificate[_-]data|authorization)
+             ["']?\s*[:=]\s*["']?)
+            (?!\s)(?!••)(?!(?i:bearer|basic)\s)([^\s"',;&}\]]+)
+            """
+        ),
+        "\\1" + MASK,
+    ),
+    # credentials in URLs: scheme://user:password@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+@"), "\\1" + MASK + "@"),
+    # JSON Web Tokens (service account tokens, OIDC id-tokens) wherever they appear
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"), MASK),
+]
+
+
+def redact_text(text: str) -> str:
+    """``text`` with bearer/basic credentials, token/password-like ``key=value`` pairs,
+    passwords in URLs, JWTs and PEM private keys replaced by ``MASK``."""
+    if not text:
+        return text
+    for pattern, repl in _REDACTIONS:
+        text = pattern.sub(repl, text)
+    return text

@@ -1,0 +1,316 @@
+"""Numbers over time for the charts: resourceVersion, events/s, cache size, queue depth.
+
+Why this module exists: the charts must show hours of history from feeds that deliver
+thousands of items per second, without the GUI aggregating anything. A ``SeriesBook`` turns
+drained feed batches into per-(context, resource) ``ResourceSeries`` whose columns are numpy
+arrays on one shared time axis, ready for ``setData``.
+
+Time axis: buckets of ``resolution`` seconds (1 s to start with) counted from the book's
+``t0`` (the first time it saw, floored to a whole second). Bucket ``i`` covers
+``[t0 + i*resolution, t0 + (i+1)*resolution)``; every series of a book uses the same buckets,
+so ``series.x()`` of any two series line up.
+
+Columns (one value per bucket):
+- ``rv``: the highest resourceVersion seen in the bucket, as a float (exact below 2**53),
+  NaN when none; ``rv_numeric`` turns False (for good) once a version did not parse as an
+  integer (opaque versions are legal: the chart must then say it cannot plot them).
+- ``counts``: deltas per type (``DELTA_TYPES`` order) in the bucket; ``events_per_second``
+  divides by the resolution.
+- ``size`` and ``queue``: the last cache size / queue depth sampled in the bucket (NaN when
+  none) via ``sample(stats, t)``.
+- ``markers``: (time, kind, text) for relists, watch restarts, 410s and errors.
+
+Memory policy (bounded): buffers grow geometrically up to ``max_points`` buckets per series
+(default 86,400: 24 h at 1 s). When a time falls beyond that, the whole book is decimated:
+pairs of buckets merge (counts add up, rv/size/queue keep the pair's maximum) and the
+resolution doubles, so history is never dropped, only coarsened (48 h at 2 s, ...). Each
+series therefore holds at most ``max_points`` x (1 rv + 5 counts + 2 samples) numbers, about
+5.5 MB at the default; markers are capped at ``max_markers`` (the oldest go first).
+
+Not thread-safe: one thread owns a book (the GUI's, fed from ``Feed.drain``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any, Iterable, NamedTuple
+
+import numpy as np
+
+from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
+from kmon.monitor.journal import reflector_detail
+
+__all__ = ["DELTA_TYPES", "MARKER_KINDS", "Marker", "ResourceSeries", "SeriesBook", "parse_rv"]
+
+DELTA_TYPES: tuple[str, ...] = ("Added", "Updated", "Deleted", "Replaced", "Sync")
+_TYPE_INDEX = {t: i for i, t in enumerate(DELTA_TYPES)}
+MARKER_KINDS = ("relist", "watch-restart", "expired", "error")
+# reflector event kind -> marker kind
+_MARKER_OF = {"Relist": "relist", "WatchEnded": "watch-restart", "Expired": "expired", "Error": "error"}
+
+
+class Marker(NamedTuple):
+    time: float
+    kind: str  # one of MARKER_KINDS
+    text: str
+
+
+def parse_rv(rv: Any) -> int | None:
+    """A resourceVersion as an integer, or None when it is empty or opaque."""
+    if rv is None or rv == "":
+        return None
+    try:
+        return int(rv)
+    except (TypeError, ValueError):
+        return None
+
+
+def _s(v: Any) -> str:
+    v = getattr(v, "value", v)
+    return v if isinstance(v, str) else ("" if v is None else str(v))
+
+
+def _stat(stats: Any, *names: str) -> float:
+    for n in names:
+        v = stats.get(n) if isinstance(stats, dict) else getattr(stats, n, None)
+        if v is not None:
+            try:
+                return float(v)
+            except (TypeError, ValueError):
+                continue
+    return math.nan
+
+
+class ResourceSeries:
+    """The columns of one (context, resource); created by ``SeriesBook.series``."""
+
+    def __init__(self, book: "SeriesBook", context: str, resource: str) -> None:
+        self.book = book
+        self.context = context
+        self.resource = resource
+        self.rv_numeric = True
+        self.last_rv = ""  # the newest resourceVersion seen, as the server spelled it
+        self.markers: deque[Marker] = deque(maxlen=book.max_markers)
+        self.total_events = 0
+        self._n = 0  # buckets in use (index of the last touched bucket + 1)
+        cap = 64
+        self._rv = np.full(cap, np.nan)
+        self._counts = np.zeros((cap, len(DELTA_TYPES)), dtype=np.int64)
+        self._size = np.full(cap, np.nan)
+        self._queue = np.full(cap, np.nan)
+
+    # --- storage ---------------------------------------------------------------------------
+    def _ensure(self, i: int) -> None:
+        """Make bucket ``i`` addressable (geometric growth, capped by the book)."""
+        cap = len(self._rv)
+        if i >= cap:
+            new = min(max(cap * 2, i + 1), max(self.book.max_points, i + 1))
+            self._rv = np.concatenate([self._rv, np.full(new - cap, np.nan)])
+            self._counts = np.concatenate([self._counts, np.zeros((new - cap, len(DELTA_TYPES)), np.int64)])
+            self._size = np.concatenate([self._size, np.full(new - cap, np.nan)])
+            self._queue = np.concatenate([self._queue, np.full(new - cap, np.nan)])
+        if i >= self._n:
+            self._n = i + 1
+
+    def _decimate(self) -> None:
+        """Merge bucket pairs (2k, 2k+1) into bucket k (called by the book)."""
+        n = self._n
+        if n == 0:
+            return
+        m = (n + 1) // 2
+        pad = m * 2 - n
+
+        def pairs(a: np.ndarray, fill: float) -> np.ndarray:
+            a = a[:n]
+            if pad:
+                a = np.concatenate([a, np.full((pad,) + a.shape[1:], fill, dtype=a.dtype)])
+            return a.reshape((m, 2) + a.shape[1:])
+
+        with np.errstate(invalid="ignore"):
+            rv = np.fmax.reduce(pairs(self._rv, np.nan), axis=1)
+            size = np.fmax.reduce(pairs(self._size, np.nan), axis=1)
+            queue = np.fmax.reduce(pairs(self._queue, np.nan), axis=1)
+        counts = pairs(self._counts, 0).sum(axis=1)
+        cap = len(self._rv)
+        self._rv = np.full(cap, np.nan)
+        self._rv[:m] = rv
+        self._size = np.full(cap, np.nan)
+        self._size[:m] = size
+        self._queue = np.full(cap, np.nan)
+        self._queue[:m] = queue
+        self._counts = np.zeros((cap, len(DELTA_TYPES)), np.int64)
+        self._counts[:m] = counts
+        self._n = m
+
+    # --- recording -------------------------------------------------------------------------
+    def _note_rv(self, i: int, rv: Any) -> None:
+        if rv is None or rv == "":
+            return
+        rv = _s(rv)
+        self.last_rv = rv
+        v = parse_rv(rv)
+        if v is None:
+            self.rv_numeric = False
+            return
+        self._ensure(i)
+        cur = self._rv[i]
+        if not cur >= v:  # NaN-safe
+            self._rv[i] = v
+
+    def sample(self, stats: Any, t: float) -> None:
+        """Record cache size and queue depth from an ``InformerStats`` (or its ``as_dict()``)
+        at time ``t``."""
+        i = self.book.index(t)
+        self._ensure(i)
+        self._size[i] = _stat(stats, "store_size", "cache_size", "size", "items")
+        self._queue[i] = _stat(stats, "queue_depth", "queue_length", "queue_size", "queue")
+        rv = stats.get("last_synced_version") if isinstance(stats, dict) else getattr(
+            stats, "last_synced_version", None
+        )
+        if rv:
+            self._note_rv(i, rv)
+
+    def add_marker(self, t: float, kind: str, text: str) -> None:
+        self.markers.append(Marker(t, kind, text))
+
+    # --- reading (arrays are views: copy before keeping them across ingests) ----------------
+    def __len__(self) -> int:
+        return self._n
+
+    def x(self) -> np.ndarray:
+        """Bucket start times (epoch seconds) of this series' buckets."""
+        return self.book.t0 + np.arange(self._n) * self.book.resolution
+
+    @property
+    def rv(self) -> np.ndarray:
+        return self._rv[: self._n]
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Shape (buckets, len(DELTA_TYPES))."""
+        return self._counts[: self._n]
+
+    def events(self, delta_type: str | None = None) -> np.ndarray:
+        """Deltas per bucket, of one type or of all."""
+        c = self._counts[: self._n]
+        return c.sum(axis=1) if delta_type is None else c[:, _TYPE_INDEX[delta_type]]
+
+    def events_per_second(self, delta_type: str | None = None) -> np.ndarray:
+        return self.events(delta_type) / self.book.resolution
+
+    @property
+    def size(self) -> np.ndarray:
+        return self._size[: self._n]
+
+    @property
+    def queue(self) -> np.ndarray:
+        return self._queue[: self._n]
+
+    def __repr__(self) -> str:
+        return f"<ResourceSeries {self.context}/{self.resource} buckets={self._n} events={self.total_events}>"
+
+
+class SeriesBook:
+    """Every ``ResourceSeries`` of the monitor, on one time axis."""
+
+    def __init__(self, *, max_points: int = 86_400, max_markers: int = 10_000, t0: float | None = None) -> None:
+        if max_points < 2:
+            raise ValueError("max_points must be at least 2")
+        self.max_points = max_points
+        self.max_markers = max_markers
+        self.t0: float = math.floor(t0) if t0 is not None else math.nan
+        self.resolution = 1.0
+        self._series: dict[tuple[str, str], ResourceSeries] = {}
+
+    def index(self, t: float) -> int:
+        """The bucket of time ``t`` (decimating first if it would lie past ``max_points``)."""
+        if math.isnan(self.t0):
+            self.t0 = float(math.floor(t))
+        i = int((t - self.t0) // self.resolution)
+        if i < 0:
+            return 0  # before the axis started: count it in the first bucket
+        while i >= self.max_points:
+            self._decimate()
+            i = int((t - self.t0) // self.resolution)
+        return i
+
+    def _decimate(self) -> None:
+        for s in self._series.values():
+            s._decimate()
+        self.resolution *= 2
+
+    def series(self, context: str, resource: str) -> ResourceSeries:
+        key = (context, resource)
+        s = self._series.get(key)
+        if s is None:
+            s = self._series[key] = ResourceSeries(self, context, resource)
+        return s
+
+    def get(self, context: str, resource: str) -> ResourceSeries | None:
+        return self._series.get((context, resource))
+
+    def keys(self) -> list[tuple[str, str]]:
+        return list(self._series)
+
+    def __iter__(self):
+        return iter(self._series.values())
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def remove(self, context: str, resource: str | None = None) -> None:
+        """Forget one series, or every series of a context."""
+        for key in [k for k in self._series if k[0] == context and (resource is None or k[1] == resource)]:
+            del self._series[key]
+
+    def sample(self, context: str, resource: str, stats: Any, t: float) -> None:
+        self.series(context, resource).sample(stats, t)
+
+    def sample_all(self, stats_by_key: dict[tuple[str, str], Any], t: float) -> None:
+        for (context, resource), st in stats_by_key.items():
+            self.sample(context, resource, st, t)
+
+    def ingest(self, items: Iterable[FeedItem]) -> int:
+        """Update from a drained feed batch; returns how many items were used."""
+        used = 0
+        last: tuple[tuple[str, str], ResourceSeries] | None = None
+        for item in items:
+            if isinstance(item, DeltaItem):
+                key = (item.context, item.resource)
+                s = last[1] if last is not None and last[0] == key else self.series(*key)
+                last = (key, s)
+                rec = item.record
+                i = self.index(rec.time)
+                s._ensure(i)
+                j = _TYPE_INDEX.get(_s(rec.type))
+                if j is not None:
+                    s._counts[i, j] += 1
+                s.total_events += 1
+                s._note_rv(i, rec.resource_version)
+            elif isinstance(item, ReflectorItem):
+                s = self.series(item.context, item.resource)
+                ev = item.event
+                kind = _s(ev.kind)
+                i = self.index(ev.time)
+                if kind in ("Bookmark", "ListFinished"):
+                    s._note_rv(i, ev.resource_version)
+                mk = _MARKER_OF.get(kind)
+                d = ev.detail or {}
+                if mk == "relist" and d.get("reason") == "initial":
+                    mk = None  # the first list is not a relist
+                elif mk == "watch-restart" and d.get("reason") in ("stopped", "initial-events-end"):
+                    mk = None
+                if mk is not None:
+                    s.add_marker(ev.time, mk, reflector_detail(kind, d, _s(ev.resource_version)))
+            elif isinstance(item, SessionItem):
+                if item.level != "error" or item.resource is None:
+                    continue
+                self.series(item.context, item.resource).add_marker(item.time, "error", item.message)
+            else:
+                continue
+            used += 1
+        return used
+
+    def __repr__(self) -> str:
+        return f"<SeriesBook series={len(self._series)} resolution={self.resolution:g} s>"
