@@ -57,7 +57,12 @@ class Watch(Protocol):
 @runtime_checkable
 class ListerWatcher(Protocol):
     """What a reflector needs from its source. ``list`` raises ``ApiStatusError`` (or an
-    ``OSError`` for transport failures); so does iterating a watch."""
+    ``OSError`` for transport failures); so does iterating a watch.
+
+    Optional hook: an implementation may also define ``cancel()``, which aborts a ``list``
+    call in flight on another thread (it then raises promptly, any exception will do). The
+    reflector calls it, possibly several times, only while it is stopping; it needs no
+    ``cancel()`` for watches, whose ``stop()`` serves that purpose."""
 
     def list(self, options: ListOptions) -> ListPage: ...
 

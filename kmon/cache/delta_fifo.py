@@ -1,0 +1,252 @@
+"""DeltaFIFO: the queue between the reflector and the informer (client-go ``DeltaFIFO``).
+
+Each key holds the ordered deltas that happened to its object since it was last popped; the
+queue holds each key once, in the order it first became non-empty. Popping hands over all of
+a key's deltas at once, oldest first, so a consumer sees an object's whole history in order
+and never the same key twice concurrently.
+
+``known_objects`` (the informer's indexer) tells ``delete``/``replace``/``resync`` what the
+consumer already holds. ``pop(process)`` runs ``process`` under the queue lock -- the only
+callback that does -- so the consumer's store stays consistent with what the queue assumes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from enum import Enum
+from typing import Any, Callable, NamedTuple, Protocol
+
+from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
+
+__all__ = [
+    "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
+    "KeyListerGetter",
+]
+
+
+class DeltaType(str, Enum):
+    Added = "Added"
+    Updated = "Updated"
+    Deleted = "Deleted"
+    # the object came from a relist (Replace)
+    Replaced = "Replaced"
+    # a periodic resync, or a Replace when emit_delta_type_replaced is False
+    Sync = "Sync"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_ADDED = DeltaType.Added
+_UPDATED = DeltaType.Updated
+_DELETED = DeltaType.Deleted
+_REPLACED = DeltaType.Replaced
+_SYNC = DeltaType.Sync
+
+
+class Delta(NamedTuple):
+    type: DeltaType
+    object: Any
+
+
+class FIFOClosedError(Exception):
+    """``pop`` on a closed, empty queue."""
+
+
+class KeyListerGetter(Protocol):
+    def list_keys(self) -> list[str]: ...
+
+    def get_by_key(self, key: str) -> tuple[Any, bool]: ...
+
+
+class DeltaFIFO:
+    def __init__(
+        self,
+        key_func: KeyFunc = meta_namespace_key,
+        known_objects: KeyListerGetter | None = None,
+        emit_delta_type_replaced: bool = True,
+        *,
+        transformer: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self._key_func = key_func
+        self._known = known_objects
+        self._replace_type = _REPLACED if emit_delta_type_replaced else _SYNC
+        # Applied to every object as it is queued; tombstones pass through untouched (their
+        # inner object was transformed when it first came through).
+        self._transformer = transformer
+        self._lock = threading.Lock()
+        # _cond (on _lock) guards everything below
+        self._cond = threading.Condition(self._lock)
+        self._items: dict[str, list[Delta]] = {}
+        self._queue: deque[str] = deque()
+        self._populated = False
+        self._initial_population_count = 0
+        self._closed = False
+        self._waiters = 0  # threads blocked in pop: notify only when someone waits
+
+    # -- keys ---------------------------------------------------------------------------------
+    def key_of(self, obj: Any) -> str:
+        if obj.__class__ is DeletedFinalStateUnknown:
+            return obj.key
+        if isinstance(obj, list) and obj and isinstance(obj[-1], Delta):
+            return self.key_of(obj[-1].object)
+        return self._key_func(obj)
+
+    # -- producers ------------------------------------------------------------------------------
+    def add(self, obj: Any) -> None:
+        with self._lock:
+            self._populated = True
+            self._queue_action_locked(_ADDED, obj)
+
+    def update(self, obj: Any) -> None:
+        with self._lock:
+            self._populated = True
+            self._queue_action_locked(_UPDATED, obj)
+
+    def delete(self, obj: Any) -> None:
+        """Queue a ``Deleted`` delta, unless the key is neither queued nor known (it was
+        presumably deleted by a relist already: do not report it twice)."""
+        key = self.key_of(obj)
+        with self._lock:
+            self._populated = True
+            if key not in self._items:
+                if self._known is None:
+                    return
+                _, exists = self._known.get_by_key(key)
+                if not exists:
+                    return
+            self._queue_action_locked(_DELETED, obj, key)
+
+    def _queue_action_locked(self, action: DeltaType, obj: Any, key: str | None = None) -> None:
+        if key is None:
+            key = obj.key if obj.__class__ is DeletedFinalStateUnknown else self._key_func(obj)
+        if self._transformer is not None and obj.__class__ is not DeletedFinalStateUnknown:
+            obj = self._transformer(obj)
+        deltas = self._items.get(key)
+        if deltas is None:
+            self._items[key] = [Delta(action, obj)]
+            self._queue.append(key)
+            if self._waiters:
+                self._cond.notify()
+            return
+        if action is _DELETED and deltas[-1].type is _DELETED:
+            # two deletions in a row: keep the more informative one (the older, unless the
+            # older is the tombstone)
+            if deltas[-1].object.__class__ is DeletedFinalStateUnknown:
+                deltas[-1] = Delta(action, obj)
+            return
+        deltas.append(Delta(action, obj))
+
+    def replace(self, items: list[Any], resource_version: str = "") -> None:
+        """Queue ``Replaced`` (or ``Sync``) for every item, then a ``Deleted`` tombstone for
+        every queued or known key the list no longer has."""
+        action = self._replace_type
+        key_func = self._key_func
+        with self._lock:
+            keys = set()
+            for item in items:
+                key = item.key if item.__class__ is DeletedFinalStateUnknown else key_func(item)
+                keys.add(key)
+                self._queue_action_locked(action, item, key)
+            queued_deletions = 0
+            for key, deltas in list(self._items.items()):
+                if key in keys:
+                    continue
+                last = deltas[-1].object if deltas else None
+                if last.__class__ is DeletedFinalStateUnknown:
+                    last = last.obj
+                queued_deletions += 1
+                self._queue_action_locked(_DELETED, DeletedFinalStateUnknown(key, last), key)
+            if self._known is not None:
+                for key in self._known.list_keys():
+                    if key in keys or self._items.get(key):
+                        continue
+                    obj, exists = self._known.get_by_key(key)
+                    queued_deletions += 1
+                    self._queue_action_locked(
+                        _DELETED, DeletedFinalStateUnknown(key, obj if exists else None), key
+                    )
+            if not self._populated:
+                self._populated = True
+                self._initial_population_count = len(keys) + queued_deletions
+
+    def resync(self) -> None:
+        """Queue ``Sync`` for every known object whose key has nothing pending."""
+        if self._known is None:
+            return
+        with self._lock:
+            for key in self._known.list_keys():
+                if self._items.get(key):
+                    continue
+                obj, exists = self._known.get_by_key(key)
+                if not exists:
+                    continue
+                self._queue_action_locked(_SYNC, obj, key)
+
+    # -- consumer -------------------------------------------------------------------------------
+    def pop(self, process: Callable[[list[Delta], bool], Any], timeout: float | None = None) -> Any:
+        """Wait for a key, remove it with all its deltas and return ``process(deltas,
+        is_in_initial_list)``, called under the queue lock. ``None`` without calling
+        ``process`` if ``timeout`` passes first; ``FIFOClosedError`` once closed and empty.
+        An exception from ``process`` propagates; the deltas are not requeued."""
+        with self._lock:
+            if not self._queue:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while not self._queue:
+                    if self._closed:
+                        raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
+                    remaining = None
+                    if deadline is not None:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            return None
+                    self._waiters += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiters -= 1
+            is_in_initial_list = not (self._populated and self._initial_population_count == 0)
+            key = self._queue.popleft()
+            if self._initial_population_count > 0:
+                self._initial_population_count -= 1
+            deltas = self._items.pop(key)
+            return process(deltas, is_in_initial_list)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._cond.notify_all()
+
+    def is_closed(self) -> bool:
+        with self._lock:
+            return self._closed
+
+    # -- reads ----------------------------------------------------------------------------------
+    def has_synced(self) -> bool:
+        """True once the first ``replace`` (or any add/update/delete before it) happened and
+        everything that first ``replace`` queued has been popped."""
+        with self._lock:
+            return self._populated and self._initial_population_count == 0
+
+    def list_keys(self) -> list[str]:
+        with self._lock:
+            return list(self._queue)
+
+    def list(self) -> list[Any]:
+        """The newest object of every queued key."""
+        with self._lock:
+            return [d[-1].object for d in self._items.values()]
+
+    def get_by_key(self, key: str) -> tuple[list[Delta], bool]:
+        """A copy of the deltas queued for ``key``."""
+        with self._lock:
+            deltas = self._items.get(key)
+            return (list(deltas), True) if deltas is not None else ([], False)
+
+    def get(self, obj: Any) -> tuple[list[Delta], bool]:
+        return self.get_by_key(self.key_of(obj))
+
+    def __len__(self) -> int:
+        return len(self._queue)

@@ -1,0 +1,431 @@
+"""SharedIndexInformer: a reflector feeding a DeltaFIFO, drained into an Indexer, with change
+notifications fanned out to handlers (client-go's ``sharedIndexInformer``).
+
+Threads (all started by ``run`` and joined before it returns): the reflector (plus its
+stopper, and a resync timer while watching), the processing thread that pops the queue,
+applies deltas to the indexer oldest first and distributes notifications, and one thread per
+handler. Each handler has its own unbounded buffer, so a slow handler never blocks the
+reflector, the queue or the other handlers.
+
+Listeners (``add_reflector_listener``, ``add_delta_listener``) are called synchronously on
+the reflector / processing thread and must not block: append to a deque and return. An
+exception from a listener or a handler is logged and counted, never propagated.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from typing import Any, Callable, Protocol
+
+from kmon.cache import gcguard
+from kmon.cache.clock import Clock
+from kmon.cache.delta_fifo import DeltaFIFO, DeltaType, FIFOClosedError
+from kmon.cache.events import DeltaRecord, ReflectorEvent
+from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index, resource_version_of
+from kmon.cache.listwatch import ListerWatcher
+from kmon.cache.reflector import MIN_WATCH_TIMEOUT, Reflector
+from kmon.cache.stats import Counters, InformerStats
+from kmon.cache.store import IndexFunc, Indexer
+
+log = logging.getLogger(__name__)
+
+MINIMUM_RESYNC_PERIOD = 1.0
+
+_DELETED = DeltaType.Deleted
+_ADD, _UPDATE, _DELETE = 0, 1, 2
+
+
+class EventHandler(Protocol):
+    def on_add(self, obj: Any, is_in_initial_list: bool) -> None: ...
+
+    def on_update(self, old: Any, new: Any) -> None: ...
+
+    def on_delete(self, obj: Any) -> None: ...
+
+
+class FuncHandler:
+    """An ``EventHandler`` from plain functions; missing ones do nothing."""
+
+    __slots__ = ("_on_add", "_on_update", "_on_delete")
+
+    def __init__(
+        self,
+        on_add: Callable[[Any, bool], Any] | None = None,
+        on_update: Callable[[Any, Any], Any] | None = None,
+        on_delete: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self._on_add = on_add
+        self._on_update = on_update
+        self._on_delete = on_delete
+
+    def on_add(self, obj: Any, is_in_initial_list: bool) -> None:
+        if self._on_add is not None:
+            self._on_add(obj, is_in_initial_list)
+
+    def on_update(self, old: Any, new: Any) -> None:
+        if self._on_update is not None:
+            self._on_update(old, new)
+
+    def on_delete(self, obj: Any) -> None:
+        if self._on_delete is not None:
+            self._on_delete(obj)
+
+
+def _determine_resync_period(desired: float, check: float) -> float:
+    if desired == 0:
+        return 0.0
+    if check == 0:
+        log.warning("the informer's resync is disabled: a handler's resync period %s cannot be met", desired)
+        return 0.0
+    if desired < check:
+        log.warning("resync period %s is below the informer's resync check period %s: using %s", desired, check, check)
+        return check
+    return desired
+
+
+class HandlerRegistration:
+    """One handler: its buffer and thread (client-go's processorListener). Returned by
+    ``add_event_handler``; ``backlog`` is how many notifications wait for it."""
+
+    __slots__ = (
+        "handler", "name", "_buf", "_cond", "_waiting", "_stopped", "_thread",
+        "requested_resync_period", "resync_period", "next_resync", "errors", "delivered",
+    )
+
+    def __init__(self, handler: EventHandler, name: str, requested: float, resync: float, now: float) -> None:
+        self.handler = handler
+        self.name = name
+        self._buf: deque[tuple[int, Any, Any]] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = False  # the thread sleeps (or is about to): producers must notify
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.requested_resync_period = requested
+        self.resync_period = resync
+        self.next_resync = now + resync
+        self.errors = 0
+        self.delivered = 0
+
+    @property
+    def backlog(self) -> int:
+        return len(self._buf)
+
+    def add(self, notification: tuple[int, Any, Any]) -> None:
+        self._buf.append(notification)
+        if self._waiting:
+            with self._cond:
+                self._cond.notify()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"handler-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped = True
+        with self._cond:
+            self._cond.notify()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def should_resync(self, now: float) -> bool:
+        return self.resync_period != 0 and now >= self.next_resync
+
+    def _run(self) -> None:
+        buf = self._buf
+        popleft = buf.popleft
+        cond = self._cond
+        h = self.handler
+        on_add, on_update, on_delete = h.on_add, h.on_update, h.on_delete
+        delivered = 0
+        while not self._stopped:
+            try:
+                kind, a, b = popleft()
+            except IndexError:
+                self.delivered = delivered
+                with cond:
+                    self._waiting = True
+                    while not buf and not self._stopped:
+                        cond.wait()
+                    self._waiting = False
+                continue
+            try:
+                if kind == _UPDATE:
+                    on_update(a, b)
+                elif kind == _ADD:
+                    on_add(a, b)
+                else:
+                    on_delete(a)
+            except Exception:
+                self.errors += 1
+                log.exception("event handler %s failed", self.name)
+            delivered += 1
+        self.delivered = delivered
+
+
+class SharedIndexInformer:
+    def __init__(
+        self,
+        list_watcher: ListerWatcher,
+        *,
+        name: str = "",
+        resync_period: float = 0.0,
+        indexers: dict[str, IndexFunc] | None = None,
+        clock: Clock | None = None,
+        page_size: int = 0,
+        use_watch_list: bool = False,
+        transform: Callable[[Any], Any] | None = None,
+        min_watch_timeout: float = MIN_WATCH_TIMEOUT,
+        max_internal_error_retry: float = 0.0,
+        freeze_gc_after_sync: bool = True,
+    ) -> None:
+        self.name = name or "informer"
+        self._clock = clock or Clock()
+        self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **(indexers or {})})
+        self._counters = Counters()
+        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=transform)
+        self._default_resync = resync_period
+        self._resync_check_period = resync_period
+        self._freeze_gc = freeze_gc_after_sync
+        self._reflector = Reflector(
+            list_watcher, self._fifo, name=self.name, resync_period=resync_period, page_size=page_size,
+            min_watch_timeout=min_watch_timeout, max_internal_error_retry=max_internal_error_retry,
+            clock=self._clock, use_watch_list=use_watch_list, should_resync=self._should_resync,
+            counters=self._counters,
+        )
+        # _lifecycle guards _started, _stopped and the listener collections (writes)
+        self._lifecycle = threading.Lock()
+        self._started = False
+        self._stopped = False
+        self._listeners: list[HandlerRegistration] = []
+        # read lock-free by the processing thread (tuples are swapped whole)
+        self._all_targets: tuple[HandlerRegistration, ...] = ()
+        self._sync_targets: tuple[HandlerRegistration, ...] = ()
+        # held while deltas are applied, so a late handler sees a stable indexer to replay
+        self._block_deltas = threading.Lock()
+        self._delta_listeners: list[Callable[[list[DeltaRecord]], None]] = []
+        self._synced_once = False
+
+    # -- configuration --------------------------------------------------------------------------
+    @property
+    def reflector(self) -> Reflector:
+        return self._reflector
+
+    @property
+    def fifo(self) -> DeltaFIFO:
+        return self._fifo
+
+    def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
+        with self._lifecycle:
+            if self._started:
+                raise RuntimeError("informer has already started")
+            self.indexer.add_indexers(indexers)
+
+    def add_reflector_listener(self, fn: Callable[[ReflectorEvent], None]) -> None:
+        """``fn(event)`` on the reflector thread; must not block."""
+        self._reflector.add_listener(fn)
+
+    def add_delta_listener(self, fn: Callable[[list[DeltaRecord]], None]) -> None:
+        """``fn(records)`` once per popped key, on the processing thread, after the indexer
+        was updated; must not block."""
+        self._delta_listeners = [*self._delta_listeners, fn]
+
+    def add_event_handler(self, handler: EventHandler, resync_period: float | None = None) -> HandlerRegistration:
+        """Register a handler. Added after start, it first gets ``on_add(obj, True)`` for
+        every cached object. ``resync_period`` defaults to the informer's."""
+        if resync_period is None:
+            resync_period = self._default_resync
+        with self._lifecycle:
+            if self._stopped:
+                raise RuntimeError("handler was not added: the informer is stopped")
+            if resync_period > 0:
+                resync_period = max(resync_period, MINIMUM_RESYNC_PERIOD)
+                if resync_period < self._resync_check_period:
+                    if self._started:
+                        log.warning("resync period %s is below the running informer's %s", resync_period, self._resync_check_period)
+                        resync_period = self._resync_check_period
+                    else:
+                        self._resync_check_period = resync_period
+                        for existing in self._listeners:
+                            existing.resync_period = _determine_resync_period(existing.requested_resync_period, resync_period)
+            reg = HandlerRegistration(
+                handler, f"{self.name}-{len(self._listeners)}-{type(handler).__name__}", resync_period,
+                _determine_resync_period(resync_period, self._resync_check_period), self._clock.now(),
+            )
+            if not self._started:
+                self._listeners.append(reg)
+                self._all_targets = tuple(self._listeners)
+                return reg
+            with self._block_deltas:
+                self._listeners.append(reg)
+                self._all_targets = tuple(self._listeners)
+                for obj in self.indexer.list():
+                    reg.add((_ADD, obj, True))
+                reg.start()
+            return reg
+
+    # -- resync ---------------------------------------------------------------------------------
+    def _should_resync(self) -> bool:
+        with self._lifecycle:
+            now = self._clock.now()
+            due = []
+            for reg in self._listeners:
+                if reg.should_resync(now):
+                    due.append(reg)
+                    reg.next_resync = now + reg.resync_period
+            self._sync_targets = tuple(due)
+            return bool(due)
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self, stop_event: threading.Event) -> None:
+        """Start everything, block until ``stop_event`` is set, then stop and join every
+        thread started here."""
+        with self._lifecycle:
+            if self._started:
+                raise RuntimeError("informer already started")
+            self._started = True
+            self._reflector.resync_period = self._resync_check_period
+            for reg in self._listeners:
+                reg.start()
+        processor = threading.Thread(target=self._process_loop, args=(stop_event,), name=f"{self.name}-process", daemon=True)
+        reflector = threading.Thread(target=self._run_reflector, args=(stop_event,), name=f"{self.name}-reflector", daemon=True)
+        processor.start()
+        reflector.start()
+        try:
+            stop_event.wait()
+        finally:
+            stop_event.set()
+            self._fifo.close()
+            self._reflector.interrupt()
+            reflector.join()
+            processor.join()
+            with self._lifecycle:
+                self._stopped = True
+                listeners = list(self._listeners)
+            for reg in listeners:
+                reg.stop()
+            for reg in listeners:
+                reg.join()
+            if self._counters.state != "failed":
+                self._counters.state = "stopped"
+
+    def _run_reflector(self, stop_event: threading.Event) -> None:
+        try:
+            self._reflector.run(stop_event)
+        except BaseException:
+            self._counters.state = "failed"
+            log.exception("%s: reflector crashed", self.name)
+            raise
+
+    def _process_loop(self, stop_event: threading.Event) -> None:
+        pop = self._fifo.pop
+        process = self._handle_deltas
+        stopped = stop_event.is_set
+        try:
+            while not stopped():
+                try:
+                    pop(process)
+                except FIFOClosedError:
+                    return
+                except Exception as err:
+                    self._counters.count_error("process", f"processing deltas failed: {err}")
+                    log.exception("%s: processing deltas failed", self.name)
+                if not self._synced_once and self._fifo.has_synced():
+                    self._synced_once = True
+                    if self._freeze_gc:
+                        gcguard.freeze()
+        except BaseException:
+            self._counters.state = "failed"
+            log.exception("%s: processing crashed", self.name)
+            raise
+
+    def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
+        """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""
+        put = self.indexer.put
+        delete = self.indexer.delete
+        listeners = self._delta_listeners
+        records: list[DeltaRecord] | None = [] if listeners else None
+        with self._block_deltas:
+            for dtype, obj in deltas:
+                if dtype is _DELETED:
+                    old = delete(obj)
+                    notification: tuple[int, Any, Any] = (_DELETE, obj, None)
+                    targets = self._all_targets
+                else:
+                    old = put(obj)
+                    if old is None:
+                        notification = (_ADD, obj, is_in_initial_list)
+                        targets = self._all_targets
+                    else:
+                        notification = (_UPDATE, old, obj)
+                        # an unchanged resourceVersion is a resync, not a change: only the
+                        # handlers whose resync is due hear about it
+                        try:
+                            same = old["metadata"].get("resourceVersion") == obj["metadata"].get("resourceVersion")
+                        except (KeyError, TypeError, AttributeError):
+                            same = False
+                        targets = self._sync_targets if same else self._all_targets
+                for reg in targets:
+                    reg.add(notification)
+                if records is not None:
+                    records.append(DeltaRecord(
+                        dtype, deletion_handling_key(obj), obj, old, resource_version_of(obj),
+                        self._clock.now(), is_in_initial_list,
+                    ))
+        self._counters.deltas_processed += len(deltas)
+        if records:
+            for fn in listeners:
+                try:
+                    fn(records)
+                except Exception:
+                    self._counters.listener_errors += 1
+                    log.exception("%s: delta listener %r failed", self.name, fn)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def has_synced(self) -> bool:
+        return self._fifo.has_synced()
+
+    @property
+    def last_sync_resource_version(self) -> str:
+        return self._reflector.last_sync_resource_version
+
+    def stats(self) -> InformerStats:
+        c = self._counters
+        r = self._reflector
+        return InformerStats(
+            name=self.name,
+            state=c.state,
+            lists=c.lists,
+            relists=c.relists,
+            last_relist_reason=c.last_relist_reason,
+            list_duration_last=c.list_duration_last,
+            list_duration_total=c.list_duration_total,
+            list_items_last=c.list_items_last,
+            list_items_total=c.list_items_total,
+            pages_total=c.pages_total,
+            pages_last=c.pages_last,
+            watches_started=c.watches_started,
+            watches_ended=dict(c.watches_ended),
+            events={
+                "ADDED": c.added, "MODIFIED": c.modified, "DELETED": c.deleted,
+                "BOOKMARK": c.bookmarks, "ERROR": c.error_events,
+            },
+            bookmarks=c.bookmarks,
+            expired=c.expired,
+            errors=dict(c.errors),
+            current_backoff=c.current_backoff,
+            last_synced_version=r.last_sync_resource_version,
+            unavailable=r.is_last_sync_resource_version_unavailable,
+            paginated=r.paginated_result,
+            queue_depth=len(self._fifo),
+            store_size=len(self.indexer),
+            synced=self.has_synced(),
+            last_event_time=c.last_event_time,
+            last_error=c.last_error,
+            deltas_processed=c.deltas_processed,
+            handler_errors=sum(reg.errors for reg in self._listeners),
+            handler_backlog={reg.name: reg.backlog for reg in self._listeners},
+        )

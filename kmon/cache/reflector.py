@@ -1,0 +1,687 @@
+"""Reflector: keeps a store in step with the API by listing, then watching (client-go's
+``Reflector``).
+
+One round (``list_and_watch``): list everything (paged; or, with ``use_watch_list``, stream
+the initial state over a watch), ``store.replace`` it, then watch from the list's version,
+feeding ``store.add/update/delete``, re-watching after normal closes, until an error or a
+410 ends the round. ``run`` repeats rounds with a backoff after each. The resource version
+is tracked here and nowhere else.
+
+Stopping: ``run`` starts one small thread that, once the stop event is set, calls the open
+watch's ``stop()`` and the list-watcher's optional ``cancel()`` (which aborts an in-flight
+list) until ``run`` returns, so a read blocked on the network cannot hold the reflector.
+
+Instrumentation: ``counters`` (a ``kmon.cache.stats.Counters``) is bumped on this thread;
+listeners added with ``add_listener(fn)`` get a ``ReflectorEvent`` at each step. Listeners
+run synchronously on the reflector thread and must not block (append to a deque and return);
+an exception from one is logged and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Any, Callable, Iterator, Protocol
+
+from kmon.cache import gcguard
+from kmon.cache.backoff import Backoff
+from kmon.cache.clock import Clock
+from kmon.cache.errors import (
+    ApiStatusError,
+    is_connection_refused,
+    is_expired,
+    is_internal_error,
+    is_too_large_resource_version,
+    is_too_many_requests,
+)
+from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
+from kmon.cache.keys import deletion_handling_key
+from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch
+from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
+from kmon.cache.stats import Counters, classify_error
+from kmon.cache.store import Indexer
+
+log = logging.getLogger(__name__)
+
+INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
+MIN_WATCH_TIMEOUT = 300.0  # client-go ignores smaller minimum watch timeouts
+INTERNAL_ERROR_RESET_PERIOD = 60.0
+
+
+class ReflectorStore(Protocol):
+    """The part of a store the reflector uses (the informer passes its DeltaFIFO)."""
+
+    def add(self, obj: Any) -> Any: ...
+
+    def update(self, obj: Any) -> Any: ...
+
+    def delete(self, obj: Any) -> Any: ...
+
+    def replace(self, items: list[Any], resource_version: str) -> Any: ...
+
+    def resync(self) -> Any: ...
+
+
+class VeryShortWatchError(Exception):
+    """The watch closed in under a second without delivering anything."""
+
+    very_short_watch = True
+
+
+class _RetryWithDeadline:
+    """Retry an error kind while the first of a run of such errors is at most ``max_duration``
+    old; a gap of ``reset_period`` without one starts a new run (client-go retryWithDeadline)."""
+
+    __slots__ = ("max_duration", "reset_period", "is_retryable", "clock", "first", "last")
+
+    def __init__(self, max_duration: float, reset_period: float, is_retryable: Callable[[BaseException], bool], clock: Clock) -> None:
+        self.max_duration = max_duration
+        self.reset_period = reset_period
+        self.is_retryable = is_retryable
+        self.clock = clock
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def after(self, err: BaseException | None) -> None:
+        if err is not None and self.is_retryable(err):
+            now = self.clock.monotonic()
+            if self.last is not None and now - self.last >= self.reset_period:
+                self.first = self.last = None
+            if self.first is None:
+                self.first = now
+            self.last = now
+
+    def should_retry(self) -> bool:
+        if self.max_duration <= 0:
+            return False
+        if self.first is not None and self.clock.monotonic() - self.first <= self.max_duration:
+            return True
+        self.first = self.last = None
+        return False
+
+
+class Reflector:
+    def __init__(
+        self,
+        list_watcher: ListerWatcher,
+        store: ReflectorStore,
+        *,
+        name: str = "",
+        resync_period: float = 0.0,
+        page_size: int = 0,
+        min_watch_timeout: float = MIN_WATCH_TIMEOUT,
+        max_internal_error_retry: float = 0.0,
+        clock: Clock | None = None,
+        use_watch_list: bool = False,
+        should_resync: Callable[[], bool] | None = None,
+        counters: Counters | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.name = name or "reflector"
+        self._lw = list_watcher
+        self._store = store
+        self.resync_period = resync_period
+        self.page_size = page_size
+        self.min_watch_timeout = max(min_watch_timeout, MIN_WATCH_TIMEOUT)
+        self.max_internal_error_retry = max_internal_error_retry
+        self._clock = clock or Clock()
+        self.use_watch_list = use_watch_list
+        self.should_resync = should_resync
+        self.counters = counters or Counters()
+        self._backoff = backoff or Backoff(clock=self._clock)
+        self._listeners: list[Callable[[ReflectorEvent], None]] = []
+        # _rv_lock guards the pair (_last_sync_rv, _unavailable) when read together; the
+        # watch loop assigns _last_sync_rv alone without it (an atomic attribute store)
+        self._rv_lock = threading.Lock()
+        self._last_sync_rv = ""
+        self._unavailable = False
+        self._paginated_result = False
+        self._io_lock = threading.Lock()  # guards _current_watch
+        self._current_watch: Watch | None = None
+        self._stop_event: threading.Event | None = None
+        self._relist_reason = "initial"
+        self._phase = "list"
+        self._resync_error: BaseException | None = None
+        self._watch_events = 0
+
+    # -- public state ---------------------------------------------------------------------------
+    @property
+    def last_sync_resource_version(self) -> str:
+        return self._last_sync_rv
+
+    @property
+    def is_last_sync_resource_version_unavailable(self) -> bool:
+        return self._unavailable
+
+    @property
+    def paginated_result(self) -> bool:
+        return self._paginated_result
+
+    def relist_resource_version(self) -> str:
+        """``""`` if the last version is unavailable, ``"0"`` before any sync, else the last
+        synced version."""
+        with self._rv_lock:
+            if self._unavailable:
+                return ""
+            if self._last_sync_rv == "":
+                return "0"
+            return self._last_sync_rv
+
+    def _rewatch_resource_version(self) -> str:
+        with self._rv_lock:
+            return "" if self._unavailable else self._last_sync_rv
+
+    def _set_unavailable(self, value: bool) -> None:
+        with self._rv_lock:
+            self._unavailable = value
+
+    def _set_last_sync(self, rv: str) -> None:
+        with self._rv_lock:
+            self._last_sync_rv = rv
+
+    def add_listener(self, fn: Callable[[ReflectorEvent], None]) -> None:
+        """``fn(event)`` on the reflector thread for every ReflectorEvent; must not block."""
+        self._listeners = [*self._listeners, fn]
+
+    def _emit(self, kind: K, **detail: Any) -> None:
+        listeners = self._listeners
+        if not listeners:
+            return
+        event = ReflectorEvent(kind, self._clock.now(), self._last_sync_rv, detail)
+        for fn in listeners:
+            try:
+                fn(event)
+            except Exception:
+                self.counters.listener_errors += 1
+                log.exception("%s: reflector listener %r failed", self.name, fn)
+
+    # -- run loop -------------------------------------------------------------------------------
+    def run(self, stop_event: threading.Event) -> None:
+        """List and watch in rounds, with a backoff after each, until ``stop_event`` is set.
+        Returns promptly after it is set (in-flight I/O is aborted); leaves no thread."""
+        self._stop_event = stop_event
+        done = threading.Event()
+        waiter = threading.Thread(
+            target=self._interrupt_on_stop, args=(stop_event, done), name=f"{self.name}-stopper", daemon=True
+        )
+        waiter.start()
+        c = self.counters
+        try:
+            while not stop_event.is_set():
+                try:
+                    self.list_and_watch(stop_event)
+                except Exception as err:
+                    if stop_event.is_set():
+                        break
+                    self._round_failed(err)
+                if stop_event.is_set():
+                    break
+                delay = self._backoff.next()
+                c.current_backoff = delay
+                c.state = "backing-off"
+                self._emit(K.Backoff, delay=delay, reason="round")
+                if self._clock.sleep(delay, stop_event):
+                    break
+                c.current_backoff = 0.0
+        finally:
+            c.state = "stopped"
+            c.current_backoff = 0.0
+            done.set()
+            waiter.join()
+
+    def _round_failed(self, err: BaseException) -> None:
+        phase = self._phase
+        text = f"{phase} error: {err}" if str(err) else f"{phase} error: {type(err).__name__}"
+        self._relist_reason = text
+        self.counters.count_error(classify_error(err), text)
+        log.warning("%s: %s", self.name, text)
+        self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
+
+    def _interrupt_on_stop(self, stop_event: threading.Event, done: threading.Event) -> None:
+        while not stop_event.wait(0.2):
+            if done.is_set():
+                return
+        while not done.is_set():
+            self.interrupt()
+            done.wait(0.05)
+
+    def interrupt(self) -> None:
+        """Abort in-flight I/O: stop the open watch and cancel a running list (if the
+        list-watcher has ``cancel()``). Safe to call from any thread, more than once."""
+        with self._io_lock:
+            w = self._current_watch
+        if w is not None:
+            try:
+                w.stop()
+            except Exception:
+                log.debug("%s: watch.stop() failed", self.name, exc_info=True)
+        cancel = getattr(self._lw, "cancel", None)
+        if callable(cancel):
+            try:
+                cancel()
+            except Exception:
+                log.debug("%s: list-watcher cancel() failed", self.name, exc_info=True)
+
+    def _set_current_watch(self, w: Watch | None) -> None:
+        with self._io_lock:
+            self._current_watch = w
+        stop = self._stop_event
+        if w is not None and stop is not None and stop.is_set():
+            w.stop()
+
+    # -- one round ------------------------------------------------------------------------------
+    def list_and_watch(self, stop_event: threading.Event) -> None:
+        """One round: (watch-)list then watch. Returns when the round ends without an error
+        that needs reporting (stop, 410, a watch error); raises list/watch-start failures."""
+        self._stop_event = stop_event
+        opened = None
+        fallback = not self.use_watch_list
+        if self.use_watch_list:
+            try:
+                self._phase = "watch-list"
+                opened = self._watch_list(stop_event)
+                if opened is None:
+                    return
+            except Exception as err:
+                if stop_event.is_set():
+                    return
+                log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
+                self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+                self._emit(K.Error, error=str(err), reason="watch-list")
+                fallback = True
+                opened = None
+        if fallback:
+            self._phase = "list"
+            if not self._list(stop_event):
+                return
+        self._watch_with_resync(opened, stop_event)
+
+    def _page_size_for(self, rv: str) -> int:
+        if self.page_size:
+            return self.page_size
+        if self._paginated_result:
+            return DEFAULT_PAGE_SIZE
+        if rv not in ("", "0"):
+            return 0  # let the server answer from its watch cache
+        return DEFAULT_PAGE_SIZE
+
+    def _list(self, stop_event: threading.Event) -> bool:
+        """List and replace the store; False if abandoned because of stop."""
+        c = self.counters
+        rv = self.relist_resource_version()
+        reason = self._relist_reason
+        if c.lists > 0:
+            c.relists += 1
+        c.last_relist_reason = reason
+        c.state = "listing"
+        self._emit(K.Relist, reason=reason, resource_version_requested=rv)
+        self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
+        page_size = self._page_size_for(rv)
+        start = self._clock.monotonic()
+
+        def on_page(page: ListPage, n: int) -> None:
+            c.pages_total += 1
+            if self._listeners:
+                self._emit(K.Page, items=len(page.items), pages=n)
+
+        stopped = stop_event.is_set
+        try:
+            with gcguard.paused():
+                try:
+                    result = list_all(self._lw, rv, page_size, on_page=on_page, stopped=stopped)
+                except _Stopped:
+                    return False
+                except Exception as err:
+                    if stopped():
+                        return False
+                    if not (is_expired(err) or is_too_large_resource_version(err)):
+                        raise
+                    # the version is gone (or not there yet): list again at once from the
+                    # newest data, same paging
+                    self._set_unavailable(True)
+                    if is_expired(err):
+                        c.expired += 1
+                    c.count_error(classify_error(err), f"list error: {err}")
+                    self._emit(K.Expired, error=str(err), reason="list")
+                    rv = self.relist_resource_version()
+                    result = list_all(self._lw, rv, page_size, on_page=on_page, stopped=stopped)
+                if stopped():
+                    return False
+                if rv == "0" and result.paginated:
+                    self._paginated_result = True
+                self._set_unavailable(False)
+                self._store.replace(result.items, result.resource_version)
+                self._set_last_sync(result.resource_version)
+        except _Stopped:
+            return False
+        except Exception:
+            if stopped():
+                return False
+            raise
+        duration = self._clock.monotonic() - start
+        n = len(result.items)
+        c.lists += 1
+        c.list_duration_last = duration
+        c.list_duration_total += duration
+        c.list_items_last = n
+        c.list_items_total += n
+        c.pages_last = result.pages
+        self._emit(
+            K.ListFinished, items=n, pages=result.pages, duration=duration,
+            paginated=result.paginated, resource_version_requested=rv,
+        )
+        return True
+
+    def _watch_list(self, stop_event: threading.Event) -> tuple[Watch, Iterator[Any]] | None:
+        """Stream the initial state over one watch; replace the store at the bookmark that
+        ends it and return the still-open watch (None if stopped)."""
+        c = self.counters
+        while True:
+            if stop_event.is_set():
+                return None
+            rv = self._rewatch_resource_version()
+            reason = self._relist_reason
+            if c.lists > 0:
+                c.relists += 1
+            c.last_relist_reason = reason
+            c.state = "listing"
+            self._emit(K.Relist, reason=reason, resource_version_requested=rv)
+            self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
+            temporary = Indexer(deletion_handling_key, indexers={})
+            options = ListOptions(
+                resource_version=rv,
+                resource_version_match="NotOlderThan",
+                allow_watch_bookmarks=True,
+                send_initial_events=True,
+                timeout_seconds=int(self.min_watch_timeout * (random.random() + 1.0)),
+            )
+            start = self._clock.monotonic()
+            try:
+                w = self._lw.watch(options)
+            except Exception as err:
+                if stop_event.is_set():
+                    return None
+                if self._watch_list_retriable(err, stop_event):
+                    continue
+                raise
+            c.watches_started += 1
+            self._emit(K.WatchStarted, resource_version_requested=rv, reason="watch-list")
+            it = iter(w)
+            self._set_current_watch(w)
+            final_rv = [""]
+            try:
+                with gcguard.paused():
+                    got_bookmark = self._handle_watch(start, it, temporary, stop_event, True, final_rv.append)
+            except Exception as err:
+                self._end_watch(w, start, err, stop_event)
+                if stop_event.is_set():
+                    return None
+                if self._watch_list_retriable(err, stop_event):
+                    continue
+                raise
+            if stop_event.is_set():
+                self._end_watch(w, start, None, stop_event)
+                return None
+            if got_bookmark:
+                break
+            self._end_watch(w, start, None, stop_event)
+        resource_version = final_rv[-1]
+        self._set_unavailable(False)
+        items = temporary.list()
+        self._store.replace(items, resource_version)
+        self._set_last_sync(resource_version)
+        duration = self._clock.monotonic() - start
+        c.lists += 1
+        c.list_duration_last = duration
+        c.list_duration_total += duration
+        c.list_items_last = len(items)
+        c.list_items_total += len(items)
+        c.pages_last = 0
+        c.count_watch_end("initial-events-end")
+        self._emit(
+            K.ListFinished, items=len(items), pages=0, duration=duration, paginated=False,
+            resource_version_requested=rv,
+        )
+        return w, it
+
+    def _watch_list_retriable(self, err: BaseException, stop_event: threading.Event) -> bool:
+        if is_connection_refused(err) or is_too_many_requests(err):
+            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+            self._retry_backoff(err, stop_event)
+            return True
+        if is_expired(err) or is_too_large_resource_version(err):
+            if is_expired(err):
+                self.counters.expired += 1
+                self._emit(K.Expired, error=str(err), reason="watch")
+            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+            self._set_unavailable(True)
+            return True
+        return False
+
+    def _retry_backoff(self, err: BaseException, stop_event: threading.Event) -> bool:
+        """Back off before re-watching; honours a Retry-After as the minimum. True if
+        stopped meanwhile."""
+        c = self.counters
+        delay = self._backoff.next()
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after:
+            delay = max(delay, float(retry_after))
+        c.current_backoff = delay
+        c.state = "backing-off"
+        self._emit(K.Backoff, delay=delay, reason="watch-retry")
+        stopped = self._clock.sleep(delay, stop_event)
+        c.current_backoff = 0.0
+        return stopped
+
+    # -- watching -------------------------------------------------------------------------------
+    def _watch_with_resync(self, opened: tuple[Watch, Iterator[Any]] | None, stop_event: threading.Event) -> None:
+        cancel = threading.Event()
+        self._resync_error = None
+        resyncer = None
+        if self.resync_period > 0:
+            resyncer = threading.Thread(
+                target=self._resync_loop, args=(cancel,), name=f"{self.name}-resync", daemon=True
+            )
+            resyncer.start()
+        try:
+            self._watch(opened, stop_event)
+        finally:
+            cancel.set()
+            if resyncer is not None:
+                resyncer.join()
+
+    def _resync_loop(self, cancel: threading.Event) -> None:
+        while not self._clock.sleep(self.resync_period, cancel):
+            if cancel.is_set():
+                return
+            should = self.should_resync
+            if should is None or should():
+                try:
+                    self._store.resync()
+                except Exception as err:
+                    self._resync_error = err
+                    with self._io_lock:
+                        w = self._current_watch
+                    if w is not None:
+                        w.stop()
+                    return
+
+    def _watch(self, opened: tuple[Watch, Iterator[Any]] | None, stop_event: threading.Event) -> None:
+        c = self.counters
+        clock = self._clock
+        retry = _RetryWithDeadline(self.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
+        while True:
+            if stop_event.is_set():
+                if opened is not None:
+                    self._end_watch(opened[0], clock.monotonic(), None, stop_event)
+                return
+            start = clock.monotonic()
+            if opened is None:
+                rv = self._last_sync_rv
+                options = ListOptions(
+                    resource_version=rv,
+                    timeout_seconds=int(self.min_watch_timeout * (random.random() + 1.0)),
+                    allow_watch_bookmarks=True,
+                )
+                self._phase = "watch-start"
+                try:
+                    w = self._lw.watch(options)
+                except Exception as err:
+                    if stop_event.is_set():
+                        return
+                    if is_connection_refused(err) or is_too_many_requests(err):
+                        # the server is probably restarting: keep our place, no relist
+                        c.count_error(classify_error(err), f"watch error: {err}")
+                        self._emit(K.Error, error=str(err), reason="watch-start")
+                        if self._retry_backoff(err, stop_event):
+                            return
+                        continue
+                    raise
+                c.watches_started += 1
+                self._emit(K.WatchStarted, resource_version_requested=rv, reason="watch")
+                opened = (w, iter(w))
+            w, it = opened
+            opened = None
+            self._phase = "watch"
+            self._set_current_watch(w)
+            c.state = "watching"
+            err: BaseException | None = None
+            try:
+                self._handle_watch(start, it, self._store, stop_event, False, None)
+            except Exception as e:
+                err = e
+            reason = self._end_watch(w, start, err, stop_event)
+            retry.after(err)
+            if stop_event.is_set() or err is None:
+                continue  # stop is handled at the top; a normal close re-watches
+            text = str(err) or type(err).__name__
+            if reason == "expired":
+                # relist at the last synced version: a list at a version returns data at
+                # least that fresh, so no need to mark it unavailable yet
+                c.expired += 1
+                self._relist_reason = "watch expired (410)"
+                self._emit(K.Expired, error=text, reason="watch")
+                return
+            c.count_error(classify_error(err), f"watch error: {text}")
+            if reason == "too-many-requests":
+                self._emit(K.Error, error=text, reason="watch")
+                if self._retry_backoff(err, stop_event):
+                    return
+                continue
+            if reason == "internal-error" and retry.should_retry():
+                self._emit(K.Error, error=text, reason="watch")
+                continue
+            self._relist_reason = f"watch error: {text}"
+            log.warning("%s: watch ended with: %s", self.name, text)
+            self._emit(K.Error, error=text, reason="resync" if err is self._resync_error else "watch")
+            return
+
+    def _end_watch(self, w: Watch, start: float, err: BaseException | None, stop_event: threading.Event) -> str:
+        self._set_current_watch(None)
+        try:
+            w.stop()
+        except Exception:
+            log.debug("%s: watch.stop() failed", self.name, exc_info=True)
+        if stop_event.is_set():
+            reason = "stopped"
+        elif err is None:
+            reason = "closed"
+        elif is_expired(err):
+            reason = "expired"
+        elif is_too_many_requests(err):
+            reason = "too-many-requests"
+        elif is_internal_error(err):
+            reason = "internal-error"
+        elif isinstance(err, VeryShortWatchError):
+            reason = "very-short"
+        else:
+            reason = "error"
+        self.counters.count_watch_end(reason)
+        if self._listeners:
+            detail: dict[str, Any] = {
+                "reason": reason, "duration": self._clock.monotonic() - start, "items": self._watch_events,
+            }
+            if err is not None:
+                detail["error"] = str(err) or type(err).__name__
+            self._emit(K.WatchEnded, **detail)
+        return reason
+
+    def _handle_watch(
+        self,
+        start: float,
+        it: Iterator[Any],
+        store: Any,
+        stop_event: threading.Event,
+        exit_on_initial_events_end: bool,
+        set_rv: Callable[[str], Any] | None,
+    ) -> bool:
+        """Apply events from ``it`` to ``store`` until the stream ends (or, when asked, until
+        the bookmark that ends a WatchList's initial events). Returns whether that bookmark
+        arrived. Raises the error an ERROR event carries, and "very short watch"."""
+        c = self.counters
+        now = self._clock.now
+        stopped = stop_event.is_set
+        add = store.add
+        update = store.update
+        delete = store.delete
+        count = 0
+        initial_events_end = False
+        try:
+            for event in it:
+                if stopped():
+                    return initial_events_end
+                etype = event.type
+                obj = event.object
+                if etype == "ERROR":
+                    c.error_events += 1
+                    raise ApiStatusError.from_status(obj)
+                try:
+                    md = obj["metadata"]
+                    rv = md.get("resourceVersion") or ""
+                except Exception:
+                    log.error("%s: unable to understand watch event %r", self.name, event)
+                    continue
+                try:
+                    if etype == "MODIFIED":
+                        update(obj)
+                        c.modified += 1
+                    elif etype == "ADDED":
+                        add(obj)
+                        c.added += 1
+                    elif etype == "DELETED":
+                        delete(obj)
+                        c.deleted += 1
+                    elif etype == "BOOKMARK":
+                        c.bookmarks += 1
+                        annotations = md.get("annotations")
+                        if annotations and annotations.get(INITIAL_EVENTS_END_ANNOTATION) == "true":
+                            initial_events_end = True
+                        if self._listeners:
+                            self._emit(K.Bookmark, items=int(initial_events_end))
+                    else:
+                        log.error("%s: unable to understand watch event type %r", self.name, etype)
+                        continue
+                except Exception as err:
+                    c.count_error(classify_error(err), f"store error: {err}")
+                    log.error("%s: unable to apply %s event to the store: %s", self.name, etype, err)
+                if set_rv is None:
+                    self._last_sync_rv = rv
+                else:
+                    set_rv(rv)
+                count += 1
+                c.last_event_time = now()
+                if exit_on_initial_events_end and initial_events_end:
+                    return True
+        finally:
+            self._watch_events = count
+        if self._resync_error is not None:
+            raise self._resync_error
+        if stopped():
+            return initial_events_end
+        if count == 0 and self._clock.monotonic() - start < 1.0:
+            raise VeryShortWatchError(
+                f"very short watch: {self.name}: unexpected watch close - "
+                "watch lasted less than a second and no items received"
+            )
+        return initial_events_end

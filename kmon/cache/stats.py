@@ -1,0 +1,134 @@
+"""Instrumentation: live counters the reflector and informer bump, and the frozen snapshot
+(``InformerStats``) the GUI reads.
+
+``Counters`` is written by one thread each field (the reflector thread for list/watch fields,
+the processing thread for delta fields) as plain int/float attribute updates: no lock and no
+allocation on the hot path. A snapshot is therefore not atomic across fields, which is fine
+for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATES = ("starting", "listing", "watching", "backing-off", "stopped", "failed")
+
+# WatchEnded reasons (also the keys of InformerStats.watches_ended)
+WATCH_END_REASONS = (
+    "closed",  # the server ended the stream normally (timeout, end of stream)
+    "stopped",  # we were told to stop
+    "expired",  # 410 Expired/Gone
+    "too-many-requests",  # 429
+    "internal-error",  # 500
+    "very-short",  # closed in < 1 s without an event
+    "error",  # anything else
+    "initial-events-end",  # WatchList: initial events complete, the watch stays open
+)
+
+
+class Counters:
+    """Mutable counters (see module doc for the threading rule)."""
+
+    __slots__ = (
+        "state", "lists", "relists", "list_duration_last", "list_duration_total",
+        "list_items_last", "list_items_total", "pages_total", "pages_last", "watches_started",
+        "watches_ended", "added", "modified", "deleted", "bookmarks", "error_events",
+        "expired", "errors", "current_backoff", "last_event_time", "last_error",
+        "last_relist_reason", "deltas_processed", "handler_errors", "listener_errors",
+    )
+
+    def __init__(self) -> None:
+        self.state = "starting"
+        self.lists = 0
+        self.relists = 0
+        self.list_duration_last = 0.0
+        self.list_duration_total = 0.0
+        self.list_items_last = 0
+        self.list_items_total = 0
+        self.pages_total = 0
+        self.pages_last = 0
+        self.watches_started = 0
+        self.watches_ended: dict[str, int] = {}
+        self.added = 0
+        self.modified = 0
+        self.deleted = 0
+        self.bookmarks = 0
+        self.error_events = 0
+        self.expired = 0
+        self.errors: dict[str, int] = {}
+        self.current_backoff = 0.0
+        self.last_event_time: float | None = None
+        self.last_error = ""
+        self.last_relist_reason = ""
+        self.deltas_processed = 0
+        self.handler_errors = 0
+        self.listener_errors = 0
+
+    def count_error(self, kind: str, text: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        self.last_error = text
+
+    def count_watch_end(self, reason: str) -> None:
+        self.watches_ended[reason] = self.watches_ended.get(reason, 0) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class InformerStats:
+    """A point-in-time snapshot of one informer (all plain values)."""
+
+    name: str
+    state: str
+    lists: int
+    relists: int
+    last_relist_reason: str
+    list_duration_last: float
+    list_duration_total: float
+    list_items_last: int
+    list_items_total: int
+    pages_total: int
+    pages_last: int
+    watches_started: int
+    watches_ended: dict[str, int]
+    events: dict[str, int]  # ADDED / MODIFIED / DELETED / BOOKMARK / ERROR
+    bookmarks: int
+    expired: int  # 410s seen (list or watch)
+    errors: dict[str, int]
+    current_backoff: float
+    last_synced_version: str
+    unavailable: bool
+    paginated: bool
+    queue_depth: int
+    store_size: int
+    synced: bool
+    last_event_time: float | None
+    last_error: str
+    deltas_processed: int
+    handler_errors: int
+    handler_backlog: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def classify_error(err: BaseException) -> str:
+    """A short kind for ``errors`` counts."""
+    from kmon.cache import errors as e
+
+    if e.is_expired(err):
+        return "expired"
+    if e.is_too_large_resource_version(err):
+        return "too-large-resource-version"
+    if e.is_too_many_requests(err):
+        return "too-many-requests"
+    if e.is_internal_error(err):
+        return "internal-error"
+    if e.is_connection_refused(err):
+        return "connection-refused"
+    if isinstance(err, e.ApiStatusError):
+        return f"api-{err.code}"
+    if getattr(err, "very_short_watch", False):
+        return "very-short-watch"
+    if isinstance(err, OSError):
+        return "transport"
+    return type(err).__name__

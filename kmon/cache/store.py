@@ -1,0 +1,184 @@
+"""A thread-safe store of objects by key, with named secondary indexes (client-go's
+``threadSafeMap`` + ``storeIndex`` behind ``cache.Indexer``).
+
+Contract: objects handed in are stored as they are and objects handed out are the stored
+ones -- callers must not modify them. Every operation takes the single lock once; index
+functions run under it, handlers never do.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+from kmon.cache.keys import NAMESPACE_INDEX, KeyFunc, meta_namespace_key, namespace_index
+
+IndexFunc = Callable[[Any], list[str]]
+
+
+class IndexerError(KeyError):
+    """Unknown index name, or an indexer that conflicts with an existing one."""
+
+
+class Indexer:
+    """Objects by key, plus ``indexers``: name -> function returning index values of an object.
+    With ``indexers=None`` the store has the ``"namespace"`` index."""
+
+    def __init__(self, key_func: KeyFunc = meta_namespace_key, indexers: dict[str, IndexFunc] | None = None) -> None:
+        self._key_func = key_func
+        self._lock = threading.Lock()  # guards _items, _indexers, _indices
+        self._items: dict[str, Any] = {}
+        self._indexers: dict[str, IndexFunc] = (
+            {NAMESPACE_INDEX: namespace_index} if indexers is None else dict(indexers)
+        )
+        # index name -> index value -> set of keys
+        self._indices: dict[str, dict[str, set[str]]] = {name: {} for name in self._indexers}
+        # (name, func, index) triples, rebuilt when indexers change: saves lookups per write
+        self._plan: tuple[tuple[str, IndexFunc, dict[str, set[str]]], ...] = ()
+        self._rebuild_plan_locked()
+
+    @property
+    def key_func(self) -> KeyFunc:
+        return self._key_func
+
+    def _rebuild_plan_locked(self) -> None:
+        self._plan = tuple((n, f, self._indices[n]) for n, f in self._indexers.items())
+
+    # -- index maintenance (callers hold _lock) --------------------------------------------
+    def _update_indices_locked(self, old: Any, new: Any, key: str) -> None:
+        for _name, fn, index in self._plan:
+            old_values = fn(old) if old is not None else ()
+            new_values = fn(new) if new is not None else ()
+            # the common case: one value each and unchanged (e.g. the namespace)
+            if len(old_values) == 1 and len(new_values) == 1 and old_values[0] == new_values[0]:
+                continue
+            for value in old_values:
+                keys = index.get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[value]
+            for value in new_values:
+                keys = index.get(value)
+                if keys is None:
+                    index[value] = {key}
+                else:
+                    keys.add(key)
+
+    # -- writes -----------------------------------------------------------------------------
+    def add(self, obj: Any) -> None:
+        self.put(obj)
+
+    def update(self, obj: Any) -> None:
+        self.put(obj)
+
+    def put(self, obj: Any) -> Any:
+        """Add or update; returns the object previously stored under the key, or ``None``."""
+        key = self._key_func(obj)
+        with self._lock:
+            items = self._items
+            old = items.get(key)
+            items[key] = obj
+            if self._plan:
+                self._update_indices_locked(old, obj, key)
+        return old
+
+    def delete(self, obj: Any) -> Any:
+        """Remove the object's key if present; returns the removed object or ``None``."""
+        return self.delete_key(self._key_func(obj))
+
+    def delete_key(self, key: str) -> Any:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None and self._plan:
+                self._update_indices_locked(old, None, key)
+        return old
+
+    def replace(self, items: Iterable[Any], resource_version: str = "") -> None:
+        """Swap the whole content for ``items`` (the version is ignored, as in client-go)."""
+        key_func = self._key_func
+        new_items = {key_func(obj): obj for obj in items}
+        with self._lock:
+            self._items = new_items
+            self._indices = {name: {} for name in self._indexers}
+            self._rebuild_plan_locked()
+            for key, obj in new_items.items():
+                self._update_indices_locked(None, obj, key)
+
+    def resync(self) -> None:
+        """Nothing to do for a plain store (kept for the Store interface)."""
+
+    # -- reads ------------------------------------------------------------------------------
+    def get(self, obj: Any) -> tuple[Any, bool]:
+        return self.get_by_key(self._key_func(obj))
+
+    def get_by_key(self, key: str) -> tuple[Any, bool]:
+        obj = self._items.get(key)  # a single dict read is atomic
+        return obj, obj is not None
+
+    def list(self) -> list[Any]:
+        with self._lock:
+            return list(self._items.values())
+
+    def list_keys(self) -> list[str]:
+        with self._lock:
+            return list(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def _index_locked(self, name: str) -> dict[str, set[str]]:
+        try:
+            return self._indices[name]
+        except KeyError:
+            raise IndexerError(f"index with name {name} does not exist") from None
+
+    def index(self, name: str, obj: Any) -> list[Any]:
+        """Objects sharing any of ``obj``'s values in index ``name``."""
+        with self._lock:
+            index = self._index_locked(name)
+            values = self._indexers[name](obj)
+            if len(values) == 1:
+                keys: Iterable[str] = index.get(values[0], ())
+            else:
+                union: set[str] = set()
+                for v in values:
+                    union.update(index.get(v, ()))
+                keys = union
+            return [self._items[k] for k in keys]
+
+    def index_keys(self, name: str, value: str) -> list[str]:
+        with self._lock:
+            return list(self._index_locked(name).get(value, ()))
+
+    def by_index(self, name: str, value: str) -> list[Any]:
+        with self._lock:
+            keys = self._index_locked(name).get(value, ())
+            return [self._items[k] for k in keys]
+
+    def list_index_values(self, name: str) -> list[str]:
+        with self._lock:
+            return list(self._index_locked(name))
+
+    def get_indexers(self) -> dict[str, IndexFunc]:
+        with self._lock:
+            return dict(self._indexers)
+
+    def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
+        """Add more indexes; existing objects are indexed at once. A name already in use is an
+        error."""
+        with self._lock:
+            clash = sorted(set(indexers) & set(self._indexers))
+            if clash:
+                raise IndexerError(f"indexer conflict: {clash}")
+            for name, fn in indexers.items():
+                self._indexers[name] = fn
+                index: dict[str, set[str]] = {}
+                self._indices[name] = index
+                for key, obj in self._items.items():
+                    for value in fn(obj):
+                        index.setdefault(value, set()).add(key)
+            self._rebuild_plan_locked()
