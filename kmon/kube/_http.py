@@ -16,6 +16,7 @@ This module only ever issues GET.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import errno
 import re
 import socket
@@ -129,7 +130,7 @@ def transport_error(exc: BaseException, url: str, *, read_timeout: float | None 
     if isinstance(root, (TimeoutError, socket.timeout)):
         n = f"{read_timeout:g} s" if read_timeout else "the read timeout"
         return TimeoutError(f"no data from server for {n} ({where})")
-    if isinstance(exc, (u3e.ProtocolError, u3e.IncompleteRead)):
+    if isinstance(exc, (u3e.ProtocolError, u3e.IncompleteRead, http.client.HTTPException)):
         return ConnectionResetError(errno.ECONNRESET, f"connection closed mid-response: {where}")
     if isinstance(root, OSError):
         return ConnectionError(f"{type(root).__name__}: {root} ({where})")
@@ -170,7 +171,7 @@ def open_get(
             retries=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         )
-    except (u3e.HTTPError, OSError) as e:
+    except (u3e.HTTPError, OSError, http.client.HTTPException) as e:
         raise transport_error(e, url, read_timeout=read_timeout) from e
     if on_response is not None:
         on_response(resp)
@@ -189,7 +190,7 @@ def read_json(resp: Any, url: str, *, read_timeout: float | None = None) -> Any:
     """Read a whole 2xx response and decode it with orjson."""
     try:
         body = resp.read()
-    except (u3e.HTTPError, OSError) as e:
+    except (u3e.HTTPError, OSError, http.client.HTTPException) as e:
         raise transport_error(e, url, read_timeout=read_timeout) from e
     finally:
         resp.release_conn()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from http.client import HTTPException
 from typing import Any, Iterator
 
 import orjson
@@ -148,7 +149,7 @@ class RestWatch:
             while not stopped.is_set():
                 try:
                     data = read(_READ_SIZE)
-                except (OSError, ValueError, AttributeError, u3e.HTTPError) as e:
+                except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
                     if stopped.is_set():
                         return
                     raise _http.transport_error(e, self._url, read_timeout=self._read_timeout) from e
@@ -309,7 +310,7 @@ class RestListerWatcher:
         try:
             try:
                 body = resp.read()
-            except (OSError, ValueError, AttributeError, u3e.HTTPError) as e:
+            except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
                 if id(resp) in self._cancelled:
                     raise WatchCancelledError(f"list of {self._path} cancelled") from None
                 raise _http.transport_error(e, self._path, read_timeout=self.inactivity_timeout) from e
