@@ -1,0 +1,94 @@
+"""Model tier: the Qt tree model without a view, checked by QAbstractItemModelTester."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from kmon.ui.tree_filter import TreeFilterProxy, parse_filter
+from kmon.ui.tree_model import COL_STATUS, NodeRole, ObjectTreeModel
+
+from helpers import item, obj
+
+
+def rows(model, parent=QModelIndex()):
+    return [model.index(r, 0, parent).data() for r in range(model.rowCount(parent))]
+
+
+def test_model_follows_batches_under_the_tester(qapp, qtmodeltester):
+    model = ObjectTreeModel()
+    qtmodeltester.check(model, force_py=True)
+    rnd = random.Random(3)
+    live = {}
+    for _ in range(12):
+        batch = []
+        for _ in range(rnd.randint(1, 12)):
+            ctx = rnd.choice(["c1", "c2"])
+            res = rnd.choice(["pods", "configmaps", "nodes"])
+            ns = None if res == "nodes" else rnd.choice(["a", "b"])
+            name = f"o{rnd.randint(0, 20)}"
+            k = (ctx, res, name, ns)
+            if k in live and rnd.random() < 0.4:
+                batch.append(item("Deleted", live.pop(k), ctx, res))
+            else:
+                live[k] = obj(name, ns, kind="Node" if res == "nodes" else "Pod")
+                batch.append(item("Updated" if k in live else "Added", live[k], ctx, res))
+        model.apply(batch)
+    assert sum(n.count for n in model.tree.root.children) == len(live)
+    model.tree.remove_context("c2")
+    model.tree.clear()
+    assert model.rowCount() == 0
+
+
+def test_counts_labels_and_changed_rows_only():
+    model = ObjectTreeModel()
+    model.apply([item("Added", obj(f"p{i}", "ns")) for i in range(10)])
+    ctx = model.index(0, 0)
+    assert ctx.data() == "c1 (10)"
+    ns = model.index(0, 0, ctx)
+    kind = model.index(0, 0, ns)
+    assert ns.data() == "ns (10)" and kind.data() == "pods (10)"
+    assert rows(model, kind)[:3] == ["p0", "p1", "p2"]
+    seen = []
+    model.dataChanged.connect(lambda a, b: seen.append((a.parent().data(), a.row(), b.row())))
+    p3 = model.tree.find("c1", "pods", "ns/p3").obj
+    p4 = model.tree.find("c1", "pods", "ns/p4").obj
+    p8 = model.tree.find("c1", "pods", "ns/p8").obj
+    model.apply([item("Updated", {**p3, "status": {"phase": "Running"}}), item("Updated", p4), item("Updated", p8)])
+    object_ranges = [s for s in seen if s[0] == "pods (10)"]
+    assert sorted(object_ranges) == [("pods (10)", 3, 4), ("pods (10)", 8, 8)]
+    assert model.index(3, COL_STATUS, kind).data() == "Running"
+    assert model.index(3, 0, kind).data(NodeRole).key == "ns/p3"
+    assert model.index(3, 0, kind).data(Qt.ItemDataRole.BackgroundRole) is not None
+
+
+def test_filter_proxy_names_and_labels(qapp, qtmodeltester):
+    model = ObjectTreeModel()
+    proxy = TreeFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    model.apply([item("Added", obj("web-1", "a", labels={"app": "web", "tier": "fe"})),
+                 item("Added", obj("web-2", "b", labels={"app": "web", "tier": "db"})),
+                 item("Added", obj("api-1", "a", labels={"app": "api"}))])
+    assert proxy.set_filter_text("app=web,tier!=db")
+    ctx = proxy.index(0, 0)
+    assert rows(proxy, ctx) == ["a (2)"]  # counts are the cache's, not the filter's
+    assert rows(proxy, proxy.index(0, 0, proxy.index(0, 0, ctx))) == ["web-1"]
+    assert proxy.set_filter_text("api")
+    assert rows(proxy, proxy.index(0, 0, proxy.index(0, 0, ctx))) == ["api-1"]
+    assert not proxy.set_filter_text("app in (web")
+    assert proxy.set_filter_text("")
+    assert proxy.rowCount(ctx) == 2
+    # live updates while filtered
+    proxy.set_filter_text("web")
+    model.apply([item("Added", obj("web-3", "c"))])
+    assert "c (1)" in rows(proxy, proxy.index(0, 0))
+
+
+def test_parse_filter():
+    f = parse_filter("web app in (a, b) !canary tier!=db")
+    assert f.names == ["web"]
+    assert f.selector.matches({"app": "a", "tier": "fe"})
+    assert not f.selector.matches({"app": "a", "canary": "1"})
+    assert not f.selector.matches({"app": "c"})
