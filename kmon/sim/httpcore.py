@@ -1,0 +1,237 @@
+"""A lean threaded HTTP/1.1 server: one accept thread, one thread per connection,
+keep-alive, Content-Length and chunked request bodies, optional TLS. The listener can be
+closed and reopened on the same port (to simulate an API server restart)."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from typing import Callable, Iterable
+
+REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+    409: "Conflict", 410: "Gone", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+MAX_HEADER = 65536
+MAX_BODY = 64 * 1024 * 1024
+
+
+class Request:
+    __slots__ = ("method", "target", "path", "query_string", "headers", "body", "conn", "keep_alive")
+
+    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes, conn: "Connection") -> None:
+        self.method = method
+        self.target = target
+        path, _, qs = target.partition("?")
+        self.path = path
+        self.query_string = qs
+        self.headers = headers
+        self.body = body
+        self.conn = conn
+        self.keep_alive = headers.get("connection", "").lower() != "close"
+
+
+class Connection:
+    """A client connection; ``sock`` may be an SSL socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.closed = False
+        self.streaming = False  # set while a watch stream is open on it
+        self.rfile = None
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def send_response(self, status: int, headers: Iterable[tuple[str, str]], parts: list[bytes],
+                      keep_alive: bool = True) -> None:
+        length = sum(len(p) for p in parts)
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
+        head.extend(f"{k}: {v}" for k, v in headers)
+        head.append(f"Content-Length: {length}")
+        if not keep_alive:
+            head.append("Connection: close")
+        hdr = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if length < 1 << 20:
+            self.sock.sendall(b"".join([hdr, *parts]))
+            return
+        # big responses: send in ~4 MB slices, never building one giant buffer
+        buf, size = [hdr], len(hdr)
+        for p in parts:
+            buf.append(p)
+            size += len(p)
+            if size >= 4 << 20:
+                self.sock.sendall(b"".join(buf))
+                buf, size = [], 0
+        if buf:
+            self.sock.sendall(b"".join(buf))
+
+    def abort(self) -> None:
+        """Close abruptly (no terminating chunk) -- wakes any thread blocked on it."""
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class HTTPServerCore:
+    """Subclasses implement ``handle(request) -> None`` (must write a response or raise)."""
+
+    def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.host, self.port = host, port
+        self.ssl_context = ssl_context
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._conns: set[Connection] = set()
+        self._threads: set[threading.Thread] = set()
+        self._mu = threading.Lock()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ listener
+    def _open_listener(self) -> None:
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((self.host, self.port))
+        ls.listen(128)
+        self.port = ls.getsockname()[1]
+        self._listener = ls
+        t = threading.Thread(target=self._accept_loop, args=(ls,), name=f"kmon-sim-accept-{self.port}", daemon=True)
+        self._accept_thread = t
+        t.start()
+
+    def _close_listener(self) -> None:
+        ls, self._listener = self._listener, None
+        if ls is not None:
+            try:
+                ls.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            ls.close()
+        t = self._accept_thread
+        if t is not None and t is not threading.current_thread():
+            t.join(5)
+
+    def _accept_loop(self, ls: socket.socket) -> None:
+        while not self._stopping:
+            try:
+                sock, _ = ls.accept()
+            except OSError:
+                return
+            if self._stopping:
+                sock.close()
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            t = threading.Thread(target=self._conn_main, args=(sock,), name="kmon-sim-conn", daemon=True)
+            with self._mu:
+                self._threads.add(t)
+            t.start()
+
+    def drop_connections(self, predicate: Callable[[Connection], bool] = lambda c: True) -> int:
+        with self._mu:
+            conns = [c for c in self._conns if predicate(c)]
+        for c in conns:
+            c.abort()
+        return len(conns)
+
+    def shutdown_core(self) -> None:
+        self._stopping = True
+        self._close_listener()
+        self.drop_connections()
+        with self._mu:
+            threads = list(self._threads)
+        for t in threads:
+            if t is not threading.current_thread():
+                t.join(5)
+
+    # ------------------------------------------------------------------ connections
+    def _conn_main(self, sock: socket.socket) -> None:
+        conn = None
+        try:
+            if self.ssl_context is not None:
+                sock.settimeout(10)
+                try:
+                    sock = self.ssl_context.wrap_socket(sock, server_side=True)
+                except (OSError, ssl.SSLError):
+                    sock.close()
+                    return
+                sock.settimeout(None)
+            conn = Connection(sock)
+            with self._mu:
+                self._conns.add(conn)
+            if self._stopping:
+                return
+            rfile = sock.makefile("rb", buffering=65536)
+            conn.rfile = rfile
+            while not conn.closed:
+                req = self._read_request(rfile, conn)
+                if req is None:
+                    break
+                self.handle(req)
+                if not req.keep_alive:
+                    break
+        except (OSError, ValueError):
+            pass
+        finally:
+            if conn is not None:
+                with self._mu:
+                    self._conns.discard(conn)
+            try:
+                sock.close()
+            except OSError:
+                pass
+            with self._mu:
+                self._threads.discard(threading.current_thread())
+
+    def _read_request(self, rfile, conn: Connection) -> Request | None:
+        line = rfile.readline(MAX_HEADER)
+        while line in (b"\r\n", b"\n"):
+            line = rfile.readline(MAX_HEADER)
+        if not line:
+            return None
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3:
+            conn.send_response(400, [("Content-Type", "text/plain")], [b"bad request line"], keep_alive=False)
+            return None
+        method, target, _version = parts
+        headers: dict[str, str] = {}
+        total = 0
+        while True:
+            h = rfile.readline(MAX_HEADER)
+            total += len(h)
+            if not h or total > MAX_HEADER:
+                return None
+            if h in (b"\r\n", b"\n"):
+                break
+            k, _, v = h.decode("latin-1").partition(":")
+            k = k.strip().lower()
+            v = v.strip()
+            headers[k] = f"{headers[k]}, {v}" if k in headers else v
+        body = b""
+        if headers.get("expect", "").lower() == "100-continue":
+            conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while rfile.readline(MAX_HEADER) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(rfile.read(size))
+                rfile.readline(16)
+            body = b"".join(chunks)
+        elif headers.get("content-length"):
+            n = int(headers["content-length"])
+            if n > MAX_BODY:
+                return None
+            body = rfile.read(n)
+        return Request(method.upper(), target, headers, body, conn)
+
+    def handle(self, req: Request) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,535 @@
+"""``SimServer``: HTTP routing, authentication, discovery, list/get/write/watch handlers."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+import orjson
+import yaml
+
+from kmon.sim import resources as R
+from kmon.sim import tls as _tls
+from kmon.sim.faults import Faults
+from kmon.sim.httpcore import HTTPServerCore, Request
+from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
+from kmon.sim.watch import WatchRegistry, WatchStream
+
+log = logging.getLogger(__name__)
+
+_JSON = ("Content-Type", "application/json")
+_FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+                  410: "Expired", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
+                  504: "Timeout"}
+_CONTINUE_TOO_OLD = ("The provided continue parameter is too old to display a consistent list result. You can start "
+                     "a new list without the continue parameter, or use the continue token in this response to "
+                     "retrieve the remainder of the results. Continuing with the provided token results in an "
+                     "inconsistent list - objects that were created, modified, or deleted between the time the "
+                     "first chunk was returned and now may show up in the list.")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str
+    query: dict = field(hash=False)
+    time: float
+    status: int
+
+
+class RequestLog:
+    """Thread-safe, list-like record of requests (``/_kmon`` admin calls are not recorded)."""
+
+    def __init__(self) -> None:
+        self._mu = threading.Lock()
+        self._items: list[RequestRecord] = []
+
+    def append(self, r: RequestRecord) -> None:
+        with self._mu:
+            self._items.append(r)
+
+    def clear(self) -> None:
+        with self._mu:
+            self._items.clear()
+
+    def snapshot(self) -> list[RequestRecord]:
+        with self._mu:
+            return list(self._items)
+
+    def __iter__(self):
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        with self._mu:
+            return len(self._items)
+
+    def __getitem__(self, i):
+        with self._mu:
+            return self._items[i]
+
+    def __repr__(self) -> str:
+        return f"RequestLog({self.snapshot()!r})"
+
+
+def _encode_continue(rev: int, key: tuple[str, str]) -> str:
+    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rev, "start": list(key)})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
+    try:
+        d = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return int(d["rv"]), (str(d["start"][0]), str(d["start"][1]))
+    except Exception:
+        raise StoreError(400, "BadRequest", "continue key is not valid: illegal base64 data") from None
+
+
+def _metadata_only(accept: str) -> bool:
+    for alt in accept.split(","):
+        parts = [p.strip() for p in alt.split(";")]
+        mt = parts[0].lower()
+        kv = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+        if mt not in ("application/json", "*/*", "application/*"):
+            continue
+        as_ = kv.get("as")
+        if as_ in ("PartialObjectMetadata", "PartialObjectMetadataList") and kv.get("g") == "meta.k8s.io":
+            return True
+        if as_ is None:
+            return False
+    return False
+
+
+def _truthy(v: str | None) -> bool:
+    return (v or "").lower() in ("1", "true", "t", "yes")
+
+
+class SimServer(HTTPServerCore):
+    """An embedded Kubernetes API server (see the package docstring)."""
+
+    def __init__(self, token: str = "t0ken", tls: bool = False, bookmark_interval: float = 60.0, seed: int = 1,
+                 host: str = "127.0.0.1", port: int = 0, *, history_limit: int = 100_000,
+                 too_large_wait: float = 0.5, user: str = "kmon", watch_timeout: float = 1800.0) -> None:
+        self._certs = _tls.generate() if tls else None
+        super().__init__(host, port, _tls.server_context(self._certs) if self._certs else None)
+        self.token = token
+        self.tls = tls
+        self.bookmark_interval = float(bookmark_interval)
+        self.seed = seed
+        self.too_large_wait = float(too_large_wait)
+        self.user = user
+        self.watch_timeout = float(watch_timeout)
+        self.store = Store(seed=seed, history_limit=history_limit)
+        self.faults = Faults(self)
+        self.requests = RequestLog()
+        self.watches = WatchRegistry()
+        self._started = False
+
+    # ---------------------------------------------------------------- lifecycle
+    @property
+    def ca_data(self) -> bytes | None:
+        return self._certs.ca_pem if self._certs else None
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def start(self) -> "SimServer":
+        if not self._started:
+            self._stopping = False
+            self._open_listener()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self.faults.stop()
+        self._stopping = True
+        for s in self.watches.all():
+            s.done = True
+        with self.store.cond:
+            self.store.cond.notify_all()
+        self.shutdown_core()
+
+    def __enter__(self) -> "SimServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- responses
+    def _send_json(self, req: Request, code: int, body, headers=()) -> int:
+        data = body if isinstance(body, (bytes, bytearray)) else orjson.dumps(body)
+        req.conn.send_response(code, [_JSON, *headers], [data], req.keep_alive)
+        return code
+
+    def _send_error(self, req: Request, err: StoreError) -> int:
+        headers = []
+        if err.retry_after is not None and err.code == 429:
+            headers.append(("Retry-After", str(int(err.retry_after) if float(err.retry_after).is_integer() else err.retry_after)))
+        return self._send_json(req, err.code, err.status(), headers)
+
+    # ---------------------------------------------------------------- dispatch
+    def handle(self, req: Request) -> None:
+        t0 = time.time()
+        q = dict(parse_qsl(req.query_string, keep_blank_values=True))
+        path = unquote(req.path)
+        recorded = [False]
+
+        def record(status: int) -> None:
+            if not recorded[0] and not path.startswith("/_kmon/"):
+                recorded[0] = True
+                self.requests.append(RequestRecord(req.method, path, q, t0, status))
+
+        try:
+            status = self._dispatch(req, path, q, record)
+        except StoreError as err:
+            status = self._send_error(req, err)
+        except OSError:
+            record(499)
+            raise
+        except Exception as exc:  # a bug in the sim: answer 500 like an apiserver would
+            log.exception("sim: internal error on %s %s", req.method, req.target)
+            status = self._send_error(req, StoreError(500, "InternalError", f"Internal error occurred: {exc}"))
+        record(status)
+
+    def _authorized(self, req: Request) -> bool:
+        auth = req.headers.get("authorization", "")
+        return auth[:7].lower() == "bearer " and auth[7:].strip() == self.token
+
+    def _dispatch(self, req: Request, path: str, q: dict, record) -> int:
+        path = path.rstrip("/") or "/"
+        if path in ("/healthz", "/livez", "/readyz"):
+            req.conn.send_response(200, [("Content-Type", "text/plain")], [b"ok"], req.keep_alive)
+            return 200
+        if not self._authorized(req):
+            raise StoreError(401, "Unauthorized", "Unauthorized")
+        if path.startswith("/_kmon/"):
+            return self._admin(req, path, q)
+        fail = self.faults.take_failure()
+        if fail is not None:
+            code, ra = fail
+            raise StoreError(code, _FAULT_REASONS.get(code, "Unknown"), f"injected fault: HTTP {code}",
+                             details={"retryAfterSeconds": int(ra)} if ra else None, retry_after=ra)
+        segs = [s for s in path.split("/") if s]
+        if req.method == "GET":
+            doc = self._discovery(path, segs)
+            if doc is not None:
+                return self._send_json(req, 200, doc)
+        if len(segs) >= 2 and segs[0] == "api" and segs[1] == "v1":
+            group, version, rest = "", "v1", segs[2:]
+        elif len(segs) >= 4 and segs[0] == "apis":
+            group, version, rest = segs[1], segs[2], segs[3:]
+        else:
+            raise StoreError(404, "NotFound", "the server could not find the requested resource")
+        ns = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
+            ns, rest = rest[1], rest[2:]
+        res = R.BY_PATH.get((group, version, rest[0]))
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        if (res is None or len(rest) > 3 or (ns is not None and not res.namespaced)
+                or (sub is not None and sub not in ("status", "finalize"))):
+            raise StoreError(404, "NotFound", "the server could not find the requested resource")
+        if name is not None and res.namespaced and ns is None:
+            raise StoreError(404, "NotFound", "the server could not find the requested resource")
+        verb = self._verb(req.method, name, q)
+        if self.faults.is_forbidden(res.plural, res.group):
+            raise self._forbidden(res, verb, ns, name)
+        if verb == "watch":
+            return self._watch(req, res, ns, name, q, record)
+        if verb == "list":
+            return self._list(req, res, ns, q)
+        if verb == "get":
+            return self._get(req, res, ns, name)
+        return self._write(req, res, verb, ns, name, sub, q)
+
+    @staticmethod
+    def _verb(method: str, name: str | None, q: dict) -> str:
+        if method in ("GET", "HEAD"):
+            if _truthy(q.get("watch")):
+                return "watch"
+            return "get" if name else "list"
+        if method == "POST":
+            return "create"
+        if method == "PUT":
+            return "update"
+        if method == "PATCH":
+            return "patch"
+        if method == "DELETE":
+            return "delete" if name else "deletecollection"
+        raise StoreError(405, "MethodNotAllowed", f"method {method} is not supported")
+
+    def _forbidden(self, res: R.Resource, verb: str, ns: str | None, name: str | None) -> StoreError:
+        full = res.plural if not res.group else f"{res.plural}.{res.group}"
+        what = f'{full} "{name}"' if name else full
+        scope = f'in the namespace "{ns}"' if ns is not None else "at the cluster scope"
+        return StoreError(403, "Forbidden", f'{what} is forbidden: User "{self.user}" cannot {verb} resource '
+                          f'"{res.plural}" in API group "{res.group}" {scope}',
+                          details={**({"name": name} if name else {}), "group": res.group, "kind": res.plural})
+
+    def _discovery(self, path: str, segs: list[str]):
+        if path == "/version":
+            return R.version_doc()
+        if path == "/api":
+            return R.api_versions_doc(f"{self.host}:{self.port}")
+        if path == "/api/v1":
+            return R.api_resource_list_doc("", "v1")
+        if path == "/apis":
+            return R.api_group_list_doc()
+        if path == "/openapi/v3":
+            return R.openapi_v3_root()
+        if path.startswith("/openapi/v3/"):
+            doc = R.openapi_v3_group(path[len("/openapi/v3/"):])
+            if doc is not None:
+                return doc
+        if segs and segs[0] == "openapi":
+            raise StoreError(404, "NotFound", "the server could not find the requested resource")
+        if len(segs) == 2 and segs[0] == "apis":
+            doc = R.api_group_doc(segs[1])
+            if doc is None:
+                raise StoreError(404, "NotFound", "the server could not find the requested resource")
+            return doc
+        if len(segs) == 3 and segs[0] == "apis":
+            doc = R.api_resource_list_doc(segs[1], segs[2])
+            if doc is None:
+                raise StoreError(404, "NotFound", "the server could not find the requested resource")
+            return doc
+        return None
+
+    # ---------------------------------------------------------------- admin
+    def _admin(self, req: Request, path: str, q: dict) -> int:
+        segs = [s for s in path.split("/") if s]
+        if req.method != "POST" or len(segs) != 3 or segs[1] != "faults":
+            raise StoreError(404, "NotFound", "unknown admin endpoint (POST /_kmon/faults/<name>)")
+        f, name = self.faults, segs[2]
+        seconds = float(q.get("seconds", "5"))
+        if name == "compact":
+            result = f.compact(int(q["revision"]) if q.get("revision") else None)
+        elif name == "drop_watches":
+            result = f.drop_watches()
+        elif name == "refuse_connections":
+            # answer first: the listener and this connection go away right after
+            self._send_json(req, 200, {"kind": "Status", "apiVersion": "v1", "status": "Success",
+                                       "message": name, "details": {"result": seconds}})
+            f.refuse_connections(seconds)
+            return 200
+        elif name == "fail_next":
+            ra = q.get("retry_after")
+            f.fail_next(int(q.get("n", "1")), int(q.get("code", "500")), float(ra) if ra else None)
+            result = None
+        elif name == "stall_watches":
+            result = f.stall_watches(seconds)
+        elif name == "send_malformed_line":
+            result = f.send_malformed_line()
+        elif name == "jump_revision":
+            result = f.jump_revision(int(q.get("delta", "1000")))
+        elif name == "forbid":
+            result = f.forbid(q["resource"], q.get("group", ""))
+        elif name == "allow":
+            result = f.allow(q.get("resource"), q.get("group", ""))
+        elif name == "reset":
+            result = f.reset()
+        else:
+            raise StoreError(404, "NotFound", f"unknown fault {name!r}")
+        return self._send_json(req, 200, {"kind": "Status", "apiVersion": "v1", "status": "Success",
+                                          "message": name, "details": {"result": result}})
+
+    # ---------------------------------------------------------------- reads
+    def _selectors(self, res: R.Resource, q: dict, name: str | None = None):
+        try:
+            lm = parse_label_selector(q.get("labelSelector"))
+            fs = q.get("fieldSelector") or ""
+            if name is not None:
+                fs = f"metadata.name={name}" + ("," + fs if fs else "")
+            fm = parse_field_selector(fs, ("metadata.name", "metadata.namespace") + res.fields)
+        except SelectorError as exc:
+            raise StoreError(400, "BadRequest", str(exc)) from None
+        return lm, fm
+
+    def _parse_rv(self, rv: str) -> int:
+        try:
+            n = int(rv)
+            if n < 0:
+                raise ValueError
+            return n
+        except ValueError:
+            raise StoreError(400, "BadRequest", f'invalid resource version "{rv}"') from None
+
+    def _not_too_large(self, n: int) -> None:
+        if n > self.store.revision and not self.store.wait_for_revision(n, self.too_large_wait):
+            err = too_large(n, self.store.revision)
+            err.details["retryAfterSeconds"] = 1
+            err.retry_after = None
+            raise err
+
+    def _get(self, req: Request, res: R.Resource, ns: str | None, name: str) -> int:
+        with self.store.lock:
+            e = self.store._tables[res.key].items.get((ns or "", name))
+        if e is None:
+            raise not_found(res, name)
+        meta = _metadata_only(req.headers.get("accept", ""))
+        return self._send_json(req, 200, e.meta_raw() if meta else e.raw)
+
+    def _list(self, req: Request, res: R.Resource, ns: str | None, q: dict) -> int:
+        lm, fm = self._selectors(res, q)
+        rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
+        cont = q.get("continue", "")
+        try:
+            limit = max(0, int(q.get("limit") or 0))
+        except ValueError:
+            raise StoreError(400, "BadRequest", f"invalid limit {q.get('limit')!r}") from None
+        at, after = None, None
+        if cont:
+            if rv:
+                raise StoreError(400, "BadRequest", "specifying resource version is not allowed when using continue")
+            at, after = _decode_continue(cont)
+            if at < self.store.compacted_revision:
+                raise expired(_CONTINUE_TOO_OLD)
+        else:
+            if rvm not in ("", "Exact", "NotOlderThan"):
+                raise StoreError(400, "BadRequest", f'resourceVersionMatch: Unsupported value: "{rvm}"')
+            if rvm and rv == "":
+                raise StoreError(400, "BadRequest", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+            if rvm == "Exact" and rv == "0":
+                raise StoreError(400, "BadRequest", 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+            if rv == "0":
+                limit = 0  # served from the watch cache: the limit is ignored, the list is not paginated
+            elif rv:
+                n = self._parse_rv(rv)
+                self._not_too_large(n)
+                if rvm == "Exact" or (rvm == "" and limit > 0):
+                    at = n
+        entries, rev, nxt, remaining = self.store.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm,
+                                                               at=at, after=after, limit=limit)
+        meta_only = _metadata_only(req.headers.get("accept", ""))
+        if meta_only:
+            kind, api = b"PartialObjectMetadataList", b"meta.k8s.io/v1"
+            raws = [e.meta_raw() for e in entries]
+        else:
+            kind, api = res.list_kind.encode(), res.api_version.encode()
+            raws = [e.raw for e in entries]
+        lmeta = b'"resourceVersion":"%d"' % rev
+        if nxt is not None:
+            lmeta += b',"continue":"%s"' % _encode_continue(rev, nxt).encode()
+            if remaining is not None:
+                lmeta += b',"remainingItemCount":%d' % remaining
+        head = b'{"kind":"%s","apiVersion":"%s","metadata":{%s},"items":[' % (kind, api, lmeta)
+        parts = [head]
+        for i in range(0, len(raws), 2000):  # comma-joined slices: few, big buffers
+            if i:
+                parts.append(b",")
+            parts.append(b",".join(raws[i:i + 2000]))
+        parts.append(b"]}")
+        req.conn.send_response(200, [_JSON], parts, req.keep_alive)
+        return 200
+
+    # ---------------------------------------------------------------- watch
+    def _watch(self, req: Request, res: R.Resource, ns: str | None, name: str | None, q: dict, record) -> int:
+        lm, fm = self._selectors(res, q, name)
+        rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
+        sie = q.get("sendInitialEvents")
+        if sie is not None and _truthy(sie) and rvm != "NotOlderThan":
+            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
+                             "resourceVersionMatch to NotOlderThan")
+        if rvm and sie is None:
+            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
+                             "for watch unless sendInitialEvents is provided")
+        try:
+            timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else self.watch_timeout
+        except ValueError:
+            raise StoreError(400, "BadRequest", "invalid timeoutSeconds") from None
+        n = None
+        if rv not in ("", "0"):
+            n = self._parse_rv(rv)
+            self._not_too_large(n)
+        initial_events = (_truthy(sie) if sie is not None else n is None)
+        stream = WatchStream(self, req.conn, res, namespace=ns, lmatch=lm, fmatch=fm,
+                             metadata_only=_metadata_only(req.headers.get("accept", "")),
+                             bookmarks=_truthy(q.get("allowWatchBookmarks")), timeout=timeout)
+        initial, cursor, too_old = None, n if n is not None else 0, None
+        if initial_events:
+            initial, cursor, _, _ = self.store.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm)
+        elif n is None:
+            cursor = self.store.revision
+        elif n < self.store.compacted_revision:
+            too_old = expired(f"too old resource version: {n} ({self.store.compacted_revision})")
+        self.watches.add(stream)
+        req.conn.streaming = True
+        try:
+            stream.start_headers()
+            record(200)
+            if too_old is not None:
+                stream.send_error_and_end(too_old)
+            else:
+                stream.run(initial, cursor, initial_end_bookmark=bool(sie is not None and _truthy(sie)))
+        finally:
+            req.conn.streaming = False
+            self.watches.remove(stream)
+        return 200
+
+    # ---------------------------------------------------------------- writes
+    def _body(self, req: Request):
+        ct = req.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        try:
+            if "yaml" in ct:
+                return yaml.safe_load(req.body or b"{}")
+            return orjson.loads(req.body or b"{}")
+        except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
+            raise StoreError(400, "BadRequest", f"the body of the request could not be decoded: {exc}") from None
+
+    def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,
+               q: dict) -> int:
+        st = self.store
+        if verb == "create":
+            if name is not None:
+                raise StoreError(405, "MethodNotAllowed", "POST is not supported on a named object")
+            obj = self._body(req)
+            if not isinstance(obj, dict) or (obj.get("kind") and obj["kind"] != res.kind):
+                raise StoreError(400, "BadRequest", f"the body is not a {res.kind}")
+            return self._send_json(req, 201, st.create(res, obj, ns))
+        if verb == "update":
+            obj = self._body(req)
+            if not isinstance(obj, dict):
+                raise StoreError(400, "BadRequest", "the body is not an object")
+            meta = obj.setdefault("metadata", {})
+            if meta.get("name") and meta["name"] != name:
+                raise StoreError(400, "BadRequest", "the name of the object does not match the name on the URL")
+            meta["name"] = name
+            return self._send_json(req, 200, st.update(res, obj, ns, subresource=sub))
+        if verb == "patch":
+            ct = req.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ct not in ("application/merge-patch+json", "application/strategic-merge-patch+json",
+                          "application/json-patch+json"):
+                raise StoreError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - '
+                                 f'accepted media types include: application/json-patch+json, '
+                                 f'application/merge-patch+json, application/strategic-merge-patch+json ({ct})')
+            try:
+                patch = orjson.loads(req.body or b"null")
+            except orjson.JSONDecodeError as exc:
+                raise StoreError(400, "BadRequest", f"invalid patch: {exc}") from None
+            return self._send_json(req, 200, st.patch(res, name, patch, ns, patch_type=ct, subresource=sub))
+        if verb == "delete":
+            opts = self._body(req) if req.body else {}
+            prop = (opts or {}).get("propagationPolicy") or q.get("propagationPolicy") or "Background"
+            return self._send_json(req, 200, st.delete(res, name, ns, propagation=prop,
+                                                       preconditions=(opts or {}).get("preconditions")))
+        if verb == "deletecollection":
+            lm, fm = self._selectors(res, q)
+            entries, _, _, _ = st.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm)
+            items = []
+            for e in entries:
+                o = e.obj()
+                try:
+                    items.append(st.delete(res, o["metadata"]["name"], o["metadata"].get("namespace")))
+                except StoreError:
+                    pass
+            return self._send_json(req, 200, {"kind": res.list_kind, "apiVersion": res.api_version,
+                                              "metadata": {"resourceVersion": str(st.revision)}, "items": items})
+        raise StoreError(405, "MethodNotAllowed", f"{verb} is not supported")

@@ -1,0 +1,509 @@
+"""Revisioned object store, like etcd behind kube-apiserver.
+
+One global revision; every write bumps it. Each stored object is kept as its encoded JSON
+bytes (orjson, produced once at write time) plus the few things selectors need (labels,
+field labels), so lists and watch events are byte concatenations. A bounded history of
+events (with the previous state of each object) serves watches from a past revision and
+lists at an exact past revision; compaction discards history.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import threading
+import time
+import uuid
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from kmon.sim import resources as R
+from kmon.sim.patch import PatchError, apply_patch
+from kmon.sim.selectors import extract_fields
+
+Key = tuple[str, str]  # (namespace or "", name)
+
+
+class StoreError(Exception):
+    """An API error: ``code`` (HTTP), ``reason`` (Status reason), ``message``."""
+
+    def __init__(self, code: int, reason: str, message: str, *, details: dict | None = None,
+                 causes: list[dict] | None = None, retry_after: int | None = None) -> None:
+        super().__init__(f"{code} {reason}: {message}")
+        self.code, self.reason, self.message = code, reason, message
+        self.details = dict(details or {})
+        if causes:
+            self.details["causes"] = causes
+        self.retry_after = retry_after
+
+    def status(self) -> dict:
+        st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+              "message": self.message, "reason": self.reason, "code": self.code}
+        if self.details:
+            st["details"] = self.details
+        return st
+
+
+def not_found(res: R.Resource, name: str) -> StoreError:
+    g = res.plural if not res.group else f"{res.plural}.{res.group}"
+    return StoreError(404, "NotFound", f'{g} "{name}" not found',
+                      details={"name": name, "group": res.group, "kind": res.plural})
+
+
+def expired(message: str) -> StoreError:
+    return StoreError(410, "Expired", message)
+
+
+def too_large(requested: int, current: int) -> StoreError:
+    return StoreError(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
+                      causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                      retry_after=1)
+
+
+class Entry:
+    """One stored object version. Immutable once built."""
+
+    __slots__ = ("raw", "labels", "fields", "rv", "uid", "owners", "_meta")
+
+    def __init__(self, raw: bytes, obj: dict, res: R.Resource, rv: int) -> None:
+        meta = obj["metadata"]
+        self.raw = raw
+        self.rv = rv
+        self.labels: dict[str, str] = meta.get("labels") or {}
+        self.fields = extract_fields(obj, res.fields)
+        self.uid: str = meta.get("uid", "")
+        self.owners = tuple(o.get("uid", "") for o in meta.get("ownerReferences") or () if isinstance(o, dict))
+        self._meta: bytes | None = None
+
+    def obj(self) -> dict:
+        return orjson.loads(self.raw)
+
+    def meta_raw(self) -> bytes:
+        """The object as a ``PartialObjectMetadata`` (encoded once, on first use)."""
+        m = self._meta
+        if m is None:
+            m = self._meta = orjson.dumps({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                                           "metadata": orjson.loads(self.raw)["metadata"]})
+        return m
+
+
+class Event:
+    """A history record: ``entry`` is the new state (for DELETED: the last state with the
+    deletion revision), ``prev`` the state before (None for ADDED)."""
+
+    __slots__ = ("rev", "rkey", "type", "key", "entry", "prev")
+
+    def __init__(self, rev: int, rkey: str, type_: str, key: Key, entry: Entry, prev: Entry | None) -> None:
+        self.rev, self.rkey, self.type, self.key, self.entry, self.prev = rev, rkey, type_, key, entry, prev
+
+
+class _Table:
+    __slots__ = ("res", "items", "_sorted")
+
+    def __init__(self, res: R.Resource) -> None:
+        self.res = res
+        self.items: dict[Key, Entry] = {}
+        self._sorted: list[Key] | None = None
+
+    def sorted_keys(self) -> list[Key]:
+        if self._sorted is None:
+            self._sorted = sorted(self.items)
+        return self._sorted
+
+
+def now_rfc3339(t: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if t is None else t))
+
+
+def _key_of(res: R.Resource, obj_ns: str, name: str) -> Key:
+    return (obj_ns if res.namespaced else "", name)
+
+
+class Store:
+    """Thread-safe revisioned store. See the package docstring for the public contract."""
+
+    def __init__(self, *, seed: int | None = None, history_limit: int = 100_000) -> None:
+        self._lock = threading.RLock()
+        self.cond = threading.Condition(self._lock)  # notified on every write / jump / compaction
+        self._rev = 1
+        self._compacted = 0
+        self.history_limit = max(1, int(history_limit))
+        self._hist: list[Event] = []
+        self._hist_revs: list[int] = []
+        self._tables = {r.key: _Table(r) for r in R.CATALOGUE}
+        self._owned: dict[str, set[tuple[str, Key]]] = {}
+        self._rng = random.Random(seed)
+        self._snap_cache: dict[str, tuple[int, dict[Key, Entry], list[Key]]] = {}
+        self.listeners: list[Callable[[Event], None]] = []
+
+    # ---------------------------------------------------------------- revisions
+    @property
+    def revision(self) -> int:
+        return self._rev
+
+    @property
+    def compacted_revision(self) -> int:
+        return self._compacted
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    def compact(self, revision: int | None = None) -> int:
+        """Discard history up to ``revision`` (default: the current one). Watches from, and
+        Exact lists at, a revision below it then fail with 410 Expired. Returns it."""
+        with self._lock:
+            rev = self._rev if revision is None else min(int(revision), self._rev)
+            if rev > self._compacted:
+                i = bisect.bisect_right(self._hist_revs, rev)
+                del self._hist[:i], self._hist_revs[:i]
+                self._compacted = rev
+                self._snap_cache.clear()
+            self.cond.notify_all()
+            return self._compacted
+
+    def jump_revision(self, delta: int) -> int:
+        """Move the revision forward by ``delta`` without any event (like an etcd restore)."""
+        with self._lock:
+            self._rev += max(0, int(delta))
+            self.cond.notify_all()
+            return self._rev
+
+    def wait_for_revision(self, rev: int, timeout: float) -> bool:
+        with self._lock:
+            return self.cond.wait_for(lambda: self._rev >= rev, timeout)
+
+    # ---------------------------------------------------------------- internals
+    def _table(self, resource: str | R.Resource) -> _Table:
+        try:
+            return self._tables[R.lookup(resource).key]
+        except KeyError:
+            raise StoreError(404, "NotFound", f"the server could not find the requested resource ({resource})") from None
+
+    def _new_uid(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _check_namespace(self, res: R.Resource, ns: str) -> None:
+        if res.namespaced and ("", ns) not in self._tables["namespaces"].items:
+            raise StoreError(404, "NotFound", f'namespaces "{ns}" not found',
+                             details={"name": ns, "kind": "namespaces"})
+
+    def _record(self, t: _Table, key: Key, entry: Entry | None, type_: str, prev: Entry | None,
+                ev_entry: Entry) -> Event:
+        """Apply one write at the current revision (already bumped) and log it."""
+        items = t.items
+        if entry is None:
+            items.pop(key, None)
+            t._sorted = None
+        else:
+            if key not in items:
+                t._sorted = None
+            items[key] = entry
+        if prev is not None:
+            for o in prev.owners:
+                s = self._owned.get(o)
+                if s is not None:
+                    s.discard((t.res.key, key))
+                    if not s:
+                        del self._owned[o]
+        if entry is not None:
+            for o in entry.owners:
+                self._owned.setdefault(o, set()).add((t.res.key, key))
+        ev = Event(self._rev, t.res.key, type_, key, ev_entry, prev)
+        self._hist.append(ev)
+        self._hist_revs.append(self._rev)
+        if len(self._hist) > self.history_limit + max(1000, self.history_limit // 8):
+            cut = len(self._hist) - self.history_limit
+            self._compacted = max(self._compacted, self._hist_revs[cut - 1])
+            del self._hist[:cut], self._hist_revs[:cut]
+            self._snap_cache.clear()
+        for fn in self.listeners:
+            fn(ev)
+        return ev
+
+    def _encode(self, res: R.Resource, obj: dict, rv: int) -> Entry:
+        obj["metadata"]["resourceVersion"] = str(rv)
+        return Entry(orjson.dumps(obj), obj, res, rv)
+
+    def _prepare_create(self, res: R.Resource, obj: dict, namespace: str | None) -> tuple[Key, dict]:
+        if not isinstance(obj, dict):
+            raise StoreError(400, "BadRequest", "the object must be a JSON object")
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict):
+            meta = obj["metadata"] = {}
+        name = meta.get("name") or ""
+        if not name and meta.get("generateName"):
+            name = meta["generateName"] + "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+        if not name:
+            raise StoreError(422, "Invalid", f"{res.kind} is invalid: metadata.name: Required value: name or generateName is required")
+        meta["name"] = name
+        if res.namespaced:
+            ns = namespace or meta.get("namespace") or "default"
+            if meta.get("namespace") and meta["namespace"] != ns:
+                raise StoreError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = ns
+            self._check_namespace(res, ns)
+        else:
+            meta.pop("namespace", None)
+            ns = ""
+        key = (ns, name)
+        if key in self._tables[res.key].items:
+            g = res.plural if not res.group else f"{res.plural}.{res.group}"
+            raise StoreError(409, "AlreadyExists", f'{g} "{name}" already exists',
+                             details={"name": name, "group": res.group, "kind": res.plural})
+        obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+        meta["uid"] = self._new_uid()
+        meta.setdefault("creationTimestamp", now_rfc3339())
+        for k in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+            meta.pop(k, None)
+        if "spec" in obj:
+            meta["generation"] = 1
+        if res.key == "namespaces":
+            obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+            meta["generation"] = meta.get("generation", 1)
+            obj["status"] = {"phase": "Active"}
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        return key, obj
+
+    # ---------------------------------------------------------------- public API
+    def create(self, resource: str | R.Resource, obj: dict, namespace: str | None = None) -> dict:
+        """Create ``obj``; returns the stored object (a copy)."""
+        obj = orjson.loads(orjson.dumps(obj))
+        res = self._table(resource).res
+        with self._lock:
+            key, obj = self._prepare_create(res, obj, namespace)
+            self._rev += 1
+            e = self._encode(res, obj, self._rev)
+            self._record(self._tables[res.key], key, e, "ADDED", None, e)
+            self.cond.notify_all()
+            return orjson.loads(e.raw)
+
+    def bulk_load(self, resource: str | R.Resource, objs: Iterable[dict]) -> int:
+        """Create many objects fast (takes ownership of the dicts: no copy). Each gets its
+        own revision and ADDED event. Returns the revision after the last one."""
+        t = self._table(resource)
+        with self._lock:
+            for obj in objs:
+                key, obj = self._prepare_create(t.res, obj, None)
+                self._rev += 1
+                e = self._encode(t.res, obj, self._rev)
+                self._record(t, key, e, "ADDED", None, e)
+            self.cond.notify_all()
+            return self._rev
+
+    def get(self, resource: str | R.Resource, name: str, namespace: str | None = None) -> dict:
+        t = self._table(resource)
+        with self._lock:
+            e = t.items.get(_key_of(t.res, namespace or "default", name))
+        if e is None:
+            raise not_found(t.res, name)
+        return e.obj()
+
+    def list(self, resource: str | R.Resource, namespace: str | None = None,
+             label_selector: str | None = None, field_selector: str | None = None) -> list[dict]:
+        """Current objects (copies) sorted by (namespace, name); selectors in API syntax."""
+        from kmon.sim.selectors import parse_field_selector, parse_label_selector
+
+        t = self._table(resource)
+        lm = parse_label_selector(label_selector)
+        fm = parse_field_selector(field_selector, ("metadata.name", "metadata.namespace") + t.res.fields)
+        entries, _, _, _ = self.list_entries(t.res, namespace=namespace, lmatch=lm, fmatch=fm)
+        return [e.obj() for e in entries]
+
+    def count(self, resource: str | R.Resource, namespace: str | None = None) -> int:
+        t = self._table(resource)
+        with self._lock:
+            if namespace is None:
+                return len(t.items)
+            keys = t.sorted_keys()
+            return bisect.bisect_left(keys, (namespace, "\U0010ffff")) - bisect.bisect_left(keys, (namespace, ""))
+
+    def update(self, resource: str | R.Resource, obj: dict, namespace: str | None = None, *,
+               subresource: str | None = None) -> dict:
+        """Replace an object. If ``obj.metadata.resourceVersion`` is set it must equal the
+        stored one (409 Conflict otherwise). ``subresource="status"`` replaces only status."""
+        obj = orjson.loads(orjson.dumps(obj))
+        t = self._table(resource)
+        with self._lock:
+            return self._update(t, obj, namespace, subresource)
+
+    def _update(self, t: _Table, obj: dict, namespace: str | None, subresource: str | None) -> dict:
+        res = t.res
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict) or not meta.get("name"):
+            raise StoreError(422, "Invalid", f"{res.kind} is invalid: metadata.name: Required value")
+        name = meta["name"]
+        ns = (namespace or meta.get("namespace") or "default") if res.namespaced else ""
+        if res.namespaced and meta.get("namespace") and meta["namespace"] != ns:
+            raise StoreError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+        key = (ns, name)
+        cur = t.items.get(key)
+        if cur is None:
+            raise not_found(res, name)
+        want = meta.get("resourceVersion")
+        if want and want != str(cur.rv):
+            g = res.plural if not res.group else f"{res.plural}.{res.group}"
+            raise StoreError(409, "Conflict", f'Operation cannot be fulfilled on {g} "{name}": the object has been '
+                             "modified; please apply your changes to the latest version and try again",
+                             details={"name": name, "group": res.group, "kind": res.plural})
+        old = cur.obj()
+        if subresource == "status":
+            new = old
+            new["status"] = obj.get("status", {})
+        else:
+            new = obj
+            if "status" in old and "status" not in obj:
+                new["status"] = old["status"]
+        nm = new["metadata"]
+        om = old["metadata"]
+        for k in ("uid", "creationTimestamp", "deletionTimestamp"):
+            if k in om:
+                nm[k] = om[k]
+        if res.namespaced:
+            nm["namespace"] = ns
+        new["apiVersion"], new["kind"] = res.api_version, res.kind
+        if "generation" in om or "spec" in new:
+            gen = om.get("generation", 1)
+            nm["generation"] = gen + 1 if new.get("spec") != old.get("spec") else gen
+        nm["resourceVersion"] = str(cur.rv)
+        if orjson.dumps(new) == cur.raw:
+            return new  # no-op: no new revision, like the apiserver
+        self._rev += 1
+        e = self._encode(res, new, self._rev)
+        self._record(t, key, e, "MODIFIED", cur, e)
+        self.cond.notify_all()
+        return orjson.loads(e.raw)
+
+    def patch(self, resource: str | R.Resource, name: str, patch: Any, namespace: str | None = None, *,
+              patch_type: str = "merge", subresource: str | None = None) -> dict:
+        """Patch an object; ``patch_type``: ``merge``, ``strategic`` or ``json`` (or the
+        content types). A resourceVersion in the patched result is a precondition."""
+        t = self._table(resource)
+        with self._lock:
+            ns = (namespace or "default") if t.res.namespaced else ""
+            cur = t.items.get((ns, name))
+            if cur is None:
+                raise not_found(t.res, name)
+            try:
+                new = apply_patch(cur.obj(), patch, patch_type)
+            except PatchError as exc:
+                raise StoreError(422 if "test" in str(exc) else 400, "BadRequest" if "test" not in str(exc) else "Invalid", str(exc)) from None
+            new.setdefault("metadata", {})
+            if not isinstance(new["metadata"], dict):
+                raise StoreError(400, "BadRequest", "metadata must be an object")
+            new["metadata"]["name"] = name
+            if t.res.namespaced:
+                new["metadata"]["namespace"] = ns
+            return self._update(t, new, ns, subresource)
+
+    def delete(self, resource: str | R.Resource, name: str, namespace: str | None = None, *,
+               propagation: str = "Background", preconditions: dict | None = None) -> dict:
+        """Delete an object; returns its last state (with the deletion revision). Deleting a
+        namespace deletes everything in it; unless ``propagation == "Orphan"`` objects whose
+        ownerReferences point at the deleted object are deleted too."""
+        t = self._table(resource)
+        with self._lock:
+            ns = (namespace or "default") if t.res.namespaced else ""
+            cur = t.items.get((ns, name))
+            if cur is None:
+                raise not_found(t.res, name)
+            pre = preconditions or {}
+            if (pre.get("uid") and pre["uid"] != cur.uid) or (pre.get("resourceVersion") and pre["resourceVersion"] != str(cur.rv)):
+                raise StoreError(409, "Conflict", f'Operation cannot be fulfilled on {t.res.plural} "{name}": '
+                                 "Precondition failed")
+            out = self._delete(t, (ns, name), propagation)
+            self.cond.notify_all()
+            return out
+
+    def _delete(self, t: _Table, key: Key, propagation: str) -> dict:
+        cur = t.items.get(key)
+        if cur is None:
+            return {}
+        if t.res.key == "namespaces":
+            for other in self._tables.values():
+                if other.res.namespaced:
+                    keys = other.sorted_keys()
+                    lo = bisect.bisect_left(keys, (key[1], ""))
+                    hi = bisect.bisect_left(keys, (key[1], "\U0010ffff"))
+                    for k in list(keys[lo:hi]):
+                        self._delete(other, k, "Orphan")
+        if propagation != "Orphan":
+            for rkey, k in list(self._owned.get(cur.uid, ())):
+                self._delete(self._tables[rkey], k, propagation)
+        cur = t.items.get(key)
+        if cur is None:
+            return {}
+        obj = cur.obj()
+        self._rev += 1
+        e = self._encode(t.res, obj, self._rev)
+        self._record(t, key, None, "DELETED", cur, e)
+        return obj
+
+    # ---------------------------------------------------------------- list / watch support
+    def _state_at(self, t: _Table, at: int) -> tuple[dict[Key, Entry], list[Key]]:
+        """The table's contents at revision ``at`` (caller holds the lock)."""
+        if at >= self._rev:
+            return t.items, t.sorted_keys()
+        if at < self._compacted:
+            raise expired(f"too old resource version: {at} ({self._compacted})")
+        c = self._snap_cache.get(t.res.key)
+        if c is not None and c[0] == at:
+            return c[1], c[2]
+        items = dict(t.items)
+        i = bisect.bisect_right(self._hist_revs, at)
+        rk = t.res.key
+        for ev in reversed(self._hist[i:]):
+            if ev.rkey == rk:
+                if ev.prev is None:
+                    items.pop(ev.key, None)
+                else:
+                    items[ev.key] = ev.prev
+        keys = sorted(items)
+        self._snap_cache[rk] = (at, items, keys)
+        return items, keys
+
+    def list_entries(self, res: R.Resource, *, namespace: str | None = None, lmatch=None, fmatch=None,
+                     at: int | None = None, after: Key | None = None, limit: int = 0
+                     ) -> tuple[list[Entry], int, Key | None, int | None]:
+        """Entries matching, in key order: ``(entries, revision, next_after, remaining)``.
+        ``at``: state at that revision (None = now); ``after``: start after that key;
+        ``limit``: page size (0 = all). ``next_after`` is set when more keys follow;
+        ``remaining`` counts the keys after the page (only without selectors)."""
+        t = self._tables[res.key]
+        with self._lock:
+            rev = self._rev if at is None else at
+            items, keys = self._state_at(t, rev)
+            lo, hi = 0, len(keys)
+            if namespace is not None and res.namespaced:
+                lo = bisect.bisect_left(keys, (namespace, ""))
+                hi = bisect.bisect_left(keys, (namespace, "\U0010ffff"))
+            if after is not None:
+                lo = max(lo, bisect.bisect_right(keys, after))
+            if lmatch is None and fmatch is None:
+                end = hi if not limit else min(hi, lo + limit)
+                out = [items[k] for k in keys[lo:end]]
+                if end < hi:
+                    return out, rev, keys[end - 1], hi - end
+                return out, rev, None, None
+            out = []
+            i = lo
+            while i < hi:
+                e = items[keys[i]]
+                i += 1
+                if (lmatch is None or lmatch(e.labels)) and (fmatch is None or fmatch(e.fields)):
+                    out.append(e)
+                    if limit and len(out) >= limit:
+                        break
+            if i < hi and limit:
+                return out, rev, keys[i - 1], None
+            return out, rev, None, None
+
+    def events_after(self, rev: int) -> tuple[list[Event], int]:
+        """History events with revision > ``rev`` and the current revision. Raises 410 if
+        ``rev`` is older than the compacted revision."""
+        with self._lock:
+            if rev < self._compacted:
+                raise expired(f"too old resource version: {rev} ({self._compacted})")
+            i = bisect.bisect_right(self._hist_revs, rev)
+            return self._hist[i:], self._rev
