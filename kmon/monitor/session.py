@@ -1,0 +1,575 @@
+"""Sessions: the informers kmon runs for one kubeconfig context, and the set of them.
+
+Why this module exists: the GUI and the headless commands both need "watch these resources
+of that context and tell me everything that happens", with the network and the threads kept
+away from the GUI thread and every failure turned into something a person can read. A
+``ContextSession`` owns one API client, runs discovery on a worker thread, runs one
+``SharedIndexInformer`` per resource on its own thread, reports into a ``Feed`` and stops
+(joining every thread it started) on ``stop``. ``Monitor`` is the set of open sessions.
+
+Failure handling, so one problem never takes down more than it must:
+- the context cannot be used (unknown context, broken kubeconfig entry, missing exec
+  plugin, bad CA, unreachable server, 401/403 during discovery): ``session.error``, a
+  ``SessionItem`` with level "error" and state "failed"; other sessions are unaffected.
+- a resource cannot be started (unknown name, informer construction failed): a
+  ``SessionItem`` for that resource and ``session.failed_resources[name]``; the others run.
+- a running resource fails (403 on list, server gone): the informer's reflector backs off
+  and retries as client-go does; ``handle.error`` and one ``SessionItem`` per distinct error
+  say why, and a "ready" ``SessionItem`` says when it recovered.
+Messages never contain credentials (``redact_text`` is applied to every one).
+
+Threads: "kmon-session-<context>" (discovery; daemon, as a connect may hang past stop's
+timeout) and "kmon-informer-<context>-<resource>" per resource (not daemon; ``stop`` joins
+them). The app never writes to a cluster: only GET requests are made.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from kmon.monitor.feed import Feed, SessionItem, attach
+from kmon.monitor.masking import redact_text
+from kmon.monitor.verify import VerifyResult, verify_informer
+
+if TYPE_CHECKING:
+    from kmon.cache.stats import InformerStats
+    from kmon.kube.discovery import ApiResource
+
+__all__ = [
+    "DEFAULT_RESOURCES",
+    "ContextSession",
+    "Monitor",
+    "ResourceHandle",
+    "describe_error",
+]
+
+DEFAULT_RESOURCES: list[str] = [
+    "pods",
+    "deployments.apps",
+    "replicasets.apps",
+    "services",
+    "configmaps",
+    "nodes",
+    "namespaces",
+    "events",
+]
+
+
+@dataclass(eq=False)
+class ResourceHandle:
+    """One running resource of a session. ``error`` is the last error its informer
+    reported (None once it recovered); ``thread`` runs ``informer.run``."""
+
+    resource: "ApiResource"
+    informer: Any
+    thread: threading.Thread | None = None
+    error: str | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    list_watcher: Any = None
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def full_name(self) -> str:
+        return self.resource.full_name
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def has_synced(self) -> bool:
+        return bool(self.informer is not None and self.informer.has_synced())
+
+
+_AUTH_CODE = re.compile(r"^\s*(401|403)\b")
+
+
+def describe_error(err: BaseException, *, server: str = "", what: str = "") -> str:
+    """A short, credential-free explanation of ``err`` for people."""
+    from kmon.cache.errors import ApiStatusError, is_connection_refused
+
+    try:
+        from kmon.kube.config import KubeconfigError
+    except ImportError:  # pragma: no cover
+        KubeconfigError = ()  # type: ignore[assignment]
+    where = f" {server}" if server else ""
+    if isinstance(err, KubeconfigError):
+        text = f"kubeconfig: {err}"
+    elif isinstance(err, ApiStatusError):
+        if err.code == 401:
+            text = f"unauthorized (401): the server{where} rejected the credentials"
+        elif err.code == 403:
+            text = f"forbidden (403){': ' + what if what else ''}: {err.message or err.reason}"
+        else:
+            text = f"{what + ': ' if what else ''}{err}"
+    elif is_connection_refused(err):
+        text = f"cannot connect to{where or ' the server'}: connection refused"
+    elif isinstance(err, TimeoutError):
+        text = f"no answer from{where or ' the server'} (timed out): {err}"
+    elif isinstance(err, OSError):
+        name = type(err).__name__
+        if "ssl" in name.lower() or "tls" in name.lower() or "certificate" in str(err).lower():
+            text = f"TLS failure talking to{where or ' the server'}: {err}"
+        else:
+            text = f"cannot reach{where or ' the server'}: {err}"
+    elif isinstance(err, LookupError):
+        text = str(err)
+    else:
+        text = f"{type(err).__name__}: {err}"
+    return redact_text(text)
+
+
+def _close_client(client: Any) -> None:
+    try:
+        client.rest_client.pool_manager.clear()
+    except Exception:
+        pass
+    try:
+        client.close()
+    except Exception:
+        pass
+
+
+class ContextSession:
+    """The informers of one kubeconfig context (see the module doc).
+
+    ``start()`` returns at once; the API client and discovery load on a worker thread and the
+    resources named in ``resources`` start when discovery is done. ``start_resource`` /
+    ``stop_resource`` may be called from any thread at any time (before discovery is done, a
+    start is queued).
+    """
+
+    def __init__(
+        self,
+        context: str,
+        *,
+        kubeconfig: Any = None,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        metadata_only: bool = False,
+        feed: Feed | None = None,
+        resources: Iterable[str] = DEFAULT_RESOURCES,
+        informer_options: dict[str, Any] | None = None,
+        api_client: Any = None,
+    ) -> None:
+        self.context = context
+        self.kubeconfig = kubeconfig
+        self.namespace = namespace or None
+        self.label_selector = label_selector or None
+        self.field_selector = field_selector or None
+        self.metadata_only = metadata_only
+        self.feed = feed if feed is not None else Feed()
+        self.informer_options = dict(informer_options or {})
+        self.server = ""
+        self._initial = list(resources)
+        self._api_client = api_client
+        self._own_client = api_client is None
+        self._lock = threading.Lock()  # guards every attribute below
+        self._state = "new"  # new, connecting, ready, failed, stopping, stopped
+        self._error: str | None = None
+        self._available: list[ApiResource] = []
+        self._handles: dict[str, ResourceHandle] = {}
+        self._pending: list[str] = []  # start_resource calls made before discovery finished
+        self._failed: dict[str, str] = {}
+        self._stopped = threading.Event()
+        self._settled = threading.Event()  # discovery finished (ok or not)
+        self._connect_thread: threading.Thread | None = None
+
+    # --- life -----------------------------------------------------------------------------
+    def start(self) -> "ContextSession":
+        """Connect and discover on a worker thread; returns at once."""
+        with self._lock:
+            if self._state != "new":
+                return self
+            self._state = "connecting"
+            self._pending.extend(self._initial)
+            t = threading.Thread(target=self._connect, name=f"kmon-session-{self.context}", daemon=True)
+            self._connect_thread = t
+        t.start()
+        return self
+
+    def _emit(self, resource: str | None, level: str, message: str, state: str, detail: dict | None = None) -> None:
+        self.feed.put(SessionItem(self.context, resource, level, redact_text(message), state, detail=detail))  # type: ignore[arg-type]
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            self._error = message
+            if self._state == "connecting":
+                self._state = "failed"
+            pending = list(self._pending)
+            self._pending.clear()
+        self._emit(None, "error", f"{self.context}: {message}", "failed")
+        for name in pending:
+            with self._lock:
+                self._failed[name] = message
+
+    def _connect(self) -> None:
+        try:
+            self._emit(None, "info", f"{self.context}: connecting", "connecting")
+            try:
+                client = self._api_client
+                if client is None:
+                    from kmon.kube.config import api_client_for
+
+                    client = api_client_for(self.context, self.kubeconfig)
+                self._api_client = client
+                self.server = str(getattr(getattr(client, "configuration", None), "host", "") or "")
+                if self._stopped.is_set():
+                    return
+                from kmon.kube.discovery import discover
+
+                errors: list[tuple[str, BaseException]] = []
+                found = discover(client, errors=errors)
+            except Exception as e:
+                self._fail(describe_error(e, server=self.server, what="reading API discovery"))
+                return
+            if self._stopped.is_set():
+                return
+            with self._lock:
+                self._available = list(found)
+                self._state = "ready"
+                pending = list(self._pending)
+                self._pending.clear()
+            msg = f"{self.context}: connected to {self.server}, {len(found)} resource types"
+            if errors:
+                msg += f" ({len(errors)} API groups did not answer: {', '.join(g for g, _ in errors[:5])})"
+            self._emit(None, "warning" if errors else "info", msg, "ready")
+            for name in pending:
+                if self._stopped.is_set():
+                    break
+                self.start_resource(name)
+        finally:
+            self._settled.set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until discovery finished; True if the session is usable."""
+        self._settled.wait(timeout)
+        with self._lock:
+            return self._state == "ready"
+
+    def wait_synced(self, timeout: float, names: Iterable[str] | None = None) -> bool:
+        """Block until every (named) running resource has synced, or ``timeout`` passed."""
+        deadline = time.monotonic() + timeout
+        if not self.wait_ready(timeout):
+            return False
+        while True:
+            with self._lock:
+                handles = list(self._handles.values()) if names is None else [
+                    h for h in self._handles.values() if h.full_name in set(names)
+                ]
+            if all(h.has_synced() for h in handles):
+                return True
+            if time.monotonic() >= deadline or self._stopped.is_set():
+                return False
+            time.sleep(0.01)
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop every informer and join every thread this session started (all in parallel,
+        within ``timeout`` overall); True if they all ended."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self._state == "stopped":
+                return True
+            self._state = "stopping"
+            self._stopped.set()
+            handles = list(self._handles.values())
+            self._pending.clear()
+        for h in handles:
+            h.stop_event.set()
+        ok = True
+        for h in handles:
+            if h.thread is not None:
+                h.thread.join(max(0.0, deadline - time.monotonic()))
+                if h.thread.is_alive():
+                    ok = False
+        ct = self._connect_thread
+        if ct is not None and ct is not threading.current_thread():
+            ct.join(max(0.0, deadline - time.monotonic()))
+            ok = ok and not ct.is_alive()
+        if self._own_client and self._api_client is not None and ok:
+            _close_client(self._api_client)
+        with self._lock:
+            self._state = "stopped"
+        self._emit(None, "info", f"{self.context}: stopped" + ("" if ok else " (some threads still ending)"), "stopped")
+        return ok
+
+    close = stop
+
+    def __enter__(self) -> "ContextSession":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- state ----------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        with self._lock:
+            return self._state
+
+    @property
+    def error(self) -> str | None:
+        with self._lock:
+            return self._error
+
+    @property
+    def available_resources(self) -> list["ApiResource"]:
+        with self._lock:
+            return list(self._available)
+
+    @property
+    def resources(self) -> dict[str, ResourceHandle]:
+        with self._lock:
+            return dict(self._handles)
+
+    @property
+    def failed_resources(self) -> dict[str, str]:
+        """Resources that could not be started: {name as asked: why}."""
+        with self._lock:
+            return dict(self._failed)
+
+    @property
+    def api_client(self) -> Any:
+        return self._api_client
+
+    def stats(self) -> dict[str, "InformerStats"]:
+        out = {}
+        for name, h in self.resources.items():
+            try:
+                out[name] = h.informer.stats()
+            except Exception:
+                continue
+        return out
+
+    # --- resources ------------------------------------------------------------------------
+    def resolve(self, name: str) -> "ApiResource":
+        from kmon.kube.discovery import resolve
+
+        return resolve(self.available_resources, name)
+
+    def start_resource(self, name: str) -> ResourceHandle | None:
+        """Start watching ``name`` (kubectl spelling). Returns its handle (the existing one if
+        it already runs), or None when queued (discovery not done) or when it failed (a
+        ``SessionItem`` and ``failed_resources`` say why). Never blocks on the network."""
+        with self._lock:
+            if self._state in ("new", "connecting"):
+                if name not in self._pending:
+                    self._pending.append(name)
+                return None
+            if self._state != "ready":
+                why = self._error or f"session is {self._state}"
+                self._failed[name] = why
+                return None
+        try:
+            res = self.resolve(name)
+        except Exception as e:
+            self._resource_failed(name, describe_error(e))
+            return None
+        full = res.full_name
+        with self._lock:
+            existing = self._handles.get(full)
+            if existing is not None:
+                return existing
+        try:
+            from kmon.cache.informer import SharedIndexInformer
+            from kmon.kube.listwatch import RestListerWatcher
+
+            lw = RestListerWatcher(
+                self._api_client,
+                res,
+                namespace=self.namespace,
+                label_selector=self.label_selector,
+                field_selector=self.field_selector,
+                metadata_only=self.metadata_only,
+            )
+            opts = {"name": f"{self.context}/{full}", **self.informer_options}
+            informer = SharedIndexInformer(lw, **opts)
+            handle = ResourceHandle(resource=res, informer=informer, list_watcher=lw)
+            attach(informer, self.feed, self.context, full)
+            informer.add_reflector_listener(self._error_watcher(handle))
+        except Exception as e:
+            self._resource_failed(name, describe_error(e, what=f"starting {full}"))
+            return None
+        t = threading.Thread(
+            target=self._run_informer, args=(handle,), name=f"kmon-informer-{self.context}-{full}", daemon=False
+        )
+        handle.thread = t
+        with self._lock:
+            if self._state != "ready":
+                return None
+            if full in self._handles:
+                return self._handles[full]
+            self._handles[full] = handle
+            self._failed.pop(name, None)
+            t.start()
+        scope = f" in namespace {self.namespace}" if self.namespace and res.namespaced else ""
+        self._emit(full, "info", f"{full}: watching{scope}", "started")
+        return handle
+
+    def _resource_failed(self, name: str, message: str) -> None:
+        with self._lock:
+            self._failed[name] = message
+        self._emit(name, "error", f"{name}: {message}", "failed")
+
+    def _error_watcher(self, handle: ResourceHandle):
+        """A reflector listener turning errors into one SessionItem per distinct error."""
+        full = handle.resource.full_name
+
+        def on_event(event: Any) -> None:
+            kind = getattr(event.kind, "value", event.kind)
+            if kind == "Error":
+                text = redact_text(str((event.detail or {}).get("error") or "error"))
+                if text != handle.error:
+                    handle.error = text
+                    auth = _AUTH_CODE.match(text)
+                    level = "error" if auth else "warning"
+                    hint = "; retrying with backoff"
+                    self._emit(full, level, f"{full}: {text}{hint}", "failed" if auth else "error")
+            elif kind == "ListFinished" and handle.error is not None:
+                handle.error = None
+                self._emit(full, "info", f"{full}: recovered, listed {event.detail.get('items', '?')} objects", "ready")
+
+        return on_event
+
+    def _run_informer(self, handle: ResourceHandle) -> None:
+        full = handle.resource.full_name
+        try:
+            handle.informer.run(handle.stop_event)
+        except BaseException as e:  # the informer died: say so, keep the others running
+            handle.error = describe_error(e)
+            self._emit(full, "error", f"{full}: informer stopped: {handle.error}", "failed")
+
+    def stop_resource(self, name: str, timeout: float = 1.0) -> bool:
+        """Stop one resource and join its thread; True if it ended (False if unknown)."""
+        with self._lock:
+            handle = self._handles.get(name)
+            if handle is None and name in self._pending:
+                self._pending.remove(name)
+                return True
+        if handle is None:
+            try:
+                full = self.resolve(name).full_name
+            except Exception:
+                return False
+            with self._lock:
+                handle = self._handles.get(full)
+        if handle is None:
+            return False
+        with self._lock:
+            if self._handles.get(handle.full_name) is not handle:
+                return False
+            del self._handles[handle.full_name]
+        handle.stop_event.set()
+        if handle.thread is not None:
+            handle.thread.join(timeout)
+        ended = handle.thread is None or not handle.thread.is_alive()
+        self._emit(handle.full_name, "info", f"{handle.full_name}: stopped", "stopped")
+        return ended
+
+    # --- blocking helpers (call off the GUI thread) ----------------------------------------
+    def _handle(self, full_name: str) -> ResourceHandle:
+        with self._lock:
+            h = self._handles.get(full_name)
+        if h is None:
+            try:
+                h = self._handles.get(self.resolve(full_name).full_name)
+            except Exception:
+                h = None
+        if h is None:
+            raise KeyError(f"{full_name} is not watched in context {self.context}")
+        return h
+
+    def verify(self, full_name: str, **options: Any) -> VerifyResult:
+        """Compare the resource's cache with a fresh consistent list (see ``verify.py``) and
+        report the outcome into the feed (a SessionItem, state "verified"). Blocking."""
+        h = self._handle(full_name)
+        full = h.full_name
+        try:
+            result = verify_informer(h.informer, h.list_watcher, stop=self._stopped.is_set, **options)
+        except Exception as e:
+            self._emit(full, "error", f"{full}: verify failed: {describe_error(e)}", "verify-failed")
+            raise
+        self._emit(full, "info" if result.ok else "warning", f"{full}: {result.summary()}", "verified", result.as_dict())
+        return result
+
+    def get_full(self, full_name: str, namespace: str | None, name: str) -> dict[str, Any]:
+        """The whole object from the server (for metadata-only mode). Not masked: mask before
+        showing. Blocking."""
+        try:
+            lw = self._handle(full_name).list_watcher
+        except KeyError:
+            from kmon.kube.listwatch import RestListerWatcher
+
+            lw = RestListerWatcher(self._api_client, self.resolve(full_name))
+        return lw.get_full(namespace or None, name)
+
+    def __repr__(self) -> str:
+        return f"<ContextSession {self.context!r} state={self.state} resources={len(self._handles)}>"
+
+
+class Monitor:
+    """The open sessions, all reporting into one feed."""
+
+    def __init__(self, feed: Feed | None = None, *, kubeconfig: Any = None) -> None:
+        self.feed = feed if feed is not None else Feed()
+        self.kubeconfig = kubeconfig
+        self._lock = threading.Lock()  # guards _sessions
+        self._sessions: dict[str, ContextSession] = {}
+
+    def open_context(self, name: str | None = None, **opts: Any) -> ContextSession:
+        """Open (and start) a session for context ``name`` (the current context when None);
+        returns the running one if that context is already open. Options are those of
+        ``ContextSession``; ``kubeconfig`` defaults to the monitor's."""
+        opts.setdefault("kubeconfig", self.kubeconfig)
+        if name is None:
+            from kmon.kube.config import load_kubeconfig
+
+            name = load_kubeconfig(opts["kubeconfig"]).context().name
+        with self._lock:
+            s = self._sessions.get(name)
+            if s is not None and s.state not in ("stopping", "stopped"):
+                return s
+            s = ContextSession(name, feed=self.feed, **opts)
+            self._sessions[name] = s
+        return s.start()
+
+    def close_context(self, name: str, timeout: float = 1.0) -> bool:
+        with self._lock:
+            s = self._sessions.pop(name, None)
+        return s.stop(timeout) if s is not None else False
+
+    @property
+    def sessions(self) -> dict[str, ContextSession]:
+        with self._lock:
+            return dict(self._sessions)
+
+    def stats(self) -> dict[tuple[str, str], "InformerStats"]:
+        """{(context, full_name): stats} of every running resource (for ``SeriesBook.sample_all``)."""
+        return {(c, r): st for c, s in self.sessions.items() for r, st in s.stats().items()}
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """Stop every session in parallel, within ``timeout`` overall."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        results: list[bool] = []
+        threads = [
+            threading.Thread(target=lambda s=s: results.append(s.stop(timeout)), name=f"kmon-close-{s.context}")
+            for s in sessions
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return all(results)
+
+    def __enter__(self) -> "Monitor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
