@@ -1,0 +1,258 @@
+"""RestListerWatcher against the embedded API server (kmon.sim): real HTTP, real semantics."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from kmon.cache.errors import (
+    ApiStatusError,
+    is_connection_refused,
+    is_expired,
+    is_too_large_resource_version,
+    is_too_many_requests,
+)
+from kmon.cache.listwatch import ListOptions
+from kmon.kube import RestListerWatcher, WatchDecodeError, api_client_for, discover, resolve
+from kmon.kube._http import TLSError
+
+from .conftest import client_for_url, ensure_namespace, make_pod
+
+
+def lw_for(client, name="pods", **kw):
+    return RestListerWatcher(client, resolve(discover(client), name), **kw)
+
+
+def populate(store, n, ns="default", **kw):
+    ensure_namespace(store, ns)
+    for i in range(n):
+        store.create("pods", make_pod(f"p-{i:03d}", ns, **kw), ns)
+
+
+def test_list_paged_with_continue(sim, sim_client):
+    populate(sim.store, 25)
+    lw = lw_for(sim_client)
+    names, pages, cont, rvs = [], 0, "", set()
+    while True:
+        page = lw.list(ListOptions(limit=10, continue_=cont or None))  # RV "0" would ignore the limit, as the API server does
+        pages += 1
+        names += [i["metadata"]["name"] for i in page.items]
+        rvs.add(page.resource_version)
+        assert all(i["kind"] == "Pod" and i["apiVersion"] == "v1" for i in page.items)
+        cont = page.continue_
+        if not cont:
+            break
+        assert page.remaining_item_count == 25 - len(names)
+    assert pages == 3 and names == [f"p-{i:03d}" for i in range(25)]
+    assert len(rvs) == 1
+
+
+def test_selectors_and_namespace(sim, sim_client):
+    populate(sim.store, 4, "team", labels={"app": "web"})
+    ensure_namespace(sim.store, "other")
+    sim.store.create("pods", make_pod("db", "team", labels={"app": "db"}, node="node-2"), "team")
+    sim.store.create("pods", make_pod("elsewhere", "other", labels={"app": "db"}), "other")
+    res = resolve(discover(sim_client), "pods")
+    got = RestListerWatcher(sim_client, res, label_selector="app=db").list(ListOptions()).items
+    assert sorted(i["metadata"]["name"] for i in got) == ["db", "elsewhere"]
+    got = RestListerWatcher(sim_client, res, namespace="team", label_selector="app=db").list(ListOptions()).items
+    assert [i["metadata"]["name"] for i in got] == ["db"]
+    got = RestListerWatcher(sim_client, res, field_selector="spec.nodeName=node-2").list(ListOptions()).items
+    assert [i["metadata"]["name"] for i in got] == ["db"]
+    # the selectors apply to watches too
+    lw = RestListerWatcher(sim_client, res, namespace="team", label_selector="app=db")
+    rv = lw.list(ListOptions()).resource_version
+    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=5))
+    sim.store.create("pods", make_pod("web-x", "team", labels={"app": "web"}), "team")
+    sim.store.create("pods", make_pod("db-2", "team", labels={"app": "db"}), "team")
+    ev = next(iter(w))
+    w.stop()
+    assert (ev.type, ev.object["metadata"]["name"]) == ("ADDED", "db-2")
+
+
+def test_watch_from_resource_version(sim, sim_client):
+    populate(sim.store, 3)
+    lw = lw_for(sim_client)
+    rv = lw.list(ListOptions()).resource_version
+    sim.store.create("pods", make_pod("new"), "default")
+    obj = sim.store.get("pods", "p-000", "default")
+    obj["metadata"]["labels"] = {"app": "changed"}
+    sim.store.update("pods", obj, "default")
+    sim.store.delete("pods", "p-001", "default")
+    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=30))
+    it = iter(w)
+    got = [next(it) for _ in range(3)]
+    w.stop()
+    assert [(e.type, e.object["metadata"]["name"]) for e in got] == [("ADDED", "new"), ("MODIFIED", "p-000"), ("DELETED", "p-001")]
+    assert got[1].object["metadata"]["labels"] == {"app": "changed"}
+
+
+def test_bookmarks(tmp_path):
+    from kmon.sim import SimServer
+
+    with SimServer(bookmark_interval=0.2) as srv:
+        c = client_for_url(srv.url, srv.token)
+        try:
+            lw = lw_for(c)
+            rv = lw.list(ListOptions()).resource_version
+            w = lw.watch(ListOptions(resource_version=rv, allow_watch_bookmarks=True, timeout_seconds=30))
+            ev = next(iter(w))
+            w.stop()
+            assert ev.type == "BOOKMARK" and ev.object["metadata"]["resourceVersion"]
+        finally:
+            c.close()
+
+
+def test_watch_expired_error_event(sim, sim_client):
+    populate(sim.store, 3)
+    lw = lw_for(sim_client)
+    old = lw.list(ListOptions()).resource_version
+    populate(sim.store, 3, "second")
+    sim.faults.compact()
+    w = lw.watch(ListOptions(resource_version=old, timeout_seconds=30))
+    events = list(w)
+    assert events[-1].type == "ERROR"
+    err = ApiStatusError.from_status(events[-1].object)
+    assert is_expired(err) and err.code == 410
+
+
+def test_too_large_resource_version(sim, sim_client):
+    lw = lw_for(sim_client)
+    with pytest.raises(ApiStatusError) as ei:
+        lw.list(ListOptions(resource_version=str(sim.store.revision + 1000)))
+    assert is_too_large_resource_version(ei.value)
+
+
+def test_unauthorized(sim):
+    c = client_for_url(sim.url, "wrong-token")
+    try:
+        with pytest.raises(ApiStatusError) as ei:
+            RestListerWatcher(c, resolve(discover(client_for_url(sim.url)), "pods")).list(ListOptions())
+        assert ei.value.code == 401
+        assert "wrong-token" not in str(ei.value)
+    finally:
+        c.close()
+
+
+def test_forbidden(sim, sim_client):
+    lw = lw_for(sim_client)
+    sim.faults.forbid("pods")
+    with pytest.raises(ApiStatusError) as ei:
+        lw.list(ListOptions())
+    assert ei.value.code == 403 and ei.value.reason == "Forbidden"
+    with pytest.raises(ApiStatusError):
+        lw.watch(ListOptions())
+
+
+def test_too_many_requests_retry_after(sim, sim_client):
+    lw = lw_for(sim_client)
+    sim.faults.fail_next(1, 429, retry_after=3)
+    with pytest.raises(ApiStatusError) as ei:
+        lw.list(ListOptions())
+    assert is_too_many_requests(ei.value) and ei.value.retry_after == 3.0
+    sim.faults.fail_next(1, 500)
+    with pytest.raises(ApiStatusError) as ei:
+        lw.watch(ListOptions())
+    assert ei.value.code == 500
+    assert lw.list(ListOptions()).items == []
+
+
+def test_malformed_line(sim, sim_client):
+    populate(sim.store, 1)
+    lw = lw_for(sim_client)
+    rv = lw.list(ListOptions()).resource_version
+    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=30))
+    it = iter(w)
+    deadline = time.monotonic() + 5
+    while not sim.watches.all() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sim.faults.send_malformed_line() == 1
+    with pytest.raises(WatchDecodeError):
+        next(it)
+    w.stop()
+
+
+def test_connection_refused(sim, sim_client):
+    lw = lw_for(sim_client)
+    sim.faults.refuse_connections(1.0)
+    with pytest.raises(OSError) as ei:
+        lw.list(ListOptions())
+    assert isinstance(ei.value, ConnectionRefusedError) and is_connection_refused(ei.value)
+    deadline = time.monotonic() + 5
+    while True:  # the server comes back
+        try:
+            lw.list(ListOptions())
+            break
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+def test_stalled_watch_inactivity_timeout(sim, sim_client):
+    lw = lw_for(sim_client, inactivity_timeout=0.5)
+    rv = lw.list(ListOptions()).resource_version
+    ensure_namespace(sim.store, "default")
+    sim.faults.stall_watches(5)
+    w = lw.watch(ListOptions(resource_version=rv, allow_watch_bookmarks=True, timeout_seconds=30))
+    sim.store.create("pods", make_pod("during-stall"), "default")
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError, match="no data from server for 0.5 s"):
+        list(w)
+    assert time.monotonic() - t0 < 3
+    sim.faults.reset()
+
+
+def test_stop_from_another_thread(sim, sim_client):
+    lw = lw_for(sim_client, inactivity_timeout=60)
+    rv = lw.list(ListOptions()).resource_version
+    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=60))
+    done = threading.Event()
+    threading.Thread(target=lambda: (list(w), done.set()), daemon=True).start()
+    time.sleep(0.2)  # let the reader block in recv (nothing to wait on: it is blocked by design)
+    t0 = time.monotonic()
+    w.stop()
+    assert done.wait(1.5) and time.monotonic() - t0 < 1.0
+
+
+def test_metadata_only(sim, sim_client):
+    populate(sim.store, 2, labels={"app": "web"})
+    lw = lw_for(sim_client, metadata_only=True)
+    page = lw.list(ListOptions())
+    assert [i["kind"] for i in page.items] == ["PartialObjectMetadata"] * 2
+    assert all("spec" not in i and i["metadata"]["labels"] == {"app": "web"} for i in page.items)
+    w = lw.watch(ListOptions(resource_version=page.resource_version, timeout_seconds=30))
+    sim.store.create("pods", make_pod("m"), "default")
+    ev = next(iter(w))
+    w.stop()
+    assert ev.type == "ADDED" and ev.object["kind"] == "PartialObjectMetadata" and "spec" not in ev.object
+    full = lw.get_full("default", "m")
+    assert full["kind"] == "Pod" and full["spec"]["containers"][0]["image"] == "nginx:1.27"
+    with pytest.raises(ApiStatusError) as ei:
+        lw.get_full("default", "absent")
+    assert ei.value.code == 404
+
+
+def test_tls_with_written_ca(tmp_path):
+    from kmon.sim import SimServer
+    from kmon.sim.kubeconfig import write_kubeconfig
+
+    with SimServer(tls=True) as srv:
+        assert srv.url.startswith("https://") and srv.ca_data
+        path = write_kubeconfig(tmp_path / "kc", [("tls", srv)])
+        c = api_client_for(kubeconfig=path)
+        try:
+            assert c.configuration.verify_ssl
+            populate(srv.store, 2)
+            assert len(lw_for(c).list(ListOptions()).items) == 2
+        finally:
+            c.close()
+        # without the CA the server's certificate is not trusted
+        bare = client_for_url(srv.url, srv.token)
+        try:
+            with pytest.raises(TLSError) as ei:
+                discover(bare)
+            assert isinstance(ei.value, OSError) and "TLS" in str(ei.value)
+        finally:
+            bare.close()
