@@ -111,11 +111,13 @@ def describe_error(err: BaseException, *, server: str = "", what: str = "") -> s
     elif isinstance(err, TimeoutError):
         text = f"no answer from{where or ' the server'} (timed out): {err}"
     elif isinstance(err, OSError):
-        name = type(err).__name__
-        if "ssl" in name.lower() or "tls" in name.lower() or "certificate" in str(err).lower():
-            text = f"TLS failure talking to{where or ' the server'}: {err}"
+        name, msg = type(err).__name__.lower(), str(err)
+        if msg.lower().startswith(("tls", "ssl")) or (server and server in msg):
+            text = msg  # the transport layer already said what and where
+        elif "ssl" in name or "tls" in name or "certificate" in msg.lower():
+            text = f"TLS failure talking to{where or ' the server'}: {msg}"
         else:
-            text = f"cannot reach{where or ' the server'}: {err}"
+            text = f"cannot reach{where or ' the server'}: {msg}"
     elif isinstance(err, LookupError):
         text = str(err)
     else:

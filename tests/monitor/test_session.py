@@ -1,0 +1,245 @@
+import threading
+import time
+
+import pytest
+
+from kmon.monitor.feed import Feed, SessionItem
+from kmon.monitor.session import DEFAULT_RESOURCES, ContextSession, Monitor
+
+from .conftest import Churner, wait_for
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _threads_of_ours():
+    return {t for t in threading.enumerate() if t.name.startswith(("kmon-informer", "kmon-session", "kmon-reflector"))}
+
+
+def _session_items(feed_items, context=None):
+    return [i for i in feed_items if isinstance(i, SessionItem) and (context is None or i.context == context)]
+
+
+def _server_view(srv, resource):
+    out = {}
+    for o in srv.store.list(resource):
+        md = o["metadata"]
+        key = f"{md['namespace']}/{md['name']}" if md.get("namespace") else md["name"]
+        out[key] = md["resourceVersion"]
+    return out
+
+
+def _cache_view(handle):
+    idx = handle.informer.indexer
+    return {k: idx.get_by_key(k)[0]["metadata"]["resourceVersion"] for k in idx.list_keys()}
+
+
+def test_default_resources_sync_and_follow_churn(sim, kubeconfig):
+    before = set(threading.enumerate())
+    churn = Churner(sim).start()
+    feed = Feed()
+    s = ContextSession("good", kubeconfig=kubeconfig, feed=feed)
+    try:
+        assert s.start() is s  # returns at once
+        assert s.wait_ready(10), s.error
+        assert s.wait_synced(15)
+        assert set(s.resources) == set(DEFAULT_RESOURCES)
+        assert {r.full_name for r in s.available_resources} >= set(DEFAULT_RESOURCES)
+        for h in s.resources.values():
+            assert h.thread.name == f"kmon-informer-good-{h.full_name}" and not h.thread.daemon
+        time.sleep(0.3)  # let some churn happen while watching
+        churn.stop()
+        for res in ("pods", "configmaps", "namespaces"):
+            h = s.resources[res]
+            wait_for(lambda: _cache_view(h) == _server_view(sim, res), 10, f"{res} cache == server")
+        stats = s.stats()
+        assert set(stats) == set(DEFAULT_RESOURCES) and stats["pods"].synced
+        items = feed.drain()
+        states = [(i.resource, i.state) for i in _session_items(items)]
+        assert (None, "ready") in states and ("pods", "started") in states
+        assert any(getattr(i, "resource", None) == "pods" and type(i).__name__ == "DeltaItem" for i in items)
+    finally:
+        churn.stop()
+        t0 = time.monotonic()
+        assert s.stop(timeout=1.0)
+        assert time.monotonic() - t0 < 1.5
+    assert not _threads_of_ours()
+    leaked = {t for t in set(threading.enumerate()) - before if not t.name.startswith("kmon-sim")}
+    assert not leaked, leaked
+
+
+def test_failing_contexts_report_clear_errors_while_another_works(sim, kubeconfig):
+    feed = Feed()
+    with Monitor(feed, kubeconfig=kubeconfig) as mon:
+        good = mon.open_context("good", resources=["pods"])
+        bad = {name: mon.open_context(name, resources=["pods"]) for name in ("badtoken", "unreachable", "nouser", "noplugin", "nosuch")}
+        assert good.wait_synced(10)
+        for name, s in bad.items():
+            assert not s.wait_ready(10), name
+            assert s.state == "failed" and s.error
+        assert "401" in bad["badtoken"].error and "unauthorized" in bad["badtoken"].error
+        assert "connection refused" in bad["unreachable"].error
+        assert "nosuch" in bad["nosuch"].error and "not found" in bad["nosuch"].error
+        assert "missing-user" in bad["nouser"].error
+        assert "kmon-no-such-credential-plugin" in bad["noplugin"].error and "not installed" in bad["noplugin"].error
+        items = feed.drain()
+        for name in bad:
+            errs = [i for i in _session_items(items, name) if i.level == "error"]
+            assert errs and errs[0].state == "failed", name
+        text = " ".join(i.message for i in _session_items(items))
+        assert "wrong-token-value" not in text and "t0ken" not in text and "tok-unreachable" not in text
+        assert bad["badtoken"].resources == {} and good.resources["pods"].has_synced()
+        assert set(mon.sessions) == {"good", *bad}
+        assert good.failed_resources == {} and "pods" in bad["badtoken"].failed_resources
+    assert not _threads_of_ours()
+
+
+def test_forbidden_resource_fails_alone(sim, kubeconfig):
+    Churner(sim)  # some content
+    sim.faults.forbid("configmaps")
+    feed = Feed()
+    s = ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods", "configmaps", "namespaces"])
+    s.start()
+    try:
+        assert s.wait_synced(10, names=["pods", "namespaces"])
+        cm = s.resources["configmaps"]
+        wait_for(lambda: cm.error, 10, "configmaps error")
+        assert "403" in cm.error
+        assert not cm.has_synced() and cm.running
+        assert s.resources["pods"].error is None
+        items = feed.drain()
+        errs = [i for i in _session_items(items) if i.resource == "configmaps" and i.level == "error"]
+        assert errs and "403" in errs[0].message
+        assert s.state == "ready" and s.error is None
+        # allowed again: the reflector's retry lists it and the handle recovers
+        sim.faults.allow("configmaps")
+        wait_for(lambda: cm.has_synced(), 15, "configmaps synced after allow")
+        wait_for(lambda: cm.error is None, 5, "configmaps recovered")
+        assert any(i.resource == "configmaps" and i.state == "ready" for i in _session_items(feed.drain()))
+    finally:
+        assert s.stop(1.0)
+    assert not _threads_of_ours()
+
+
+def test_unknown_resource_fails_alone(sim, kubeconfig):
+    feed = Feed()
+    with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods", "nosuchthings"]) as s:
+        assert s.wait_synced(10)
+        assert set(s.resources) == {"pods"}
+        assert "nosuchthings" in s.failed_resources
+        assert s.start_resource("nonsense") is None and "nonsense" in s.failed_resources
+        h = s.start_resource("cm")  # kubectl spelling
+        assert h is not None and h.full_name == "configmaps" and s.start_resource("configmaps") is h
+        assert s.stop_resource("cm")
+        assert "configmaps" not in s.resources and not h.thread.is_alive()
+        assert not s.stop_resource("configmaps")
+    assert not _threads_of_ours()
+
+
+def test_verify_ok_then_reports_missing_extra_and_stale(sim, kubeconfig):
+    Churner(sim)
+    feed = Feed()
+    with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods"]) as s:
+        assert s.wait_synced(10)
+        r = s.verify("pods")
+        assert r.ok and r.server_count == r.cache_count == sim.store.count("pods") and r.server_rv
+        idx = s.resources["pods"].informer.indexer
+        key = sorted(idx.list_keys())[0]
+        obj, _ = idx.get_by_key(key)
+        idx.delete(obj)  # behind the informer's back
+        fake = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ghost", "namespace": "shop", "resourceVersion": "1"}}
+        idx.add(fake)
+        key2 = sorted(idx.list_keys())[1]
+        obj2, _ = idx.get_by_key(key2)
+        idx.update({**obj2, "metadata": {**obj2["metadata"], "resourceVersion": "2"}})
+        r = s.verify("po", attempts=2, settle=0.2)
+        assert not r.ok
+        assert r.missing == [key] and r.extra == ["shop/ghost"]
+        assert r.stale == [(key2, "2", obj2["metadata"]["resourceVersion"])]
+        verified = [i for i in _session_items(feed.drain()) if i.state == "verified"]
+        assert [i.level for i in verified] == ["info", "warning"]
+        assert verified[1].detail["missing"] == [key] and "1 missing" in verified[1].message
+        with pytest.raises(KeyError):
+            s.verify("nodes")
+
+
+def test_verify_under_churn_is_ok(sim, kubeconfig):
+    churn = Churner(sim, rate=300).start()
+    try:
+        with ContextSession("good", kubeconfig=kubeconfig, resources=["pods", "configmaps"]) as s:
+            assert s.wait_synced(10)
+            for res in ("pods", "configmaps"):
+                r = s.verify(res)
+                assert r.ok, r
+    finally:
+        churn.stop()
+
+
+def test_metadata_only_and_get_full(sim, kubeconfig):
+    Churner(sim)
+    with ContextSession("good", kubeconfig=kubeconfig, resources=["pods"], metadata_only=True) as s:
+        assert s.wait_synced(10)
+        idx = s.resources["pods"].informer.indexer
+        key = idx.list_keys()[0]
+        obj, _ = idx.get_by_key(key)
+        assert "spec" not in obj
+        ns, name = key.split("/")
+        full = s.get_full("pods", ns, name)
+        assert full["spec"]["containers"][0]["image"] == "nginx"
+        cm = sim.store.list("configmaps")[0]["metadata"]
+        assert s.get_full("configmaps", cm["namespace"], cm["name"])["data"]
+
+
+def test_namespace_scope(sim, kubeconfig):
+    Churner(sim)
+    with ContextSession("good", kubeconfig=kubeconfig, resources=["pods", "nodes"], namespace="payments") as s:
+        assert s.wait_synced(10)
+        keys = s.resources["pods"].informer.indexer.list_keys()
+        assert keys and all(k.startswith("payments/") for k in keys)
+        assert len(keys) == sim.store.count("pods", "payments")
+
+
+def test_stop_before_discovery_finishes_and_twice(sim, kubeconfig):
+    s = ContextSession("good", kubeconfig=kubeconfig)
+    s.start()
+    assert s.stop(2.0)
+    assert s.stop()
+    assert s.state == "stopped"
+    assert s.start_resource("pods") is None
+    assert not _threads_of_ours()
+
+
+def test_monitor_reopen_close_and_stats(sim, kubeconfig):
+    mon = Monitor(kubeconfig=kubeconfig)
+    s = mon.open_context(resources=["pods"])  # the current context
+    assert s.context == "good" and mon.open_context("good") is s
+    assert s.wait_synced(10)
+    assert set(mon.stats()) == {("good", "pods")}
+    assert mon.close_context("good") and not mon.close_context("good")
+    assert mon.sessions == {}
+    assert mon.close()
+    assert not _threads_of_ours()
+
+
+def test_bad_ca_fails_clearly(tmp_path):
+    from kmon.sim import SimServer
+    from kmon.sim.kubeconfig import kubeconfig_dict
+    import yaml
+
+    a = SimServer(tls=True).start()
+    other = SimServer(tls=True)  # never started: only its CA is used
+    try:
+        d = kubeconfig_dict([("tls-good", a), ("tls-badca", a)])
+        import base64
+
+        d["clusters"][1]["cluster"]["certificate-authority-data"] = base64.b64encode(other.ca_data).decode()
+        path = tmp_path / "config"
+        path.write_text(yaml.safe_dump(d))
+        with Monitor(kubeconfig=str(path)) as mon:
+            good = mon.open_context("tls-good", resources=["namespaces"])
+            bad = mon.open_context("tls-badca", resources=["namespaces"])
+            assert not bad.wait_ready(10)
+            assert "TLS" in bad.error or "certificate" in bad.error, bad.error
+            assert good.wait_synced(10), good.error
+    finally:
+        a.stop()
+    assert not _threads_of_ours()
