@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Protocol
 
 from kmon.cache import gcguard
@@ -144,6 +145,7 @@ class Reflector:
         self._phase = "list"
         self._resync_error: BaseException | None = None
         self._watch_events = 0
+        self._stopper_active = False
 
     # -- public state ---------------------------------------------------------------------------
     @property
@@ -200,35 +202,49 @@ class Reflector:
     def run(self, stop_event: threading.Event) -> None:
         """List and watch in rounds, with a backoff after each, until ``stop_event`` is set.
         Returns promptly after it is set (in-flight I/O is aborted); leaves no thread."""
+        c = self.counters
+        try:
+            with self._stopper(stop_event):
+                while not stop_event.is_set():
+                    try:
+                        self.list_and_watch(stop_event)
+                    except Exception as err:
+                        if stop_event.is_set():
+                            break
+                        self._round_failed(err)
+                    if stop_event.is_set():
+                        break
+                    delay = self._backoff.next()
+                    c.current_backoff = delay
+                    c.state = "backing-off"
+                    self._emit(K.Backoff, delay=delay, reason="round")
+                    if self._clock.sleep(delay, stop_event):
+                        break
+                    c.current_backoff = 0.0
+        finally:
+            c.state = "stopped"
+            c.current_backoff = 0.0
+
+    @contextmanager
+    def _stopper(self, stop_event: threading.Event) -> Iterator[None]:
+        """While inside, a helper thread aborts blocked I/O once ``stop_event`` is set.
+        Re-entrant: ``list_and_watch`` called from ``run`` shares run's helper."""
+        if self._stopper_active:
+            yield
+            return
+        self._stopper_active = True
         self._stop_event = stop_event
         done = threading.Event()
         waiter = threading.Thread(
             target=self._interrupt_on_stop, args=(stop_event, done), name=f"{self.name}-stopper", daemon=True
         )
         waiter.start()
-        c = self.counters
         try:
-            while not stop_event.is_set():
-                try:
-                    self.list_and_watch(stop_event)
-                except Exception as err:
-                    if stop_event.is_set():
-                        break
-                    self._round_failed(err)
-                if stop_event.is_set():
-                    break
-                delay = self._backoff.next()
-                c.current_backoff = delay
-                c.state = "backing-off"
-                self._emit(K.Backoff, delay=delay, reason="round")
-                if self._clock.sleep(delay, stop_event):
-                    break
-                c.current_backoff = 0.0
+            yield
         finally:
-            c.state = "stopped"
-            c.current_backoff = 0.0
             done.set()
             waiter.join()
+            self._stopper_active = False
 
     def _round_failed(self, err: BaseException) -> None:
         phase = self._phase
@@ -239,7 +255,7 @@ class Reflector:
         self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
 
     def _interrupt_on_stop(self, stop_event: threading.Event, done: threading.Event) -> None:
-        while not stop_event.wait(0.2):
+        while not stop_event.wait(0.1):
             if done.is_set():
                 return
         while not done.is_set():
@@ -274,7 +290,10 @@ class Reflector:
     def list_and_watch(self, stop_event: threading.Event) -> None:
         """One round: (watch-)list then watch. Returns when the round ends without an error
         that needs reporting (stop, 410, a watch error); raises list/watch-start failures."""
-        self._stop_event = stop_event
+        with self._stopper(stop_event):
+            self._list_and_watch(stop_event)
+
+    def _list_and_watch(self, stop_event: threading.Event) -> None:
         opened = None
         fallback = not self.use_watch_list
         if self.use_watch_list:

@@ -1,0 +1,262 @@
+"""DeltaFIFO rules (client-go delta_fifo_test.go, in our own words)."""
+
+import threading
+
+import pytest
+
+from kmon.cache.delta_fifo import Delta, DeltaFIFO, DeltaType as T, FIFOClosedError
+from kmon.cache.keys import DeletedFinalStateUnknown as DFSU
+from kmon.cache.store import Indexer
+
+from .fakes import pod
+
+
+def pop_all(f):
+    """Pop until empty; returns [(key, [(type, name-or-key)], is_in_initial_list)]."""
+    out = []
+    while True:
+        got = f.pop(lambda d, initial: (d, initial), timeout=0)
+        if got is None:
+            return out
+        deltas, initial = got
+        out.append((f.key_of(deltas[-1].object), [(d.type, _name(d.object)) for d in deltas], initial))
+
+
+def _name(obj):
+    if isinstance(obj, DFSU):
+        return ("tombstone", obj.key, obj.obj["metadata"]["resourceVersion"] if obj.obj else None)
+    return obj["metadata"]["name"] + "@" + obj["metadata"]["resourceVersion"]
+
+
+def known(*objs):
+    s = Indexer()
+    for o in objs:
+        s.add(o)
+    return s
+
+
+def test_pop_hands_over_all_deltas_of_a_key_oldest_first_in_queue_order():
+    f = DeltaFIFO()
+    f.add(pod("a", "1"))
+    f.add(pod("b", "2"))
+    f.update(pod("a", "3"))
+    f.delete(pod("b", "4"))
+    assert f.list_keys() == ["default/a", "default/b"]
+    got = pop_all(f)
+    assert [g[0] for g in got] == ["default/a", "default/b"]
+    assert got[0][1] == [(T.Added, "a@1"), (T.Updated, "a@3")]
+    assert got[1][1] == [(T.Added, "b@2"), (T.Deleted, "b@4")]
+
+
+def test_pop_returns_what_process_returns_and_delta_is_a_pair():
+    f = DeltaFIFO()
+    f.add(pod("a"))
+    r = f.pop(lambda deltas, initial: deltas)
+    assert r == [Delta(T.Added, pod("a"))]
+    assert r[0] == (T.Added, pod("a"))
+
+
+def test_delete_of_unknown_key_is_ignored():
+    f = DeltaFIFO()
+    f.delete(pod("a"))
+    assert f.list_keys() == []
+    f2 = DeltaFIFO(known_objects=known(pod("a", "1")))
+    f2.delete(pod("b"))
+    f2.delete(pod("a", "2"))
+    assert pop_all(f2) == [("default/a", [(T.Deleted, "a@2")], False)]
+
+
+def test_delete_of_queued_key_without_known_objects_is_kept():
+    f = DeltaFIFO()
+    f.add(pod("a", "1"))
+    f.delete(pod("a", "2"))
+    assert pop_all(f)[0][1] == [(T.Added, "a@1"), (T.Deleted, "a@2")]
+
+
+def test_consecutive_deletes_collapse_keeping_the_more_informative():
+    f = DeltaFIFO(known_objects=known(pod("a", "1"), pod("b", "1")))
+    f.delete(pod("a", "2"))
+    f.delete(DFSU("default/a", pod("a", "1")))  # newer is the tombstone: keep the older
+    f.delete(DFSU("default/b", pod("b", "1")))
+    f.delete(pod("b", "3"))  # older is the tombstone: keep the newer
+    got = pop_all(f)
+    assert got[0][1] == [(T.Deleted, "a@2")]
+    assert got[1][1] == [(T.Deleted, "b@3")]
+
+
+def test_replace_queues_replaced_then_tombstones_for_known_objects_missing_from_the_list():
+    f = DeltaFIFO(known_objects=known(pod("a", "1"), pod("gone", "1")))
+    f.replace([pod("a", "5"), pod("new", "6")], "6")
+    got = pop_all(f)
+    assert ("default/a", [(T.Replaced, "a@5")], True) in got
+    assert ("default/new", [(T.Replaced, "new@6")], True) in got
+    assert ("default/gone", [(T.Deleted, ("tombstone", "default/gone", "1"))], True) in got
+    assert f.has_synced()
+
+
+def test_replace_emits_sync_when_replaced_type_is_off():
+    f = DeltaFIFO(emit_delta_type_replaced=False)
+    f.replace([pod("a", "1")], "1")
+    assert pop_all(f)[0][1] == [(T.Sync, "a@1")]
+
+
+def test_replace_tombstones_queued_only_keys_with_their_newest_object_unwrapped():
+    f = DeltaFIFO()
+    f.add(pod("q", "1"))
+    f.update(pod("q", "2"))
+    f.replace([], "3")
+    assert pop_all(f)[0][1] == [(T.Added, "q@1"), (T.Updated, "q@2"), (T.Deleted, ("tombstone", "default/q", "2"))]
+    # a key whose newest delta is already a tombstone: the inner object is carried over, and
+    # the repeated deletion collapses
+    f2 = DeltaFIFO(known_objects=known(pod("k", "1")))
+    f2.replace([], "2")
+    f2.replace([], "3")
+    assert pop_all(f2)[0][1] == [(T.Deleted, ("tombstone", "default/k", "1"))]
+
+
+def test_replace_tombstone_for_known_key_without_object_when_lookup_misses():
+    class Lister:
+        def list_keys(self):
+            return ["default/ghost"]
+
+        def get_by_key(self, key):
+            return None, False
+
+    f = DeltaFIFO(known_objects=Lister())
+    f.replace([], "1")
+    assert pop_all(f)[0][1] == [(T.Deleted, ("tombstone", "default/ghost", None))]
+
+
+def test_has_synced_counts_the_first_replace():
+    f = DeltaFIFO(known_objects=known(pod("old")))
+    assert not f.has_synced()
+    f.replace([pod("a"), pod("b")], "1")  # 2 keys + 1 tombstone
+    assert not f.has_synced()
+    flags = []
+    for _ in range(3):
+        assert not f.has_synced()
+        f.pop(lambda d, initial: flags.append(initial))
+    assert flags == [True, True, True]
+    assert f.has_synced()
+    f.add(pod("c"))
+    f.pop(lambda d, initial: flags.append(initial))
+    assert flags[-1] is False
+
+
+def test_has_synced_after_empty_replace_and_after_add_before_replace():
+    f = DeltaFIFO()
+    f.replace([], "1")
+    assert f.has_synced()
+    g = DeltaFIFO()
+    g.add(pod("a"))
+    assert g.has_synced()  # populated by the add, no initial count
+    g.replace([pod("a"), pod("b")], "2")  # not the first population: no count
+    assert g.has_synced()
+
+
+def test_only_first_replace_sets_the_initial_count():
+    f = DeltaFIFO()
+    f.replace([pod("a")], "1")
+    f.replace([pod("a"), pod("b"), pod("c")], "2")
+    f.pop(lambda d, i: None)
+    assert f.has_synced()
+
+
+def test_resync_queues_sync_only_for_keys_without_pending_deltas():
+    k = known(pod("a", "1"), pod("b", "1"))
+    f = DeltaFIFO(known_objects=k)
+    f.update(pod("a", "2"))
+    f.resync()
+    got = dict((key, d) for key, d, _ in pop_all(f))
+    assert got == {"default/a": [(T.Updated, "a@2")], "default/b": [(T.Sync, "b@1")]}
+    DeltaFIFO().resync()  # no known objects: nothing to do
+
+
+def test_pop_timeout_returns_none_without_calling_process():
+    f = DeltaFIFO()
+    called = []
+    assert f.pop(lambda d, i: called.append(d), timeout=0.01) is None
+    assert called == []
+
+
+def test_pop_blocks_until_an_add_arrives():
+    f = DeltaFIFO()
+    got = []
+    started = threading.Event()
+
+    def consumer():
+        started.set()
+        got.append(f.pop(lambda d, i: d[0].object["metadata"]["name"], timeout=5))
+
+    t = threading.Thread(target=consumer)
+    t.start()
+    started.wait(5)
+    f.add(pod("late"))
+    t.join(5)
+    assert got == ["late"]
+
+
+def test_close_wakes_a_blocked_pop_and_closed_queue_still_drains():
+    f = DeltaFIFO()
+    errors = []
+
+    def consumer():
+        try:
+            f.pop(lambda d, i: None)
+        except FIFOClosedError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=consumer)
+    t.start()
+    f.close()
+    t.join(5)
+    assert len(errors) == 1 and f.is_closed()
+    g = DeltaFIFO()
+    g.add(pod("a"))
+    g.close()
+    assert g.pop(lambda d, i: "ok") == "ok"
+    with pytest.raises(FIFOClosedError):
+        g.pop(lambda d, i: None)
+
+
+def test_process_exception_propagates_and_is_not_requeued():
+    f = DeltaFIFO()
+    f.add(pod("a"))
+
+    def boom(d, i):
+        raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        f.pop(boom)
+    assert f.list_keys() == [] and f.get_by_key("default/a") == ([], False)
+
+
+def test_get_by_key_returns_a_copy_and_list_newest_objects():
+    f = DeltaFIFO()
+    f.add(pod("a", "1"))
+    f.update(pod("a", "2"))
+    deltas, ok = f.get_by_key("default/a")
+    assert ok and len(deltas) == 2
+    deltas.clear()
+    assert len(f.get_by_key("default/a")[0]) == 2
+    assert f.list() == [pod("a", "2")]
+    assert f.get(pod("a"))[1]
+
+
+def test_transformer_applies_before_queueing_but_not_to_tombstones():
+    seen = []
+
+    def strip(o):
+        seen.append(o["metadata"]["name"])
+        return {**o, "spec": None, "transformed": True}
+
+    f = DeltaFIFO(known_objects=known(pod("old")), transformer=strip)
+    f.add(pod("a"))
+    f.replace([pod("b")], "2")
+    got = {}
+    while (r := f.pop(lambda d, i: d, timeout=0)) is not None:
+        got[f.key_of(r[-1].object)] = r
+    assert got["default/a"][0].object["transformed"]
+    assert got["default/b"][0].object["transformed"]
+    assert isinstance(got["default/old"][0].object, DFSU)
+    assert seen == ["a", "b"]
