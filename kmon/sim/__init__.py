@@ -1,6 +1,169 @@
-"""kmon.sim (docstring written below)."""
+"""kmon.sim -- an embedded Kubernetes API server speaking the real wire protocol.
 
-from kmon.sim.server import RequestRecord, SimServer
+Real HTTP/1.1 on 127.0.0.1 (ephemeral port by default), real Kubernetes JSON: the official
+``kubernetes`` Python client and ``kubectl`` work against it unmodified. It is the demo
+cluster (``kmon --demo``, ``kmon sim``) and the backbone of the integration tests.
+
+Server
+------
+    from kmon.sim import SimServer
+    srv = SimServer(token="t0ken", tls=False, bookmark_interval=60.0, seed=1,
+                    host="127.0.0.1", port=0, *, history_limit=100_000,
+                    too_large_wait=0.5, user="kmon", watch_timeout=1800.0)
+    srv.start()        # listening when it returns; serves on background threads; returns srv
+    srv.url            # "http://127.0.0.1:PORT" ("https://..." with tls=True)
+    srv.token          # bearer token required on every path except /healthz /livez /readyz
+    srv.ca_data        # PEM bytes of the self-signed CA when tls=True, else None. The server
+                       # certificate has SAN IP:127.0.0.1 and DNS:localhost.
+    srv.store          # kmon.sim.storage.Store (below)
+    srv.faults         # kmon.sim.faults.Faults (below)
+    srv.requests       # RequestLog: list-like (iter, len, [i], .snapshot(), .clear()) of
+                       # RequestRecord(method, path, query: dict[str, str], time, status);
+                       # admin calls under /_kmon are not recorded; a watch is recorded (200)
+                       # as soon as its stream starts; 499 = client went away mid-response.
+    srv.stop()         # closes the listener and every open connection/watch; joins threads
+    with SimServer() as srv: ...   # start()/stop()
+
+``bookmark_interval``: seconds between BOOKMARK events on watches with
+allowWatchBookmarks. ``seed``: seeds uid generation (same seed + same writes -> same uids).
+``history_limit``: events kept for watches from an old revision / Exact lists (older ones
+are compacted automatically). ``too_large_wait``: how long a list/watch at a revision newer
+than the current one waits for it before failing (kube-apiserver waits 3 s).
+``watch_timeout``: server-side end of a watch without timeoutSeconds.
+
+kubectl sends bearer tokens only over TLS: use ``tls=True`` (``kmon sim --tls``) for kubectl.
+
+Resources (the store's resource identifiers)
+--------------------------------------------
+Identifier = kubectl's full name: the plural for core/v1, ``plural.group`` otherwise.
+Store methods also accept the kind (``"Pod"``), the short name (``"po"``) or the plural.
+
+    namespaces (ns, cluster)      nodes (no, cluster)       pods (po)
+    services (svc)                configmaps (cm)           secrets
+    events (ev)                   deployments.apps (deploy) replicasets.apps (rs)
+    widgets.demo.kmon.io (wd; group demo.kmon.io, version v1, kind Widget, namespaced)
+
+Field selectors: metadata.name and metadata.namespace everywhere; pods also spec.nodeName,
+status.phase, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName,
+spec.hostNetwork, status.podIP, status.nominatedNodeName; namespaces status.phase; nodes
+spec.unschedulable; secrets type; events involvedObject.{kind,namespace,name,uid,apiVersion,
+resourceVersion,fieldPath}, reason, reportingComponent, source, type. Operators = == !=.
+Label selectors: = == != in notin exists !key and > < (integers).
+
+Store (``srv.store``; thread-safe; all methods return copies, never live objects)
+--------------------------------------------------------------------------------
+    store.revision -> int                     # global revision (starts at 1)
+    store.compacted_revision -> int           # history below it is gone (410)
+    store.create(resource, obj, namespace=None) -> dict
+        # namespace from the argument, else obj.metadata.namespace, else "default"; the
+        # namespace must exist (404). Sets uid, creationTimestamp (kept if given),
+        # generation=1 when the object has spec, resourceVersion, kind, apiVersion;
+        # metadata.generateName supported. 409 AlreadyExists.
+    store.get(resource, name, namespace=None) -> dict          # 404 NotFound
+    store.list(resource, namespace=None, label_selector=None, field_selector=None) -> list[dict]
+        # current objects sorted by (namespace, name); selectors in API syntax
+    store.count(resource, namespace=None) -> int
+    store.update(resource, obj, namespace=None, *, subresource=None) -> dict
+        # full replace; obj.metadata.resourceVersion, if set, must match (409 Conflict);
+        # uid/creationTimestamp kept; generation bumped when spec changes; a no-op update
+        # writes nothing (no new revision); subresource="status" replaces only status.
+    store.patch(resource, name, patch, namespace=None, *, patch_type="merge", subresource=None) -> dict
+        # patch_type: "merge" (RFC 7386), "strategic" (merge patch + lists merged by key:
+        # containers/env/volumes by name, ports by containerPort, conditions by type ...),
+        # "json" (RFC 6902), or the matching content types.
+    store.delete(resource, name, namespace=None, *, propagation="Background", preconditions=None) -> dict
+        # returns the last state (resourceVersion = deletion revision). Deleting a
+        # namespace deletes everything in it; unless propagation == "Orphan", objects whose
+        # ownerReferences name the deleted uid are deleted too (cascading).
+    store.bulk_load(resource, objs) -> int    # fast create, takes ownership of the dicts
+    store.compact(revision=None) -> int       # drop history up to revision (default: now)
+    store.jump_revision(delta) -> int         # revision += delta, no events
+    store.wait_for_revision(rev, timeout) -> bool
+Errors raise ``kmon.sim.StoreError`` (``.code``, ``.reason``, ``.message``, ``.status()``).
+
+HTTP API
+--------
+Discovery: /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
+(APIResourceList with name, singularName, namespaced, kind, verbs, shortNames, categories,
+plus <plural>/status), /openapi/v3 (+ per group-version: minimal permissive schemas so that
+``kubectl apply`` validates server-side), /openapi/v2 -> 404, /healthz.
+Paths: /api/v1/<plural>[/<name>[/status]], /api/v1/namespaces/<ns>/<plural>[/<name>[/status]]
+and the same under /apis/<group>/<version>. GET (get/list/watch), POST, PUT, PATCH
+(merge / strategic-merge / json-patch; apply-patch -> 415), DELETE (DeleteOptions body:
+propagationPolicy, preconditions), DELETE on a collection (deletecollection).
+
+List: ``*List`` kind/apiVersion, metadata.resourceVersion.
+  resourceVersion "" = latest (paged by limit); "0" = latest, limit ignored, never paged
+  (like the watch cache); N with NotOlderThan (or unset, no limit) = latest if N <= now;
+  N with Exact (or unset with a limit) = the state at N rebuilt from history (410 Expired
+  if compacted). N > now: waits ``too_large_wait`` then 504 Timeout "Too large resource
+  version: N, current: M", details.causes [{reason: ResourceVersionTooLarge}].
+  limit + continue: opaque token; later pages are a consistent snapshot at the first
+  page's revision; metadata.remainingItemCount when no selector is used; a token older
+  than the compacted revision -> 410 Expired. Items sorted by (namespace, name).
+Watch (watch=1|true): chunked, one {"type","object"} JSON per line.
+  resourceVersion unset/""/"0": ADDED for every current object, then live events;
+  N: events after N (from history). N below the compacted revision: HTTP 200, one ERROR
+  event with Status {code 410, reason Expired, message "too old resource version: N (C)"},
+  stream ends. sendInitialEvents=true requires resourceVersionMatch=NotOlderThan (422
+  otherwise): ADDED for every object, then BOOKMARK with metadata.annotations
+  {"k8s.io/initial-events-end": "true"}. allowWatchBookmarks=true: every
+  ``bookmark_interval`` s a BOOKMARK whose object has only kind, apiVersion and
+  metadata.resourceVersion. timeoutSeconds: the server ends the stream cleanly. Selectors
+  apply (stops matching -> DELETED with the previous state; starts matching -> ADDED).
+  A watch on a named path (.../pods/NAME?watch=1) watches that object only.
+Metadata only: Accept "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+(list) or ";as=PartialObjectMetadata;..." (get/watch) -> kind PartialObjectMetadata(List),
+apiVersion meta.k8s.io/v1, items/objects {kind, apiVersion, metadata}. The first
+acceptable alternative of a comma-separated Accept wins; Table/protobuf alternatives are
+skipped (plain JSON is served; kubectl copes).
+Errors are Status objects: 400 BadRequest (bad selector/parameters), 401 Unauthorized,
+403 Forbidden (faults.forbid), 404 NotFound, 405, 409 AlreadyExists/Conflict, 410
+Expired, 415, 422 Invalid, 429 TooManyRequests (+ Retry-After), 500 InternalError, 504.
+
+Faults (``srv.faults``; also ``POST /_kmon/faults/<name>?seconds=&n=&code=&retry_after=
+&delta=&revision=&resource=&group=`` with the bearer token)
+---------------------------------------------------------------------------------------
+    compact(revision=None) -> int         # history up to revision (default now) is gone:
+                                          # watches from / Exact lists at older RVs -> 410
+    drop_watches() -> int                 # every open watch connection is closed abruptly
+                                          # (no terminating chunk)
+    refuse_connections(seconds)           # restart: listener and all connections closed
+                                          # now, ECONNREFUSED for `seconds`, then the same
+                                          # port listens again (returns immediately)
+    fail_next(n, code=500, retry_after=None)  # next n API requests (not /healthz, /_kmon)
+                                          # answer `code` with a Status; 429 -> Retry-After
+                                          # (default 1 s)
+    stall_watches(seconds)                # watches write nothing (no bookmarks) meanwhile;
+                                          # buffered events follow afterwards
+    send_malformed_line() -> int          # each open watch writes one non-JSON line
+    jump_revision(delta) -> int           # revision += delta without events
+    forbid(resource_plural, group="")     # 403 on every verb, RBAC-style message:
+        # 'pods is forbidden: User "kmon" cannot list resource "pods" in API group "" at the
+        # cluster scope' (or 'in the namespace "ns"'; named: 'pods "x" is forbidden: ...')
+    allow(resource_plural=None, group="") # undo forbid (all when no argument)
+    reset()                               # clear pending failures, forbids, stalls
+HTTP names are the method names (plus ``reset``); ``forbid``/``allow`` take ``resource``.
+
+Other modules
+-------------
+    kmon.sim.kubeconfig.write_kubeconfig(path, [("kmon-demo", srv), ("kmon-demo-2", srv2)],
+                                         current="kmon-demo", namespace=None) -> str
+        # one cluster/user (token)/context per entry; certificate-authority-data with TLS
+    kmon.sim.workload.Workload(store, seed=1, rate=50.0, namespaces=4, pods=200,
+                               deployments=None, nodes=6, configmaps=3, secrets=2,
+                               widgets=4, max_events=300, node_prefix="node")
+        .populate()   # namespaces (+ default, kube-system), nodes, deployments with
+                      # replicasets, services and pods (3-7 KB JSON), configmaps, secrets,
+                      # widgets, events -- synchronously
+        .step(n=1) -> writes   # n churn operations synchronously (deterministic per seed)
+        .start() / .stop()     # churn on a thread at `rate` writes/s
+        .namespaces            # the application namespaces used
+    kmon.sim.cli.main(argv) -> int   # `kmon sim --kubeconfig FILE [--port P] [--token T]
+        # [--tls] [--churn RATE] [--seed S] [--pods N] [--namespaces N] [--bookmark-interval S]`
+"""
+
+from kmon.sim.server import RequestLog, RequestRecord, SimServer
 from kmon.sim.storage import Store, StoreError
 
-__all__ = ["SimServer", "RequestRecord", "Store", "StoreError"]
+__all__ = ["SimServer", "RequestRecord", "RequestLog", "Store", "StoreError"]

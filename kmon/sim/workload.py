@@ -1,0 +1,288 @@
+"""Workload generator: populates a store with a realistic cluster and churns it.
+
+All randomness comes from ``random.Random(seed)``: the same seed on a fresh store yields
+the same objects (names, labels, content, uids when the store has the same seed) and the
+same sequence of churn writes for the same number of ``step()`` calls; only timestamps
+differ between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Sequence
+
+from kmon.sim import objects as O
+from kmon.sim.storage import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+NAMESPACE_POOL = ["shop", "payments", "search", "identity", "analytics", "media", "billing", "platform",
+                  "ingest", "ml-serving", "catalog", "checkout", "observability", "messaging", "edge",
+                  "reporting", "inventory", "growth", "support", "data-lake"]
+ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+# churn operation -> weight
+OPS = [("pod_status", 35), ("pod_replace", 15), ("event", 25), ("configmap", 8), ("widget", 7),
+       ("node_heartbeat", 5), ("scale", 5)]
+
+
+class Workload:
+    def __init__(self, store: Store, seed: int = 1, rate: float = 50.0, namespaces: int | Sequence[str] = 4,
+                 pods: int = 200, deployments: int | None = None, nodes: int = 6, configmaps: int = 3,
+                 secrets: int = 2, widgets: int = 4, max_events: int = 300, node_prefix: str = "node") -> None:
+        """``namespaces``: a count (names drawn from ``NAMESPACE_POOL``) or explicit names;
+        ``pods``: about how many pods in total (spread over ``deployments`` deployments,
+        default ``pods // 6``); ``configmaps``/``secrets``/``widgets``: per namespace;
+        ``max_events``: events kept (oldest deleted beyond); ``rate``: churn writes/s."""
+        self.store = store
+        self.rng = random.Random(seed)
+        self.rate = float(rate)
+        if isinstance(namespaces, int):
+            self.namespaces = sorted(self.rng.sample(NAMESPACE_POOL, min(namespaces, len(NAMESPACE_POOL))))
+        else:
+            self.namespaces = list(namespaces)
+        self.pods_target = max(0, int(pods))
+        self.n_deployments = max(1, deployments if deployments is not None else max(1, self.pods_target // 6)) if self.pods_target else 0
+        self.n_nodes, self.n_configmaps, self.n_secrets, self.n_widgets = nodes, configmaps, secrets, widgets
+        self.max_events = max_events
+        self.node_prefix = node_prefix
+        self.writes = 0
+        self._nodes: list[tuple[str, str]] = []  # (name, ip)
+        self._deploys: list[dict] = []  # {"ns", "name", "rs", "app", "replicas", "pods": [names]}
+        self._events: list[tuple[str, str]] = []
+        self._cms: list[tuple[str, str]] = []
+        self._widgets: list[tuple[str, str]] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- populate
+    def populate(self) -> None:
+        """Create the initial objects synchronously."""
+        st, rng = self.store, self.rng
+        for ns in ["default", "kube-system", *self.namespaces]:
+            try:
+                st.create("namespaces", O.namespace(ns, rng))
+            except StoreError as e:
+                if e.code != 409:
+                    raise
+        for i in range(self.n_nodes):
+            n = O.node(f"{self.node_prefix}-{ZONES[i % 3][-2:]}-{O.rand_str(rng, 5)}", rng, ZONES[i % 3])
+            st.create("nodes", n)
+            self._nodes.append((n["metadata"]["name"], n["status"]["addresses"][0]["address"]))
+        ns_list = self.namespaces or ["default"]
+        apps = list(O.APPS)
+        per = [self.pods_target // self.n_deployments + (1 if i < self.pods_target % self.n_deployments else 0)
+               for i in range(self.n_deployments)]
+        used: set[tuple[str, str]] = set()
+        for i in range(self.n_deployments):
+            ns = ns_list[i % len(ns_list)]
+            app = rng.choice(apps)
+            name = app
+            while (ns, name) in used:
+                name = f"{app}-{O.rand_str(rng, 3)}"
+            used.add((ns, name))
+            self._create_deployment(ns, name, app, per[i])
+        for ns in ns_list:
+            for j in range(self.n_configmaps):
+                cm = st.create("configmaps", O.configmap(f"settings-{j}", ns, rng))
+                self._cms.append((ns, cm["metadata"]["name"]))
+            for j in range(self.n_secrets):
+                st.create("secrets", O.secret(f"credentials-{j}", ns, rng))
+            for j in range(self.n_widgets):
+                w = st.create("widgets.demo.kmon.io", O.widget(f"widget-{O.rand_str(rng, 4)}", ns, rng))
+                self._widgets.append((ns, w["metadata"]["name"]))
+        for d in self._deploys[: min(len(self._deploys), 20)]:
+            if d["pods"]:
+                self._emit_event(d["ns"], d["pods"][0])
+
+    def _create_deployment(self, ns: str, name: str, app: str, replicas: int) -> None:
+        st, rng = self.store, self.rng
+        tmpl = O.pod_template_spec(rng, app)
+        dep = st.create("deployments.apps", O.deployment(name, ns, rng, app, replicas, tmpl))
+        pod_hash = O.rand_str(rng, 10)
+        rs = st.create("replicasets.apps", O.replicaset(f"{name}-{pod_hash}", ns, dep, pod_hash, replicas))
+        image, port, _ = O.APPS[app]
+        st.create("services", O.service(name, ns, rng, app, port))
+        d = {"ns": ns, "name": name, "rs": rs, "app": app, "replicas": replicas, "pods": []}
+        self._deploys.append(d)
+        for _ in range(replicas):
+            self._new_pod(d)
+        self.writes += 3
+
+    def _new_pod(self, d: dict) -> dict:
+        node_name, ip = self.rng.choice(self._nodes) if self._nodes else ("", "")
+        p = self.store.create("pods", O.pod(self.rng, d["rs"], node_name, ip))
+        d["pods"].append(p["metadata"]["name"])
+        self.writes += 1
+        return p
+
+    def _emit_event(self, ns: str, pod_name: str) -> None:
+        try:
+            p = self.store.get("pods", pod_name, ns)
+        except StoreError:
+            return
+        ev = self.store.create("events", O.event(self.rng, p))
+        self._events.append((ns, ev["metadata"]["name"]))
+        self.writes += 1
+        while len(self._events) > self.max_events:
+            ens, en = self._events.pop(0)
+            try:
+                self.store.delete("events", en, ens)
+                self.writes += 1
+            except StoreError:
+                pass
+
+    # ---------------------------------------------------------------- churn
+    def step(self, n: int = 1) -> int:
+        """Perform ``n`` churn operations synchronously; returns the number of writes."""
+        before = self.writes
+        with self._lock:
+            for _ in range(n):
+                op = self.rng.choices([o for o, _ in OPS], [w for _, w in OPS])[0]
+                try:
+                    getattr(self, "_op_" + op)()
+                except StoreError as e:  # objects removed behind our back (tests, faults)
+                    log.debug("workload op %s: %s", op, e)
+        return self.writes - before
+
+    def _pick_pod(self) -> tuple[dict, str] | None:
+        ds = [d for d in self._deploys if d["pods"]]
+        if not ds:
+            return None
+        d = self.rng.choice(ds)
+        return d, self.rng.choice(d["pods"])
+
+    def _op_pod_status(self) -> None:
+        pick = self._pick_pod()
+        if pick is None:
+            return
+        d, name = pick
+        rng = self.rng
+        try:
+            p = self.store.get("pods", name, d["ns"])
+        except StoreError:
+            d["pods"].remove(name)
+            return
+        kind = rng.randint(0, 2)
+        st = p["status"]
+        if kind == 0:  # readiness flip
+            ready = not all(c["status"] == "True" for c in st["conditions"] if c["type"] == "Ready")
+            for c in st["conditions"]:
+                if c["type"] in ("Ready", "ContainersReady"):
+                    c["status"] = "True" if ready else "False"
+                    c["lastTransitionTime"] = O.ts()
+            for cs in st["containerStatuses"]:
+                cs["ready"] = ready
+        elif kind == 1:  # a container restart
+            cs = rng.choice(st["containerStatuses"])
+            cs["restartCount"] += 1
+            cs["lastState"] = {"terminated": {"exitCode": rng.choice([1, 137, 143]), "reason": rng.choice(["Error", "OOMKilled"]),
+                                              "startedAt": cs["state"].get("running", {}).get("startedAt", O.ts()), "finishedAt": O.ts()}}
+            cs["state"] = {"running": {"startedAt": O.ts()}}
+        else:  # annotation touch
+            p["metadata"].setdefault("annotations", {})["kmon.io/heartbeat"] = str(rng.randint(0, 1 << 30))
+        self.store.update("pods", p, d["ns"])
+        self.writes += 1
+
+    def _op_pod_replace(self) -> None:
+        pick = self._pick_pod()
+        if pick is None:
+            return
+        d, name = pick
+        d["pods"].remove(name)
+        try:
+            self.store.delete("pods", name, d["ns"])
+            self.writes += 1
+        except StoreError:
+            pass
+        p = self._new_pod(d)
+        if self.rng.random() < 0.5:
+            self._emit_event(d["ns"], p["metadata"]["name"])
+
+    def _op_event(self) -> None:
+        pick = self._pick_pod()
+        if pick is not None:
+            self._emit_event(pick[0]["ns"], pick[1])
+
+    def _op_configmap(self) -> None:
+        if self._cms:
+            ns, name = self.rng.choice(self._cms)
+            self.store.patch("configmaps", name, {"data": {"revision": str(self.rng.randint(0, 1 << 20))}}, ns)
+            self.writes += 1
+
+    def _op_widget(self) -> None:
+        if self._widgets:
+            ns, name = self.rng.choice(self._widgets)
+            self.store.patch("widgets.demo.kmon.io", name, {"spec": {"size": self.rng.randint(1, 10)},
+                                                            "status": {"phase": self.rng.choice(["Ready", "Resizing"])}}, ns)
+            self.writes += 1
+
+    def _op_node_heartbeat(self) -> None:
+        if self._nodes:
+            name, _ = self.rng.choice(self._nodes)
+            n = self.store.get("nodes", name)
+            for c in n["status"]["conditions"]:
+                c["lastHeartbeatTime"] = O.ts()
+            n["metadata"].setdefault("annotations", {})["kmon.io/heartbeat"] = str(self.rng.randint(0, 1 << 30))
+            self.store.update("nodes", n)
+            self.writes += 1
+
+    def _op_scale(self) -> None:
+        if not self._deploys:
+            return
+        d = self.rng.choice(self._deploys)
+        delta = self.rng.choice([-1, 1])
+        new = max(1, min(8, d["replicas"] + delta))
+        if new == d["replicas"]:
+            return
+        d["replicas"] = new
+        ns = d["ns"]
+        status = {"replicas": new, "updatedReplicas": new, "readyReplicas": new, "availableReplicas": new}
+        self.store.patch("deployments.apps", d["name"], {"spec": {"replicas": new}, "status": status}, ns)
+        self.store.patch("replicasets.apps", d["rs"]["metadata"]["name"],
+                         {"metadata": {"annotations": {"deployment.kubernetes.io/desired-replicas": str(new)}},
+                          "spec": {"replicas": new}, "status": {**status, "fullyLabeledReplicas": new}}, ns)
+        self.writes += 2
+        while len(d["pods"]) < new:
+            self._new_pod(d)
+        while len(d["pods"]) > new:
+            name = d["pods"].pop(self.rng.randrange(len(d["pods"])))
+            try:
+                self.store.delete("pods", name, ns)
+                self.writes += 1
+            except StoreError:
+                pass
+
+    # ---------------------------------------------------------------- thread
+    def start(self) -> "Workload":
+        """Churn on a background thread at ``rate`` writes/s (0 = not at all)."""
+        if self._thread is None and self.rate > 0:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="kmon-sim-workload", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        t, self._thread = self._thread, None
+        if t is not None:
+            t.join(10)
+
+    def _run(self) -> None:
+        interval = 1.0 / self.rate
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                n = self.step()
+            except Exception:  # never let the demo die on a generator bug
+                log.exception("workload step failed")
+                n = 1
+            next_t += max(1, n) * interval
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+            elif delay < -1.0:
+                next_t = time.monotonic()
