@@ -249,8 +249,13 @@ class Reflector:
     def _round_failed(self, err: BaseException) -> None:
         phase = self._phase
         text = f"{phase} error: {err}" if str(err) else f"{phase} error: {type(err).__name__}"
-        self._relist_reason = text
         self.counters.count_error(classify_error(err), text)
+        if is_expired(err):
+            self.counters.expired += 1
+            self._emit(K.Expired, error=str(err), reason=phase)
+            self._relist_reason = "watch expired (410)" if phase.startswith("watch") else text
+        else:
+            self._relist_reason = text
         log.warning("%s: %s", self.name, text)
         self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
 

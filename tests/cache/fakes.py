@@ -269,6 +269,11 @@ class FakeCluster:
         with self._lock:
             self.compacted = self.rev
 
+    def bump(self, n: int = 1) -> None:
+        """Writes to other resources move the shared revision without events here."""
+        with self._lock:
+            self.rev += n
+
     def drop_next_event(self) -> None:
         with self._lock:
             self._drop += 1

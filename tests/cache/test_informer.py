@@ -1,0 +1,333 @@
+"""SharedIndexInformer rules (client-go shared_informer_test.go / controller_test.go)."""
+
+import threading
+from collections import deque
+
+import pytest
+
+from kmon.cache.clock import FakeClock
+from kmon.cache.delta_fifo import DeltaType as T
+from kmon.cache.events import ReflectorEventKind as K
+from kmon.cache.informer import FuncHandler, SharedIndexInformer
+from kmon.cache.keys import DeletedFinalStateUnknown
+from kmon.cache.listwatch import ListPage
+
+from .fakes import FakeCluster, FakeWatch, ScriptedListerWatcher, pod
+from .helpers import running, wait_until
+
+
+class Recorder:
+    """A handler recording notifications; waits are condition-based."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.log = []
+
+    def _rec(self, item):
+        with self.cond:
+            self.log.append(item)
+            self.cond.notify_all()
+
+    def on_add(self, obj, initial):
+        self._rec(("add", _n(obj), initial))
+
+    def on_update(self, old, new):
+        self._rec(("update", _n(old), _n(new)))
+
+    def on_delete(self, obj):
+        self._rec(("delete", _n(obj)))
+
+    def wait(self, n, timeout=5.0):
+        with self.cond:
+            ok = self.cond.wait_for(lambda: len(self.log) >= n, timeout)
+            assert ok, f"only {self.log}"
+            return list(self.log)
+
+
+def _n(obj):
+    if isinstance(obj, DeletedFinalStateUnknown):
+        return "tombstone:" + obj.key
+    return obj["metadata"]["name"] + "@" + obj["metadata"]["resourceVersion"]
+
+
+def informer(lw, **kw):
+    kw.setdefault("clock", FakeClock(auto_advance=True))
+    kw.setdefault("freeze_gc_after_sync", False)
+    return SharedIndexInformer(lw, name="pods", **kw)
+
+
+def test_notifications_for_initial_list_and_watch_events():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1"), pod("b", "2")], "2"))
+    inf = informer(lw)
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    with running(inf.run):
+        rec.wait(2)
+        assert wait_until(inf.has_synced)
+        assert lw.wait_watch_calls(1)
+        lw.watches[0].add(pod("c", "3")).modify(pod("a", "4")).delete(pod("b", "5"))
+        log = rec.wait(5)
+    assert sorted(log[:2]) == [("add", "a@1", True), ("add", "b@2", True)]
+    assert log[2:] == [("add", "c@3", False), ("update", "a@1", "a@4"), ("delete", "b@5")]
+    assert sorted(inf.indexer.list_keys()) == ["default/a", "default/c"]
+
+
+def test_relist_with_unchanged_versions_is_silent_and_missing_objects_are_tombstoned():
+    lw = ScriptedListerWatcher().on_list(
+        ListPage([pod("a", "1"), pod("b", "2")], "2"),
+        ListPage([pod("a", "1"), pod("c", "9")], "9"),
+    )
+    lw.on_watch(FakeWatch().send_error(410, "Expired", "gone"))
+    inf = informer(lw)
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    with running(inf.run):
+        log = rec.wait(4)
+    assert sorted(log[2:]) == [("add", "c@9", False), ("delete", "tombstone:default/b")]
+    assert sorted(inf.indexer.list_keys()) == ["default/a", "default/c"]
+
+
+def test_replaced_with_new_version_is_an_update():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1")], "1"), ListPage([pod("a", "5")], "5"))
+    lw.on_watch(FakeWatch().send_error(410, "Expired", "gone"))
+    inf = informer(lw)
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    with running(inf.run):
+        assert rec.wait(2)[1] == ("update", "a@1", "a@5")
+
+
+def test_slow_handler_blocks_neither_reflector_nor_other_handlers():
+    lw = ScriptedListerWatcher().on_list(ListPage([], "1"))
+    inf = informer(lw)
+    gate = threading.Event()
+    slow_started = threading.Event()
+
+    def slow_add(obj, initial):
+        slow_started.set()
+        gate.wait(10)
+
+    fast = Recorder()
+    slow = inf.add_event_handler(FuncHandler(on_add=slow_add))
+    inf.add_event_handler(fast)
+    with running(inf.run):
+        assert lw.wait_watch_calls(1)
+        w = lw.watches[0]
+        for i in range(200):
+            w.add(pod(f"p{i}", str(10 + i)))
+        fast.wait(200)
+        assert slow_started.wait(5)
+        assert wait_until(lambda: len(inf.indexer) == 200)
+        assert slow.backlog == 199
+        gate.set()
+        assert wait_until(lambda: slow.backlog == 0)
+
+
+def test_handler_added_after_start_first_gets_adds_for_cached_objects():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1"), pod("b", "2")], "2"))
+    inf = informer(lw)
+    with running(inf.run):
+        assert wait_until(inf.has_synced)
+        late = Recorder()
+        inf.add_event_handler(late)
+        assert sorted(late.wait(2)) == [("add", "a@1", True), ("add", "b@2", True)]
+        assert lw.wait_watch_calls(1)
+        lw.watches[0].add(pod("c", "3"))
+        assert late.wait(3)[2] == ("add", "c@3", False)
+
+
+def test_add_handler_after_stop_is_refused():
+    lw = ScriptedListerWatcher()
+    inf = informer(lw)
+    with running(inf.run):
+        assert lw.wait_watch_calls(1)
+    with pytest.raises(RuntimeError):
+        inf.add_event_handler(Recorder())
+
+
+def test_has_synced_only_after_initial_list_was_processed():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a"), pod("b"), pod("c")], "1"))
+    inf = informer(lw)
+    seen = []
+    synced_flags = []
+    inf.add_delta_listener(lambda recs: seen.extend(r.is_in_initial_list for r in recs))
+    inf.add_event_handler(FuncHandler(on_add=lambda o, initial: synced_flags.append(initial)))
+    assert not inf.has_synced()
+    with running(inf.run):
+        assert wait_until(inf.has_synced)
+        assert seen == [True, True, True]
+        assert lw.wait_watch_calls(1)
+        lw.watches[0].add(pod("d", "2"))
+        assert wait_until(lambda: len(seen) == 4)
+    assert seen[3] is False
+
+
+def test_transform_runs_before_objects_enter_the_queue():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1", spec={"big": "x" * 100})], "1"))
+
+    def strip(o):
+        return {"kind": o["kind"], "metadata": o["metadata"]}
+
+    inf = informer(lw, transform=strip)
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    with running(inf.run):
+        rec.wait(1)
+        obj, ok = inf.indexer.get_by_key("default/a")
+    assert ok and "spec" not in obj
+
+
+def test_delta_records_and_reflector_events_and_stats():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1")], "1"))
+    clock = FakeClock(auto_advance=True)
+    inf = informer(lw, clock=clock)
+    records, events = deque(), deque()
+    inf.add_delta_listener(records.extend)
+    inf.add_reflector_listener(events.append)
+    inf.add_delta_listener(lambda r: 1 / 0)  # a broken listener is logged, not fatal
+    with running(inf.run):
+        assert lw.wait_watch_calls(1)
+        lw.watches[0].modify(pod("a", "2")).delete(pod("a", "3")).bookmark("4")
+        assert wait_until(lambda: len(records) == 3)
+        assert wait_until(lambda: inf.stats().last_synced_version == "4")
+        st = inf.stats()
+    r0, r1, r2 = records
+    assert (r0.type, r0.key, r0.old_object, r0.resource_version, r0.is_in_initial_list) == (T.Replaced, "default/a", None, "1", True)
+    assert (r1.type, r1.old_object["metadata"]["resourceVersion"], r1.is_in_initial_list) == (T.Updated, "1", False)
+    assert (r2.type, r2.resource_version, r2.old_object["metadata"]["resourceVersion"]) == (T.Deleted, "3", "2")
+    assert r0.time == clock.now() or r0.time <= clock.now()
+    assert [e.kind for e in events][:2] == [K.Relist, K.ListStarted]
+    assert st.state == "watching" and st.synced and st.lists == 1 and st.relists == 0
+    assert st.events == {"ADDED": 0, "MODIFIED": 1, "DELETED": 1, "BOOKMARK": 1, "ERROR": 0}
+    assert st.store_size == 0 and st.queue_depth == 0 and st.list_items_last == 1
+    assert st.watches_started == 1 and st.last_event_time is not None
+    d = st.as_dict()
+    assert d["events"]["MODIFIED"] == 1 and d["last_relist_reason"] == "initial"
+    assert inf.stats().state == "stopped"
+
+
+def test_stats_count_410s_errors_and_relists():
+    lw = ScriptedListerWatcher().on_list(ListPage([], "1"), ListPage([], "3"))
+    lw.on_watch(FakeWatch().add(pod("a", "2")).send_error(410, "Expired", "gone"))
+    inf = informer(lw)
+    with running(inf.run):
+        assert lw.wait_watch_calls(2)
+        assert wait_until(lambda: inf.stats().state == "watching")
+        st = inf.stats()
+    assert st.expired == 1 and st.relists == 1 and st.last_relist_reason == "watch expired (410)"
+    assert st.watches_ended.get("expired") == 1
+
+
+def test_stop_within_a_second_with_watch_blocked_and_no_thread_outlives_the_informer():
+    before = set(threading.enumerate())
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a")], "1"))
+    inf = informer(lw, clock=None, resync_period=30.0)
+    inf.add_event_handler(Recorder())
+    inf.add_event_handler(Recorder(), resync_period=60.0)
+    stop = threading.Event()
+    t = threading.Thread(target=inf.run, args=(stop,))
+    t.start()
+    assert lw.wait_watch_calls(1)
+    assert lw.watches[0].reading.wait(5)
+    import time
+
+    t0 = time.monotonic()
+    stop.set()
+    t.join(2)
+    assert not t.is_alive()
+    assert time.monotonic() - t0 < 1.0
+    assert set(threading.enumerate()) - before == set()
+    assert inf.stats().state == "stopped"
+
+
+def test_handler_exception_is_counted_and_delivery_continues():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a"), pod("b")], "1"))
+    inf = informer(lw)
+    seen = []
+
+    def add(obj, initial):
+        seen.append(obj["metadata"]["name"])
+        if len(seen) == 1:
+            raise ValueError("handler bug")
+
+    inf.add_event_handler(FuncHandler(on_add=add))
+    with running(inf.run):
+        assert wait_until(lambda: len(seen) == 2)
+        assert wait_until(lambda: inf.stats().handler_errors == 1)
+
+
+# -- resync ------------------------------------------------------------------------------------
+
+
+def test_resync_goes_only_to_handlers_whose_period_is_due():
+    clock = FakeClock()
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1")], "1"))
+    inf = informer(lw, clock=clock, resync_period=10.0)
+    every10, every20, never = Recorder(), Recorder(), Recorder()
+    inf.add_event_handler(every10)
+    inf.add_event_handler(every20, resync_period=20.0)
+    inf.add_event_handler(never, resync_period=0)
+    with running(inf.run):
+        for r in (every10, every20, never):
+            r.wait(1)
+        assert lw.wait_watch_calls(1)
+        assert clock.wait_for_sleepers(1)
+        clock.step(10)
+        assert every10.wait(2)[1] == ("update", "a@1", "a@1")
+        assert clock.wait_for_sleepers(1)
+        clock.step(10)
+        assert every10.wait(3)[2] == ("update", "a@1", "a@1")
+        assert every20.wait(2)[1] == ("update", "a@1", "a@1")
+    assert len(never.log) == 1 and len(every20.log) == 2
+
+
+def test_handler_resync_period_shrinks_check_period_before_start_only():
+    lw = ScriptedListerWatcher()
+    inf = informer(lw, resync_period=60.0)
+    a = inf.add_event_handler(Recorder())
+    b = inf.add_event_handler(Recorder(), resync_period=0.5)  # raised to the 1 s minimum
+    assert inf._resync_check_period == 1.0 and b.resync_period == 1.0 and a.resync_period == 60.0
+    off = informer(ScriptedListerWatcher(), resync_period=0)
+    c = off.add_event_handler(Recorder(), resync_period=30.0)
+    assert c.resync_period == 0  # the informer does not resync: the handler cannot either
+    with running(inf.run):
+        assert lw.wait_watch_calls(1)
+        with pytest.raises(RuntimeError):
+            inf.add_indexers({"x": lambda o: []})
+
+
+def test_late_handler_with_smaller_period_gets_the_check_period():
+    lw = ScriptedListerWatcher()
+    inf = informer(lw, resync_period=30.0)
+    with running(inf.run):
+        assert lw.wait_watch_calls(1)
+        reg = inf.add_event_handler(Recorder(), resync_period=5.0)
+        assert reg.resync_period == 30.0
+
+
+# -- end to end against a fake cluster ---------------------------------------------------------
+
+
+def test_dropped_watch_event_is_repaired_by_relist_after_410():
+    cl = FakeCluster()
+    cl.create("a")
+    cl.create("b")
+    inf = informer(cl)
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    with running(inf.run):
+        rec.wait(2)
+        assert wait_until(lambda: inf.reflector._current_watch is not None)
+        cl.drop_next_event()
+        cl.remove("b")  # lost
+        cl.update("a", label="x")
+        assert rec.wait(3)[2][0] == "update"
+        assert "default/b" in inf.indexer  # stale: the delete was dropped
+        cl.bump(3)
+        cl.compact()
+        cl.reset_watches()  # re-watch at a compacted version -> 410 -> relist -> 410 -> ""
+        assert wait_until(lambda: "default/b" not in inf.indexer)
+    assert ("delete", "tombstone:default/b") in rec.log
+    assert sorted(inf.indexer.list_keys()) == ["default/a"]
+    st = inf.stats()
+    assert st.lists == 2 and st.expired >= 2 and not st.unavailable
