@@ -10,8 +10,11 @@ Failure modes are made explicit, because the reflector decides what to do from t
 - HTTP errors and watch ``ERROR`` events -> ``ApiStatusError`` (``retry_after`` from the
   Retry-After header); a non-Status body (an HTML page from a proxy) -> a short message
   naming the HTTP code and content type.
-- a line that is not a well-formed watch event -> ``WatchDecodeError`` (an ApiStatusError and
-  a ValueError): the reflector ends the round and relists; nothing cached is lost.
+- a line that is not a well-formed watch event -> ``WatchDecodeError`` (an ApiStatusError with
+  code 500, as client-go reports decode failures, and a ValueError): the reflector ends the
+  round and relists; nothing cached is lost.
+- the stream closing abruptly (reset, unexpected EOF, even inside an event) ends the watch
+  normally, as client-go's StreamWatcher does: the reflector re-watches from its last version.
 - transport failures -> ``OSError`` subclasses; ``ConnectionRefusedError`` for ECONNREFUSED.
 - no byte from the server for ``inactivity_timeout`` seconds -> ``TimeoutError``, so a dead
   connection (laptop sleep, VPN drop, stalled server) is noticed although ``timeoutSeconds`` is
@@ -22,6 +25,7 @@ the socket down so a blocked read returns at once.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from http.client import HTTPException
@@ -50,6 +54,8 @@ __all__ = [
     "WatchDecodeError",
 ]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_INACTIVITY_TIMEOUT = 90.0
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 METADATA_WATCH_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
@@ -65,11 +71,21 @@ class WatchDecodeError(ApiStatusError, ValueError):
     metadata). The reflector treats it like any other watch error: end the round, relist."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(0, "WatchDecodeError", message)
+        # client-go reports undecodable watch data as an internal error (500), so the
+        # reflector ends the round and relists
+        super().__init__(500, "InternalError", message)
 
 
 class WatchCancelledError(ConnectionAbortedError):
     """A list was cancelled from another thread (the reflector is stopping)."""
+
+
+def _probable_eof(err: BaseException) -> bool:
+    """client-go's net.IsProbableEOF: the peer went away mid-stream."""
+    return isinstance(err, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or (
+        isinstance(err, ConnectionError) and not isinstance(err, (ConnectionRefusedError, _http.TLSError))
+        and "closed" in str(err)
+    )
 
 
 def _describe_line(line: bytes) -> str:
@@ -93,6 +109,7 @@ class RestWatch:
         self._lock = threading.Lock()  # guards closing the response (stop() vs. the reader)
         self._closed = False
         self.events = 0  # events delivered so far (for stats and tests)
+        self.abrupt_close: str | None = None  # why the stream ended early, if it did
 
     @property
     def stopped(self) -> bool:
@@ -152,10 +169,22 @@ class RestWatch:
                 except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
                     if stopped.is_set():
                         return
-                    raise _http.transport_error(e, self._url, read_timeout=self._read_timeout) from e
+                    mapped = _http.transport_error(e, self._url, read_timeout=self._read_timeout)
+                    if isinstance(mapped, TimeoutError):
+                        raise mapped from e
+                    if _probable_eof(mapped):
+                        # as client-go's StreamWatcher: an abrupt close (unexpected EOF,
+                        # reset) ends the watch normally; the reflector re-watches from its
+                        # last version, no relist
+                        log.debug("watch %s closed abruptly: %s", self._url, mapped)
+                        self.abrupt_close = str(mapped)
+                        return
+                    raise mapped from e
                 if not data:
                     if buf.strip() and not stopped.is_set():
-                        raise WatchDecodeError(f"watch stream ended inside an event ({_describe_line(buf)})")
+                        # unexpected EOF inside an event: also a normal end in client-go
+                        log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(buf))
+                        self.abrupt_close = "stream ended inside an event"
                     return
                 if buf:
                     data = buf + data

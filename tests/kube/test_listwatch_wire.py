@@ -153,18 +153,34 @@ def test_malformed_watch_lines(fake, fake_client, line, words):
         next(it)
     assert words in str(ei.value)
     assert isinstance(ei.value, ValueError) and isinstance(ei.value, ApiStatusError)
+    assert ei.value.code == 500
     assert len(str(ei.value)) < 300
 
 
-def test_watch_ends_inside_an_event(fake, fake_client):
+def test_watch_ends_inside_an_event_is_a_normal_close(fake, fake_client):
+    # client-go: unexpected EOF ends the watch normally; the reflector re-watches
     def route(h, q):
         start_chunked(h)
         chunk(h, event("ADDED", pod("ok", "1")) + b'{"type": "ADD')
         end_chunked(h)
 
     fake.routes[PATH] = route
-    with pytest.raises(WatchDecodeError, match="ended inside"):
-        list(RestListerWatcher(fake_client, PODS).watch(ListOptions()))
+    w = RestListerWatcher(fake_client, PODS).watch(ListOptions())
+    assert [e.object["metadata"]["name"] for e in w] == ["ok"]
+    assert w.abrupt_close
+
+
+def test_watch_connection_dropped_is_a_normal_close(fake, fake_client):
+    def route(h, q):
+        start_chunked(h)
+        chunk(h, event("ADDED", pod("ok", "1")))
+        h.wfile.flush()
+        h.connection.shutdown(socket.SHUT_RDWR)  # no terminating chunk
+
+    fake.routes[PATH] = route
+    w = RestListerWatcher(fake_client, PODS).watch(ListOptions())
+    assert [e.object["metadata"]["name"] for e in w] == ["ok"]
+    assert w.abrupt_close
 
 
 def _stalling_route(fake, first=b""):
