@@ -29,6 +29,7 @@ import os
 import re
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -181,6 +182,7 @@ class ContextSession:
         self._stopped = threading.Event()
         self._settled = threading.Event()  # discovery finished (ok or not)
         self._connect_thread: threading.Thread | None = None
+        self._workers: set[threading.Thread] = set()  # verify_async threads
 
     # --- life -----------------------------------------------------------------------------
     def start(self) -> "ContextSession":
@@ -289,6 +291,11 @@ class ContextSession:
                 h.thread.join(max(0.0, deadline - time.monotonic()))
                 if h.thread.is_alive():
                     ok = False
+        with self._lock:
+            workers = list(self._workers)
+        for w in workers:  # verify stops early once _stopped is set
+            if w is not threading.current_thread():
+                w.join(max(0.0, deadline - time.monotonic()))
         ct = self._connect_thread
         if ct is not None and ct is not threading.current_thread():
             ct.join(max(0.0, deadline - time.monotonic()))
@@ -432,9 +439,13 @@ class ContextSession:
                     level = "error" if auth else "warning"
                     hint = "; retrying with backoff"
                     self._emit(full, level, f"{full}: {text}{hint}", "failed" if auth else "error")
-            elif kind == "ListFinished" and handle.error is not None:
+            elif kind in ("ListFinished", "WatchStarted") and handle.error is not None:
                 handle.error = None
-                self._emit(full, "info", f"{full}: recovered, listed {event.detail.get('items', '?')} objects", "ready")
+                if kind == "ListFinished":
+                    what = f"listed {(event.detail or {}).get('items', '?')} objects"
+                else:
+                    what = "watching again"
+                self._emit(full, "info", f"{full}: recovered, {what}", "ready")
 
         return on_event
 
@@ -499,6 +510,28 @@ class ContextSession:
         self._emit(full, "info" if result.ok else "warning", f"{full}: {result.summary()}", "verified", result.as_dict())
         return result
 
+    def verify_async(self, full_name: str, **options: Any) -> "Future[VerifyResult]":
+        """``verify`` on a worker thread ("kmon-verify-<context>-<resource>", joined by
+        ``stop``); the outcome also reaches the feed. Returns at once."""
+        fut: Future[VerifyResult] = Future()
+
+        def work() -> None:
+            if not fut.set_running_or_notify_cancel():
+                return
+            try:
+                fut.set_result(self.verify(full_name, **options))
+            except BaseException as e:
+                fut.set_exception(e)
+            finally:
+                with self._lock:
+                    self._workers.discard(threading.current_thread())
+
+        t = threading.Thread(target=work, name=f"kmon-verify-{self.context}-{full_name}", daemon=True)
+        with self._lock:
+            self._workers.add(t)
+        t.start()
+        return fut
+
     def get_full(self, full_name: str, namespace: str | None, name: str) -> dict[str, Any]:
         """The whole object from the server (for metadata-only mode). Not masked: mask before
         showing. Blocking."""
@@ -525,7 +558,8 @@ class Monitor:
 
     def open_context(self, name: str | None = None, **opts: Any) -> ContextSession:
         """Open (and start) a session for context ``name`` (the current context when None);
-        returns the running one if that context is already open. Options are those of
+        returns the running one if that context is already open (a failed one is replaced,
+        so calling this again is how to retry). Options are those of
         ``ContextSession``; ``kubeconfig`` defaults to the monitor's."""
         opts.setdefault("kubeconfig", self.kubeconfig)
         if name is None:
@@ -534,10 +568,13 @@ class Monitor:
             name = load_kubeconfig(opts["kubeconfig"]).context().name
         with self._lock:
             s = self._sessions.get(name)
-            if s is not None and s.state not in ("stopping", "stopped"):
+            if s is not None and s.state not in ("stopping", "stopped", "failed"):
                 return s
+            old = s
             s = ContextSession(name, feed=self.feed, **opts)
             self._sessions[name] = s
+        if old is not None:
+            old.stop(0.0)  # a failed or stopped session holds no informers: nothing to wait for
         return s.start()
 
     def close_context(self, name: str, timeout: float = 1.0) -> bool:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def _threads_of_ours():
-    return {t for t in threading.enumerate() if t.name.startswith(("kmon-informer", "kmon-session", "kmon-reflector"))}
+    return {t for t in threading.enumerate() if t.name.startswith(("kmon-informer", "kmon-session", "kmon-reflector", "kmon-verify"))}
 
 
 def _session_items(feed_items, context=None):
@@ -242,4 +242,47 @@ def test_bad_ca_fails_clearly(tmp_path):
             assert good.wait_synced(10), good.error
     finally:
         a.stop()
+    assert not _threads_of_ours()
+
+
+def test_forbidden_discovery_then_retry(sim, kubeconfig):
+    sim.faults.fail_next(1, 403)
+    feed = Feed()
+    with Monitor(feed, kubeconfig=kubeconfig) as mon:
+        s = mon.open_context("good", resources=["pods"])
+        assert not s.wait_ready(10)
+        assert s.error.startswith("forbidden (403)") and "discovery" in s.error
+        again = mon.open_context("good", resources=["pods"])  # retry replaces the failed session
+        assert again is not s and s.state == "stopped"
+        assert again.wait_synced(10) and again.error is None
+    assert not _threads_of_ours()
+
+
+def test_server_restart_is_reported_and_recovered(sim, kubeconfig):
+    Churner(sim)
+    feed = Feed()
+    with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods"]) as s:
+        assert s.wait_synced(10)
+        h = s.resources["pods"]
+        sim.faults.refuse_connections(0.5)
+        wait_for(lambda: h.error, 10, "an error while the server is down")
+        wait_for(lambda: h.error is None, 15, "recovery")
+        items = [i for i in _session_items(feed.drain()) if i.resource == "pods"]
+        assert any(i.level in ("warning", "error") and "pods: " in i.message for i in items)
+        assert items[-1].state == "ready" and "recovered" in items[-1].message
+        sim.store.create("pods", {"metadata": {"name": "after-restart", "namespace": "shop"}, "spec": {}}, "shop")
+        wait_for(lambda: h.informer.indexer.get_by_key("shop/after-restart")[1], 10, "watch delivers again")
+
+
+def test_verify_async_reaches_feed(sim, kubeconfig):
+    Churner(sim)
+    feed = Feed()
+    with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["configmaps"]) as s:
+        assert s.wait_synced(10)
+        fut = s.verify_async("configmaps")
+        assert fut.result(10).ok
+        wait_for(lambda: any(getattr(i, "state", "") == "verified" for i in feed.drain()), 5, "verified item")
+        bad = s.verify_async("nodes")
+        with pytest.raises(KeyError):
+            bad.result(5)
     assert not _threads_of_ours()
