@@ -54,7 +54,7 @@ class ObjectTreeModel(QAbstractItemModel):
 
     def __init__(self, tree: ObjectTree | None = None, parent=None, *, wall_clock=time.time) -> None:
         super().__init__(parent)
-        self.tree = tree or ObjectTree()
+        self.tree = tree if tree is not None else ObjectTree()
         self.tree.listener = self
         self._wall = wall_clock
         self._mono = self.tree.clock

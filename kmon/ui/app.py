@@ -1,0 +1,167 @@
+"""Start the desktop app: QApplication on a qasync loop, workspace, window, contexts.
+
+Why this module exists: process-level concerns in one place — the application's identity
+and icon, the asyncio loop that GUI tasks await on, the demo cluster's life, which contexts
+open first (``--context``, else the last session's, else the kubeconfig's current one),
+screenshot mode, and an orderly exit that stops every informer thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from typing import Any
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from .context_switcher import load_context_entries
+from .icons import app_icon
+from .main_window import MainWindow
+from .settings import Settings
+from .workspace import Workspace
+
+__all__ = ["run", "build", "prepare_screenshot", "expand_for_screenshot"]
+
+
+def _resources(args: Any, settings: Settings) -> list[str]:
+    from kmon.monitor.session import DEFAULT_RESOURCES
+
+    if getattr(args, "resources", None):
+        return [r.strip() for r in args.resources.split(",") if r.strip()]
+    return settings.resources() or list(DEFAULT_RESOURCES)
+
+
+def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_factory=None) -> tuple[Workspace, MainWindow, list[str]]:
+    """Create the workspace and the window for parsed ``args``; returns them and the
+    contexts to open (not opened yet)."""
+    entries, current, kube_error = load_context_entries(kubeconfig)
+    options = {
+        "kubeconfig": kubeconfig,
+        "namespace": getattr(args, "namespace", None),
+        "label_selector": getattr(args, "selector", None),
+        "metadata_only": bool(getattr(args, "metadata_only", False)),
+        "resources": _resources(args, settings),
+    }
+    ws = Workspace(
+        options=options,
+        session_factory=session_factory,
+        freshness=settings.freshness_thresholds(),
+        keep_deleted=4.0 if settings.keep_deleted() else 0.0,
+    )
+    win = MainWindow(ws, settings, entries)
+    known = {e.name for e in entries}
+    if getattr(args, "context", None):
+        contexts = [args.context]
+    else:
+        contexts = [c for c in settings.last_contexts() if c in known] or ([current] if current else [])
+    if kube_error:
+        win.errors.add(f"kubeconfig: {kube_error}", key="kubeconfig")
+    elif not contexts:
+        win.errors.add("the kubeconfig has no current context: choose one with Ctrl+K", key="kubeconfig")
+    return ws, win, contexts
+
+
+def expand_for_screenshot(win: MainWindow) -> None:
+    """Expand the first context's first namespaces (pods and deployments visible) and select
+    a pod with some delta history, near the top so the context row stays in view."""
+    tree = win.ws.tree
+    view = win.tree
+    pods = None
+    for ctx in tree.root.children[:1]:
+        view.expand_node(ctx)
+        for ns in ctx.children:
+            if ns.name == "cluster-scoped":
+                continue
+            view.expand_node(ns)
+            for kind in ns.children:
+                if kind.name in ("pods", "deployments.apps") and pods is None:
+                    view.expand_node(kind)
+                    if kind.name == "pods":
+                        pods = kind
+            if pods is not None:
+                break
+    candidates = list(pods.children[:12]) if pods is not None else list(tree.objects())[:50]
+    best = None
+    for node in candidates:
+        n = len(win.ws.history.entries(node.context, node.resource, node.key))
+        if best is None or n > best[0]:
+            best = (n, node)
+    if best is not None:
+        view.select_node(best[1])
+        win.detail.tabs.setCurrentIndex(0)
+    view.scrollToTop()
+
+
+def prepare_screenshot(win: MainWindow, path: str, app: QApplication) -> None:
+    expand_for_screenshot(win)
+    win.tree.source.tick()
+
+    def shoot() -> None:
+        app.processEvents()
+        pix = win.grab()
+        ok = pix.save(path, "PNG")
+        if not ok:
+            print(f"kmon: could not write {path}", file=sys.stderr)
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(300, shoot)
+
+
+def run(args: Any) -> int:
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("kmon")
+    app.setApplicationName("kmon")
+    app.setApplicationDisplayName("kmon")
+    app.setDesktopFileName("kmon")
+    app.setWindowIcon(app_icon())
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    demo = None
+    kubeconfig = getattr(args, "kubeconfig", None)
+    if args.demo:
+        from kmon.monitor.demo import DemoCluster
+
+        demo = DemoCluster()
+        kubeconfig = demo.kubeconfig_path
+    if args.screenshot:  # never touch the user's settings for a picture
+        tmp = tempfile.mkdtemp(prefix="kmon-shot-")
+        qs = QSettings(os.path.join(tmp, "kmon.ini"), QSettings.Format.IniFormat)
+    else:
+        qs = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "kmon", "kmon-demo" if demo else "kmon")
+    settings = Settings(qs)
+    ws, win, contexts = build(args, settings=settings, kubeconfig=kubeconfig)
+    if args.screenshot:
+        win.resize(1600, 900)
+    for c in contexts:
+        ws.open_context(c)
+    ws.bridge.start()
+    freeze = QTimer(win)
+    freeze.setInterval(1000)
+    freeze.timeout.connect(lambda: ws.freeze_after_sync() and freeze.stop())
+    freeze.start()
+    win.show()
+    if args.screenshot:
+        QTimer.singleShot(int(args.after * 1000), lambda: prepare_screenshot(win, args.screenshot, app))
+
+    rc = 0
+    try:
+        with loop:
+            rc = app.exec() if not args.screenshot else _exec(app)
+    finally:
+        if not args.screenshot:
+            win.save_layout()
+        ws.close_all(timeout=2.0)
+        ws.runner.shutdown(wait=False)
+        if demo is not None:
+            demo.stop()
+    return rc
+
+
+def _exec(app: QApplication) -> int:
+    return app.exec()

@@ -1,0 +1,273 @@
+"""The selected object: its cached YAML and its delta history with diffs, in tabs.
+
+Why this module exists: "what does the cache hold for this object, and how did it get
+there?" YAML comes from the cached object (Secret values masked through
+``kmon.monitor.masking`` until "Reveal values" is pressed, managedFields hidden unless asked);
+in metadata-only mode "Fetch full object" gets it from the server off the GUI thread. The
+History tab lists every delta (time, type, resourceVersion, watch/list/relist/resync) and the
+unified diff of the chosen one against the previous version. The pane refreshes only when a
+batch touched the selected object.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kmon.monitor.history import diff_objects, object_yaml
+from kmon.monitor.masking import is_secret
+from kmon.monitor.tree import Node, display_resource, unwrap
+
+from .yaml_view import YamlView
+
+__all__ = ["DetailPane"]
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
+
+
+class DetailPane(QWidget):
+    sigFetchFull = Signal(str, str, str)  # context, resource, key
+
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.sel: tuple[str, str, str] | None = None
+        self._obj: Any = None
+        self._full: dict | None = None  # full object fetched from the server (metadata-only)
+        self._deleted = False
+        self._follow_latest = True
+
+        self.title = QLabel("Select an object in the tree")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        f = self.title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.1)
+        self.title.setFont(f)
+        self.subtitle = QLabel("")
+        self.subtitle.setEnabled(False)
+
+        self.reveal = QPushButton("Reveal values")
+        self.reveal.setCheckable(True)
+        self.reveal.setToolTip("Show the values of this Secret (they are masked by default)")
+        self.reveal.setVisible(False)
+        self.managed = QCheckBox("Show managedFields")
+        self.fetch = QPushButton("Fetch full object")
+        self.fetch.setToolTip("Get the whole object from the server (the cache holds metadata only)")
+        self.fetch.setVisible(False)
+        self.yaml = YamlView()
+
+        yaml_tab = QWidget()
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.reveal)
+        bar.addWidget(self.fetch)
+        bar.addStretch(1)
+        bar.addWidget(self.managed)
+        lay = QVBoxLayout(yaml_tab)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(self.yaml)
+
+        self.entries = QTreeWidget()
+        self.entries.setHeaderLabels(["Time", "Delta", "Resource version", "From"])
+        self.entries.setRootIsDecorated(False)
+        self.entries.setUniformRowHeights(True)
+        self.entries.setAlternatingRowColors(True)
+        self.diff = YamlView(diff=True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.entries)
+        split.addWidget(self.diff)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        self.managed2 = QCheckBox("Show managedFields")
+        hist_tab = QWidget()
+        hl = QVBoxLayout(hist_tab)
+        hl.setContentsMargins(4, 4, 4, 4)
+        hbar = QHBoxLayout()
+        self.hist_label = QLabel("")
+        hbar.addWidget(self.hist_label)
+        hbar.addStretch(1)
+        hbar.addWidget(self.managed2)
+        hl.addLayout(hbar)
+        hl.addWidget(split)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(yaml_tab, "YAML")
+        self.tabs.addTab(hist_tab, "History")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 0)
+        outer.addWidget(self.title)
+        outer.addWidget(self.subtitle)
+        outer.addWidget(self.tabs, 1)
+
+        self.reveal.toggled.connect(lambda _=None: self._render_yaml())
+        self.managed.toggled.connect(self._managed_toggled)
+        self.managed2.toggled.connect(self._managed_toggled)
+        self.fetch.clicked.connect(self._fetch)
+        self.entries.currentItemChanged.connect(self._entry_chosen)
+        self.entries.itemClicked.connect(lambda *_: setattr(self, "_follow_latest", False))
+        self.ws.sigApplied.connect(self.on_batch)
+
+    # ------------------------------------------------------------------ selection
+    def show_node(self, node: Node | None) -> None:
+        if node is None or node.level != 4:  # not an object row
+            self.sel = None
+            self._obj = None
+            self.title.setText("Select an object in the tree")
+            self.subtitle.setText("")
+            self.yaml.set_text("")
+            self.diff.set_text("")
+            self.entries.clear()
+            self.reveal.setVisible(False)
+            self.fetch.setVisible(False)
+            return
+        sel = (node.context, node.resource, node.key)
+        if sel != self.sel:
+            self.sel = sel
+            self._full = None
+            self._follow_latest = True
+            self.reveal.setChecked(False)
+        self._obj = node.obj
+        self._deleted = node.is_deleted
+        self._refresh(node)
+
+    def _refresh(self, node: Node | None = None) -> None:
+        if self.sel is None:
+            return
+        ctx, res, key = self.sel
+        if node is None:
+            node = self.ws.tree.find(ctx, res, key)
+            if node is None:
+                self._deleted = True
+            else:
+                self._obj, self._deleted = node.obj, node.is_deleted
+        obj = unwrap(self._obj)
+        kind = (obj or {}).get("kind") if isinstance(obj, dict) else None
+        kind = kind or display_resource(res)
+        self.title.setText(f"{kind} {key}" + ("  (deleted)" if self._deleted else ""))
+        rv = node.rv if node is not None else ""
+        last = node.last_type if node is not None else "Deleted"
+        self.subtitle.setText(f"{ctx} · {res} · resourceVersion {rv} · last delta {last}")
+        secret = res.partition(".")[0] == "secrets" or is_secret(obj)
+        self.reveal.setVisible(secret)
+        self.fetch.setVisible(bool(self.ws.options.get("metadata_only")) or self._full is not None)
+        self._render_yaml()
+        self._render_history()
+
+    def _render_yaml(self) -> None:
+        if self.sel is None:
+            return
+        obj = self._full if self._full is not None else self._obj
+        text = object_yaml(
+            obj,
+            show_managed_fields=self.managed.isChecked(),
+            reveal=self.reveal.isChecked(),
+            resource=self.sel[1],
+        )
+        self.yaml.set_text(text)
+
+    def _render_history(self) -> None:
+        ctx, res, key = self.sel
+        es = self.ws.history.entries(ctx, res, key)
+        current = self.entries.currentItem()
+        chosen = self.entries.indexOfTopLevelItem(current) if current is not None else -1
+        self.entries.blockSignals(True)
+        self.entries.clear()
+        for e in es:
+            QTreeWidgetItem(self.entries, [_clock(e.time), e.type, e.resource_version, e.source])
+        for i in range(4):
+            self.entries.resizeColumnToContents(i)
+        self.entries.blockSignals(False)
+        n = len(es)
+        self.hist_label.setText(f"{n} delta{'s' if n != 1 else ''} recorded for this object")
+        self.tabs.setTabText(1, f"History ({n})")
+        if n:
+            row = n - 1 if self._follow_latest or chosen < 0 or chosen >= n else chosen
+            self.entries.setCurrentItem(self.entries.topLevelItem(row))
+            self._show_diff(row)
+        else:
+            self.diff.set_text("")
+
+    def _entry_chosen(self, current, _previous) -> None:
+        if current is None or self.sel is None:
+            return
+        row = self.entries.indexOfTopLevelItem(current)
+        self._follow_latest = row == self.entries.topLevelItemCount() - 1
+        self._show_diff(row)
+
+    def _show_diff(self, row: int) -> None:
+        ctx, res, key = self.sel
+        es = self.ws.history.entries(ctx, res, key)
+        if not 0 <= row < len(es):
+            return
+        cur = es[row]
+        prev = es[row - 1] if row > 0 else None
+        text = diff_objects(
+            prev.object if prev else None,
+            cur.object,
+            old_label=f"rv {prev.resource_version} ({prev.type})" if prev else "(not in cache)",
+            new_label=f"rv {cur.resource_version} ({cur.type}, {cur.source})",
+            show_managed_fields=self.managed.isChecked(),
+            reveal=self.reveal.isChecked(),
+            resource=res,
+        )
+        if not text:
+            text = "# no change in the object (a resync or a relist delivering the same version)\n"
+        self.diff.set_text(text, keep_scroll=False)
+
+    def _managed_toggled(self, on: bool) -> None:
+        for box in (self.managed, self.managed2):
+            if box.isChecked() != on:
+                box.blockSignals(True)
+                box.setChecked(on)
+                box.blockSignals(False)
+        self._render_yaml()
+        if self.sel is not None:
+            self._render_history()
+
+    def _fetch(self) -> None:
+        if self.sel is None:
+            return
+        ctx, res, key = self.sel
+        self.fetch.setEnabled(False)
+        self.fetch.setText("Fetching…")
+        sel = self.sel
+
+        def done(obj: dict) -> None:
+            self.fetch.setEnabled(True)
+            self.fetch.setText("Fetch full object")
+            if self.sel == sel:
+                self._full = obj
+                self._render_yaml()
+
+        task = self.ws.fetch_full(ctx, res, key, done)
+        if task is not None:
+            task.add_done_callback(lambda t: (self.fetch.setEnabled(True), self.fetch.setText("Fetch full object")))
+        self.sigFetchFull.emit(ctx, res, key)
+
+    # ------------------------------------------------------------------ live updates
+    def on_batch(self, items: list) -> None:
+        if self.sel is None:
+            return
+        ctx, res, key = self.sel
+        for it in items:
+            rec = getattr(it, "record", None)
+            if rec is not None and rec.key == key and it.resource == res and it.context == ctx:
+                self._refresh()
+                return

@@ -1,0 +1,79 @@
+"""What persists between runs: window layout, open contexts, selected resources, thresholds.
+
+Why this module exists: every widget reads and writes through one small typed wrapper, and
+tests inject a ``QSettings`` on a temporary INI file so they never touch the user's settings.
+Organisation "kmon", application "kmon".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+__all__ = ["Settings", "default_qsettings"]
+
+
+def default_qsettings() -> QSettings:
+    return QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "kmon", "kmon")
+
+
+def _list(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings if qsettings is not None else default_qsettings()
+
+    # window
+    def geometry(self) -> QByteArray | None:
+        v = self.q.value("window/geometry")
+        return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+    def set_geometry(self, value: QByteArray) -> None:
+        self.q.setValue("window/geometry", value)
+
+    def window_state(self) -> QByteArray | None:
+        v = self.q.value("window/state")
+        return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+    def set_window_state(self, value: QByteArray) -> None:
+        self.q.setValue("window/state", value)
+
+    def splitter(self, name: str) -> QByteArray | None:
+        v = self.q.value(f"window/splitter/{name}")
+        return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+    def set_splitter(self, name: str, value: QByteArray) -> None:
+        self.q.setValue(f"window/splitter/{name}", value)
+
+    # contexts and resources
+    def last_contexts(self) -> list[str]:
+        return _list(self.q.value("session/contexts"))
+
+    def set_last_contexts(self, names: list[str]) -> None:
+        self.q.setValue("session/contexts", list(names))
+
+    def resources(self) -> list[str]:
+        return _list(self.q.value("session/resources"))
+
+    def set_resources(self, names: list[str]) -> None:
+        self.q.setValue("session/resources", list(names))
+
+    # behaviour
+    def freshness_thresholds(self) -> tuple[float, float]:
+        amber = float(self.q.value("freshness/amber", 60.0))
+        red = float(self.q.value("freshness/red", 120.0))
+        return amber, max(red, amber)
+
+    def keep_deleted(self) -> bool:
+        return str(self.q.value("tree/keep_deleted", "false")).lower() == "true"
+
+    def set_keep_deleted(self, on: bool) -> None:
+        self.q.setValue("tree/keep_deleted", "true" if on else "false")
+
+    def sync(self) -> None:
+        self.q.sync()

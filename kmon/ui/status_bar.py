@@ -1,0 +1,126 @@
+"""The status bar: context, per-resource sync state, events/s and freshness.
+
+Why this module exists: an operator must see at a glance whether the cache can be trusted
+right now — every resource synced, events flowing, and no watch silent for too long
+(freshness: time since the last event or bookmark per resource; amber after the first
+threshold, red after the second). It renders ``ResourceStates`` once a second and on each
+batch that changed a state; the per-resource table is in the tooltip and the popup menu.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
+
+from .icons import dot_icon
+from .resource_state import ResourceStates
+
+__all__ = ["StatusBar"]
+
+_RANK = {"ok": 0, "unknown": 1, "amber": 2, "red": 3}
+
+
+def _ago(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 1:
+        return "<1s"
+    if s < 120:
+        return f"{int(s)}s"
+    return f"{int(s // 60)}m"
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.states: ResourceStates = workspace.states
+        self.context = QLabel("no context")
+        self.synced = QLabel("")
+        self.rate = QLabel("")
+        self.fresh = QToolButton()
+        self.fresh.setAutoRaise(True)
+        self.fresh.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for w in (self.context, self.synced, self.rate, self.fresh):
+            self.addPermanentWidget(w)
+        self.fresh.clicked.connect(self._show_table)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        workspace.sigApplied.connect(self._on_batch)
+        workspace.sigContextsChanged.connect(lambda _names: self.refresh())
+        workspace.sigMessage.connect(self._on_message)
+        self.worst = "unknown"
+        self.refresh()
+
+    def _on_batch(self, items: list) -> None:
+        if any(getattr(it, "record", None) is None for it in items):
+            self.refresh()
+
+    def _on_message(self, level: str, text: str) -> None:
+        self.showMessage(("⚠ " if level == "error" else "") + text, 15000 if level == "error" else 6000)
+
+    def refresh(self) -> None:
+        names = self.ws.open_contexts()
+        if not names:
+            self.context.setText("no context")
+        else:
+            parts = []
+            for n in names:
+                cs = self.states.contexts.get(n)
+                parts.append(f"{n} ⚠" if cs is not None and cs.error else n)
+            self.context.setText("Context: " + ", ".join(parts))
+        rs = [s for s in self.states.resources.values() if s.context in self.ws.sessions]
+        synced = sum(1 for s in rs if s.state == "synced")
+        listing = [s for s in rs if s.state == "listing"]
+        text = f"{synced}/{len(rs)} synced" if rs else "no resources"
+        if listing:
+            items = sum(s.items for s in listing)
+            pages = sum(s.pages for s in listing)
+            text += f" · listing {items:,} items ({pages} pages)"
+        errors = [s for s in rs if s.state == "error"]
+        if errors:
+            text += f" · {len(errors)} failing"
+        self.synced.setText(text)
+        self.rate.setText(f"{self.states.events_per_second():,.0f} events/s")
+        worst, worst_s, worst_silence = "ok" if rs else "unknown", None, None
+        for s in rs:
+            lvl = self.states.freshness(s)
+            sil = self.states.silence(s)
+            if _RANK[lvl] > _RANK[worst] or (lvl == worst and (sil or 0) > (worst_silence or 0)):
+                worst, worst_s, worst_silence = lvl, s, sil
+        self.worst = worst
+        self.fresh.setIcon(dot_icon(worst, 12))
+        if worst_s is not None and worst in ("amber", "red"):
+            self.fresh.setText(f"{worst_s.resource} silent {_ago(worst_silence)}")
+        else:
+            freshest = min((self.states.silence(s) for s in rs if s.last_activity is not None), default=None)
+            self.fresh.setText(f"fresh · last event {_ago(freshest)} ago" if freshest is not None else "waiting for events")
+        self.fresh.setToolTip(self.table_html(rs))
+
+    def table_html(self, rs=None) -> str:
+        rs = rs if rs is not None else list(self.states.resources.values())
+        rows = []
+        for s in sorted(rs, key=lambda s: (s.context, s.resource)):
+            lvl = self.states.freshness(s)
+            state = s.state if s.state != "listing" else f"listing {s.items:,} items, {s.pages} pages"
+            if s.error:
+                state += f": {s.error}"
+            rows.append(
+                f"<tr><td>{html.escape(s.context)}</td><td>{html.escape(s.resource)}</td>"
+                f"<td>{html.escape(state)}</td><td>{_ago(self.states.silence(s))}</td><td>{lvl}</td></tr>"
+            )
+        head = "<tr><th>context</th><th>resource</th><th>state</th><th>last event</th><th>freshness</th></tr>"
+        amber, red = self.states.amber, self.states.red
+        return (
+            f"<table cellspacing=4>{head}{''.join(rows)}</table>"
+            f"<p>amber after {amber:.0f}s without an event or bookmark, red after {red:.0f}s</p>"
+        )
+
+    def _show_table(self) -> None:
+        from PySide6.QtWidgets import QToolTip
+
+        QToolTip.showText(self.fresh.mapToGlobal(self.fresh.rect().topLeft()), self.table_html(), self.fresh)

@@ -1,0 +1,110 @@
+"""The object tree view: fades of recently changed rows, live ages, selection of objects.
+
+Why this module exists: repainting is the view's business, not the model's. A 100 ms timer
+repaints the viewport (so only visible rows are asked for their data) while some row changed
+within the fade time, and once a second for the age column; the model's data() computes the
+fade from each row's change timestamp, so no per-row timers or per-event signals exist.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
+
+from kmon.monitor.tree import CONTEXT, Node
+
+from .tree_filter import TreeFilterProxy
+from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, FADE_SECONDS, NodeRole, ObjectTreeModel
+
+__all__ = ["ObjectTreeView"]
+
+
+class ObjectTreeView(QTreeView):
+    sigNodeSelected = Signal(object)  # the selected Node (or None)
+
+    def __init__(self, model: ObjectTreeModel, parent=None) -> None:
+        super().__init__(parent)
+        self.source = model
+        self.proxy = TreeFilterProxy(self)
+        self.proxy.setSourceModel(model)
+        self.setModel(self.proxy)
+        self.setUniformRowHeights(True)  # constant-time layout with 50,000 rows
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAllColumnsShowFocus(True)
+        header = self.header()
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)  # source order (by name) until a header is clicked
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(COL_NAME, 340)
+        self.setColumnWidth(COL_AGE, 60)
+        self.setColumnWidth(COL_RV, 110)
+        self.setColumnWidth(COL_DELTA, 80)
+        self.proxy.rowsInserted.connect(self._rows_inserted)
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._fade = QTimer(self)
+        self._fade.setInterval(100)
+        self._fade.timeout.connect(self._repaint_fades)
+        self._fade.start()
+        self._ages = QTimer(self)
+        self._ages.setInterval(1000)
+        self._ages.timeout.connect(self._repaint)
+        self._ages.start()
+        self._was_fading = False
+
+    # ------------------------------------------------------------------ repaint
+    def _repaint_fades(self) -> None:
+        tree = self.source.tree
+        fading = tree.clock() - tree.last_change < FADE_SECONDS + 0.15
+        if fading or self._was_fading:
+            self._repaint()
+        self._was_fading = fading
+
+    def _repaint(self) -> None:
+        self.source.tick()
+        self.viewport().update()
+
+    # ------------------------------------------------------------------ structure
+    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():  # a new context: show its namespaces
+            for r in range(first, last + 1):
+                self.expand(self.proxy.index(r, 0))
+
+    def node_at(self, index: QModelIndex) -> Node | None:
+        return index.data(NodeRole) if index.isValid() else None
+
+    def selected_node(self) -> Node | None:
+        return self.node_at(self.currentIndex())
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.sigNodeSelected.emit(self.node_at(current))
+
+    def select_node(self, node: Node) -> bool:
+        """Select (and reveal) ``node``; False when it is filtered out or gone."""
+        src = self.source.index_for(node)
+        idx = self.proxy.mapFromSource(src)
+        if not idx.isValid():
+            return False
+        p = idx.parent()
+        while p.isValid():
+            self.expand(p)
+            p = p.parent()
+        self.setCurrentIndex(idx)
+        self.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def expand_node(self, node: Node) -> None:
+        idx = self.proxy.mapFromSource(self.source.index_for(node))
+        if idx.isValid():
+            self.expand(idx)
+
+    def context_of_current(self) -> str:
+        n = self.selected_node()
+        while n is not None and n.level > CONTEXT:
+            n = n.parent
+        return n.name if n is not None and n.level == CONTEXT else ""

@@ -1,0 +1,242 @@
+"""The open contexts of the window and the models they feed (no widgets here).
+
+Why this module exists: the main window must stay layout and wiring. Opening, switching and
+closing contexts, starting and stopping resources, and folding each drained batch into the
+tree, the history and the status state is application logic; it lives here, in one QObject
+that widgets talk to through methods and a few batched signals.
+
+Threads: each context gets a ``ContextSession`` with its own ``Feed`` registered with the
+``FeedBridge``. Closing a context removes its rows and its feed at once (GUI thread, cheap),
+then stops the session and joins its threads on the task runner's pool — the GUI never
+waits for a join.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from kmon.monitor.feed import Feed
+from kmon.monitor.history import History
+from kmon.monitor.tree import ObjectTree
+
+from .bridge import FeedBridge
+from .resource_state import ResourceStates
+from .tasks import TaskRunner
+from .tree_model import ObjectTreeModel
+
+__all__ = ["Workspace", "SessionOptions"]
+
+
+class SessionOptions(dict):
+    """Keyword options handed to every ``ContextSession`` (kubeconfig, namespace,
+    label_selector, metadata_only, resources, informer_options)."""
+
+
+class Workspace(QObject):
+    sigContextsChanged = Signal(list)  # names of the open contexts
+    sigContextState = Signal(str, str, str)  # context, state, error ("" when none)
+    sigMessage = Signal(str, str)  # level ("info"|"warning"|"error"), text
+    sigResourcesChanged = Signal(str)  # context whose running/available resources changed
+    sigApplied = Signal(list)  # the batch just folded into the models (after the tree)
+
+    def __init__(
+        self,
+        *,
+        options: dict[str, Any] | None = None,
+        bridge: FeedBridge | None = None,
+        runner: TaskRunner | None = None,
+        session_factory: Callable[..., Any] | None = None,
+        keep_deleted: float = 0.0,
+        freshness: tuple[float, float] = (60.0, 120.0),
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.options = dict(options or {})
+        self.bridge = bridge or FeedBridge(parent=self)
+        self.runner = runner or TaskRunner(self)
+        self.runner.sigError.connect(lambda what, why: self.sigMessage.emit("error", f"{what}: {why}"))
+        if session_factory is None:
+            from kmon.monitor.session import ContextSession
+
+            session_factory = ContextSession
+        self._factory = session_factory
+        self.tree = ObjectTree(keep_deleted=keep_deleted)
+        self.model = ObjectTreeModel(self.tree, self)
+        self.history = History()
+        self.states = ResourceStates(amber=freshness[0], red=freshness[1])
+        self.sessions: dict[str, Any] = {}
+        self.closing: dict[str, Any] = {}  # context -> asyncio task stopping its session
+        self._stopped_resources: set[tuple[str, str]] = set()
+        self._frozen = False
+        self.bridge.sigBatch.connect(self.apply_batch)
+
+    # ------------------------------------------------------------------ contexts
+    def open_context(self, name: str) -> None:
+        """Open ``name`` as another root of the tree (no-op when already open)."""
+        if name in self.sessions:
+            return
+        feed = Feed()
+        opts = {k: v for k, v in self.options.items() if v is not None}
+        session = self._factory(name, feed=feed, **opts)
+        self.sessions[name] = session
+        self.bridge.add_feed(name, feed)
+        self.tree.add_context(name, state="connecting")
+        self.sigContextsChanged.emit(self.open_contexts())
+        # start() returns at once (discovery runs on the session's thread), but any
+        # client construction is kept off the GUI thread all the same.
+        self.runner.run(session.start, what=f"opening context {name}")
+
+    def close_context(self, name: str):
+        """Remove ``name``'s rows now and stop its threads off the GUI thread; returns the
+        asyncio task doing the stop (None when the context was not open)."""
+        session = self.sessions.pop(name, None)
+        if session is None:
+            return None
+        self.bridge.remove_feed(name)
+        self.tree.remove_context(name)
+        self.history.forget_context(name)
+        self.states.forget_context(name)
+        self._stopped_resources = {k for k in self._stopped_resources if k[0] != name}
+        self.sigContextsChanged.emit(self.open_contexts())
+
+        def done(ok: bool) -> None:
+            self.closing.pop(name, None)
+            if not ok:
+                self.sigMessage.emit("warning", f"{name}: some informer threads took more than a second to end")
+
+        task = self.runner.run(session.stop, 1.0, what=f"closing context {name}", on_done=done)
+        self.closing[name] = task
+        return task
+
+    def switch_context(self, name: str) -> None:
+        """Replace every open context by ``name``."""
+        for other in list(self.sessions):
+            if other != name:
+                self.close_context(other)
+        self.open_context(name)
+
+    def open_contexts(self) -> list[str]:
+        return list(self.sessions)
+
+    def close_all(self, timeout: float = 2.0) -> bool:
+        """Stop everything, blocking (for application exit only, after the window closed)."""
+        self.bridge.stop()
+        ok = True
+        for name, session in list(self.sessions.items()):
+            self.bridge.remove_feed(name)
+            ok = bool(session.stop(timeout)) and ok
+        self.sessions.clear()
+        return ok
+
+    # ------------------------------------------------------------------ resources
+    def running_resources(self, context: str) -> list[str]:
+        s = self.sessions.get(context)
+        return sorted(s.resources) if s is not None else []
+
+    def available_resources(self, context: str) -> list[Any]:
+        s = self.sessions.get(context)
+        return s.available_resources if s is not None else []
+
+    def start_resource(self, context: str, name: str) -> None:
+        s = self.sessions.get(context)
+        if s is None:
+            return
+        self._stopped_resources.discard((context, name))
+
+        def done(_h: Any) -> None:
+            self.sigResourcesChanged.emit(context)
+
+        self.runner.run(s.start_resource, name, what=f"starting {name} in {context}", on_done=done)
+
+    def stop_resource(self, context: str, name: str) -> None:
+        """Drop the resource's rows now; stop and join its informer off the GUI thread."""
+        s = self.sessions.get(context)
+        if s is None:
+            return
+        self._stopped_resources.add((context, name))
+        self.tree.remove_resource(context, name)
+        self.states.forget_resource(context, name)
+
+        def done(_ok: Any) -> None:
+            self.sigResourcesChanged.emit(context)
+
+        self.runner.run(s.stop_resource, name, what=f"stopping {name} in {context}", on_done=done)
+
+    # ------------------------------------------------------------------ batches
+    def apply_batch(self, items: list) -> None:
+        """Fold one drained batch into the tree, history and states (GUI thread)."""
+        if self._stopped_resources:
+            stopped = self._stopped_resources
+            items = [it for it in items if (it.context, getattr(it, "resource", None)) not in stopped]
+        self.model.tick()
+        self.tree.apply(items)
+        self.history.apply(items)
+        changed, ctx_changed = self.states.apply(items)
+        for ctx, res in changed:
+            st = self.states.resources.get((ctx, res))
+            if st is not None:
+                self.tree.set_progress(ctx, st.progress_text(), res)
+        if changed:
+            self._update_context_progress({c for c, _ in changed})
+        for ctx in ctx_changed:
+            cs = self.states.contexts.get(ctx)
+            if cs is None or ctx not in self.sessions:
+                continue
+            self.tree.set_context_state(ctx, cs.state, cs.error)
+            self.sigContextState.emit(ctx, cs.state, cs.error)
+            if cs.state == "ready":
+                self.sigResourcesChanged.emit(ctx)
+        for it in items:
+            level = getattr(it, "level", None)
+            if level in ("warning", "error") and it.context in self.sessions:
+                self.sigMessage.emit(level, it.message)
+            elif level == "info" and it.resource is not None and it.state in ("started", "stopped"):
+                self.sigResourcesChanged.emit(it.context)
+        self.sigApplied.emit(items)
+
+    def _update_context_progress(self, contexts: set[str]) -> None:
+        for ctx in contexts:
+            listing = [s for s in self.states.of_context(ctx) if s.state == "listing"]
+            if listing:
+                items = sum(s.items for s in listing)
+                pages = sum(s.pages for s in listing)
+                text = f"listing {len(listing)} resource{'s' if len(listing) != 1 else ''}… {items:,} items, {pages} pages"
+            else:
+                errors = [s for s in self.states.of_context(ctx) if s.state == "error"]
+                text = f"{len(errors)} resource(s) failing" if errors else ""
+            self.tree.set_progress(ctx, text)
+
+    def all_synced(self) -> bool:
+        for s in self.sessions.values():
+            handles = s.resources
+            if s.state != "ready" or not handles or not all(h.has_synced() for h in handles.values()):
+                return False
+        return bool(self.sessions)
+
+    def freeze_after_sync(self) -> bool:
+        """Once every open context synced, move what exists to the GC's permanent generation
+        so later collections skip the caches (returns True the first time)."""
+        if self._frozen or not self.all_synced():
+            return False
+        gc.collect(1)
+        gc.freeze()
+        self._frozen = True
+        return True
+
+    # ------------------------------------------------------------------ objects
+    def session(self, context: str) -> Any:
+        return self.sessions.get(context)
+
+    def fetch_full(self, context: str, resource: str, key: str, on_done: Callable[[dict], None]):
+        s = self.sessions.get(context)
+        if s is None:
+            return None
+        ns, _, name = key.rpartition("/")
+        return self.runner.run(s.get_full, resource, ns or None, name, what=f"fetching {resource} {key}", on_done=on_done)
+
+    def now(self) -> float:
+        return time.time()
