@@ -109,7 +109,27 @@ def list_consistent(list_watcher: Any, *, page_size: int = 500, attempts: int = 
     raise last_err
 
 
-def _compare(server: dict[str, str], server_rv: str, indexer: Any) -> tuple[set[str], set[str], dict[str, tuple[str, str]], int]:
+class _Diff:
+    """Differences of one comparison; ``&`` keeps what both saw."""
+
+    __slots__ = ("missing", "extra", "stale", "cache_count")
+
+    def __init__(self, missing: set[str], extra: set[str], stale: dict[str, tuple[str, str]], cache_count: int) -> None:
+        self.missing, self.extra, self.stale, self.cache_count = missing, extra, stale, cache_count
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.extra or self.stale)
+
+    def __and__(self, newer: "_Diff") -> "_Diff":
+        return _Diff(
+            self.missing & newer.missing,
+            self.extra & newer.extra,
+            {k: v for k, v in newer.stale.items() if k in self.stale},
+            newer.cache_count,
+        )
+
+
+def _compare(server: dict[str, str], server_rv: str, indexer: Any) -> _Diff:
     snap = parse_rv(server_rv)
     cached: dict[str, str] = {}
     for key in indexer.list_keys():
@@ -128,20 +148,34 @@ def _compare(server: dict[str, str], server_rv: str, indexer: Any) -> tuple[set[
         for k, srv in server.items()
         if k in cached and cached[k] != srv and not newer_than_snapshot(cached[k])
     }
-    return missing, extra, stale, len(cached)
+    return _Diff(missing, extra, stale, len(cached))
+
+
+_QUIET = 0.25  # seconds without processing after which an informer counts as caught up
 
 
 def _wait_caught_up(informer: Any, server_rv: str, timeout: float, stop: Callable[[], bool]) -> None:
-    """Wait (bounded) until the informer has processed everything up to ``server_rv``."""
+    """Wait (bounded) until the informer has processed everything up to ``server_rv``, or
+    has had nothing to process for a moment (a quiet resource's version does not advance
+    with the cluster's)."""
     target = parse_rv(server_rv)
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
+    last_processed, last_change = None, start
     while time.monotonic() < deadline and not stop():
         try:
             st = informer.stats()
         except Exception:
             return
+        now = time.monotonic()
+        queue = getattr(st, "queue_depth", 0)
         have = parse_rv(getattr(st, "last_synced_version", ""))
-        if (target is None or (have is not None and have >= target)) and not getattr(st, "queue_depth", 0):
+        if not queue and (target is None or (have is not None and have >= target)):
+            return
+        processed = getattr(st, "deltas_processed", None)
+        if processed != last_processed:
+            last_processed, last_change = processed, now
+        elif not queue and now - last_change >= _QUIET:
             return
         time.sleep(0.02)
 
@@ -158,35 +192,31 @@ def verify_informer(
     """Compare ``informer``'s indexer with a fresh consistent list from ``list_watcher``
     (default: ``informer.list_watcher``). Blocking: call it off the GUI thread.
 
-    Up to ``attempts`` comparisons, each after waiting up to ``settle`` seconds for the
-    informer to reach the snapshot; a difference is reported only if every attempt saw it.
-    Raises what the list raises (``ApiStatusError``, ``OSError``).
+    A clean first comparison returns at once. Otherwise, up to ``attempts`` snapshots: wait
+    (at most ``settle`` s) for the informer to catch up, compare again, list anew; a
+    difference is reported only if every comparison saw it. Raises what the list raises
+    (``ApiStatusError``, ``OSError``).
     """
     lw = list_watcher if list_watcher is not None else informer.list_watcher
     indexer = informer.indexer
-    missing: set[str] | None = None
-    extra: set[str] | None = None
-    stale: dict[str, tuple[str, str]] | None = None
-    n = 0
-    server: dict[str, str] = {}
-    server_rv = ""
-    cache_count = 0
-    for n in range(1, max(1, attempts) + 1):
-        server, server_rv = list_consistent(lw, page_size=page_size)
+    server, server_rv = list_consistent(lw, page_size=page_size)
+    diff = _compare(server, server_rv, indexer)
+    n = 1
+    while diff and not stop():
         _wait_caught_up(informer, server_rv, settle, stop)
-        m, e, s, cache_count = _compare(server, server_rv, indexer)
-        missing = m if missing is None else missing & m
-        extra = e if extra is None else extra & e
-        stale = s if stale is None else {k: v for k, v in s.items() if k in stale}
-        if not (missing or extra or stale) or stop():
+        diff = diff & _compare(server, server_rv, indexer)
+        if not diff or n >= max(1, attempts) or stop():
             break
+        server, server_rv = list_consistent(lw, page_size=page_size)
+        n += 1
+        diff = diff & _compare(server, server_rv, indexer)
     return VerifyResult(
-        missing=sorted(missing or ()),
-        extra=sorted(extra or ()),
-        stale=sorted((k, c, srv) for k, (c, srv) in (stale or {}).items()),
+        missing=sorted(diff.missing),
+        extra=sorted(diff.extra),
+        stale=sorted((k, c, srv) for k, (c, srv) in diff.stale.items()),
         checked_at=time.time(),
         server_rv=server_rv,
         server_count=len(server),
-        cache_count=cache_count,
+        cache_count=diff.cache_count,
         attempts=n,
     )
