@@ -421,13 +421,7 @@ class SimServer(HTTPServerCore):
             if remaining is not None:
                 lmeta += b',"remainingItemCount":%d' % remaining
         head = b'{"kind":"%s","apiVersion":"%s","metadata":{%s},"items":[' % (kind, api, lmeta)
-        parts = [head]
-        for i in range(0, len(raws), 2000):  # comma-joined slices: few, big buffers
-            if i:
-                parts.append(b",")
-            parts.append(b",".join(raws[i:i + 2000]))
-        parts.append(b"]}")
-        req.conn.send_response(200, [_JSON], parts, req.keep_alive)
+        req.conn.send_joined(200, [_JSON], head, raws, b"]}", req.keep_alive)
         return 200
 
     # ---------------------------------------------------------------- watch
