@@ -20,3 +20,18 @@ def test_monitor_modules_import_without_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"Qt modules imported by kmon.monitor: {out.stdout}"
+
+
+def test_public_names_are_reexported():
+    import kmon.monitor as m
+    from kmon.monitor import feed, journal, session
+
+    assert m.Feed is feed.Feed and m.Journal is journal.Journal and m.ContextSession is session.ContextSession
+    for name in m.__all__:
+        assert getattr(m, name) is not None
+    try:
+        m.nope
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("unknown names must raise AttributeError")

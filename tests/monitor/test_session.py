@@ -105,6 +105,8 @@ def test_forbidden_resource_fails_alone(sim, kubeconfig):
         wait_for(lambda: cm.error, 10, "configmaps error")
         assert "403" in cm.error
         assert not cm.has_synced() and cm.running
+        wait_for(lambda: cm.informer.stats().errors, 5, "the informer counts the error")
+        assert "403" in cm.informer.stats().last_error
         assert s.resources["pods"].error is None
         items = feed.drain()
         errs = [i for i in _session_items(items) if i.resource == "configmaps" and i.level == "error"]
