@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MASK", "LAST_APPLIED", "is_secret", "mask_secret", "redact_text"]
+__all__ = ["MASK", "LAST_APPLIED", "is_secret", "is_secret_resource", "mask_secret", "redact_text"]
 
 MASK = "••••••"
 # kubectl apply copies the whole object, data included, into this annotation.
@@ -19,12 +19,21 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _SECRET_FIELDS = ("data", "stringData")
 
 
-def is_secret(obj: Any) -> bool:
-    """True for a core/v1 Secret (as a full object or as partial metadata of one)."""
-    if not isinstance(obj, dict) or obj.get("kind") != "Secret":
+def is_secret_resource(resource: str | None) -> bool:
+    """True for the core Secret resource as kmon names it ("secrets", "secrets.v1")."""
+    return resource in ("secrets", "secrets.v1", "secret")
+
+
+def is_secret(obj: Any, resource: str | None = None) -> bool:
+    """True for a core/v1 Secret. Objects that do not say their kind (list items) or only
+    carry metadata (``PartialObjectMetadata`` in metadata-only mode) count as Secrets when
+    ``resource`` says they come from "secrets"."""
+    if not isinstance(obj, dict):
         return False
-    api = obj.get("apiVersion")
-    return api in (None, "", "v1")
+    kind = obj.get("kind")
+    if kind == "Secret":
+        return obj.get("apiVersion") in (None, "", "v1")
+    return is_secret_resource(resource) and kind in (None, "", "PartialObjectMetadata")
 
 
 def _mask_values(values: Any) -> Any:
@@ -46,7 +55,7 @@ def _mask_one(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mask_secret(obj: Any) -> Any:
+def mask_secret(obj: Any, resource: str | None = None) -> Any:
     """``obj`` with every Secret value replaced by ``MASK``; the input is never modified.
 
     Masks a Secret's ``data`` and ``stringData`` values (keys stay visible) and its
@@ -55,10 +64,13 @@ def mask_secret(obj: Any) -> Any:
     ``key`` and ``obj``) is rebuilt around the masked object. Anything with nothing to mask is
     returned as it is, not copied; copies share the unmasked parts with the input, so treat
     the result as read-only, like everything that comes from the cache.
+
+    Pass ``resource`` (e.g. "secrets") when the object may not say its kind: metadata-only
+    Secrets (``PartialObjectMetadata``) still carry the last-applied annotation.
     """
     if isinstance(obj, dict):
         kind = obj.get("kind")
-        if is_secret(obj):
+        if is_secret(obj, resource):
             return _mask_one(obj)
         items = obj.get("items")
         if isinstance(items, list) and isinstance(kind, str) and kind.endswith("List"):
@@ -71,7 +83,7 @@ def mask_secret(obj: Any) -> Any:
         return obj
     inner = getattr(obj, "obj", None)
     if inner is not None and hasattr(obj, "key"):
-        masked = mask_secret(inner)
+        masked = mask_secret(inner, resource)
         if masked is not inner:
             try:
                 return type(obj)(obj.key, masked)

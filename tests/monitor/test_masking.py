@@ -77,3 +77,15 @@ def test_redact_text():
     harmless = '403 Forbidden: pods is forbidden: User "system:anonymous" cannot list resource "pods"'
     assert redact_text(harmless) == harmless
     assert redact_text("") == ""
+
+
+def test_kindless_and_metadata_only_secrets_need_the_resource():
+    partial = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+               "metadata": {"name": "s", "annotations": {LAST_APPLIED: '{"data":{"k":"c2VjcmV0"}}'}}}
+    assert mask_secret(partial) is partial  # nothing says it is a Secret
+    m = mask_secret(partial, "secrets")
+    assert m["metadata"]["annotations"][LAST_APPLIED] == MASK and "data" not in m
+    item = {"metadata": {"name": "s"}, "data": {"k": "dg=="}}
+    assert mask_secret(item, "secrets")["data"] == {"k": MASK}
+    assert mask_secret(item, "configmaps") is item
+    assert mask_secret({"kind": "ConfigMap", "data": {"k": "v"}}, "secrets")["data"] == {"k": "v"}
