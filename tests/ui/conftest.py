@@ -75,7 +75,8 @@ def make_app(qtbot, qloop, settings):
         args = parser().parse_args(list(argv))
         ws, win, ctxs = build(args, settings=settings, kubeconfig=kubeconfig)
         qtbot.addWidget(win)
-        win.resize(1400, 850)
+        if settings.geometry() is None:
+            win.resize(1400, 850)
         app = App(qtbot, ws, win, contexts if contexts is not None else ctxs)
         apps.append(app)
         return app

@@ -1,0 +1,65 @@
+"""The bridge emits one signal per drained batch, never one per event."""
+
+from __future__ import annotations
+
+from kmon.monitor.feed import Feed
+from kmon.ui.bridge import FeedBridge
+from kmon.ui.resource_state import ResourceStates
+from kmon.ui.workspace import Workspace
+
+from helpers import item, obj
+
+
+def test_one_signal_per_batch(qapp, qtbot):
+    bridge = FeedBridge(interval_ms=20)
+    a, b = Feed(), Feed()
+    bridge.add_feed("a", a)
+    bridge.add_feed("b", b)
+    got = []
+    bridge.sigBatch.connect(got.append)
+    a.extend([item("Added", obj(f"p{i}", "ns"), ctx="a") for i in range(1000)])
+    b.extend([item("Added", obj(f"q{i}", "ns"), ctx="b") for i in range(500)])
+    bridge.start()
+    qtbot.waitUntil(lambda: sum(len(x) for x in got) == 1500, timeout=2000)
+    assert len(got) == 1
+    bridge.remove_feed("b")
+    b.put(item("Added", obj("late", "ns"), ctx="b"))  # a closed context's late item
+    bridge.drain()
+    assert len(got) == 1
+
+
+def test_workspace_coalesces_and_tracks_progress(qapp):
+    class FakeSession:
+        def __init__(self, name, feed, **kw):
+            self.feed = feed
+            self.resources = {}
+            self.state = "ready"
+            self.available_resources = []
+
+        def start(self):
+            return self
+
+        def stop(self, timeout=1.0):
+            return True
+
+    ws = Workspace(session_factory=FakeSession)
+    ws.open_context("c1")
+    feed = ws.bridge.feeds()["c1"]
+    o = obj("x", "ns")
+    feed.extend([item("Added", o), item("Updated", o), item("Updated", o)])
+    from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+    from kmon.monitor.feed import ReflectorItem
+
+    feed.put(ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.ListStarted, 0.0, "", {})))
+    feed.put(ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.Page, 0.0, "", {"items": 500, "pages": 1})))
+    changed = []
+    ws.model.dataChanged.connect(lambda a, b: changed.append(a))
+    ws.bridge.drain()
+    node = ws.tree.find("c1", "pods", "ns/x")
+    assert node.last_type == "Updated"
+    assert len(ws.history.entries("c1", "pods", "ns/x")) == 3
+    assert ws.tree.context("c1").child("ns").child("pods").progress == "listing… 500 items, 1 page"
+    assert "listing" in ws.tree.context("c1").progress
+    st = ws.states.get("c1", "pods")
+    assert st.state == "listing"
+    assert isinstance(ws.states, ResourceStates)

@@ -1,0 +1,131 @@
+"""Widget tier: keyboard use, filter box, quick switcher, resource picker, settings, CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+
+from kmon.ui.settings import Settings
+
+
+def test_filter_box_and_shortcuts(make_app, demo, qtbot):
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    win = app.win
+    win.show()
+    win.activateWindow()
+    assert QTest.qWaitForWindowActive(win)
+    win.tree.setFocus()
+    qtbot.keyClick(win.tree, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(win.filter.hasFocus, timeout=2000)
+    qtbot.keyClicks(win.filter, "tier=backend")
+    proxy = win.tree.proxy
+    assert proxy.active
+
+    def visible_objects(parent=None, out=None):
+        from PySide6.QtCore import QModelIndex
+
+        from kmon.ui.tree_model import NodeRole
+
+        parent = parent or QModelIndex()
+        out = [] if out is None else out
+        for r in range(proxy.rowCount(parent)):
+            idx = proxy.index(r, 0, parent)
+            node = idx.data(NodeRole)
+            if node.level == 4:
+                out.append(node)
+            else:
+                visible_objects(idx, out)
+        return out
+
+    shown = visible_objects()
+    assert shown and all((n.obj["metadata"].get("labels") or {}).get("tier") == "backend" for n in shown)
+    win.filter.clear()
+    assert not proxy.active
+
+
+def test_quick_switcher_opens_another_context(make_app, demo, qtbot):
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo"]).open()
+    win = app.win
+    win.show()
+    dlg = win.quick_switch("open")
+    qtbot.keyClicks(dlg.filter, "demo-2")
+    assert dlg.proxy.rowCount() == 1
+    qtbot.keyClick(dlg.filter, Qt.Key.Key_Return)
+    assert app.ws.open_contexts() == ["kmon-demo", "kmon-demo-2"]
+    qtbot.waitUntil(lambda: app.ws.tree.context("kmon-demo-2") is not None and app.ws.tree.context("kmon-demo-2").count > 0, timeout=15000)
+    assert [c.name for c in app.ws.tree.root.children] == ["kmon-demo", "kmon-demo-2"]
+    # Ctrl+K is bound to the switcher
+    assert win.act_quick.shortcut().toString() == "Ctrl+K"
+
+
+def test_resource_picker_starts_and_stops_informers(make_app, demo, qtbot):
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    picker = app.win.picker
+    qtbot.waitUntil(lambda: picker.model.rowCount() >= 9, timeout=10000)
+    names = [picker.model.item(r).text() for r in range(picker.model.rowCount())]
+    assert "widgets.demo.kmon.io" in names  # custom resources come from discovery
+    item = next(picker.model.item(r) for r in range(picker.model.rowCount()) if picker.model.item(r).text() == "widgets.demo.kmon.io")
+    item.setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: any(True for _ in app.ws.tree.objects("kmon-demo", "widgets.demo.kmon.io")), timeout=10000)
+    handle = app.ws.sessions["kmon-demo"].resources["widgets.demo.kmon.io"]
+    item = next(picker.model.item(r) for r in range(picker.model.rowCount()) if picker.model.item(r).text() == "widgets.demo.kmon.io")
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert not any(True for _ in app.ws.tree.objects("kmon-demo", "widgets.demo.kmon.io"))
+    qtbot.waitUntil(lambda: not handle.thread.is_alive(), timeout=3000)
+    app.ws.bridge.drain()
+    assert not any(True for _ in app.ws.tree.objects("kmon-demo", "widgets.demo.kmon.io"))
+
+
+def test_layout_and_contexts_persist(make_app, demo, qtbot, settings):
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo-2"]).open()
+    app.win.show()
+    app.win.resize(700, 520)  # the offscreen screen is 800x600: restoring clamps to it
+    app.win.save_layout()
+    assert settings.last_contexts() == ["kmon-demo-2"]
+    again = make_app(demo.kubeconfig_path)
+    assert again.contexts == ["kmon-demo-2"]  # the last session's context opens first
+    assert again.win.size().width() == 700
+
+
+def test_settings_file_is_the_injected_one(tmp_path):
+    s = Settings(QSettings(str(tmp_path / "x.ini"), QSettings.Format.IniFormat))
+    s.set_resources(["pods", "nodes"])
+    s.sync()
+    assert "pods" in (tmp_path / "x.ini").read_text()
+    assert Settings(QSettings(str(tmp_path / "x.ini"), QSettings.Format.IniFormat)).resources() == ["pods", "nodes"]
+
+
+def test_missing_qt_libraries_say_what_to_install(monkeypatch, capsys):
+    import builtins
+
+    from kmon import app_cli
+
+    real = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name.startswith("PySide6"):
+            raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    assert app_cli.main(["--demo"]) == 2
+    err = capsys.readouterr().err
+    assert "libegl1" in err and "libgl1" in err and "libxkbcommon0" in err and "libxcb-cursor0" in err
+    assert "Traceback" not in err
+
+
+def test_screenshot_command(tmp_path):
+    shot = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([sys.executable, "-m", "kmon", "--demo", "--screenshot", str(shot), "--after", "3"],
+                       env=env, capture_output=True, text=True, timeout=90)
+    assert r.returncode == 0, r.stderr
+    img = QImage(str(shot))
+    assert not img.isNull() and img.width() >= 1200 and img.height() >= 700
