@@ -1,0 +1,176 @@
+"""Watch: from a version, initial events, bookmarks, timeouts, selectors, errors."""
+
+import threading
+import time
+
+import kubernetes
+import pytest
+
+from kmon.sim import SimServer
+
+from .helpers import RawWatch, ensure_ns, get, pod, wait_until
+
+
+def test_watch_from_version_with_official_client(populated, api):
+    st = populated.store
+    rv = st.revision
+    st.create("pods", pod("new"))
+    obj = st.get("pods", "p-00")
+    obj["metadata"]["labels"]["x"] = "y"
+    st.update("pods", obj)
+    st.delete("pods", "p-01")
+    core = kubernetes.client.CoreV1Api(api)
+    w = kubernetes.watch.Watch()
+    seen = []
+    for ev in w.stream(core.list_namespaced_pod, "default", resource_version=str(rv), timeout_seconds=5):
+        seen.append((ev["type"], ev["object"].metadata.name, int(ev["object"].metadata.resource_version)))
+        if len(seen) == 3:
+            w.stop()
+    assert [s[:2] for s in seen] == [("ADDED", "new"), ("MODIFIED", "p-00"), ("DELETED", "p-01")]
+    assert [s[2] for s in seen] == [rv + 1, rv + 2, rv + 3]
+
+
+def test_watch_without_rv_sends_current_state_then_live(populated):
+    with RawWatch(populated, "/api/v1/namespaces/team/pods?watch=1&timeoutSeconds=10") as w:
+        assert w.status == 200
+        first = [w.next_event() for _ in range(3)]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in first] == [("ADDED", "t-0"), ("ADDED", "t-1"), ("ADDED", "t-2")]
+        populated.store.create("pods", pod("t-9", "team"))
+        ev = w.next_event()
+        assert ev["type"] == "ADDED" and ev["object"]["metadata"]["name"] == "t-9"
+    with RawWatch(populated, "/api/v1/namespaces/team/pods?watch=true&resourceVersion=0&timeoutSeconds=10") as w:
+        assert len([w.next_event() for _ in range(4)]) == 4
+
+
+def test_timeout_seconds_ends_stream_cleanly(populated):
+    t0 = time.monotonic()
+    with RawWatch(populated, "/api/v1/namespaces/team/pods?watch=1&resourceVersion=%d&timeoutSeconds=1" % populated.store.revision) as w:
+        assert list(w.raw_lines()) == []  # ends with the terminating chunk (no exception)
+    assert 0.9 <= time.monotonic() - t0 < 4
+
+
+def test_bookmarks():
+    with SimServer(bookmark_interval=0.2) as s:
+        ensure_ns(s.store, "default")
+        rev = s.store.revision
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=true&timeoutSeconds=10") as w:
+            ev = w.next_event()
+            assert ev == {"type": "BOOKMARK", "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": str(rev)}}}
+            s.store.create("pods", pod("a"))
+            ev = w.next_event()
+            while ev["type"] == "BOOKMARK":
+                ev = w.next_event()
+            assert ev["type"] == "ADDED"
+            ev = w.next_event()
+            assert ev["type"] == "BOOKMARK" and ev["object"]["metadata"]["resourceVersion"] == str(rev + 1)
+        # without allowWatchBookmarks: no bookmarks at all
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
+            assert list(w.raw_lines()) == []
+
+
+def test_send_initial_events(populated):
+    rev = populated.store.revision
+    path = ("/api/v1/namespaces/team/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+            "&allowWatchBookmarks=true&resourceVersion=&timeoutSeconds=10")
+    with RawWatch(populated, path) as w:
+        evs = [w.next_event() for _ in range(4)]
+        assert [e["type"] for e in evs] == ["ADDED"] * 3 + ["BOOKMARK"]
+        bm = evs[3]["object"]
+        assert bm["metadata"] == {"resourceVersion": str(rev), "annotations": {"k8s.io/initial-events-end": "true"}}
+        populated.store.create("pods", pod("t-new", "team"))
+        assert w.next_event()["object"]["metadata"]["name"] == "t-new"
+    assert get(populated, "/api/v1/pods?watch=1&sendInitialEvents=true")[0] == 422
+
+
+def test_selector_transitions_on_watch(populated):
+    st = populated.store
+    rev = st.revision
+    with RawWatch(populated, f"/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Dweb&resourceVersion={rev}&timeoutSeconds=10") as w:
+        o = st.get("pods", "p-00")
+        o["metadata"]["labels"]["app"] = "db"  # stops matching
+        st.update("pods", o)
+        o = st.get("pods", "p-01")
+        o["metadata"]["labels"]["app"] = "web"  # starts matching
+        st.update("pods", o)
+        st.delete("pods", "p-03")  # never matched: nothing
+        o = st.get("pods", "p-02")
+        o["metadata"]["annotations"] = {"a": "b"}
+        st.update("pods", o)
+        evs = [w.next_event() for _ in range(3)]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in evs] == [("DELETED", "p-00"), ("ADDED", "p-01"), ("MODIFIED", "p-02")]
+    assert evs[0]["object"]["metadata"]["labels"]["app"] == "web"  # previous state...
+    assert evs[0]["object"]["metadata"]["resourceVersion"] == str(rev + 1)  # ...at the event's revision
+
+
+def test_field_selector_and_named_watch(populated):
+    st = populated.store
+    rev = st.revision
+    with RawWatch(populated, f"/api/v1/namespaces/default/pods/p-05?watch=1&resourceVersion={rev}&timeoutSeconds=10") as w:
+        for n in ("p-04", "p-05"):
+            o = st.get("pods", n)
+            o["metadata"]["annotations"] = {"touched": "1"}
+            st.update("pods", o)
+        ev = w.next_event()
+    assert ev["object"]["metadata"]["name"] == "p-05"
+
+
+def test_watch_410_after_compaction(populated, api):
+    rev = populated.store.revision
+    populated.store.create("pods", pod("x"))
+    populated.faults.compact()
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev - 1}") as w:
+        assert w.status == 200
+        evs = list(w.events())
+    assert len(evs) == 1 and evs[0]["type"] == "ERROR"
+    st = evs[0]["object"]
+    assert st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                  "message": f"too old resource version: {rev - 1} ({rev + 1})", "reason": "Expired", "code": 410}
+    # the official client surfaces it as an ApiException 410
+    w = kubernetes.watch.Watch()
+    with pytest.raises(kubernetes.client.ApiException) as ei:
+        for _ in w.stream(kubernetes.client.CoreV1Api(api).list_pod_for_all_namespaces, resource_version=str(rev - 1), timeout_seconds=3):
+            pass
+    assert ei.value.status == 410
+
+
+def test_watch_too_large_resource_version(populated):
+    rev = populated.store.revision
+    status, _, body = get(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 50}")
+    assert status == 504 and body["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+
+
+def test_watch_waits_for_a_revision_that_arrives():
+    with SimServer(too_large_wait=5.0) as s:
+        ensure_ns(s.store, "default")
+        rev = s.store.revision
+        arrived = threading.Event()
+
+        def writer():
+            wait_until(lambda: len(s._conns) > 0)  # the watch connection is open
+            s.store.create("pods", pod("late"))
+            arrived.set()
+
+        threading.Thread(target=writer).start()
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
+            assert w.status == 200
+        assert arrived.is_set()
+
+
+def test_metadata_only_watch(populated):
+    rev = populated.store.revision
+    hdr = {"Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"}
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=1&timeoutSeconds=10", hdr) as w:
+        populated.store.create("pods", pod("meta"))
+        ev = w.next_event()
+    assert ev["type"] == "ADDED" and ev["object"]["kind"] == "PartialObjectMetadata"
+    assert ev["object"]["apiVersion"] == "meta.k8s.io/v1" and set(ev["object"]) == {"kind", "apiVersion", "metadata"}
+
+
+def test_watch_many_events_in_order(populated):
+    st = populated.store
+    rev = st.revision
+    for i in range(2000):
+        st.patch("pods", "p-00", {"metadata": {"annotations": {"n": str(i)}}})
+    with RawWatch(populated, f"/api/v1/namespaces/default/pods?watch=1&resourceVersion={rev}&timeoutSeconds=10") as w:
+        evs = [w.next_event() for _ in range(2000)]
+    assert [int(e["object"]["metadata"]["resourceVersion"]) for e in evs] == list(range(rev + 1, rev + 2001))
