@@ -457,8 +457,8 @@ class SimServer(HTTPServerCore):
         self.watches.add(stream)
         req.conn.streaming = True
         try:
+            record(200)  # before the first byte: a client that sees 200 finds the record
             stream.start_headers()
-            record(200)
             if too_old is not None:
                 stream.send_error_and_end(too_old)
             else:
