@@ -54,9 +54,19 @@ def display_resource(full_name: str) -> str:
     return plural if not group or group in _BUILTIN_GROUPS else full_name
 
 
+_TYPE_NAMES: dict[Any, str] = {}
+
+
 def type_name(t: Any) -> str:
-    """A delta type (``DeltaType`` member or plain string) as its bare value."""
-    return str(getattr(t, "value", t))
+    """A delta type (``DeltaType`` member or plain string) as its bare value (cached: enum
+    attribute access is slow and this runs for every delta)."""
+    try:
+        return _TYPE_NAMES[t]
+    except KeyError:
+        name = _TYPE_NAMES[t] = str(getattr(t, "value", t))
+        return name
+    except TypeError:
+        return str(getattr(t, "value", t))
 
 
 def unwrap(obj: Any) -> Any:

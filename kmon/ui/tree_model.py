@@ -14,13 +14,16 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QStyle
 
 from kmon.monitor.summary import created_epoch, format_age, summarize
-from kmon.monitor.tree import CONTEXT, KIND, NAMESPACE, OBJECT, Node, ObjectTree, display_resource
+from kmon.monitor.tree import CONTEXT, KIND, NAMESPACE, OBJECT, ROOT, Node, ObjectTree, display_resource
 
 __all__ = ["ObjectTreeModel", "NodeRole", "SortRole", "COLUMNS", "FADE_SECONDS"]
 
 COLUMNS = ("Name", "Age", "Resource version", "Status", "Last delta")
+_NCOLS = len(COLUMNS)
+_INVALID = QModelIndex()
 COL_NAME, COL_AGE, COL_RV, COL_STATUS, COL_DELTA = range(5)
 NodeRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -128,44 +131,43 @@ class ObjectTreeModel(QAbstractItemModel):
     def node(self, index: QModelIndex | QPersistentModelIndex) -> Node:
         return index.internalPointer() if index.isValid() else self.tree.root
 
-    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
-        p = parent.internalPointer() if parent.isValid() else self.tree.root
-        if parent.isValid() and parent.column() != 0:
-            return QModelIndex()
-        if 0 <= row < len(p.children) and 0 <= column < len(COLUMNS):
-            return self.createIndex(row, column, p.children[row])
-        return QModelIndex()
+    def index(self, row: int, column: int, parent: QModelIndex = _INVALID) -> QModelIndex:
+        # hot path (views call it for every visible cell and every relayout): keep it lean
+        if parent.isValid():
+            if parent.column():
+                return _INVALID
+            children = parent.internalPointer().children
+        else:
+            children = self.tree.root.children
+        if 0 <= row < len(children) and 0 <= column < _NCOLS:
+            return self.createIndex(row, column, children[row])
+        return _INVALID
 
-    def parent(self, index: QModelIndex = QModelIndex()):  # type: ignore[override]
+    def parent(self, index: QModelIndex = _INVALID):  # type: ignore[override]
         if not index.isValid():
-            return QModelIndex()
+            return _INVALID
         p = index.internalPointer().parent
-        if p is None or p is self.tree.root:
-            return QModelIndex()
+        if p is None or p.level == ROOT:
+            return _INVALID
         return self.createIndex(p.row(), 0, p)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex = _INVALID) -> int:
         if not parent.isValid():
             return len(self.tree.root.children)
-        if parent.column() != 0:
+        if parent.column():
             return 0
         return len(parent.internalPointer().children)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return len(COLUMNS)
+    def columnCount(self, parent: QModelIndex = _INVALID) -> int:
+        return _NCOLS
 
-    def hasChildren(self, parent: QModelIndex = QModelIndex()) -> bool:
-        return self.rowCount(parent) > 0
+    # flags() and hasChildren() are not overridden: the C++ defaults (enabled|selectable;
+    # rowCount() > 0) are what we want and save a Python call per row on every relayout.
 
     def headerData(self, section: int, orientation, role=_DISPLAY):
         if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(COLUMNS):
             return COLUMNS[section]
         return None
-
-    def flags(self, index: QModelIndex):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # ------------------------------------------------------------ data
     def data(self, index: QModelIndex, role: int = _DISPLAY) -> Any:
@@ -267,8 +269,6 @@ class ObjectTreeModel(QAbstractItemModel):
         return None
 
     def _icon(self, node: Node) -> Any:
-        from PySide6.QtWidgets import QApplication, QStyle
-
         if node.level != CONTEXT:
             return None
         if node.error:

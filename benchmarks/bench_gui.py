@@ -1,0 +1,232 @@
+"""GUI responsiveness under load: the window on a demo cluster with many objects and heavy churn.
+
+What it measures (defaults: 50,000 objects, 2,000 writes/s, 60 s):
+- GUI thread stalls: the drift of a 10 ms QTimer (how late each tick fires), p50/p99/max;
+- cache -> tree lag: for every watch delta, the time between the informer applying it to its
+  indexer (``DeltaRecord.time``) and the tree model having applied it (end of the bridge's
+  batch), p50/p99/max;
+- memory: RSS sampled every second; after the warm-up it must stay flat;
+- the initial sync (list of every object into the tree) and the bridge's batch sizes.
+
+The cluster (``kmon.monitor.demo.DemoCluster``, first context only) runs in a child process
+— in real use the API server is elsewhere, and its Python threads must not share the GUI
+process's GIL. Targets: p99 stall <= 50 ms, p99 lag <= 250 ms, RSS flat after warm-up.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--seconds 60]
+        [--objects 50000] [--rate 2000] [--quick] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from kmon.monitor.demo import SPECS, DemoCluster
+    pods, rate = int(sys.argv[1]), float(sys.argv[2])
+    t0 = time.monotonic()
+    d = DemoCluster(churn=0, pods=pods, specs=SPECS[:1], bookmark_interval=15.0)
+    print(d.kubeconfig_path, round(time.monotonic() - t0, 1), flush=True)
+    sys.stdin.readline()  # "go": start churning
+    d.set_churn(rate)
+    t1 = time.monotonic(); w0 = sum(w.writes for w in d.workloads.values())
+    sys.stdin.readline()  # "stop"
+    w1 = sum(w.writes for w in d.workloads.values())
+    print(round((w1 - w0) / max(1e-9, time.monotonic() - t1), 1), flush=True)
+    d.stop()
+    """
+)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=60.0, help="measured time after warm-up")
+    ap.add_argument("--objects", type=int, default=50_000, help="about how many objects the cluster holds")
+    ap.add_argument("--rate", type=float, default=2000.0, help="churn writes per second")
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the initial sync before measuring")
+    ap.add_argument("--quick", action="store_true", help="smoke test: 5,000 objects, 500 writes/s, 8 s")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seconds, args.objects, args.rate, args.warmup = 8.0, 5_000, 500.0, 2.0
+
+    pods = max(10, int(args.objects / 1.34))  # deployments + replicasets + events + ... ~ +34 %
+    print(f"starting demo cluster: ~{args.objects:,} objects ({pods:,} pods), churn {args.rate:,.0f} writes/s", flush=True)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(pods), str(args.rate)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    kubeconfig, populate_s = child.stdout.readline().split()
+    print(f"cluster populated in {populate_s}s", flush=True)
+
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kmon.app_cli import parser
+    from kmon.ui.app import build
+    from kmon.ui.settings import Settings
+
+    app = QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    tmp = tempfile.mkdtemp(prefix="kmon-bench-")
+    settings = Settings(QSettings(os.path.join(tmp, "kmon.ini"), QSettings.Format.IniFormat))
+    ws, win, _ = build(parser().parse_args(["--context", "kmon-demo"]), settings=settings, kubeconfig=kubeconfig)
+    win.resize(1600, 900)
+    win.show()
+
+    phase = {"name": "sync", "t": time.monotonic()}
+    t_start = time.monotonic()
+    drift: list[float] = []
+    lags: list[float] = []
+    batch_sizes: list[int] = []
+    apply_ms: list[float] = []
+    rss: list[tuple[float, float]] = []
+    result: dict = {}
+
+    tick = QElapsedTimer()
+    tick.start()
+
+    def on_tick() -> None:
+        el = tick.nsecsElapsed() / 1e6
+        tick.restart()
+        if phase["name"] == "measure":
+            drift.append(max(0.0, el - 10.0))
+
+    def on_batch(items: list) -> None:
+        if phase["name"] != "measure":
+            return
+        now = time.time()
+        n = 0
+        for it in items:
+            rec = getattr(it, "record", None)
+            if rec is not None and not rec.is_in_initial_list:
+                lags.append(now - rec.time)
+                n += 1
+        batch_sizes.append(len(items))
+
+    def on_applied(_items: list) -> None:
+        if phase["name"] == "measure":
+            apply_ms.append(ws.bridge.last_apply * 1000)
+
+    def control() -> None:
+        now = time.monotonic()
+        if phase["name"] == "sync":
+            if ws.all_synced() and ws.bridge.pending() == 0:
+                result["initial_sync_s"] = round(now - t_start, 2)
+                result["objects_in_tree"] = len(ws.tree)
+                result["rss_after_sync_mb"] = round(rss_mb(), 1)
+                ws.freeze_after_sync()
+                # expand one busy namespace's pods so visible rows repaint under churn
+                ctx = ws.tree.context("kmon-demo")
+                for ns in ctx.children:
+                    if ns.child("pods") is not None:
+                        win.tree.expand_node(ctx)
+                        win.tree.expand_node(ns)
+                        win.tree.expand_node(ns.child("pods"))
+                        break
+                print(f"synced {len(ws.tree):,} objects in {result['initial_sync_s']}s; churning", flush=True)
+                child.stdin.write("go\n")
+                child.stdin.flush()
+                phase.update(name="warmup", t=now)
+            elif now - t_start > 600:
+                print("initial sync did not finish in 10 minutes", flush=True)
+                app.exit(1)
+        elif phase["name"] == "warmup" and now - phase["t"] >= args.warmup:
+            phase.update(name="measure", t=now)
+        elif phase["name"] == "measure":
+            rss.append((now - phase["t"], rss_mb()))
+            if now - phase["t"] >= args.seconds:
+                phase.update(name="done", t=now)
+                app.exit(0)
+
+    ten = QTimer()
+    ten.setInterval(10)
+    ten.timeout.connect(on_tick)
+    ten.start()
+    ws.bridge.sigBatch.connect(on_batch)  # connected after the workspace: runs after the tree applied
+    ws.sigApplied.connect(on_applied)
+    ctl = QTimer()
+    ctl.setInterval(250)
+    ctl.timeout.connect(control)
+    ctl.start()
+    for c in ("kmon-demo",):
+        ws.open_context(c)
+    ws.bridge.start()
+    prof = None
+    if os.environ.get("KMON_BENCH_PROFILE"):  # profile the GUI thread (for development)
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    with loop:
+        rc = app.exec()
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+    delivered = len(lags)
+    child.stdin.write("stop\n")
+    child.stdin.flush()
+    achieved = float(child.stdout.readline() or 0)
+    ws.close_all(timeout=3.0)
+    ws.runner.shutdown(wait=False)
+    child.wait(30)
+    if rc != 0:
+        return rc
+
+    half = [m for t, m in rss if t >= args.seconds / 2]
+    first = [m for t, m in rss if t < args.seconds / 2]
+    result.update(
+        seconds=args.seconds,
+        churn_requested=args.rate,
+        churn_achieved_writes_per_s=achieved,
+        deltas_per_s_in_tree=round(delivered / args.seconds, 1),
+        stall_ms={"p50": round(pct(drift, 50), 2), "p99": round(pct(drift, 99), 2), "max": round(max(drift or [0]), 2)},
+        lag_ms={"p50": round(pct(lags, 50) * 1000, 1), "p99": round(pct(lags, 99) * 1000, 1), "max": round(max(lags or [0]) * 1000, 1)},
+        batch_items={"p50": pct(batch_sizes, 50), "max": max(batch_sizes or [0])},
+        batch_apply_ms={"p50": round(pct(apply_ms, 50), 2), "p99": round(pct(apply_ms, 99), 2), "max": round(max(apply_ms or [0]), 2)},
+        rss_mb={"first_half_mean": round(sum(first) / max(1, len(first)), 1),
+                "second_half_mean": round(sum(half) / max(1, len(half)), 1),
+                "end": round(rss[-1][1], 1) if rss else None},
+        gc_counts=gc.get_count(),
+    )
+    ok_stall = result["stall_ms"]["p99"] <= 50
+    ok_lag = result["lag_ms"]["p99"] <= 250
+    growth = result["rss_mb"]["second_half_mean"] - result["rss_mb"]["first_half_mean"]
+    ok_mem = growth <= max(25.0, 0.05 * result["rss_mb"]["first_half_mean"])
+    result["targets"] = {"p99_stall<=50ms": ok_stall, "p99_lag<=250ms": ok_lag, "rss_flat": ok_mem}
+    print(json.dumps(result, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
