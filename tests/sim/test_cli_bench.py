@@ -1,0 +1,45 @@
+"""`kmon sim` end to end, and the benchmark smoke test."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import kubernetes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_kmon_sim_cli(tmp_path):
+    kc = tmp_path / "kubeconfig"
+    proc = subprocess.Popen([sys.executable, "-m", "kmon", "sim", "--kubeconfig", str(kc), "--pods", "30",
+                             "--churn", "20", "--seed", "3", "--bookmark-interval", "1"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert lines[0].startswith("kmon-demo: http://127.0.0.1:") and lines[1].startswith("kmon-demo-2: ")
+        assert "Ctrl+C" in lines[2] and kc.exists()
+        contexts, current = kubernetes.config.list_kube_config_contexts(str(kc))
+        assert current["name"] == "kmon-demo" and {c["name"] for c in contexts} == {"kmon-demo", "kmon-demo-2"}
+        ns = {}
+        for ctx in ("kmon-demo", "kmon-demo-2"):
+            api = kubernetes.config.new_client_from_config(str(kc), context=ctx)
+            core = kubernetes.client.CoreV1Api(api)
+            assert 25 <= len(core.list_pod_for_all_namespaces().items) <= 40
+            ns[ctx] = {n.metadata.name for n in core.list_namespace().items} - {"default", "kube-system"}
+            api.close()
+        assert ns["kmon-demo"] and ns["kmon-demo-2"] and ns["kmon-demo"].isdisjoint(ns["kmon-demo-2"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+
+
+def test_bench_quick():
+    r = subprocess.run([sys.executable, "benchmarks/bench_sim.py", "--quick"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120, env={**os.environ})
+    assert r.returncode == 0, r.stderr
+    for word in ("list unpaged", "list paged", "watch replay", "events/s", "targets"):
+        assert word in r.stdout

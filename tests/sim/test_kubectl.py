@@ -1,0 +1,85 @@
+"""kubectl against the sim (TLS: kubectl sends bearer tokens only over TLS)."""
+
+import os
+import shutil
+import subprocess
+import pytest
+
+from kmon.sim import SimServer
+from kmon.sim.kubeconfig import write_kubeconfig
+from kmon.sim.workload import Workload
+
+from .helpers import wait_until
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+
+
+@pytest.fixture(scope="module")
+def kube(tmp_path_factory):
+    d = tmp_path_factory.mktemp("kubectl")
+    with SimServer(tls=True, seed=2) as s:
+        Workload(s.store, seed=2, pods=20, namespaces=2, rate=0).populate()
+        kc = write_kubeconfig(d / "kubeconfig", [("kmon-demo", s)], current="kmon-demo")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(d), "KUBECONFIG": str(kc)}
+        yield s, env
+
+
+def kubectl(env, *args, stdin=None, timeout=30):
+    return subprocess.run(["kubectl", *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def test_get_pods_all_namespaces(kube):
+    s, env = kube
+    r = kubectl(env, "get", "pods", "-A")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split()[:2] == ["NAMESPACE", "NAME"] and len(lines) == 1 + s.store.count("pods")
+    r = kubectl(env, "get", "wd", "-A", "-o", "name")
+    assert r.returncode == 0 and r.stdout.count("widget.demo.kmon.io/") == s.store.count("widgets.demo.kmon.io")
+
+
+def test_api_resources(kube):
+    _, env = kube
+    r = kubectl(env, "api-resources")
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines()[1:]}
+    assert rows["widgets"][1:] == ["wd", "demo.kmon.io/v1", "true", "Widget"]
+    assert rows["deployments"][1:] == ["deploy", "apps/v1", "true", "Deployment"]
+    assert rows["nodes"][1:] == ["no", "v1", "false", "Node"]
+
+
+def test_apply_and_delete(kube):
+    s, env = kube
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: default\ndata:\n  k: one\n"
+    r = kubectl(env, "apply", "-f", "-", stdin=cm)
+    assert r.returncode == 0 and "configmap/applied created" in r.stdout, r.stderr
+    r = kubectl(env, "apply", "-f", "-", stdin=cm.replace("one", "two"))
+    assert r.returncode == 0 and "configured" in r.stdout, r.stderr
+    obj = s.store.get("configmaps", "applied", "default")
+    assert obj["data"] == {"k": "two"}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in obj["metadata"]["annotations"]
+    r = kubectl(env, "delete", "configmap", "applied", "-n", "default")
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    assert s.store.list("configmaps", "default", field_selector="metadata.name=applied") == []
+    methods = {rec.method for rec in s.requests}
+    assert {"POST", "PATCH", "DELETE"} <= methods
+
+
+def test_get_pods_watch(kube):
+    s, env = kube
+    proc = subprocess.Popen(["kubectl", "get", "pods", "-A", "-w"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        header = proc.stdout.readline()
+        assert header.split()[:2] == ["NAMESPACE", "NAME"]
+        for _ in range(s.store.count("pods")):
+            proc.stdout.readline()
+        assert wait_until(lambda: any(r.query.get("watch") for r in s.requests), timeout=10)
+        p = s.store.list("pods")[0]
+        p["metadata"].setdefault("annotations", {})["seen"] = "yes"
+        s.store.update("pods", p)
+        row = proc.stdout.readline()
+        assert p["metadata"]["name"] in row
+    finally:
+        proc.kill()
+        proc.wait(10)

@@ -1,0 +1,103 @@
+"""Workload generator: realistic content, determinism, churn."""
+
+import orjson
+
+from kmon.sim import SimServer
+from kmon.sim.storage import Store
+from kmon.sim.workload import Workload
+
+from .helpers import RawWatch, wait_until
+
+_VOLATILE = ("Timestamp", "Time", "time", "startedAt", "finishedAt", "lastUpdateTime")
+
+
+def _norm(o):
+    if isinstance(o, dict):
+        return {k: _norm(v) for k, v in o.items() if not k.endswith(_VOLATILE)}
+    if isinstance(o, list):
+        return [_norm(x) for x in o]
+    return o
+
+
+RESOURCES = ("namespaces", "nodes", "pods", "services", "configmaps", "secrets", "events",
+             "deployments.apps", "replicasets.apps", "widgets.demo.kmon.io")
+
+
+def _snapshot(store):
+    return {r: _norm(store.list(r)) for r in RESOURCES}
+
+
+def test_same_seed_same_objects_and_churn():
+    a, b = Store(seed=3), Store(seed=3)
+    wa, wb = Workload(a, seed=3, pods=60), Workload(b, seed=3, pods=60)
+    wa.populate()
+    wb.populate()
+    assert _snapshot(a) == _snapshot(b)
+    assert wa.step(300) == wb.step(300)
+    assert a.revision == b.revision and _snapshot(a) == _snapshot(b)
+    c = Store(seed=4)
+    wc = Workload(c, seed=4, pods=60)
+    wc.populate()
+    assert _snapshot(c) != _snapshot(a)
+
+
+def test_realistic_pods():
+    st = Store(seed=1)
+    w = Workload(st, seed=1, pods=120, namespaces=3)
+    w.populate()
+    pods = st.list("pods")
+    assert 110 <= len(pods) <= 130
+    assert len({p["metadata"]["namespace"] for p in pods}) == 3
+    sizes = [len(orjson.dumps(p)) for p in pods]
+    assert 3000 <= min(sizes) and max(sizes) <= 8000
+    rs_uids = {r["metadata"]["uid"] for r in st.list("replicasets.apps")}
+    for p in pods:
+        m, spec, status = p["metadata"], p["spec"], p["status"]
+        assert m["labels"]["app"] and m["labels"]["pod-template-hash"] and m["annotations"]
+        assert m["ownerReferences"][0]["kind"] == "ReplicaSet" and m["ownerReferences"][0]["uid"] in rs_uids
+        assert m["managedFields"] and spec["nodeName"] and status["phase"] == "Running"
+        assert 1 <= len(spec["containers"]) <= 3
+        c = spec["containers"][0]
+        assert c["resources"]["requests"] and c["env"] and c["ports"] and c["volumeMounts"]
+        assert status["conditions"] and len(status["containerStatuses"]) == len(spec["containers"])
+    secret = st.list("secrets")[0]
+    import base64
+
+    assert base64.b64decode(secret["data"]["password"])
+    assert st.list("widgets.demo.kmon.io") and st.list("events") and st.list("nodes") and st.list("services")
+
+
+def test_churn_thread_at_rate_and_watchable():
+    with SimServer() as s:
+        w = Workload(s.store, seed=5, rate=200.0, pods=40, namespaces=2)
+        w.populate()
+        rev = s.store.revision
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=10") as rw:
+            w.start()
+            try:
+                types = {rw.next_event()["type"] for _ in range(20)}
+                assert wait_until(lambda: s.store.revision >= rev + 100, timeout=5)
+            finally:
+                w.stop()
+        assert types <= {"ADDED", "MODIFIED", "DELETED"} and "MODIFIED" in types
+        assert w._thread is None
+
+
+def test_two_demo_clusters_differ():
+    from argparse import Namespace
+
+    from kmon.sim.cli import start_clusters
+
+    args = Namespace(port=0, host="127.0.0.1", token="t", tls=False, bookmark_interval=60.0, seed=1,
+                     namespaces=3, pods=30, churn=0.0)
+    clusters = start_clusters(args)
+    try:
+        (_, s1, w1), (_, s2, w2) = clusters
+        assert set(w1.namespaces).isdisjoint(w2.namespaces)
+        names1 = {p["metadata"]["name"] for p in s1.store.list("pods")}
+        names2 = {p["metadata"]["name"] for p in s2.store.list("pods")}
+        assert names1 and names2 and names1.isdisjoint(names2)
+    finally:
+        for _, s, w in clusters:
+            w.stop()
+            s.stop()
