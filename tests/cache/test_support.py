@@ -1,0 +1,119 @@
+"""Backoff, clocks, the GC guard, and the no-Qt boundary."""
+
+import gc
+import subprocess
+import sys
+import threading
+
+from kmon.cache import gcguard
+from kmon.cache.backoff import Backoff
+from kmon.cache.clock import Clock, FakeClock
+
+
+def test_backoff_doubles_from_0_8_to_30_cap_without_jitter():
+    clock = FakeClock()
+    b = Backoff(clock=clock, rand=lambda: 0.0)
+    got = [round(b.next(), 3) for _ in range(9)]
+    assert got == [0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30.0, 30.0, 30.0]
+
+
+def test_backoff_jitter_is_up_to_twice_the_delay():
+    b = Backoff(clock=FakeClock(), rand=lambda: 0.999999)
+    assert 1.59 < b.next() < 1.6
+    assert 3.19 < b.next() < 3.2
+    real = Backoff(clock=FakeClock())
+    for expected in (0.8, 1.6, 3.2):
+        d = real.next()
+        assert expected <= d <= 2 * expected
+
+
+def test_backoff_resets_after_two_minutes_since_the_last_one():
+    clock = FakeClock()
+    b = Backoff(clock=clock, rand=lambda: 0.0)
+    for _ in range(5):
+        b.next()
+    clock.step(119)
+    assert b.next() == 25.6  # not yet: 119 s since the previous
+    clock.step(120.5)
+    assert b.next() == 0.8
+    assert b.next() == 1.6
+
+
+def test_fake_clock_sleep_wakes_on_step_and_on_stop():
+    clock = FakeClock()
+    results = []
+    t = threading.Thread(target=lambda: results.append(clock.sleep(10, threading.Event())))
+    t.start()
+    assert clock.wait_for_sleepers(1)
+    clock.step(5)
+    assert t.is_alive()
+    clock.step(5)
+    t.join(5)
+    assert results == [False]
+    stop = threading.Event()
+    t2 = threading.Thread(target=lambda: results.append(clock.sleep(10, stop)))
+    t2.start()
+    assert clock.wait_for_sleepers(1)
+    stop.set()
+    t2.join(5)
+    assert results == [False, True]
+
+
+def test_fake_clock_auto_advance_and_real_clock():
+    clock = FakeClock(start=100.0, auto_advance=True)
+    assert clock.sleep(3.5) is False
+    assert clock.now() == 103.5 and clock.sleeps == [3.5]
+    stop = threading.Event()
+    stop.set()
+    assert Clock().sleep(5, stop) is True
+    assert Clock().sleep(0, None) is False
+
+
+def test_gc_guard_is_refcounted_and_restores_the_previous_state():
+    assert gc.isenabled()
+    with gcguard.paused():
+        assert not gc.isenabled()
+        with gcguard.paused():
+            assert gcguard.depth() == 2
+        assert not gc.isenabled()
+    assert gc.isenabled() and gcguard.depth() == 0
+    gc.disable()
+    try:
+        with gcguard.paused():
+            pass
+        assert not gc.isenabled()  # was off before: stays off
+    finally:
+        gc.enable()
+
+
+def test_gc_guard_concurrent_users_share_one_pause():
+    inside = threading.Barrier(3)
+    leave = threading.Event()
+
+    def user():
+        with gcguard.paused():
+            inside.wait(5)
+            leave.wait(5)
+
+    threads = [threading.Thread(target=user) for _ in range(2)]
+    for t in threads:
+        t.start()
+    inside.wait(5)
+    assert not gc.isenabled() and gcguard.depth() == 2
+    leave.set()
+    for t in threads:
+        t.join(5)
+    assert gc.isenabled() and gcguard.depth() == 0
+
+
+def test_kmon_cache_imports_no_qt():
+    code = (
+        "import sys, pkgutil, importlib, kmon.cache\n"
+        "for m in pkgutil.iter_modules(kmon.cache.__path__): importlib.import_module('kmon.cache.' + m.name)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync', 'pyqtgraph', 'shiboken6')]\n"
+        "print(len([m for m in sys.modules if m.startswith('kmon.cache')]))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert int(r.stdout.strip()) >= 12
