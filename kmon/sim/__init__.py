@@ -163,7 +163,8 @@ Other modules
         # [--tls] [--churn RATE] [--seed S] [--pods N] [--namespaces N] [--bookmark-interval S]`
 """
 
-from kmon.sim.server import RequestLog, RequestRecord, SimServer
+from kmon.sim.protocol import RequestLog, RequestRecord
+from kmon.sim.server import SimServer
 from kmon.sim.storage import Store, StoreError
 
 __all__ = ["SimServer", "RequestRecord", "RequestLog", "Store", "StoreError"]

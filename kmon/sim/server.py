@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -16,6 +13,8 @@ from kmon.sim import resources as R
 from kmon.sim import tls as _tls
 from kmon.sim.faults import Faults
 from kmon.sim.httpcore import HTTPServerCore, Request
+from kmon.sim.protocol import (RequestLog, RequestRecord, _decode_continue, _encode_continue,
+                               _metadata_only, _truthy)
 from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
 from kmon.sim.watch import WatchRegistry, WatchStream
@@ -31,81 +30,6 @@ _CONTINUE_TOO_OLD = ("The provided continue parameter is too old to display a co
                      "retrieve the remainder of the results. Continuing with the provided token results in an "
                      "inconsistent list - objects that were created, modified, or deleted between the time the "
                      "first chunk was returned and now may show up in the list.")
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    method: str
-    path: str
-    query: dict = field(hash=False)
-    time: float
-    status: int
-
-
-class RequestLog:
-    """Thread-safe, list-like record of requests (``/_kmon`` admin calls are not recorded)."""
-
-    def __init__(self) -> None:
-        self._mu = threading.Lock()
-        self._items: list[RequestRecord] = []
-
-    def append(self, r: RequestRecord) -> None:
-        with self._mu:
-            self._items.append(r)
-
-    def clear(self) -> None:
-        with self._mu:
-            self._items.clear()
-
-    def snapshot(self) -> list[RequestRecord]:
-        with self._mu:
-            return list(self._items)
-
-    def __iter__(self):
-        return iter(self.snapshot())
-
-    def __len__(self) -> int:
-        with self._mu:
-            return len(self._items)
-
-    def __getitem__(self, i):
-        with self._mu:
-            return self._items[i]
-
-    def __repr__(self) -> str:
-        return f"RequestLog({self.snapshot()!r})"
-
-
-def _encode_continue(rev: int, key: tuple[str, str]) -> str:
-    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rev, "start": list(key)})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
-    try:
-        d = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return int(d["rv"]), (str(d["start"][0]), str(d["start"][1]))
-    except Exception:
-        raise StoreError(400, "BadRequest", "continue key is not valid: illegal base64 data") from None
-
-
-def _metadata_only(accept: str) -> bool:
-    for alt in accept.split(","):
-        parts = [p.strip() for p in alt.split(";")]
-        mt = parts[0].lower()
-        kv = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
-        if mt not in ("application/json", "*/*", "application/*"):
-            continue
-        as_ = kv.get("as")
-        if as_ in ("PartialObjectMetadata", "PartialObjectMetadataList") and kv.get("g") == "meta.k8s.io":
-            return True
-        if as_ is None:
-            return False
-    return False
-
-
-def _truthy(v: str | None) -> bool:
-    return (v or "").lower() in ("1", "true", "t", "yes")
 
 
 class SimServer(HTTPServerCore):
