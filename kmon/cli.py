@@ -12,6 +12,10 @@ import sys
 # subcommand -> module with a ``main(argv) -> int``
 SUBCOMMANDS = {
     "sim": "kmon.sim.cli",
+    "watch": "kmon.headless.watch",
+    "stats": "kmon.headless.stats",
+    "record": "kmon.headless.record",
+    "replay": "kmon.headless.replay",
 }
 
 

@@ -1,0 +1,292 @@
+"""What every headless command shares: the selection options, starting a session (or the
+demo cluster) with clear one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a
+closed pipe.
+
+Why this module exists: ``watch``, ``stats`` and ``record`` differ only in what they do with
+the feed. Getting the edges right once (a broken kubeconfig is a sentence, not a traceback;
+Ctrl+C joins the informer threads and exits 0; ``| head`` ends quietly) keeps the commands
+short.
+
+Exit statuses: 0 done (including a stop by signal and a reader that closed the pipe), 1 the
+command could not do its job (kubeconfig, connection, unknown resource...), 2 usage error
+(argparse), 3 ``kmon replay``: the recording is damaged (printed up to the damage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+__all__ = [
+    "HeadlessError",
+    "Live",
+    "Selection",
+    "add_selection_arguments",
+    "quiet_broken_pipe",
+    "run_main",
+    "signals_stop",
+]
+
+DEFAULT_RESOURCE = "pods"
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
+
+
+class HeadlessError(Exception):
+    """A problem the user can fix, said in one line (no traceback)."""
+
+
+def add_selection_arguments(p: argparse.ArgumentParser) -> None:
+    """RESOURCE... and the options choosing what the informers watch (kubectl's spelling)."""
+    p.add_argument(
+        "resources", nargs="*", metavar="RESOURCE",
+        help=f"resources to watch, as for kubectl get (pods, deploy, svc...; default: {DEFAULT_RESOURCE})",
+    )
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
+    ns = p.add_mutually_exclusive_group()
+    ns.add_argument("-n", "--namespace", metavar="NS", help="only this namespace")
+    ns.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace (the default)")
+    p.add_argument("-l", "--selector", metavar="SELECTOR", help="label selector (e.g. app=web,tier!=db)")
+    p.add_argument("--field-selector", metavar="SELECTOR", help="field selector (e.g. status.phase=Running)")
+    p.add_argument("--metadata-only", action="store_true", help="cache object metadata only (PartialObjectMetadata)")
+    p.add_argument("--demo", action="store_true", help="run against the embedded demo cluster (kmon-demo)")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to watch and where (the parsed selection options)."""
+
+    resources: list[str] = field(default_factory=lambda: [DEFAULT_RESOURCE])
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    label_selector: str | None = None
+    field_selector: str | None = None
+    metadata_only: bool = False
+    demo: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Selection":
+        resources: list[str] = []
+        for r in args.resources or []:  # "pods,deploy" works as in kubectl
+            resources.extend(x for x in r.split(",") if x.strip())
+        seen: list[str] = []
+        for r in resources or [DEFAULT_RESOURCE]:
+            if r not in seen:
+                seen.append(r)
+        return cls(
+            resources=seen,
+            kubeconfig=args.kubeconfig,
+            context=args.context,
+            namespace=None if args.all_namespaces else (args.namespace or None),
+            label_selector=args.selector or None,
+            field_selector=getattr(args, "field_selector", None) or None,
+            metadata_only=bool(args.metadata_only),
+            demo=bool(args.demo),
+        )
+
+    def options(self) -> dict[str, Any]:
+        """The selection as recorded in a header (no kubeconfig path: it is local)."""
+        d = asdict(self)
+        d.pop("kubeconfig")
+        d.pop("resources")
+        d["all_namespaces"] = self.namespace is None
+        return d
+
+
+class Live:
+    """One running ``ContextSession`` (and the demo cluster behind it with ``--demo``).
+
+    ``open`` starts everything and waits until discovery is done and the resources are
+    started, raising ``HeadlessError`` with a one-line reason when the context or a resource
+    cannot be used; it returns False if ``stop`` was set meanwhile. ``close`` stops the
+    session (joining the informer threads) and the demo cluster.
+    """
+
+    def __init__(
+        self,
+        selection: Selection,
+        *,
+        feed: Any = None,
+        stop: threading.Event | None = None,
+        demo_churn: float = 20.0,
+        informer_options: dict[str, Any] | None = None,
+    ) -> None:
+        from kmon.monitor.feed import Feed
+
+        self.selection = selection
+        self.feed = feed if feed is not None else Feed()
+        self.stop = stop if stop is not None else threading.Event()
+        self.demo_churn = demo_churn
+        self.informer_options = informer_options
+        self.demo: Any = None
+        self.session: Any = None
+        self.context = ""
+
+    def open(self) -> bool:
+        sel = self.selection
+        kubeconfig = sel.kubeconfig
+        context = sel.context
+        if sel.demo:
+            from kmon.monitor.demo import DemoCluster
+
+            self.demo = DemoCluster(churn=self.demo_churn)
+            kubeconfig = self.demo.kubeconfig_path
+            context = context or "kmon-demo"
+        from kmon.kube.config import KubeconfigError, load_kubeconfig
+
+        try:
+            cfg = load_kubeconfig(kubeconfig)
+            self.context = cfg.context(context).name
+        except KubeconfigError as e:
+            raise HeadlessError(f"kubeconfig: {e}") from None
+        from kmon.monitor.session import ContextSession
+
+        self.session = ContextSession(
+            self.context,
+            kubeconfig=cfg,
+            namespace=sel.namespace,
+            label_selector=sel.label_selector,
+            field_selector=sel.field_selector,
+            metadata_only=sel.metadata_only,
+            feed=self.feed,
+            resources=sel.resources,
+            informer_options=self.informer_options,
+        )
+        self.session.start()
+        while not self.session.wait_ready(0.1):
+            if self.session.state == "failed":
+                raise HeadlessError(f"context {self.context}: {self.session.error}")
+            if self.stop.is_set():
+                return False
+        failed = self.session.failed_resources
+        if failed:
+            name, why = next(iter(failed.items()))
+            why = why if why.startswith(name) else f"{name}: {why}"
+            raise HeadlessError(why)
+        return True
+
+    @property
+    def server(self) -> str:
+        return getattr(self.session, "server", "") or ""
+
+    def server_version(self) -> tuple[dict[str, Any] | None, str | None]:
+        """GET /version through the session's client: (version info, None) or (None, why)."""
+        from kmon.monitor.session import describe_error
+
+        try:
+            from kmon.kube._http import get_json
+
+            v = get_json(self.session.api_client, "/version", read_timeout=10.0)
+            return (v if isinstance(v, dict) else None), None
+        except Exception as e:
+            return None, describe_error(e, server=self.server)
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Until every resource synced, ``timeout`` passed or ``stop`` was set."""
+        deadline = time.monotonic() + timeout
+        while not self.stop.is_set():
+            if self.session.wait_synced(min(0.1, max(0.0, deadline - time.monotonic()))):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+        return False
+
+    def close(self, timeout: float = 5.0) -> bool:
+        ok = True
+        if self.session is not None:
+            ok = self.session.stop(timeout)
+        if self.demo is not None:
+            self.demo.stop()
+        return ok
+
+    def __enter__(self) -> "Live":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class signals_stop:
+    """Within the block, SIGINT and SIGTERM set ``event`` (the command then stops cleanly)
+    instead of raising ``KeyboardInterrupt``/killing the process. A second signal while
+    stopping exits at once (status 130)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self._old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.event.is_set():
+            os._exit(130)
+        self.event.set()
+
+    def __enter__(self) -> threading.Event:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self.event
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def quiet_broken_pipe() -> None:
+    """The reader went away (``| head``): send further output to /dev/null so the
+    interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _finish(code: int) -> int:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    except (OSError, ValueError):
+        pass
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if stuck:  # an informer thread did not end in time: do not hang the terminal
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    return code
+
+
+def run_main(command: str, body: Callable[[], int]) -> int:
+    """Run a command body, turning the expected failures into one line on stderr and an
+    exit status (see the module doc). Set KMON_DEBUG=1 to see tracebacks of the unexpected."""
+    try:
+        code = body()
+    except HeadlessError as e:
+        print(f"kmon {command}: {e}", file=sys.stderr)
+        code = EXIT_ERROR
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        code = EXIT_OK
+    except KeyboardInterrupt:  # before the handlers were installed
+        code = EXIT_OK
+    except Exception as e:
+        if os.environ.get("KMON_DEBUG"):
+            raise
+        from kmon.monitor.masking import redact_text
+
+        print(f"kmon {command}: unexpected error: {type(e).__name__}: {redact_text(str(e))}", file=sys.stderr)
+        code = EXIT_ERROR
+    return _finish(code)
+
+
+def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    return p.parse_args(list(argv) if argv is not None else None)

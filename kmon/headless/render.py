@@ -1,0 +1,224 @@
+"""Turning feed items and informer stats into terminal text or JSON lines.
+
+Why this module exists: the output formats are contracts (people read the table, scripts
+parse the JSON), so they live apart from the commands' plumbing and are tested alone.
+
+- ``EventTable``: ``kmon watch -o table``: fixed column widths (TIME, RESOURCE, EVENT,
+  NAMESPACE/NAME, RV, DETAIL), long fields truncated with "…" so the columns never move;
+  DETAIL gets what the terminal width leaves. ANSI colour only when asked (the caller
+  decides: a TTY and no ``NO_COLOR``).
+- ``json_line``: ``kmon watch -o json`` and ``kmon replay --to-json``: one record per line,
+  exactly the recording's records (``kmon.monitor.recording.record_from_item``).
+- ``stats_table``: ``kmon stats``: one row per informer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from typing import Any, Iterable, Sequence, TextIO
+
+from kmon.monitor.feed import FeedItem
+from kmon.monitor.journal import JournalRow, row_from_item
+from kmon.monitor.masking import redact_text
+from kmon.monitor.recording import dumps_record, record_from_item
+
+__all__ = [
+    "COLUMNS",
+    "EventTable",
+    "json_line",
+    "stats_rows",
+    "stats_table",
+    "truncate",
+    "use_color",
+]
+
+# (title, width); DETAIL (last) takes the rest of the line
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("TIME", 12),
+    ("RESOURCE", 18),
+    ("EVENT", 12),
+    ("NAMESPACE/NAME", 44),
+    ("RV", 10),
+    ("DETAIL", 0),
+)
+GAP = "  "
+MIN_DETAIL = 20
+
+_RESET = "\x1b[0m"
+_COLORS = {
+    "Added": "\x1b[32m",  # green
+    "Updated": "\x1b[36m",  # cyan
+    "Deleted": "\x1b[31m",  # red
+    "Replaced": "\x1b[35m",  # magenta: came from a relist
+    "Sync": "\x1b[2m",
+    "Relist": "\x1b[1;35m",
+    "Expired": "\x1b[1;33m",
+    "Error": "\x1b[1;31m",
+    "Backoff": "\x1b[33m",
+    "WatchEnded": "\x1b[33m",
+    "Bookmark": "\x1b[2m",
+    "Page": "\x1b[2m",
+}
+_LEVEL_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[2m"}
+
+
+def use_color(stream: TextIO = sys.stdout) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def truncate(text: str, width: int, *, middle: bool = False) -> str:
+    """``text`` cut to ``width`` characters with "…" (in the middle when ``middle``: names
+    keep their distinctive end, e.g. a pod's random suffix)."""
+    text = text.replace("\n", " ").replace("\t", " ")
+    if width <= 0 or len(text) <= width:
+        return text
+    if width == 1:
+        return "…"
+    if middle:
+        head = (width - 1) // 2
+        tail = width - 1 - head
+        return text[:head] + "…" + text[len(text) - tail:]
+    return text[: width - 1] + "…"
+
+
+def _clock(t: float) -> str:
+    lt = time.localtime(t)
+    return time.strftime("%H:%M:%S", lt) + f".{int((t % 1) * 1000):03d}"
+
+
+class EventTable:
+    """Formats feed items as aligned table lines (see the module doc)."""
+
+    def __init__(self, width: int | None = None, color: bool = False) -> None:
+        if width is None:
+            width = shutil.get_terminal_size((160, 24)).columns if _isatty() else 200
+        self.color = color
+        fixed = sum(w for _, w in COLUMNS[:-1]) + len(GAP) * (len(COLUMNS) - 1)
+        self.detail_width = max(MIN_DETAIL, width - fixed)
+
+    def header(self) -> str:
+        cells = [t.ljust(w) for t, w in COLUMNS[:-1]] + [COLUMNS[-1][0]]
+        line = GAP.join(cells)
+        return f"\x1b[1m{line}{_RESET}" if self.color else line
+
+    def row(self, r: JournalRow) -> str:
+        name = f"{r.namespace}/{r.name}" if r.namespace else r.name
+        if r.category == "session":
+            event = r.type
+            color = _LEVEL_COLORS.get(r.level, "") if r.level != "info" else ""
+        else:
+            event = r.type
+            color = _COLORS.get(r.type, "")
+        if r.category == "delta" and r.detail.startswith("deleted while not watching"):
+            color = _COLORS["Relist"]
+        values = (_clock(r.time), r.resource or "-", event, name or "-", r.resource_version or "-")
+        cells = [
+            truncate(v, w, middle=(i in (1, 3))).ljust(w)
+            for i, (v, (_, w)) in enumerate(zip(values, COLUMNS[:-1]))
+        ]
+        detail = truncate(redact_text(r.detail), self.detail_width)
+        if self.color and color:
+            cells[2] = f"{color}{cells[2]}{_RESET}"
+        return GAP.join(cells + [detail]).rstrip()
+
+    def lines(self, items: Iterable[FeedItem]) -> list[str]:
+        return [self.row(row_from_item(it)) for it in items]
+
+
+def _isatty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def json_line(item: FeedItem, *, mask: bool = True) -> bytes:
+    """The JSON line (no newline) for a feed item: the same object a recording stores."""
+    return dumps_record(record_from_item(item, mask=mask))
+
+
+# --- stats ---------------------------------------------------------------------------------
+STATS_COLUMNS = (
+    "RESOURCE", "STATE", "SYNCED RV", "FLAGS", "LISTS", "RELISTS", "WATCHES", "LAST END",
+    "BOOKMARKS", "QUEUE", "STORE", "BACKOFF", "SYNCED FOR", "LAST EVENT", "LAST ERROR",
+)
+
+
+def age(seconds: float | None) -> str:
+    """12s, 3m04s, 2h05m, 3d04h; "-" when unknown."""
+    if seconds is None:
+        return "-"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def stats_rows(
+    stats: dict[str, Any],
+    *,
+    last_end: dict[str, str] | None = None,
+    synced_at: dict[str, float] | None = None,
+    now: float | None = None,
+    error_width: int = 48,
+) -> list[list[str]]:
+    """One row of cells per informer ({resource: InformerStats}), sorted by resource.
+    ``last_end``: the reason of each resource's last WatchEnded; ``synced_at``: when it
+    first synced (both come from the feed)."""
+    now = time.time() if now is None else now
+    last_end = last_end or {}
+    synced_at = synced_at or {}
+    rows = []
+    for res in sorted(stats):
+        st = stats[res]
+        flags = ",".join(f for f, on in (("unavailable", st.unavailable), ("paginated", st.paginated)) if on) or "-"
+        since = synced_at.get(res)
+        rows.append([
+            res,
+            st.state if not (st.synced and st.state == "watching") else "watching",
+            st.last_synced_version or "-",
+            flags,
+            str(st.lists),
+            str(st.relists),
+            str(st.watches_started),
+            last_end.get(res, "-"),
+            str(st.bookmarks),
+            str(st.queue_depth),
+            str(st.store_size),
+            f"{st.current_backoff:.1f}s" if st.current_backoff else "-",
+            age(now - since) if st.synced and since is not None else ("yes" if st.synced else "no"),
+            age(now - st.last_event_time) if st.last_event_time else "-",
+            truncate(redact_text(st.last_error), error_width) if st.last_error else "-",
+        ])
+    return rows
+
+
+def stats_table(rows: Sequence[Sequence[str]], *, color: bool = False) -> list[str]:
+    """Aligned lines (header first); widths fit the content."""
+    widths = [len(c) for c in STATS_COLUMNS]
+    for r in rows:
+        for i, cell in enumerate(r):
+            widths[i] = max(widths[i], len(cell))
+    def fmt(cells: Sequence[str]) -> str:
+        return GAP.join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    head = fmt(STATS_COLUMNS)
+    out = [f"\x1b[1m{head}{_RESET}" if color else head]
+    for r in rows:
+        line = fmt(r)
+        if color and r[1] in ("failed", "backing-off"):
+            line = f"\x1b[31m{line}{_RESET}"
+        out.append(line)
+    return out
