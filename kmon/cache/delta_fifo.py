@@ -101,9 +101,23 @@ class DeltaFIFO:
             self._queue_action_locked(_ADDED, obj)
 
     def update(self, obj: Any) -> None:
+        # the watch hot path: _queue_action_locked inlined for the common shapes
+        if self._transformer is not None or obj.__class__ is DeletedFinalStateUnknown:
+            with self._lock:
+                self._populated = True
+                self._queue_action_locked(_UPDATED, obj)
+            return
+        key = self._key_func(obj)
         with self._lock:
             self._populated = True
-            self._queue_action_locked(_UPDATED, obj)
+            deltas = self._items.get(key)
+            if deltas is not None:
+                deltas.append(Delta(_UPDATED, obj))
+                return
+            self._items[key] = [Delta(_UPDATED, obj)]
+            self._queue.append(key)
+            if self._waiters:
+                self._cond.notify()
 
     def delete(self, obj: Any) -> None:
         """Queue a ``Deleted`` delta, unless the key is neither queued nor known (it was

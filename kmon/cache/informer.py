@@ -344,18 +344,18 @@ class SharedIndexInformer:
 
     def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
         """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""
-        put = self.indexer.put
-        delete = self.indexer.delete
+        indexer = self.indexer
         listeners = self._delta_listeners
         records: list[DeltaRecord] | None = [] if listeners else None
+        key = deletion_handling_key(deltas[0].object)  # one key per pop
         with self._block_deltas:
             for dtype, obj in deltas:
                 if dtype is _DELETED:
-                    old = delete(obj)
+                    old = indexer.delete_key(key)
                     notification: tuple[int, Any, Any] = (_DELETE, obj, None)
                     targets = self._all_targets
                 else:
-                    old = put(obj)
+                    old = indexer.put_key(key, obj)
                     if old is None:
                         notification = (_ADD, obj, is_in_initial_list)
                         targets = self._all_targets
@@ -372,8 +372,7 @@ class SharedIndexInformer:
                     reg.add(notification)
                 if records is not None:
                     records.append(DeltaRecord(
-                        dtype, deletion_handling_key(obj), obj, old, resource_version_of(obj),
-                        self._clock.now(), is_in_initial_list,
+                        dtype, key, obj, old, resource_version_of(obj), self._clock.now(), is_in_initial_list,
                     ))
         self._counters.deltas_processed += len(deltas)
         if records:

@@ -33,8 +33,11 @@ class Indexer:
         )
         # index name -> index value -> set of keys
         self._indices: dict[str, dict[str, set[str]]] = {name: {} for name in self._indexers}
-        # (name, func, index) triples, rebuilt when indexers change: saves lookups per write
-        self._plan: tuple[tuple[str, IndexFunc, dict[str, set[str]]], ...] = ()
+        # per index: key -> the values its stored object was indexed under, so an update need
+        # not re-run the index function on the old object (stored objects are immutable)
+        self._values: dict[str, dict[str, list[str]]] = {name: {} for name in self._indexers}
+        # (name, func, index, values) rebuilt when indexers change: saves lookups per write
+        self._plan: tuple[tuple[str, IndexFunc, dict[str, set[str]], dict[str, list[str]]], ...] = ()
         self._rebuild_plan_locked()
 
     @property
@@ -42,15 +45,20 @@ class Indexer:
         return self._key_func
 
     def _rebuild_plan_locked(self) -> None:
-        self._plan = tuple((n, f, self._indices[n]) for n, f in self._indexers.items())
+        self._plan = tuple((n, f, self._indices[n], self._values[n]) for n, f in self._indexers.items())
 
     # -- index maintenance (callers hold _lock) --------------------------------------------
     def _update_indices_locked(self, old: Any, new: Any, key: str) -> None:
-        for _name, fn, index in self._plan:
-            old_values = fn(old) if old is not None else ()
-            new_values = fn(new) if new is not None else ()
-            # the common case: one value each and unchanged (e.g. the namespace)
-            if len(old_values) == 1 and len(new_values) == 1 and old_values[0] == new_values[0]:
+        for _name, fn, index, cached in self._plan:
+            old_values = cached.get(key, ()) if old is not None else ()
+            if new is not None:
+                new_values = fn(new)
+                cached[key] = new_values
+            else:
+                new_values = ()
+                cached.pop(key, None)
+            # the common case: unchanged values (e.g. the namespace)
+            if old_values == new_values:
                 continue
             for value in old_values:
                 keys = index.get(value)
@@ -74,7 +82,10 @@ class Indexer:
 
     def put(self, obj: Any) -> Any:
         """Add or update; returns the object previously stored under the key, or ``None``."""
-        key = self._key_func(obj)
+        return self.put_key(self._key_func(obj), obj)
+
+    def put_key(self, key: str, obj: Any) -> Any:
+        """``put`` when the caller already knows the key."""
         with self._lock:
             items = self._items
             old = items.get(key)
@@ -101,6 +112,7 @@ class Indexer:
         with self._lock:
             self._items = new_items
             self._indices = {name: {} for name in self._indexers}
+            self._values = {name: {} for name in self._indexers}
             self._rebuild_plan_locked()
             for key, obj in new_items.items():
                 self._update_indices_locked(None, obj, key)
@@ -177,8 +189,11 @@ class Indexer:
             for name, fn in indexers.items():
                 self._indexers[name] = fn
                 index: dict[str, set[str]] = {}
+                cached: dict[str, list[str]] = {}
                 self._indices[name] = index
+                self._values[name] = cached
                 for key, obj in self._items.items():
-                    for value in fn(obj):
+                    values = cached[key] = fn(obj)
+                    for value in values:
                         index.setdefault(value, set()).add(key)
             self._rebuild_plan_locked()
