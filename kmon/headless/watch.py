@@ -75,9 +75,6 @@ def _watch(args: argparse.Namespace) -> int:
         from kmon.headless.render import EventTable, use_color
 
         table = EventTable(color=use_color(out))
-        if not args.no_headers:
-            out.write(table.header() + "\n")
-            out.flush()
 
         def emit(items: list) -> None:
             if items:
@@ -88,6 +85,9 @@ def _watch(args: argparse.Namespace) -> int:
         try:
             if not live.open():
                 return EXIT_OK  # stopped while connecting
+            if args.output == "table" and not args.no_headers:
+                out.write(table.header() + "\n")
+                out.flush()
             deadline = time.monotonic() + args.duration if args.duration else None
             while not stop.wait(DRAIN_INTERVAL):
                 emit(live.feed.drain())

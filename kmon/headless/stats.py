@@ -1,0 +1,129 @@
+"""``kmon stats``: the cache inspector's table in a terminal.
+
+Why this module exists: "is my informer healthy?" is one glance at state, synced
+resourceVersion, relists, watch restarts and why they ended, queue depth and store size. The
+table is redrawn in place on a terminal and appended (with a timestamp line) otherwise, so
+``kmon stats > log`` keeps a history; ``--once`` prints it after the initial sync and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, Sequence
+
+from kmon.headless.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Live,
+    Selection,
+    add_selection_arguments,
+    run_main,
+    signals_stop,
+)
+
+__all__ = ["StatsTracker", "main", "parser"]
+
+SYNC_TIMEOUT = 30.0
+_HOME_CLEAR = "\x1b[H\x1b[2J"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kmon stats",
+        description="Show each informer's statistics (state, synced RV, lists, watches, queue, store, errors), refreshed.",
+        epilog=(
+            "Columns: RESOURCE, STATE, SYNCED RV (last synced resourceVersion), FLAGS (unavailable: the "
+            "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started) "
+            "and LAST END (why the last one ended), BOOKMARKS, QUEUE (DeltaFIFO depth), STORE (objects "
+            "cached), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
+            "Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
+        ),
+    )
+    add_selection_arguments(p)
+    p.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between refreshes (default 2)")
+    p.add_argument("--once", action="store_true", help="print once after the initial sync and exit")
+    return p
+
+
+class StatsTracker:
+    """What the stats alone do not say, followed from the feed: each resource's last watch
+    end reason and when it first synced."""
+
+    def __init__(self) -> None:
+        self.last_end: dict[str, str] = {}
+        self.synced_at: dict[str, float] = {}
+
+    def update(self, items: list[Any]) -> None:
+        from kmon.monitor.feed import ReflectorItem
+
+        for it in items:
+            if isinstance(it, ReflectorItem):
+                kind = getattr(it.event.kind, "value", it.event.kind)
+                if kind == "WatchEnded":
+                    self.last_end[it.resource] = str((it.event.detail or {}).get("reason") or "?")
+                elif kind == "ListFinished":
+                    self.synced_at.setdefault(it.resource, it.event.time)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(list(argv) if argv is not None else None)
+    if args.interval <= 0:
+        parser().error("--interval must be > 0")
+    return run_main("stats", lambda: _stats(args))
+
+
+def _render(live: Live, tracker: StatsTracker, color: bool) -> list[str]:
+    from kmon.headless.render import stats_rows, stats_table
+
+    tracker.update(live.feed.drain())
+    rows = stats_rows(live.session.stats(), last_end=tracker.last_end, synced_at=tracker.synced_at)
+    return stats_table(rows, color=color)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from kmon.headless.render import use_color
+
+    sel = Selection.from_args(args)
+    live = Live(sel)
+    out = sys.stdout
+    tty = use_color(out) or _isatty(out)
+    color = use_color(out)
+    tracker = StatsTracker()
+    with signals_stop(live.stop) as stop:
+        try:
+            if not live.open():
+                return EXIT_OK
+            if args.once:
+                synced = live.wait_synced(SYNC_TIMEOUT)
+                if stop.is_set():
+                    return EXIT_OK
+                lines = _render(live, tracker, color)
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                if not synced:
+                    print(f"kmon stats: not every informer synced within {SYNC_TIMEOUT:g} s", file=sys.stderr)
+                    return EXIT_ERROR
+                return EXIT_OK
+            title = f"kmon stats: context {live.context}, server {live.server}"
+            while True:
+                lines = _render(live, tracker, color)
+                stamp = time.strftime("%H:%M:%S")
+                if tty:
+                    out.write(_HOME_CLEAR + f"{title}  {stamp}  (Ctrl+C to stop)\n\n" + "\n".join(lines) + "\n")
+                else:
+                    out.write(f"# {stamp} {title}\n" + "\n".join(lines) + "\n\n")
+                out.flush()
+                if stop.wait(args.interval):
+                    break
+        finally:
+            live.close()
+    return EXIT_OK
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
