@@ -132,16 +132,20 @@ def make_watch_stream(pods: list[dict[str, Any]], events: int) -> bytes:
 # --------------------------------------------------------------------------- server
 class BytesServer:
     """Raw HTTP/1.1 over loopback that writes prepared bytes; keep-alive; one thread per
-    connection. Lists: pages by continue token; label selector ``set=small`` picks the
+    connection; runs in a forked child process so it never competes with the measured code
+    for the GIL. Lists: pages by continue token; label selector ``set=small`` picks the
     small dataset. Watches: the prepared stream while ``streams`` > 0, else an idle stream
     held open until ``release()``."""
 
-    def __init__(self) -> None:
-        self.datasets: dict[str, Dataset] = {}
-        self.stream = b""
-        self.streams = 0
-        self.stream_started = 0.0
-        self._release = threading.Event()
+    def __init__(self, datasets: dict[str, Dataset], stream: bytes) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self.datasets = datasets
+        self.stream = stream
+        self._streams = ctx.Value("i", 0)
+        self._started = ctx.Value("d", 0.0)
+        self._release = ctx.Event()
         self._lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -149,24 +153,37 @@ class BytesServer:
         self.sock.listen(64)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self._closed = False
-        threading.Thread(target=self._accept, daemon=True, name="bench-server").start()
+        self._proc = ctx.Process(target=self._accept, daemon=True, name="bench-server")
+        self._proc.start()
+        self.sock.close()  # the child owns the listener
+
+    @property
+    def streams(self) -> int:
+        return self._streams.value
+
+    @streams.setter
+    def streams(self, n: int) -> None:
+        self._streams.value = n
+
+    @property
+    def stream_started(self) -> float:
+        """``time.perf_counter()`` (CLOCK_MONOTONIC, shared by processes) when the last
+        prepared stream started to go out."""
+        return self._started.value
 
     def release(self) -> None:
         self._release.set()
 
     def rearm(self) -> None:
-        self._release = threading.Event()
+        self._release.clear()
 
     def close(self) -> None:
-        self._closed = True
         self._release.set()
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self._proc.terminate()
+        self._proc.join(5)
 
     def _accept(self) -> None:
-        while not self._closed:
+        while True:
             try:
                 conn, _ = self.sock.accept()
             except OSError:
@@ -211,13 +228,13 @@ class BytesServer:
                 pass
 
     def _watch(self, conn: socket.socket) -> None:
-        with self._lock:
-            serve = self.streams > 0
+        with self._streams.get_lock():
+            serve = self._streams.value > 0
             if serve:
-                self.streams -= 1
+                self._streams.value -= 1
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         if serve:
-            self.stream_started = time.perf_counter()
+            self._started.value = time.perf_counter()
             conn.sendall(self.stream)
         else:
             self._release.wait()
@@ -477,14 +494,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {n} pods, {big.item_bytes / 1024:.1f} KiB JSON each; {events} watch events "
           f"({len(stream) / events / 1024:.1f} KiB each) built in {time.perf_counter() - t:.1f} s", flush=True)
 
-    server = BytesServer()
-    server.datasets = {"big": big, "small": small_ds}
-    server.stream = stream
-    # key of the last event's object (the watch pipeline checks it arrived)
+    # key of the last event's object (the watch pipeline checks that it arrived)
     tail = stream[:-len(b"0\r\n\r\n")].rstrip(b"\r\n")
-    last_line = tail[tail.rfind(b"\r\n") + 2:]
-    last_obj = orjson.loads(last_line)["object"]["metadata"]
+    last_obj = orjson.loads(tail[tail.rfind(b"\r\n") + 2:])["object"]["metadata"]
+    server = BytesServer({"big": big, "small": small_ds}, stream)
     server.last_key = f"{last_obj['namespace']}/{last_obj['name']}"  # type: ignore[attr-defined]
+    server.datasets = {}
+    server.stream = b""
+    del big, small_ds, stream  # the server process has its own copy
+    gc.collect()
     client = api_client(server.url)
     results: dict[str, float] = {}
     try:
