@@ -115,8 +115,10 @@ Watch (watch=1|true): chunked, one {"type","object"} JSON per line.
 Metadata only: Accept "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 (list) or ";as=PartialObjectMetadata;..." (get/watch) -> kind PartialObjectMetadata(List),
 apiVersion meta.k8s.io/v1, items/objects {kind, apiVersion, metadata}. The first
-acceptable alternative of a comma-separated Accept wins; Table/protobuf alternatives are
-skipped (plain JSON is served; kubectl copes).
+acceptable alternative of a comma-separated Accept wins; protobuf alternatives are skipped.
+Table (";as=Table;g=meta.k8s.io;v=v1", what kubectl asks for): kubectl's usual columns
+for the built-in kinds (NAME, AGE for widgets), rows carry PartialObjectMetadata; on watch
+every event's object is a one-row Table.
 Errors are Status objects: 400 BadRequest (bad selector/parameters), 401 Unauthorized,
 403 Forbidden (faults.forbid), 404 NotFound, 405, 409 AlreadyExists/Conflict, 410
 Expired, 415, 422 Invalid, 429 TooManyRequests (+ Retry-After), 500 InternalError, 504.

@@ -16,6 +16,7 @@ from kmon.sim.httpcore import HTTPServerCore, Request
 from kmon.sim.protocol import (RequestLog, RequestRecord, _decode_continue, _encode_continue,
                                _metadata_only, _truthy)
 from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kmon.sim.table import table, wants_table
 from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
 from kmon.sim.watch import WatchRegistry, WatchStream
 
@@ -298,8 +299,10 @@ class SimServer(HTTPServerCore):
             e = self.store._tables[res.key].items.get((ns or "", name))
         if e is None:
             raise not_found(res, name)
-        meta = _metadata_only(req.headers.get("accept", ""))
-        return self._send_json(req, 200, e.meta_raw() if meta else e.raw)
+        accept = req.headers.get("accept", "")
+        if wants_table(accept):
+            return self._send_json(req, 200, table(res, [e], {"resourceVersion": str(e.rv)}))
+        return self._send_json(req, 200, e.meta_raw() if _metadata_only(accept) else e.raw)
 
     def _list(self, req: Request, res: R.Resource, ns: str | None, q: dict) -> int:
         lm, fm = self._selectors(res, q)
@@ -332,8 +335,15 @@ class SimServer(HTTPServerCore):
                     at = n
         entries, rev, nxt, remaining = self.store.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm,
                                                                at=at, after=after, limit=limit)
-        meta_only = _metadata_only(req.headers.get("accept", ""))
-        if meta_only:
+        accept = req.headers.get("accept", "")
+        if wants_table(accept):
+            lm_doc: dict = {"resourceVersion": str(rev)}
+            if nxt is not None:
+                lm_doc["continue"] = _encode_continue(rev, nxt)
+                if remaining is not None:
+                    lm_doc["remainingItemCount"] = remaining
+            return self._send_json(req, 200, table(res, entries, lm_doc))
+        if _metadata_only(accept):
             kind, api = b"PartialObjectMetadataList", b"meta.k8s.io/v1"
             raws = [e.meta_raw() for e in entries]
         else:
@@ -370,6 +380,7 @@ class SimServer(HTTPServerCore):
         initial_events = (_truthy(sie) if sie is not None else n is None)
         stream = WatchStream(self, req.conn, res, namespace=ns, lmatch=lm, fmatch=fm,
                              metadata_only=_metadata_only(req.headers.get("accept", "")),
+                             table=wants_table(req.headers.get("accept", "")),
                              bookmarks=_truthy(q.get("allowWatchBookmarks")), timeout=timeout)
         initial, cursor, too_old = None, n if n is not None else 0, None
         if initial_events:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from kmon.sim.storage import Entry, Event, StoreError
+from kmon.sim.table import table as _table
 
 if TYPE_CHECKING:
     from kmon.sim.httpcore import Connection
@@ -31,7 +32,7 @@ MALFORMED_LINE = b'{"type":"MODIFIED","object":{"kind":"Pod",this is not json\n'
 
 class WatchStream:
     def __init__(self, server: "SimServer", conn: "Connection", res: "Resource", *, namespace: str | None,
-                 lmatch, fmatch, metadata_only: bool, bookmarks: bool, timeout: float) -> None:
+                 lmatch, fmatch, metadata_only: bool, bookmarks: bool, timeout: float, table: bool = False) -> None:
         self.server = server
         self.store = server.store
         self.conn = conn
@@ -40,6 +41,7 @@ class WatchStream:
         self.namespace = namespace if res.namespaced else None
         self.lmatch, self.fmatch = lmatch, fmatch
         self.metadata_only = metadata_only
+        self.table = table  # kubectl get -w: every object is a one-row Table
         self.bookmarks = bookmarks
         self.deadline = time.monotonic() + timeout
         self.malformed = 0  # pending malformed lines to send
@@ -54,6 +56,8 @@ class WatchStream:
         return (self.lmatch is None or self.lmatch(e.labels)) and (self.fmatch is None or self.fmatch(e.fields))
 
     def _raw(self, e: Entry) -> bytes:
+        if self.table:
+            return _table(self.res, [e], {"resourceVersion": str(e.rv)})
         return e.meta_raw() if self.metadata_only else e.raw
 
     def line(self, type_: str, e: Entry) -> bytes:

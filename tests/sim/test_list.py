@@ -158,9 +158,9 @@ def test_metadata_only_list_and_get(populated):
     _, _, one = get(populated, "/api/v1/namespaces/team/pods/t-1",
                     headers={"Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"})
     assert one["kind"] == "PartialObjectMetadata" and "spec" not in one
-    # Table requested first, plain JSON served
+    # protobuf-only alternatives are skipped; plain JSON when asked for it first
     _, _, plain = get(populated, "/api/v1/namespaces/team/pods",
-                      headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"})
+                      headers={"Accept": "application/vnd.kubernetes.protobuf,application/json,application/json;as=Table;v=v1;g=meta.k8s.io"})
     assert plain["kind"] == "PodList"
 
 
@@ -177,3 +177,14 @@ def test_other_resources_list(populated, api):
     w = kubernetes.client.CustomObjectsApi(api).list_cluster_custom_object("demo.kmon.io", "v1", "widgets")
     assert w["kind"] == "WidgetList" and w["items"][0]["spec"]["size"] == 3
     assert names(kubernetes.client.CoreV1Api(api).list_node().items) == ["node-1"]
+
+
+def test_table_for_kubectl(populated):
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+    _, _, t = get(populated, "/api/v1/namespaces/team/pods?limit=2", headers={"Accept": accept})
+    assert t["kind"] == "Table" and t["apiVersion"] == "meta.k8s.io/v1" and t["metadata"]["continue"]
+    assert [c["name"] for c in t["columnDefinitions"]][:6] == ["Name", "Ready", "Status", "Restarts", "Age", "IP"]
+    assert t["rows"][0]["cells"][:3] == ["t-0", "0/1", "Running"]
+    assert t["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    _, _, one = get(populated, "/api/v1/namespaces/team/pods/t-1", headers={"Accept": accept})
+    assert one["kind"] == "Table" and len(one["rows"]) == 1

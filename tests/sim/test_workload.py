@@ -101,3 +101,19 @@ def test_two_demo_clusters_differ():
         for _, s, w in clusters:
             w.stop()
             s.stop()
+
+
+def test_workload_objects_deserialize_with_typed_client(srv, api):
+    import kubernetes
+
+    w = Workload(srv.store, seed=9, pods=30, namespaces=2)
+    w.populate()
+    w.step(100)
+    core, apps = kubernetes.client.CoreV1Api(api), kubernetes.client.AppsV1Api(api)
+    assert core.list_namespace().items and core.list_node().items
+    assert core.list_pod_for_all_namespaces().items and core.list_service_for_all_namespaces().items
+    assert core.list_config_map_for_all_namespaces().items and core.list_secret_for_all_namespaces().items
+    assert core.list_event_for_all_namespaces().items
+    assert apps.list_deployment_for_all_namespaces().items and apps.list_replica_set_for_all_namespaces().items
+    wd = kubernetes.client.CustomObjectsApi(api).list_cluster_custom_object("demo.kmon.io", "v1", "widgets")
+    assert wd["items"]
