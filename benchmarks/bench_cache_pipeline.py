@@ -292,7 +292,7 @@ def bench_watch(n_pods: int, n_events: int) -> None:
     t_pipe_dec = best(lambda: pipeline(True), 2)
     t_pipe_dec_frozen = best(lambda: pipeline(True, freeze=True), 2)
     gc.unfreeze()
-    del decoded, pods, lines
+    decoded = pods = lines = None  # noqa: F841 (free the fixtures)
     gc.collect()
     rate = lambda t: n_events / t  # noqa: E731
     us = lambda t: t / n_events * 1e6  # noqa: E731
@@ -354,12 +354,12 @@ def bench_list(n_pods: int) -> None:
     t_list_pause, inf = run_list(None, True, keep=True)
     print(f"decode all pages + dict by key, GC on     : {t_dec_on:6.2f} s")
     print(f"decode all pages + dict by key, GC paused : {t_dec_off:6.2f} s  ({t_dec_on / t_dec_off:4.1f}x faster)")
-    print(f"LIST (decoding in LW) + Replace + process until the handler saw every add:")
+    print("LIST (decoding in LW) + Replace + process until the handler saw every add:")
     print(f"    with the reflector's GC pause         : {t_list_pause:6.2f} s  ({t_list_pause / t_dec_off:4.2f}x the paused decode)")
     print(f"    without it                            : {t_list_nopause:6.2f} s")
 
     # cyclic GC with the decoded cache alive (``inf`` holds n_pods freshly decoded pods)
-    del page_bytes
+    page_bytes = None  # noqa: F841
     gc.collect()
     t = time.perf_counter()
     gc.collect()

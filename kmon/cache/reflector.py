@@ -29,7 +29,6 @@ from kmon.cache import gcguard
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock
 from kmon.cache.errors import (
-    ApiStatusError,
     is_connection_refused,
     is_expired,
     is_internal_error,
@@ -37,15 +36,15 @@ from kmon.cache.errors import (
     is_too_many_requests,
 )
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
-from kmon.cache.keys import deletion_handling_key
 from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
 from kmon.cache.stats import Counters, classify_error
-from kmon.cache.store import Indexer
+from kmon.cache.retry import RetryWithDeadline
+from kmon.cache.watch_list import WatchListMixin
+from kmon.cache.watch_handler import VeryShortWatchError, handle_watch
 
 log = logging.getLogger(__name__)
 
-INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
 MIN_WATCH_TIMEOUT = 300.0  # client-go ignores smaller minimum watch timeouts
 INTERNAL_ERROR_RESET_PERIOD = 60.0
 
@@ -64,45 +63,7 @@ class ReflectorStore(Protocol):
     def resync(self) -> Any: ...
 
 
-class VeryShortWatchError(Exception):
-    """The watch closed in under a second without delivering anything."""
-
-    very_short_watch = True
-
-
-class _RetryWithDeadline:
-    """Retry an error kind while the first of a run of such errors is at most ``max_duration``
-    old; a gap of ``reset_period`` without one starts a new run (client-go retryWithDeadline)."""
-
-    __slots__ = ("max_duration", "reset_period", "is_retryable", "clock", "first", "last")
-
-    def __init__(self, max_duration: float, reset_period: float, is_retryable: Callable[[BaseException], bool], clock: Clock) -> None:
-        self.max_duration = max_duration
-        self.reset_period = reset_period
-        self.is_retryable = is_retryable
-        self.clock = clock
-        self.first: float | None = None
-        self.last: float | None = None
-
-    def after(self, err: BaseException | None) -> None:
-        if err is not None and self.is_retryable(err):
-            now = self.clock.monotonic()
-            if self.last is not None and now - self.last >= self.reset_period:
-                self.first = self.last = None
-            if self.first is None:
-                self.first = now
-            self.last = now
-
-    def should_retry(self) -> bool:
-        if self.max_duration <= 0:
-            return False
-        if self.first is not None and self.clock.monotonic() - self.first <= self.max_duration:
-            return True
-        self.first = self.last = None
-        return False
-
-
-class Reflector:
+class Reflector(WatchListMixin):
     def __init__(
         self,
         list_watcher: ListerWatcher,
@@ -397,92 +358,6 @@ class Reflector:
         )
         return True
 
-    def _watch_list(self, stop_event: threading.Event) -> tuple[Watch, Iterator[Any]] | None:
-        """Stream the initial state over one watch; replace the store at the bookmark that
-        ends it and return the still-open watch (None if stopped)."""
-        c = self.counters
-        while True:
-            if stop_event.is_set():
-                return None
-            rv = self._rewatch_resource_version()
-            reason = self._relist_reason
-            if c.lists > 0:
-                c.relists += 1
-            c.last_relist_reason = reason
-            c.state = "listing"
-            self._emit(K.Relist, reason=reason, resource_version_requested=rv)
-            self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
-            temporary = Indexer(deletion_handling_key, indexers={})
-            options = ListOptions(
-                resource_version=rv,
-                resource_version_match="NotOlderThan",
-                allow_watch_bookmarks=True,
-                send_initial_events=True,
-                timeout_seconds=int(self.min_watch_timeout * (random.random() + 1.0)),
-            )
-            start = self._clock.monotonic()
-            try:
-                w = self._lw.watch(options)
-            except Exception as err:
-                if stop_event.is_set():
-                    return None
-                if self._watch_list_retriable(err, stop_event):
-                    continue
-                raise
-            c.watches_started += 1
-            self._emit(K.WatchStarted, resource_version_requested=rv, reason="watch-list")
-            it = iter(w)
-            self._set_current_watch(w)
-            final_rv = [""]
-            try:
-                with gcguard.paused():
-                    got_bookmark = self._handle_watch(start, it, temporary, stop_event, True, final_rv.append)
-            except Exception as err:
-                self._end_watch(w, start, err, stop_event)
-                if stop_event.is_set():
-                    return None
-                if self._watch_list_retriable(err, stop_event):
-                    continue
-                raise
-            if stop_event.is_set():
-                self._end_watch(w, start, None, stop_event)
-                return None
-            if got_bookmark:
-                break
-            self._end_watch(w, start, None, stop_event)
-        resource_version = final_rv[-1]
-        self._set_unavailable(False)
-        items = temporary.list()
-        self._store.replace(items, resource_version)
-        self._set_last_sync(resource_version)
-        duration = self._clock.monotonic() - start
-        c.lists += 1
-        c.list_duration_last = duration
-        c.list_duration_total += duration
-        c.list_items_last = len(items)
-        c.list_items_total += len(items)
-        c.pages_last = 0
-        c.count_watch_end("initial-events-end")
-        self._emit(
-            K.ListFinished, items=len(items), pages=0, duration=duration, paginated=False,
-            resource_version_requested=rv,
-        )
-        return w, it
-
-    def _watch_list_retriable(self, err: BaseException, stop_event: threading.Event) -> bool:
-        if is_connection_refused(err) or is_too_many_requests(err):
-            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
-            self._retry_backoff(err, stop_event)
-            return True
-        if is_expired(err) or is_too_large_resource_version(err):
-            if is_expired(err):
-                self.counters.expired += 1
-                self._emit(K.Expired, error=str(err), reason="watch")
-            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
-            self._set_unavailable(True)
-            return True
-        return False
-
     def _retry_backoff(self, err: BaseException, stop_event: threading.Event) -> bool:
         """Back off before re-watching; honours a Retry-After as the minimum. True if
         stopped meanwhile."""
@@ -534,7 +409,7 @@ class Reflector:
     def _watch(self, opened: tuple[Watch, Iterator[Any]] | None, stop_event: threading.Event) -> None:
         c = self.counters
         clock = self._clock
-        retry = _RetryWithDeadline(self.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
+        retry = RetryWithDeadline(self.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
         while True:
             if stop_event.is_set():
                 if opened is not None:
@@ -572,7 +447,7 @@ class Reflector:
             c.state = "watching"
             err: BaseException | None = None
             try:
-                self._handle_watch(start, it, self._store, stop_event, False, None)
+                handle_watch(self, start, it, self._store, stop_event, False, None)
             except Exception as e:
                 err = e
             reason = self._end_watch(w, start, err, stop_event)
@@ -630,82 +505,3 @@ class Reflector:
                 detail["error"] = str(err) or type(err).__name__
             self._emit(K.WatchEnded, **detail)
         return reason
-
-    def _handle_watch(
-        self,
-        start: float,
-        it: Iterator[Any],
-        store: Any,
-        stop_event: threading.Event,
-        exit_on_initial_events_end: bool,
-        set_rv: Callable[[str], Any] | None,
-    ) -> bool:
-        """Apply events from ``it`` to ``store`` until the stream ends (or, when asked, until
-        the bookmark that ends a WatchList's initial events). Returns whether that bookmark
-        arrived. Raises the error an ERROR event carries, and "very short watch"."""
-        c = self.counters
-        now = self._clock.now
-        stopped = stop_event.is_set
-        add = store.add
-        update = store.update
-        delete = store.delete
-        count = 0
-        initial_events_end = False
-        try:
-            for event in it:
-                if stopped():
-                    return initial_events_end
-                etype = event.type
-                obj = event.object
-                if etype == "ERROR":
-                    c.error_events += 1
-                    raise ApiStatusError.from_status(obj)
-                try:
-                    md = obj["metadata"]
-                    rv = md.get("resourceVersion") or ""
-                except Exception:
-                    log.error("%s: unable to understand watch event %r", self.name, event)
-                    continue
-                try:
-                    if etype == "MODIFIED":
-                        update(obj)
-                        c.modified += 1
-                    elif etype == "ADDED":
-                        add(obj)
-                        c.added += 1
-                    elif etype == "DELETED":
-                        delete(obj)
-                        c.deleted += 1
-                    elif etype == "BOOKMARK":
-                        c.bookmarks += 1
-                        annotations = md.get("annotations")
-                        if annotations and annotations.get(INITIAL_EVENTS_END_ANNOTATION) == "true":
-                            initial_events_end = True
-                        if self._listeners:
-                            self._emit(K.Bookmark, items=int(initial_events_end))
-                    else:
-                        log.error("%s: unable to understand watch event type %r", self.name, etype)
-                        continue
-                except Exception as err:
-                    c.count_error(classify_error(err), f"store error: {err}")
-                    log.error("%s: unable to apply %s event to the store: %s", self.name, etype, err)
-                if set_rv is None:
-                    self._last_sync_rv = rv
-                else:
-                    set_rv(rv)
-                count += 1
-                c.last_event_time = now()
-                if exit_on_initial_events_end and initial_events_end:
-                    return True
-        finally:
-            self._watch_events = count
-        if self._resync_error is not None:
-            raise self._resync_error
-        if stopped():
-            return initial_events_end
-        if count == 0 and self._clock.monotonic() - start < 1.0:
-            raise VeryShortWatchError(
-                f"very short watch: {self.name}: unexpected watch close - "
-                "watch lasted less than a second and no items received"
-            )
-        return initial_events_end

@@ -1,0 +1,109 @@
+"""The reflector's event loop over one watch (client-go's ``handleAnyWatch``).
+
+Kept apart from ``reflector.py`` because it is the hot path: every watch event passes
+through ``handle_watch`` once, so it binds what it needs to locals, takes no lock of its own
+and allocates nothing per event beyond what the store does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from kmon.cache.errors import ApiStatusError
+from kmon.cache.events import ReflectorEventKind as K
+from kmon.cache.stats import classify_error
+
+if TYPE_CHECKING:
+    from kmon.cache.reflector import Reflector
+
+log = logging.getLogger("kmon.cache.reflector")
+
+INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
+
+
+class VeryShortWatchError(Exception):
+    """The watch closed in under a second without delivering anything."""
+
+    very_short_watch = True
+
+
+def handle_watch(
+    r: "Reflector",
+    start: float,
+    it: Iterator[Any],
+    store: Any,
+    stop_event: threading.Event,
+    exit_on_initial_events_end: bool,
+    set_rv: Callable[[str], Any] | None,
+) -> bool:
+    """Apply events from ``it`` to ``store`` until the stream ends (or, when asked, until
+    the bookmark that ends a WatchList's initial events). Returns whether that bookmark
+    arrived. Raises the error an ERROR event carries, and "very short watch"."""
+    c = r.counters
+    now = r._clock.now
+    stopped = stop_event.is_set
+    add = store.add
+    update = store.update
+    delete = store.delete
+    count = 0
+    initial_events_end = False
+    try:
+        for event in it:
+            if stopped():
+                return initial_events_end
+            etype = event.type
+            obj = event.object
+            if etype == "ERROR":
+                c.error_events += 1
+                raise ApiStatusError.from_status(obj)
+            try:
+                md = obj["metadata"]
+                rv = md.get("resourceVersion") or ""
+            except Exception:
+                log.error("%s: unable to understand watch event %r", r.name, event)
+                continue
+            try:
+                if etype == "MODIFIED":
+                    update(obj)
+                    c.modified += 1
+                elif etype == "ADDED":
+                    add(obj)
+                    c.added += 1
+                elif etype == "DELETED":
+                    delete(obj)
+                    c.deleted += 1
+                elif etype == "BOOKMARK":
+                    c.bookmarks += 1
+                    annotations = md.get("annotations")
+                    if annotations and annotations.get(INITIAL_EVENTS_END_ANNOTATION) == "true":
+                        initial_events_end = True
+                    if r._listeners:
+                        r._emit(K.Bookmark, items=int(initial_events_end))
+                else:
+                    log.error("%s: unable to understand watch event type %r", r.name, etype)
+                    continue
+            except Exception as err:
+                c.count_error(classify_error(err), f"store error: {err}")
+                log.error("%s: unable to apply %s event to the store: %s", r.name, etype, err)
+            if set_rv is None:
+                r._last_sync_rv = rv
+            else:
+                set_rv(rv)
+            count += 1
+            c.last_event_time = now()
+            if exit_on_initial_events_end and initial_events_end:
+                return True
+    finally:
+        r._watch_events = count
+    if r._resync_error is not None:
+        raise r._resync_error
+    if stopped():
+        return initial_events_end
+    if count == 0 and r._clock.monotonic() - start < 1.0:
+        raise VeryShortWatchError(
+            f"very short watch: {r.name}: unexpected watch close - "
+            "watch lasted less than a second and no items received"
+        )
+    return initial_events_end
