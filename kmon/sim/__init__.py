@@ -21,6 +21,7 @@ Server
                        # RequestRecord(method, path, query: dict[str, str], time, status);
                        # admin calls under /_kmon are not recorded; a watch is recorded (200)
                        # as soon as its stream starts; 499 = client went away mid-response.
+    srv.watches        # open watch streams: len(srv.watches), srv.watches.all()
     srv.stop()         # closes the listener and every open connection/watch; joins threads
     with SimServer() as srv: ...   # start()/stop()
 

@@ -255,7 +255,10 @@ class HTTPServerCore:
             if n > MAX_BODY:
                 return None
             body = rfile.read(n)
-        return Request(method.upper(), target, headers, body, conn)
+        req = Request(method.upper(), target, headers, body, conn)
+        if _version.upper() == "HTTP/1.0" and headers.get("connection", "").lower() != "keep-alive":
+            req.keep_alive = False
+        return req
 
     def handle(self, req: Request) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

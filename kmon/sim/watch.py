@@ -98,15 +98,22 @@ class WatchStream:
         sock = self.conn.sock
         if self.conn.closed:
             return True
-        if isinstance(sock, ssl.SSLSocket):
-            return False
         try:
             r, _, _ = select.select([sock], [], [], 0)
-            if r:
+            if not r:
+                return False
+            if not isinstance(sock, ssl.SSLSocket):
                 return sock.recv(1, socket.MSG_PEEK) == b""
+            # TLS cannot peek: a non-blocking read (a watch client sends nothing anyway)
+            sock.setblocking(False)
+            try:
+                return sock.recv(1) == b""
+            except (ssl.SSLWantReadError, BlockingIOError):
+                return False
+            finally:
+                sock.setblocking(True)
         except (OSError, ValueError):
             return True
-        return False
 
     def send_error_and_end(self, err: StoreError) -> None:
         self.write([_PREFIX["ERROR"] + orjson.dumps(err.status()) + b"}\n"])

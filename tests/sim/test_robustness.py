@@ -101,3 +101,13 @@ def test_exact_state_at_every_past_revision(ops):
         entries, got_rev, _, _ = st.list_entries(res, at=rev)
         assert got_rev == rev
         assert {e.obj()["metadata"]["name"]: e.obj()["data"]["v"] for e in entries} == want
+
+
+def test_watch_threads_notice_gone_clients():
+    for tls in (False, True):
+        with SimServer(tls=tls) as s:
+            ensure_ns(s.store, "default")
+            w = RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={s.store.revision}&timeoutSeconds=60")
+            assert wait_until(lambda: len(s.watches) == 1)
+            w.close()
+            assert wait_until(lambda: len(s.watches) == 0, timeout=5)
