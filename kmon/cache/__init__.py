@@ -2,6 +2,25 @@
 
 ListerWatcher -> Reflector -> DeltaFIFO -> SharedIndexInformer -> Indexer + handlers.
 Behaviour: /work/shared/docs/informer-semantics.md. Public names are re-exported here once.
+
+Using an informer (what kmon.monitor needs)::
+
+    inf = SharedIndexInformer(lw, name="pods", resync_period=0.0, page_size=0,
+                              use_watch_list=False, transform=None)
+    inf.add_event_handler(FuncHandler(on_add=..., on_update=..., on_delete=...))
+    inf.add_reflector_listener(events.append)   # ReflectorEvent, reflector thread
+    inf.add_delta_listener(records.extend)      # list[DeltaRecord] per popped key
+    threading.Thread(target=inf.run, args=(stop,)).start()   # run blocks until stop is set
+    inf.stats()      # InformerStats snapshot (as_dict() for plain data)
+    inf.indexer      # thread-safe Indexer: get_by_key, list, by_index("namespace", ns)
+
+Listeners run synchronously on cache threads (the delta listener even under the queue
+lock): append to a deque and return. Handlers each get their own thread. ``run`` joins every
+thread it started. A ListerWatcher may offer ``cancel()`` to abort a blocked ``list`` on stop.
+
+Threads and the cyclic GC: the reflector pauses collection (``gcguard``, process-wide,
+refcounted) while it lists and replaces, and the informer calls ``gc.freeze()`` once after
+its initial sync (``freeze_gc_after_sync``); ``freeze_gc()`` does the same on demand.
 """
 
 from kmon.cache.backoff import Backoff

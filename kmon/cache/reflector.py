@@ -221,7 +221,7 @@ class Reflector(WatchListMixin):
         self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
 
     def _interrupt_on_stop(self, stop_event: threading.Event, done: threading.Event) -> None:
-        while not stop_event.wait(0.1):
+        while not stop_event.wait(0.25):
             if done.is_set():
                 return
         while not done.is_set():

@@ -80,6 +80,8 @@ def handle_watch(
                     if annotations and annotations.get(INITIAL_EVENTS_END_ANNOTATION) == "true":
                         initial_events_end = True
                     if r._listeners:
+                        if set_rv is None:
+                            r._last_sync_rv = rv  # the event reports the new version
                         r._emit(K.Bookmark, items=int(initial_events_end))
                 else:
                     log.error("%s: unable to understand watch event type %r", r.name, etype)

@@ -469,6 +469,7 @@ def test_events_stream_and_listener_errors_do_not_kill_the_reflector():
     kinds = [e.kind for e in events]
     assert kinds[:5] == [K.Relist, K.ListStarted, K.Page, K.ListFinished, K.WatchStarted]
     assert K.Bookmark in kinds and kinds[-1] is K.WatchEnded
+    assert next(e for e in events if e.kind is K.Bookmark).resource_version == "12"
     fin = next(e for e in events if e.kind is K.ListFinished)
     assert fin.detail["items"] == 1 and fin.detail["pages"] == 1 and fin.resource_version == "10"
     assert events[-1].detail["reason"] == "stopped" and events[-1].detail["items"] == 2
