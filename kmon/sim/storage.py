@@ -19,46 +19,11 @@ from typing import Any, Callable, Iterable
 import orjson
 
 from kmon.sim import resources as R
+from kmon.sim.errors import StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
 from kmon.sim.patch import PatchError, apply_patch
 from kmon.sim.selectors import extract_fields
 
 Key = tuple[str, str]  # (namespace or "", name)
-
-
-class StoreError(Exception):
-    """An API error: ``code`` (HTTP), ``reason`` (Status reason), ``message``."""
-
-    def __init__(self, code: int, reason: str, message: str, *, details: dict | None = None,
-                 causes: list[dict] | None = None, retry_after: int | None = None) -> None:
-        super().__init__(f"{code} {reason}: {message}")
-        self.code, self.reason, self.message = code, reason, message
-        self.details = dict(details or {})
-        if causes:
-            self.details["causes"] = causes
-        self.retry_after = retry_after
-
-    def status(self) -> dict:
-        st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-              "message": self.message, "reason": self.reason, "code": self.code}
-        if self.details:
-            st["details"] = self.details
-        return st
-
-
-def not_found(res: R.Resource, name: str) -> StoreError:
-    g = res.plural if not res.group else f"{res.plural}.{res.group}"
-    return StoreError(404, "NotFound", f'{g} "{name}" not found',
-                      details={"name": name, "group": res.group, "kind": res.plural})
-
-
-def expired(message: str) -> StoreError:
-    return StoreError(410, "Expired", message)
-
-
-def too_large(requested: int, current: int) -> StoreError:
-    return StoreError(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
-                      causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                      retry_after=1)
 
 
 class Entry:
@@ -293,6 +258,7 @@ class Store:
             return self._rev
 
     def get(self, resource: str | R.Resource, name: str, namespace: str | None = None) -> dict:
+        """The object (a copy); ``namespace`` defaults to "default" for namespaced kinds."""
         t = self._table(resource)
         with self._lock:
             e = t.items.get(_key_of(t.res, namespace or "default", name))
@@ -416,10 +382,12 @@ class Store:
             self.cond.notify_all()
             return out
 
-    def _delete(self, t: _Table, key: Key, propagation: str) -> dict:
+    def _delete(self, t: _Table, key: Key, propagation: str, _seen: set | None = None) -> dict:
         cur = t.items.get(key)
-        if cur is None:
+        seen = set() if _seen is None else _seen
+        if cur is None or cur.uid in seen:  # gone already, or an ownership cycle
             return {}
+        seen.add(cur.uid)
         if t.res.key == "namespaces":
             for other in self._tables.values():
                 if other.res.namespaced:
@@ -427,10 +395,10 @@ class Store:
                     lo = bisect.bisect_left(keys, (key[1], ""))
                     hi = bisect.bisect_left(keys, (key[1], "\U0010ffff"))
                     for k in list(keys[lo:hi]):
-                        self._delete(other, k, "Orphan")
+                        self._delete(other, k, "Orphan", seen)
         if propagation != "Orphan":
             for rkey, k in list(self._owned.get(cur.uid, ())):
-                self._delete(self._tables[rkey], k, propagation)
+                self._delete(self._tables[rkey], k, propagation, seen)
         cur = t.items.get(key)
         if cur is None:
             return {}

@@ -129,3 +129,14 @@ def test_generate_name_and_cluster_scoped(srv):
     p = st.create("pods", {"metadata": {"generateName": "web-"}, "spec": {"containers": []}})
     assert p["metadata"]["name"].startswith("web-") and len(p["metadata"]["name"]) == 9
     assert st.count("pods") == 1 and st.count("pods", "default") == 1 and st.count("pods", "x") == 0
+
+
+def test_ownership_cycle_does_not_recurse_forever(srv):
+    st = srv.store
+    a = st.create("configmaps", {"metadata": {"name": "a"}})
+    b = st.create("configmaps", {"metadata": {"name": "b", "ownerReferences": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "a", "uid": a["metadata"]["uid"]}]}})
+    st.patch("configmaps", "a", {"metadata": {"ownerReferences": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "b", "uid": b["metadata"]["uid"]}]}})
+    st.delete("configmaps", "a")
+    assert st.list("configmaps") == []
