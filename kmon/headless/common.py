@@ -31,6 +31,7 @@ __all__ = [
     "quiet_broken_pipe",
     "run_main",
     "signals_stop",
+    "write_stdout",
 ]
 
 DEFAULT_RESOURCE = "pods"
@@ -236,6 +237,20 @@ class signals_stop:
     def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+
+def write_stdout(data: bytes) -> None:
+    """Write all of ``data`` to stdout's file descriptor.
+
+    Not ``sys.stdout.buffer.write``: on CPython 3.11 a signal (our Ctrl+C) arriving while a
+    large write is blocked on a full pipe makes ``BufferedWriter`` drop the rest of the data
+    (a record cut in the middle). ``os.write`` reports partial writes and we finish them.
+    Raises ``BrokenPipeError`` when the reader went away."""
+    fd = sys.stdout.fileno()
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def quiet_broken_pipe() -> None:

@@ -19,7 +19,7 @@ import importlib.util
 import sys
 from typing import Sequence
 
-from kmon.headless.common import EXIT_DAMAGED, EXIT_OK, EXIT_USAGE, HeadlessError, run_main
+from kmon.headless.common import EXIT_DAMAGED, EXIT_OK, EXIT_USAGE, HeadlessError, run_main, write_stdout
 
 __all__ = ["main", "parser"]
 
@@ -62,21 +62,19 @@ def _to_json(path: str) -> int:
     from kmon.monitor.recording import dumps_record
 
     reader = _open(path)
-    out = sys.stdout.buffer
-    out.write(dumps_record(reader.header) + b"\n")
+    write_stdout(dumps_record(reader.header) + b"\n")
     batch: list[bytes] = []
     for rec in reader:
         batch.append(dumps_record(rec))
         if len(batch) >= _BATCH:
             batch.append(b"")
-            out.write(b"\n".join(batch))
+            write_stdout(b"\n".join(batch))
             batch = []
     if batch:
         batch.append(b"")
-        out.write(b"\n".join(batch))
+        write_stdout(b"\n".join(batch))
     if reader.footer is not None:
-        out.write(dumps_record(reader.footer) + b"\n")
-    out.flush()
+        write_stdout(dumps_record(reader.footer) + b"\n")
     if reader.error:
         print(f"kmon replay: {reader.path}: {reader.error}", file=sys.stderr)
         return EXIT_DAMAGED

@@ -21,6 +21,7 @@ from kmon.headless.common import (
     add_selection_arguments,
     run_main,
     signals_stop,
+    write_stdout,
 )
 
 __all__ = ["StatsTracker", "main", "parser"]
@@ -100,8 +101,7 @@ def _stats(args: argparse.Namespace) -> int:
                 if stop.is_set():
                     return EXIT_OK
                 lines = _render(live, tracker, color)
-                out.write("\n".join(lines) + "\n")
-                out.flush()
+                write_stdout(("\n".join(lines) + "\n").encode())
                 if not synced:
                     print(f"kmon stats: not every informer synced within {SYNC_TIMEOUT:g} s", file=sys.stderr)
                     return EXIT_ERROR
@@ -111,10 +111,10 @@ def _stats(args: argparse.Namespace) -> int:
                 lines = _render(live, tracker, color)
                 stamp = time.strftime("%H:%M:%S")
                 if tty:
-                    out.write(_HOME_CLEAR + f"{title}  {stamp}  (Ctrl+C to stop)\n\n" + "\n".join(lines) + "\n")
+                    text = _HOME_CLEAR + f"{title}  {stamp}  (Ctrl+C to stop)\n\n" + "\n".join(lines) + "\n"
                 else:
-                    out.write(f"# {stamp} {title}\n" + "\n".join(lines) + "\n\n")
-                out.flush()
+                    text = f"# {stamp} {title}\n" + "\n".join(lines) + "\n\n"
+                write_stdout(text.encode())
                 if stop.wait(args.interval):
                     break
         finally:

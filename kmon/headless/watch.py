@@ -20,6 +20,7 @@ from kmon.headless.common import (
     add_selection_arguments,
     run_main,
     signals_stop,
+    write_stdout,
 )
 
 __all__ = ["main", "parser"]
@@ -62,15 +63,13 @@ def _watch(args: argparse.Namespace) -> int:
     sel = Selection.from_args(args)
     live = Live(sel)
     out = sys.stdout
+    out.flush()
     if args.output == "json":
         from kmon.headless.render import json_line
 
-        buf = out.buffer
-
         def emit(items: list) -> None:
             if items:
-                buf.write(b"".join(json_line(it) + b"\n" for it in items))
-                buf.flush()
+                write_stdout(b"".join(json_line(it) + b"\n" for it in items))
     else:
         from kmon.headless.render import EventTable, use_color
 
@@ -78,16 +77,14 @@ def _watch(args: argparse.Namespace) -> int:
 
         def emit(items: list) -> None:
             if items:
-                out.write("".join(line + "\n" for line in table.lines(items)))
-                out.flush()
+                write_stdout("".join(line + "\n" for line in table.lines(items)).encode())
 
     with signals_stop(live.stop) as stop:
         try:
             if not live.open():
                 return EXIT_OK  # stopped while connecting
             if args.output == "table" and not args.no_headers:
-                out.write(table.header() + "\n")
-                out.flush()
+                write_stdout((table.header() + "\n").encode())
             deadline = time.monotonic() + args.duration if args.duration else None
             while not stop.wait(DRAIN_INTERVAL):
                 emit(live.feed.drain())
