@@ -91,7 +91,8 @@ plus <plural>/status), /openapi/v3 (+ per group-version: minimal permissive sche
 Paths: /api/v1/<plural>[/<name>[/status]], /api/v1/namespaces/<ns>/<plural>[/<name>[/status]]
 and the same under /apis/<group>/<version>. GET (get/list/watch), POST, PUT, PATCH
 (merge / strategic-merge / json-patch; apply-patch -> 415), DELETE (DeleteOptions body:
-propagationPolicy, preconditions), DELETE on a collection (deletecollection).
+propagationPolicy, preconditions), DELETE on a collection (deletecollection). Writes with
+dryRun are refused (400); server-side apply (apply-patch+yaml) is not supported (415).
 
 List: ``*List`` kind/apiVersion, metadata.resourceVersion.
   resourceVersion "" = latest (paged by limit); "0" = latest, limit ignored, never paged

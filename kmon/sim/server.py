@@ -416,6 +416,8 @@ class SimServer(HTTPServerCore):
     def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,
                q: dict) -> int:
         st = self.store
+        if q.get("dryRun"):
+            raise StoreError(400, "BadRequest", "dryRun is not supported by kmon.sim")
         if verb == "create":
             if name is not None:
                 raise StoreError(405, "MethodNotAllowed", "POST is not supported on a named object")
