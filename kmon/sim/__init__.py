@@ -32,6 +32,9 @@ are compacted automatically). ``too_large_wait``: how long a list/watch at a rev
 than the current one waits for it before failing (kube-apiserver waits 3 s).
 ``watch_timeout``: server-side end of a watch without timeoutSeconds.
 
+A new server's store is empty -- not even the "default" namespace: create namespaces
+first (``Workload.populate()`` creates default and kube-system plus its own).
+
 kubectl sends bearer tokens only over TLS: use ``tls=True`` (``kmon sim --tls``) for kubectl.
 
 Resources (the store's resource identifiers)
