@@ -35,7 +35,7 @@ class Entry:
         meta = obj["metadata"]
         self.raw = raw
         self.rv = rv
-        self.labels: dict[str, str] = meta.get("labels") or {}
+        self.labels: dict[str, str] = dict(meta.get("labels") or {})  # own copy: callers keep obj
         self.fields = extract_fields(obj, res.fields)
         self.uid: str = meta.get("uid", "")
         self.owners = tuple(o.get("uid", "") for o in meta.get("ownerReferences") or () if isinstance(o, dict))
@@ -242,7 +242,7 @@ class Store:
             e = self._encode(res, obj, self._rev)
             self._record(self._tables[res.key], key, e, "ADDED", None, e)
             self.cond.notify_all()
-            return orjson.loads(e.raw)
+            return obj  # our private copy, encoded as e.raw
 
     def bulk_load(self, resource: str | R.Resource, objs: Iterable[dict]) -> int:
         """Create many objects fast (takes ownership of the dicts: no copy). Each gets its
@@ -339,7 +339,7 @@ class Store:
         e = self._encode(res, new, self._rev)
         self._record(t, key, e, "MODIFIED", cur, e)
         self.cond.notify_all()
-        return orjson.loads(e.raw)
+        return new  # private (a copy of the caller's object, or decoded from storage)
 
     def patch(self, resource: str | R.Resource, name: str, patch: Any, namespace: str | None = None, *,
               patch_type: str = "merge", subresource: str | None = None) -> dict:

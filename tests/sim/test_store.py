@@ -140,3 +140,13 @@ def test_ownership_cycle_does_not_recurse_forever(srv):
         {"apiVersion": "v1", "kind": "ConfigMap", "name": "b", "uid": b["metadata"]["uid"]}]}})
     st.delete("configmaps", "a")
     assert st.list("configmaps") == []
+
+
+def test_returned_objects_are_copies(srv):
+    st = srv.store
+    p = st.create("pods", pod("a", labels={"app": "web"}))
+    p["metadata"]["labels"]["app"] = "mutated"
+    u = st.patch("pods", "a", {"metadata": {"annotations": {"x": "1"}}})
+    u["metadata"]["labels"]["app"] = "mutated-too"
+    assert [x["metadata"]["name"] for x in st.list("pods", label_selector="app=web")] == ["a"]
+    assert st.get("pods", "a")["metadata"]["labels"] == {"app": "web"}
