@@ -399,27 +399,45 @@ class RecordingReader:
             f"{self.records_read} records after the header were loaded"
         )
 
+    @staticmethod
+    def _inflate(d: Any, piece: bytes) -> tuple[Any, bytes]:
+        """Decompress ``piece``, starting a new decompressor for each further gzip member."""
+        data = d.decompress(piece)
+        while d.eof and d.unused_data:
+            rest = d.unused_data
+            d = zlib.decompressobj(47)
+            data += d.decompress(rest)
+        return d, data
+
     def _raw_lines(self) -> Iterator[bytes]:
         f = self._f
         d = zlib.decompressobj(47) if self._gzip else None
         pending = b""
-        while True:
+        damage: str | None = None
+        while damage is None:
             chunk = f.read(_READ_CHUNK)
             if not chunk:
                 break
-            self.bytes_read += len(chunk)
             if d is not None:
+                saved = d.copy()
                 try:
-                    data = d.decompress(chunk)
-                    while d.eof and d.unused_data:  # another gzip member follows
-                        rest = d.unused_data
-                        d = zlib.decompressobj(47)
-                        data += d.decompress(rest)
-                except zlib.error as e:
-                    self._damaged("corrupt", f"the compressed data is damaged ({e})")
-                    return
+                    d, data = self._inflate(d, chunk)
+                    self.bytes_read += len(chunk)
+                except zlib.error:
+                    # again in small steps from the saved state: keep what precedes the damage
+                    # and find where it is
+                    d, data, pos = saved, b"", 0
+                    try:
+                        while pos < len(chunk):
+                            d, more = self._inflate(d, chunk[pos:pos + 256])
+                            data += more
+                            pos += 256
+                    except zlib.error as e:
+                        damage = f"the compressed data is damaged ({e})"
+                    self.bytes_read += min(pos, len(chunk))
             else:
                 data = chunk
+                self.bytes_read += len(chunk)
             if not data:
                 continue
             parts = (pending + data).split(b"\n") if pending else data.split(b"\n")
@@ -427,8 +445,11 @@ class RecordingReader:
             for line in parts:
                 self._line_no += 1
                 yield line
+        if damage is not None:
+            self._damaged("corrupt", damage)
+            return
         if d is not None and not d.eof:
-            tail = "the file ends inside a record" if (pending or d.unconsumed_tail) else "the file ends between records"
+            tail = "the file ends inside a record" if pending else "the file ends between records"
             self._damaged("truncated", f"{tail} (the compressed stream has no end)")
             return
         if pending.strip():
