@@ -256,3 +256,41 @@ def test_tls_with_written_ca(tmp_path):
             assert isinstance(ei.value, OSError) and "TLS" in str(ei.value)
         finally:
             bare.close()
+
+
+def test_exec_plugin_token_is_refreshed_per_request(sim, tmp_path):
+    """The official loader's refresh hook runs through our raw requests: an exec credential
+    about to expire is fetched again (here: on every request)."""
+    import datetime
+    import stat
+    import sys
+
+    import yaml
+
+    counter = tmp_path / "runs"
+    plugin = tmp_path / "plugin.py"
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    plugin.write_text(
+        f"#!{sys.executable}\n"
+        "import json, pathlib\n"
+        f"p = pathlib.Path({str(counter)!r}); p.write_text(str(int(p.read_text() or 0) + 1) if p.exists() else '1')\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',\n"
+        f"  'status': {{'token': {sim.token!r}, 'expirationTimestamp': {soon!r}}}}}))\n"
+    )
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    kc = tmp_path / "kc.yaml"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "c", "cluster": {"server": sim.url}}],
+        "users": [{"name": "u", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+    }))
+    c = api_client_for(kubeconfig=str(kc))
+    try:
+        runs = int(counter.read_text())
+        lw = lw_for(c)
+        lw.list(ListOptions())
+        lw.list(ListOptions())
+        assert int(counter.read_text()) >= runs + 2
+    finally:
+        c.close()
