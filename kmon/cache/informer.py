@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections import deque
 from typing import Any, Callable, Protocol
 
@@ -166,6 +167,18 @@ class HandlerRegistration:
         self.delivered = delivered
 
 
+def _weak_should_resync(informer: "SharedIndexInformer") -> Callable[[], bool]:
+    # The reflector must not hold the informer strongly: with no reference cycle, dropping
+    # a stopped informer frees its cache by reference counting, even after gc.freeze().
+    ref = weakref.ref(informer)
+
+    def should_resync() -> bool:
+        inf = ref()
+        return inf._should_resync() if inf is not None else False
+
+    return should_resync
+
+
 class SharedIndexInformer:
     def __init__(
         self,
@@ -193,7 +206,7 @@ class SharedIndexInformer:
         self._reflector = Reflector(
             list_watcher, self._fifo, name=self.name, resync_period=resync_period, page_size=page_size,
             min_watch_timeout=min_watch_timeout, max_internal_error_retry=max_internal_error_retry,
-            clock=self._clock, use_watch_list=use_watch_list, should_resync=self._should_resync,
+            clock=self._clock, use_watch_list=use_watch_list, should_resync=_weak_should_resync(self),
             counters=self._counters,
         )
         # _lifecycle guards _started, _stopped and the listener collections (writes)

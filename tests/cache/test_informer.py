@@ -334,3 +334,23 @@ def test_dropped_watch_event_is_repaired_by_relist_after_410():
     assert sorted(inf.indexer.list_keys()) == ["default/a"]
     st = inf.stats()
     assert st.lists == 2 and st.expired >= 2 and not st.unavailable
+
+
+def test_a_stopped_informer_is_freed_by_reference_counting():
+    """No reference cycles: dropping a stopped informer frees its cache even when the
+    collector is off (or the objects were frozen)."""
+    import gc
+    import weakref
+
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a")], "1"))
+    inf = informer(lw, resync_period=10.0)
+    inf.add_event_handler(Recorder())
+    with running(inf.run):
+        assert wait_until(inf.has_synced)
+    refs = [weakref.ref(inf), weakref.ref(inf.indexer), weakref.ref(inf.reflector), weakref.ref(inf.fifo)]
+    gc.disable()
+    try:
+        del inf
+        assert [r() for r in refs] == [None] * 4
+    finally:
+        gc.enable()
