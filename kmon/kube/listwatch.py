@@ -204,7 +204,9 @@ class RestWatch:
         stopped = self._stopped
         try:
             read = self._reader()
-            buf = b""
+            buf = b""  # the partial line after the last newline
+            parts: list[bytes] = []  # pieces of a line that has not ended yet
+            pending = 0  # bytes of the unfinished line
             while not stopped.is_set():
                 try:
                     data = read(_READ_SIZE)
@@ -223,17 +225,33 @@ class RestWatch:
                         return
                     raise mapped from e
                 if not data:
+                    if parts:
+                        buf = b"".join(parts)
                     if buf.strip() and not stopped.is_set():
                         # unexpected EOF inside an event: also a normal end in client-go
                         log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(buf))
                         self.abrupt_close = "stream ended inside an event"
                     return
-                if buf:
+                if b"\n" not in data:
+                    # a large event arriving in pieces: gather them, join once
+                    if buf:
+                        parts.append(buf)
+                        buf = b""
+                    parts.append(data)
+                    pending += len(data)
+                    if pending > _MAX_LINE:
+                        raise WatchDecodeError(f"watch line longer than {_MAX_LINE} bytes")
+                    continue
+                if parts:
+                    parts.append(data)
+                    data = b"".join(parts)
+                    parts = []
+                    pending = 0
+                elif buf:
                     data = buf + data
                 lines = data.split(b"\n")
                 buf = lines.pop()
-                if len(buf) > _MAX_LINE:
-                    raise WatchDecodeError(f"watch line longer than {_MAX_LINE} bytes")
+                pending = len(buf)
                 if _gcguard is not None and len(lines) > 1:
                     # decode the whole batch with the collector paused: one young-generation
                     # pass afterwards instead of one every few hundred allocations, which

@@ -245,7 +245,27 @@ def test_tls_with_written_ca(tmp_path):
         try:
             assert c.configuration.verify_ssl
             populate(srv.store, 2)
-            assert len(lw_for(c).list(ListOptions()).items) == 2
+            lw = lw_for(c, inactivity_timeout=30)
+            page = lw.list(ListOptions())
+            assert len(page.items) == 2
+            # a watch over TLS: events arrive, and stop() from another thread unblocks it
+            w = lw.watch(ListOptions(resource_version=page.resource_version, timeout_seconds=60))
+            got, done = [], threading.Event()
+
+            def consume():
+                for e in w:
+                    got.append(e)
+                done.set()
+
+            threading.Thread(target=consume, daemon=True).start()
+            srv.store.create("pods", make_pod("tls-pod"), "default")
+            deadline = time.monotonic() + 5
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert got and got[0].object["metadata"]["name"] == "tls-pod"
+            t0 = time.monotonic()
+            w.stop()
+            assert done.wait(2) and time.monotonic() - t0 < 1.0
         finally:
             c.close()
         # without the CA the server's certificate is not trusted

@@ -285,3 +285,19 @@ def test_only_get_is_ever_sent(fake, fake_client):
     fake.routes[PATH] = lambda h, q: send_json(h, 200, pod_list([]))
     RestListerWatcher(fake_client, PODS).list(ListOptions())
     assert all(r[0].startswith("/api") for r in fake.requests)
+
+
+def test_large_event_in_many_pieces(fake, fake_client):
+    big = pod("big", "7", data={"blob": "x" * 3_000_000})
+    blob = event("ADDED", pod("a", "1")) + event("ADDED", big) + event("ADDED", pod("b", "8"))
+
+    def route(h, q):
+        start_chunked(h)
+        for i in range(0, len(blob), 4096):
+            chunk(h, blob[i:i + 4096])
+        end_chunked(h)
+
+    fake.routes[PATH] = route
+    got = list(RestListerWatcher(fake_client, PODS).watch(ListOptions()))
+    assert [e.object["metadata"]["name"] for e in got] == ["a", "big", "b"]
+    assert len(got[1].object["data"]["blob"]) == 3_000_000
