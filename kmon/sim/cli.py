@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         for n, s, w in clusters:
             print(f"{n}: {s.url} (namespaces: {', '.join(w.namespaces)}; {s.store.count('pods')} pods; "
                   f"churn {w.rate:g} writes/s)", flush=True)
+        if not args.tls:
+            print("note: kubectl sends bearer tokens only over HTTPS; use --tls to use kubectl too", flush=True)
         print(f"kubeconfig: {args.kubeconfig} (current context {CLUSTERS[0]}); Ctrl+C to stop", flush=True)
         while not stop.wait(0.5):
             pass
