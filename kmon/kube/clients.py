@@ -57,6 +57,24 @@ class KubeContext:
         res = self.resolve(resource) if isinstance(resource, str) else resource
         return RestListerWatcher(self.api_client, res, **kwargs)
 
+    def informer(
+        self,
+        resource: ApiResource | str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        metadata_only: bool = False,
+        **informer_kwargs: Any,
+    ):
+        """A ``SharedIndexInformer`` on this context's client (not started; its
+        ListerWatcher is ``informer.list_watcher``). The client stays owned by this context."""
+        from kmon.kube import informer_for
+
+        res = self.resolve(resource) if isinstance(resource, str) else resource
+        return informer_for(res, api_client=self.api_client, namespace=namespace, label_selector=label_selector,
+                            field_selector=field_selector, metadata_only=metadata_only, **informer_kwargs)
+
     @property
     def closed(self) -> bool:
         return self._closed

@@ -194,7 +194,7 @@ def _resolve_paths(kind: str, entry: dict[str, Any], base_dir: str) -> dict[str,
     return entry
 
 
-def load_kubeconfig(path: str | os.PathLike[str] | None = None) -> KubeConfig:
+def load_kubeconfig(path: "str | os.PathLike[str] | KubeConfig | None" = None) -> KubeConfig:
     """Load and merge kubeconfig files as kubectl does.
 
     ``path`` (like ``--kubeconfig``) names one file that must exist. Otherwise ``$KUBECONFIG``
@@ -203,10 +203,12 @@ def load_kubeconfig(path: str | os.PathLike[str] | None = None) -> KubeConfig:
     comes from the first file that sets it. Raises ``KubeconfigError`` for a missing explicit
     file, invalid YAML, or when no file exists at all.
     """
+    if isinstance(path, KubeConfig):
+        return path
     if path is not None:
         paths, explicit = [os.path.expanduser(os.fspath(path))], True
     else:
-        paths, from_env = default_kubeconfig_paths()
+        paths, _from_env = default_kubeconfig_paths()
         explicit = False
     files: list[str] = []
     docs: list[tuple[str, dict[str, Any]]] = []

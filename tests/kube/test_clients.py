@@ -32,6 +32,9 @@ def test_client_cache_per_context(tmp_path):
             one.resolve("nosuchthing")
         with pytest.raises(KubeconfigError):
             cache.get("three")
+        inf = cache.get("two").informer("wd", namespace="x")
+        assert inf.list_watcher.api_client is cache.get("two").api_client
+        assert inf.list_watcher.path == "/apis/demo.kmon.io/v1/namespaces/x/widgets"
         cache.close()
         assert one.closed
         assert cache.get("one") is not one  # a new client after close
