@@ -34,7 +34,7 @@ __all__ = [
 
 CLUSTER_SCOPED = "cluster-scoped"
 
-ROOT, CONTEXT, NAMESPACE, KIND, OBJECT = range(5)
+ROOT, CONTEXT, NAMESPACE, KIND, OBJECT, MORE = range(6)  # MORE: a view's placeholder row
 
 # API groups whose resources are shown by their plural alone (kubectl does the same for the
 # built-in groups); custom resources keep their full name.
@@ -107,7 +107,8 @@ class Node:
     __slots__ = (
         "level", "name", "parent", "children", "names", "attached", "count",
         "context", "resource", "key", "obj", "rv", "last_type", "changed_at",
-        "deleted_at", "summary", "created", "state", "error", "progress", "__weakref__",
+        "deleted_at", "summary", "created", "state", "error", "progress", "shown", "more",
+        "__weakref__",
     )
 
     def __init__(self, level: int, name: str, parent: "Node | None") -> None:
@@ -131,6 +132,10 @@ class Node:
         self.state = ""  # context nodes: session state ("connecting", "ready", "failed"...)
         self.error = ""  # context nodes: why the context failed
         self.progress = ""  # kind/context nodes: initial list progress text
+        # kind nodes, owned by a view adapter that caps the rows it shows: how many children
+        # it shows (-1: not tracked yet) and its "... more" placeholder node (or None)
+        self.shown = -1
+        self.more: Node | None = None
 
     def row(self) -> int:
         p = self.parent

@@ -159,7 +159,8 @@ class DetailPane(QWidget):
                 self._obj, self._deleted = node.obj, node.is_deleted
         obj = unwrap(self._obj)
         kind = (obj or {}).get("kind") if isinstance(obj, dict) else None
-        kind = kind or display_resource(res)
+        if not kind or kind == "PartialObjectMetadata":
+            kind = display_resource(res)
         self.title.setText(f"{kind} {key}" + ("  (deleted)" if self._deleted else ""))
         rv = node.rv if node is not None else ""
         last = node.last_type if node is not None else "Deleted"

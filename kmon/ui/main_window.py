@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.filter.selectAll()
 
     def _filter_changed(self, text: str) -> None:
-        ok = self.tree.proxy.set_filter_text(text)
+        ok = self.tree.set_filter_text(text)
         self.filter.setToolTip(self.tree.proxy.filter_error if not ok else "")
         if ok and text.strip():
             self.tree.expandToDepth(2)  # show matching objects

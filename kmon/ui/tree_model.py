@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from kmon.monitor.summary import created_epoch, format_age, summarize
-from kmon.monitor.tree import CONTEXT, KIND, NAMESPACE, OBJECT, ROOT, Node, ObjectTree, display_resource
+from kmon.monitor.tree import CONTEXT, KIND, MORE, NAMESPACE, OBJECT, ROOT, Node, ObjectTree, display_resource
 
 __all__ = ["ObjectTreeModel", "NodeRole", "SortRole", "COLUMNS", "FADE_SECONDS"]
 
@@ -28,6 +28,7 @@ COL_NAME, COL_AGE, COL_RV, COL_STATUS, COL_DELTA = range(5)
 NodeRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 FADE_SECONDS = 1.5
+ROW_CAP = 1000  # objects shown per kind row before a "... N more" row (see begin_insert)
 
 # The only hard-coded colours: translucent fades that read on light and dark bases alike.
 _FADE = {
@@ -55,7 +56,7 @@ def _count_text(node: Node) -> str:
 class ObjectTreeModel(QAbstractItemModel):
     """Adapts an ``ObjectTree`` (it becomes the tree's listener)."""
 
-    def __init__(self, tree: ObjectTree | None = None, parent=None, *, wall_clock=time.time) -> None:
+    def __init__(self, tree: ObjectTree | None = None, parent=None, *, wall_clock=time.time, row_cap: int | None = ROW_CAP) -> None:
         super().__init__(parent)
         self.tree = tree if tree is not None else ObjectTree()
         self.tree.listener = self
@@ -67,24 +68,110 @@ class ObjectTreeModel(QAbstractItemModel):
         self._bold.setBold(True)
         self._icons: dict[str, Any] = {}
         self.rows_changed = 0  # rows reported through dataChanged (for tests and the bench)
+        self.row_cap: int | None = row_cap
+        self._ops: list = []  # pending begin_* translations, matched by end_*
 
     # ------------------------------------------------------------ listener protocol
+    # Kind rows show at most ``row_cap`` objects and then one "... N more" row: QTreeView
+    # re-lays out every expanded row after each insertion, so the cost of a batch follows
+    # the number of rows a user expanded; the cap bounds it. ``Node.shown`` holds how many
+    # objects a kind shows (what rowCount reports, updated between begin/end as Qt wants).
     def _index_of(self, node: Node) -> QModelIndex:
         if node is self.tree.root:
             return QModelIndex()
         return self.createIndex(node.row(), 0, node)
 
+    def _capped(self, node: Node) -> bool:
+        return self.row_cap is not None and node.level == KIND
+
+    def _track(self, kind: Node) -> None:
+        """Start tracking a kind's shown rows from its current children."""
+        if kind.shown < 0:
+            n = len(kind.children)
+            kind.shown = min(n, self.row_cap)
+            kind.more = self._more(kind) if n > self.row_cap else None
+
+    def _more(self, kind: Node) -> Node:
+        more = Node(MORE, "", kind)
+        more.count = len(kind.children) - kind.shown  # what its text says (changed via dataChanged)
+        return more
+
+    def _sync_more(self, kind: Node) -> None:
+        want = len(kind.children) > kind.shown
+        if want and kind.more is None:
+            self.beginInsertRows(self._index_of(kind), kind.shown, kind.shown)
+            kind.more = self._more(kind)
+            self.endInsertRows()
+        elif not want and kind.more is not None:
+            self.beginRemoveRows(self._index_of(kind), kind.shown, kind.shown)
+            kind.more = None
+            self.endRemoveRows()
+        elif want and kind.more.count != len(kind.children) - kind.shown:
+            kind.more.count = len(kind.children) - kind.shown
+            i = self.createIndex(kind.shown, 0, kind.more)
+            self.dataChanged.emit(i, self.createIndex(kind.shown, _NCOLS - 1, kind.more))
+
     def begin_insert(self, parent: Node, first: int, last: int) -> None:
-        self.beginInsertRows(self._index_of(parent), first, last)
+        if not self._capped(parent):
+            self.beginInsertRows(self._index_of(parent), first, last)
+            self._ops.append(None)
+            return
+        self._track(parent)
+        cap = self.row_cap
+        if first >= cap:
+            self._ops.append(("more", parent, 0))
+            return
+        vis_last = min(last, cap - 1)
+        k_vis = vis_last - first + 1
+        r_new = min(len(parent.children) + (last - first + 1), cap)
+        pushed = parent.shown + k_vis - r_new
+        pidx = self._index_of(parent)
+        if pushed > 0:  # rows pushed past the cap leave the view first
+            self.beginRemoveRows(pidx, parent.shown - pushed, parent.shown - 1)
+            parent.shown -= pushed
+            self.endRemoveRows()
+        self.beginInsertRows(pidx, first, vis_last)
+        self._ops.append(("ins", parent, k_vis))
 
     def end_insert(self) -> None:
-        self.endInsertRows()
+        op = self._ops.pop()
+        if op is None:
+            self.endInsertRows()
+            return
+        kind_, parent, k = op
+        if kind_ == "ins":
+            parent.shown += k
+            self.endInsertRows()
+        self._sync_more(parent)
 
     def begin_remove(self, parent: Node, first: int, last: int) -> None:
-        self.beginRemoveRows(self._index_of(parent), first, last)
+        if not self._capped(parent):
+            self.beginRemoveRows(self._index_of(parent), first, last)
+            self._ops.append(None)
+            return
+        self._track(parent)
+        if first >= parent.shown:
+            self._ops.append(("more", parent, 0))
+            return
+        vis_last = min(last, parent.shown - 1)
+        self.beginRemoveRows(self._index_of(parent), first, vis_last)
+        self._ops.append(("rem", parent, vis_last - first + 1))
 
     def end_remove(self) -> None:
-        self.endRemoveRows()
+        op = self._ops.pop()
+        if op is None:
+            self.endRemoveRows()
+            return
+        kind_, parent, k = op
+        if kind_ == "rem":
+            parent.shown -= k
+            self.endRemoveRows()
+            target = min(len(parent.children), self.row_cap)
+            if target > parent.shown:  # rows from beyond the cap move into view
+                self.beginInsertRows(self._index_of(parent), parent.shown, target - 1)
+                parent.shown = target
+                self.endInsertRows()
+        self._sync_more(parent)
 
     def begin_reset(self) -> None:
         self.beginResetModel()
@@ -92,16 +179,35 @@ class ObjectTreeModel(QAbstractItemModel):
     def end_reset(self) -> None:
         self.endResetModel()
 
+    def set_row_cap(self, cap: int | None) -> None:
+        """Show at most ``cap`` objects per kind (None: all). A model reset."""
+        if cap == self.row_cap:
+            return
+        self.beginResetModel()
+        self.row_cap = cap
+        for ctx in self.tree.root.children:
+            for ns in ctx.children:
+                for kind in ns.children:
+                    kind.shown, kind.more = -1, None
+        self.endResetModel()
+
     def changed(self, nodes: list[Node]) -> None:
         by_parent: dict[int, tuple[Node, list[int]]] = {}
+        cap = self.row_cap
         for n in nodes:
             p = n.parent
             if p is None or not n.attached:
                 continue
+            r = n.row()
+            if cap is not None and p.level == KIND:
+                if p.shown < 0:
+                    continue  # no view has asked for these rows yet
+                if r >= p.shown:
+                    continue  # beyond the cap: not shown
             entry = by_parent.get(id(p))
             if entry is None:
                 by_parent[id(p)] = entry = (p, [])
-            entry[1].append(n.row())
+            entry[1].append(r)
         last_col = len(COLUMNS) - 1
         for parent, rows in by_parent.values():
             rows.sort()
@@ -136,7 +242,15 @@ class ObjectTreeModel(QAbstractItemModel):
         if parent.isValid():
             if parent.column():
                 return _INVALID
-            children = parent.internalPointer().children
+            p = parent.internalPointer()
+            if p.level == KIND and self.row_cap is not None:
+                if p.shown < 0:
+                    self._track(p)
+                if row >= p.shown:
+                    if row == p.shown and p.more is not None and 0 <= column < _NCOLS:
+                        return self.createIndex(row, column, p.more)
+                    return _INVALID
+            children = p.children
         else:
             children = self.tree.root.children
         if 0 <= row < len(children) and 0 <= column < _NCOLS:
@@ -149,14 +263,19 @@ class ObjectTreeModel(QAbstractItemModel):
         p = index.internalPointer().parent
         if p is None or p.level == ROOT:
             return _INVALID
-        return self.createIndex(p.row(), 0, p)
+        return self.createIndex(p.row(), 0, p)  # parents are containers: never a MORE row
 
     def rowCount(self, parent: QModelIndex = _INVALID) -> int:
         if not parent.isValid():
             return len(self.tree.root.children)
         if parent.column():
             return 0
-        return len(parent.internalPointer().children)
+        p = parent.internalPointer()
+        if p.level == KIND and self.row_cap is not None:
+            if p.shown < 0:
+                self._track(p)
+            return p.shown + (p.more is not None)
+        return len(p.children)
 
     def columnCount(self, parent: QModelIndex = _INVALID) -> int:
         return _NCOLS
@@ -175,6 +294,8 @@ class ObjectTreeModel(QAbstractItemModel):
             return None
         node: Node = index.internalPointer()
         col = index.column()
+        if node.level == MORE:
+            return self._more_data(node, col, role)
         if role == _DISPLAY:
             return self._display(node, col)
         if role == _BACKGROUND:
@@ -240,6 +361,21 @@ class ObjectTreeModel(QAbstractItemModel):
                 return node.progress
         return None
 
+    def _more_data(self, node: Node, col: int, role: int) -> Any:
+        if role == _DISPLAY and col == COL_NAME:
+            return f"… {node.count:,} more {display_resource(node.parent.name)}"
+        if role == _DISPLAY and col == COL_STATUS:
+            return "type in the filter box (Ctrl+F) to see them"
+        if role == _FOREGROUND:
+            return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if role == _FONT:
+            f = QFont()
+            f.setItalic(True)
+            return f
+        if role == NodeRole:
+            return node
+        return None
+
     def _sort_key(self, node: Node, col: int) -> Any:
         if col == COL_AGE and node.level == OBJECT:
             if node.created is None:
@@ -292,6 +428,14 @@ class ObjectTreeModel(QAbstractItemModel):
 
     # ------------------------------------------------------------ helpers
     def index_for(self, node: Node, column: int = 0) -> QModelIndex:
-        if node is self.tree.root or not node.attached:
+        """The index of ``node`` (invalid when detached or hidden beyond a kind's cap)."""
+        if node is self.tree.root or not node.attached or node.level == MORE:
             return QModelIndex()
-        return self.createIndex(node.row(), column, node)
+        row = node.row()
+        p = node.parent
+        if p.level == KIND and self.row_cap is not None:
+            if p.shown < 0:
+                self._track(p)
+            if row >= p.shown:
+                return QModelIndex()
+        return self.createIndex(row, column, node)

@@ -164,3 +164,18 @@ def test_history_of_an_object_updated_three_times(make_app, demo, qtbot):
             assert es[i].resource_version in diff
     finally:
         store.delete("configmaps", "tracked", "shop")
+
+
+def test_metadata_only_fetches_the_full_object_on_demand(make_app, demo, qtbot):
+    app = make_app(demo.kubeconfig_path, argv=["--metadata-only", "--resources", "configmaps"], contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    node = next(app.ws.tree.objects("kmon-demo", "configmaps"))
+    assert "data" not in node.obj  # the cache holds metadata only
+    app.win.show()
+    app.win.tree.select_node(node)
+    detail = app.win.detail
+    assert detail.fetch.isVisible()
+    assert "\ndata:" not in detail.yaml.toPlainText()
+    qtbot.mouseClick(detail.fetch, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "\ndata:" in detail.yaml.toPlainText(), timeout=10000)
+    assert detail.fetch.isEnabled()

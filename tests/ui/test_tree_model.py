@@ -92,3 +92,36 @@ def test_parse_filter():
     assert f.selector.matches({"app": "a", "tier": "fe"})
     assert not f.selector.matches({"app": "a", "canary": "1"})
     assert not f.selector.matches({"app": "c"})
+
+
+def test_row_cap_under_the_tester(qapp, qtmodeltester):
+    """Kinds show at most ``row_cap`` objects and a '... more' row; the translation of the
+    tree's notifications keeps the model consistent through inserts and removals."""
+    from kmon.monitor.tree import MORE
+
+    model = ObjectTreeModel(row_cap=4)
+    qtmodeltester.check(model, force_py=True)
+    rnd = random.Random(11)
+    live = {}
+    for step in range(40):
+        batch = []
+        for _ in range(rnd.randint(1, 6)):
+            name = f"o{rnd.randint(0, 12):02d}"
+            if name in live and rnd.random() < 0.45:
+                batch.append(item("Deleted", live.pop(name)))
+            else:
+                batch.append(item("Updated" if name in live else "Added", live.setdefault(name, obj(name, "ns"))))
+        model.apply(batch)
+        if not live:
+            continue
+        kind_idx = model.index(0, 0, model.index(0, 0, model.index(0, 0)))
+        shown = [model.index(r, 0, kind_idx).data(NodeRole) for r in range(model.rowCount(kind_idx))]
+        names = sorted(live)
+        real = [n for n in shown if n.level != MORE]
+        assert [n.name for n in real] == names[:4]
+        assert (shown[-1].level == MORE) == (len(names) > 4)
+        if len(names) > 4:
+            assert model.index(len(real), 0, kind_idx).data() == f"… {len(names) - 4:,} more pods"
+    model.set_row_cap(None)
+    kind_idx = model.index(0, 0, model.index(0, 0, model.index(0, 0)))
+    assert model.rowCount(kind_idx) == len(live)
