@@ -102,11 +102,16 @@ class EventTable:
         if width is None:
             width = shutil.get_terminal_size((160, 24)).columns if _isatty() else 200
         self.color = color
-        fixed = sum(w for _, w in COLUMNS[:-1]) + len(GAP) * (len(COLUMNS) - 1)
+        # a narrow terminal takes room from NAMESPACE/NAME first (down to 24), then DETAIL
+        widths = [w for _, w in COLUMNS[:-1]]
+        fixed = sum(widths) + len(GAP) * (len(COLUMNS) - 1)
+        widths[3] = max(24, widths[3] - max(0, fixed + MIN_DETAIL - width))
+        self.widths = widths
+        fixed = sum(widths) + len(GAP) * (len(COLUMNS) - 1)
         self.detail_width = max(MIN_DETAIL, width - fixed)
 
     def header(self) -> str:
-        cells = [t.ljust(w) for t, w in COLUMNS[:-1]] + [COLUMNS[-1][0]]
+        cells = [t.ljust(w) for (t, _), w in zip(COLUMNS[:-1], self.widths)] + [COLUMNS[-1][0]]
         line = GAP.join(cells)
         return f"\x1b[1m{line}{_RESET}" if self.color else line
 
@@ -123,7 +128,7 @@ class EventTable:
         values = (_clock(r.time), r.resource or "-", event, name or "-", r.resource_version or "-")
         cells = [
             truncate(v, w, middle=(i in (1, 3))).ljust(w)
-            for i, (v, (_, w)) in enumerate(zip(values, COLUMNS[:-1]))
+            for i, (v, w) in enumerate(zip(values, self.widths))
         ]
         detail = truncate(redact_text(r.detail), self.detail_width)
         if self.color and color:
