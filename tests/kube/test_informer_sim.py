@@ -176,3 +176,28 @@ def test_random_workloads_and_faults_converge(tmp_path_factory, seed, steps):
             wait_converged(informer, srv.store, timeout=25)
             srv.faults.reset()
         informer.list_watcher.api_client.close()
+
+
+@pytest.mark.parametrize("resource,store_key", [("pods", "pods"), ("deploy", "deployments.apps"), ("wd", "widgets.demo.kmon.io")])
+def test_informer_for_with_sim_workload(sim, sim_kubeconfig, resource, store_key):
+    """Realistic objects and churn from kmon.sim.workload, several resource kinds."""
+    from kmon.cache.keys import meta_namespace_key
+    from kmon.sim.workload import Workload
+
+    wl = Workload(sim.store, seed=3, rate=300.0, pods=120)
+    wl.populate()
+    informer = informer_for(resource, kubeconfig=sim_kubeconfig, clock=FastClock(), inactivity_timeout=5)
+
+    def state(objs):
+        return {meta_namespace_key(o): o["metadata"]["resourceVersion"] for o in objs}
+
+    with Running(informer):
+        wait_for(informer.has_synced)
+        wl.start()
+        time.sleep(0.8)  # churn flows while the informer follows (not a synchronisation)
+        sim.faults.drop_watches()
+        time.sleep(0.3)
+        wl.stop()
+        wait_for(lambda: state(informer.indexer.list()) == state(sim.store.list(store_key)), timeout=20)
+    assert wl.writes > 0
+    informer.list_watcher.api_client.close()
