@@ -221,9 +221,12 @@ class Reflector(WatchListMixin):
         self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
 
     def _interrupt_on_stop(self, stop_event: threading.Event, done: threading.Event) -> None:
-        while not stop_event.wait(0.25):
-            if done.is_set():
-                return
+        # wake on ``done`` at once; notice the stop event (which cannot notify us) by polling
+        while not done.wait(0.1):
+            if stop_event.is_set():
+                break
+        else:
+            return
         while not done.is_set():
             self.interrupt()
             done.wait(0.05)
