@@ -33,6 +33,7 @@ from kmon.cache.store import IndexFunc, Indexer
 log = logging.getLogger(__name__)
 
 MINIMUM_RESYNC_PERIOD = 1.0
+HANDLER_JOIN_TIMEOUT = 10.0
 
 _DELETED = DeltaType.Deleted
 _ADD, _UPDATE, _DELETE = 0, 1, 2
@@ -131,6 +132,9 @@ class HandlerRegistration:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def should_resync(self, now: float) -> bool:
         return self.resync_period != 0 and now >= self.next_resync
@@ -321,7 +325,11 @@ class SharedIndexInformer:
             for reg in listeners:
                 reg.stop()
             for reg in listeners:
-                reg.join()
+                # a handler thread finishes its current call first; one stuck in user code
+                # cannot be interrupted: after a while, say so and leave it (it is a daemon)
+                reg.join(HANDLER_JOIN_TIMEOUT)
+                if reg.is_alive():
+                    log.error("%s: handler %s still busy %s s after stop", self.name, reg.name, HANDLER_JOIN_TIMEOUT)
             if self._counters.state != "failed":
                 self._counters.state = "stopped"
 
