@@ -386,6 +386,44 @@ def bench_watch_bare(server: BytesServer, client: Any, events: int) -> float:
     return n / (end - t0)
 
 
+def bench_watch_reader(server: BytesServer, client: Any, events: int) -> float:
+    """RestListerWatcher's watch alone (no cache): the share of the pipeline that is kmon.kube."""
+    from kmon.cache.listwatch import ListOptions
+
+    server.streams = 1
+    lw = RestListerWatcher(client, PODS, label_selector="set=small", inactivity_timeout=None)
+    t0 = time.perf_counter()
+    w = lw.watch(ListOptions(resource_version=LIST_RV))
+    n = 0
+    for ev in w:
+        n += 1
+        if n >= events:
+            break
+    end = time.perf_counter()
+    w.stop()
+    assert n == events and ev.type == "MODIFIED"
+    return n / (end - t0)
+
+
+def bench_list_reader(server: BytesServer, client: Any, n: int) -> float:
+    """RestListerWatcher's paged list alone (no cache)."""
+    from kmon.cache.listwatch import ListOptions
+
+    lw = RestListerWatcher(client, PODS, inactivity_timeout=None)
+    got = 0
+    cont = None
+    t0 = time.perf_counter()
+    while True:
+        page = lw.list(ListOptions(limit=500, continue_=cont))
+        got += len(page.items)
+        cont = page.continue_ or None
+        if not cont:
+            break
+    elapsed = time.perf_counter() - t0
+    assert got == n
+    return n / elapsed
+
+
 def bench_watch_models(server: BytesServer, client: Any, events: int) -> float:
     from kubernetes import client as k8s
     from kubernetes import watch
@@ -509,16 +547,20 @@ def main(argv: list[str] | None = None) -> int:
         # watch
         results["watch_pipeline"] = bench_watch_pipeline(server, client, events, small)
         results["watch_bare"] = bench_watch_bare(server, client, events)
+        results["watch_reader"] = bench_watch_reader(server, client, events)
         results["watch_models"] = bench_watch_models(server, client, model_events)
         print(f"watch events/s: pipeline {results['watch_pipeline']:,.0f} | models {results['watch_models']:,.0f} "
-              f"({model_events} events) | bare decode {results['watch_bare']:,.0f}", flush=True)
+              f"({model_events} events) | bare decode {results['watch_bare']:,.0f} | "
+              f"RestListerWatcher alone {results['watch_reader']:,.0f}", flush=True)
         # list + memory (full)
         rate, size, rss = bench_list_pipeline(server, client, n)
         results["list_pipeline"], results["full_bytes"], results["full_rss"] = rate, size / n, rss / n
         results["list_bare"] = bench_list_bare(server, client, n)
+        results["list_reader"] = bench_list_reader(server, client, n)
         results["list_models"], got = bench_list_models(server, client, model_pods)
         print(f"initial list items/s: pipeline {results['list_pipeline']:,.0f} ({n} pods, {n / results['list_pipeline']:.2f} s) "
-              f"| models {results['list_models']:,.0f} ({got} pods) | bare decode {results['list_bare']:,.0f}", flush=True)
+              f"| models {results['list_models']:,.0f} ({got} pods) | bare decode {results['list_bare']:,.0f} | "
+              f"RestListerWatcher alone {results['list_reader']:,.0f}", flush=True)
         # memory variants
         _, size, rss = bench_list_pipeline(server, client, n, metadata_only=True)
         results["meta_bytes"], results["meta_rss"] = size / n, rss / n
@@ -538,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         "list_vs_bare": r["list_pipeline"] / r["list_bare"],
     }
     print()
+    print(f"kmon.kube alone / bare decode: watch {r['watch_reader'] / r['watch_bare']:.2f}x, list {r['list_reader'] / r['list_bare']:.2f}x")
     print("ratios (pipeline / other), target in brackets:")
     ok = True
     for k, v in ratios.items():
