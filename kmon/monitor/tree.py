@@ -390,13 +390,14 @@ class ObjectTree:
         # bottom-up so that a new container is inserted whole, with its children.
         for parent, nodes in removals.items():
             self._remove_children(parent, nodes)
-        self._prune(removals.keys(), touched)
         for parent, nodes in additions.items():
             self._insert_children(parent, nodes)
         for level in (NAMESPACE, CONTEXT, ROOT):
             for parent, nodes in list(new_containers.items()):
                 if parent.level == level:
                     self._insert_children(parent, nodes)
+        # only now: a kind emptied by this batch may have been refilled by it
+        self._prune(removals.keys(), touched)
         if changed or additions:
             self.last_change = now
         notify = [n for n in changed if n.attached]

@@ -19,6 +19,7 @@ from .icons import app_icon
 from .resource_picker import ResourcePicker
 from .settings import Settings
 from .status_bar import StatusBar
+from .tree_filter import parse_filter
 from .tree_view import ObjectTreeView
 
 __all__ = ["MainWindow"]
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
         workspace.sigMessage.connect(self._message)
         self._expire = QTimer(self)
         self._expire.setInterval(500)
-        self._expire.timeout.connect(lambda: workspace.tree.expire())
+        self._expire.timeout.connect(lambda: [t.expire() for t in workspace.trees()])
         self._expire.start()
         self._keep_deleted(self.act_deleted.isChecked())
         self._quick: QuickSwitcher | None = None
@@ -152,15 +153,20 @@ class MainWindow(QMainWindow):
         self.filter.selectAll()
 
     def _filter_changed(self, text: str) -> None:
-        ok = self.tree.set_filter_text(text)
-        self.filter.setToolTip(self.tree.proxy.filter_error if not ok else "")
-        if ok and text.strip():
-            self.tree.expandToDepth(2)  # show matching objects
-        if not ok:
-            self.status.showMessage(f"filter: {self.tree.proxy.filter_error}", 4000)
+        try:
+            flt = parse_filter(text)
+        except ValueError as e:  # keep the current filter until the selector parses
+            self.filter.setToolTip(str(e))
+            self.status.showMessage(f"filter: {e}", 4000)
+            return
+        self.filter.setToolTip("")
+        self.tree.set_source(self.ws.set_filter(flt or None))
+        if flt:
+            self.tree.expandToDepth(2)  # show the matching objects
 
     def _keep_deleted(self, on: bool) -> None:
-        self.ws.tree.keep_deleted = 4.0 if on else 0.0
+        for tree in self.ws.trees():
+            tree.keep_deleted = 4.0 if on else 0.0
         self.settings.set_keep_deleted(on)
 
     def _expand_current(self) -> None:

@@ -5,13 +5,12 @@ repaints the viewport (so only visible rows are asked for their data) while some
 within the fade time, and once a second for the age column; the model's data() computes the
 fade from each row's change timestamp, so no per-row timers or per-event signals exist.
 
-The view shows the tree model directly while no filter and no sort is set, and puts the
-``TreeFilterProxy`` between them only while one is: a QSortFilterProxyModel over a kind
-with 10,000+ expanded rows costs ~0.2 s of GUI time per batch (every relayout maps each
-row back to the source through Python). Without the proxy the model caps each kind at
-``ROW_CAP`` rows plus a "... N more" row (QTreeView re-lays out every expanded row after
-any insertion); behind the proxy it shows everything so filters and sorts see all objects.
-Expanded rows and the selection survive the swap.
+QTreeView re-lays out every expanded row after any insertion, so the model caps each kind
+at ``ROW_CAP`` rows plus a "... N more" row. Filtering swaps in the workspace's filtered
+tree (``set_source``). Sorting puts a QSortFilterProxyModel in front only while a column is
+sorted (it then sees every row, uncapped: sorting a kind of 10,000+ expanded rows costs
+~0.1-0.2 s of GUI time per batch, as each relayout maps every row back through Python).
+Expanded rows and the selection survive each swap.
 """
 
 from __future__ import annotations
@@ -92,11 +91,44 @@ class ObjectTreeView(QTreeView):
     def proxied(self) -> bool:
         return self.model() is self.proxy
 
-    def set_filter_text(self, text: str) -> bool:
-        ok = self.proxy.set_filter_text(text)
-        if ok:
-            self._choose_model()
-        return ok
+    def set_source(self, model: ObjectTreeModel) -> None:
+        """Show another tree model (the workspace's filtered one, or the full one again),
+        keeping expanded rows and the selection where they exist in it."""
+        if model is self.source:
+            return
+        expanded = [n.path() for n in self._expanded_nodes()]
+        selected = self.selected_node()
+        sel_key = (selected.context, selected.resource, selected.key) if selected is not None and selected.level == OBJECT else None
+        section, order = self.header().sortIndicatorSection(), self.header().sortIndicatorOrder()
+        try:
+            self.source.rowsInserted.disconnect(self._rows_inserted)
+        except (RuntimeError, TypeError):
+            pass
+        self.source = model
+        model.rowsInserted.connect(self._rows_inserted)
+        if self.proxied:
+            model.set_row_cap(None)
+            self.proxy.setSourceModel(model)
+            self.proxy.sort(section, order)
+        else:
+            model.set_row_cap(ROW_CAP)
+            self.setModel(model)
+            self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._restore(expanded, sel_key)
+        self.header().setSortIndicator(section, order)
+
+    def _restore(self, expanded: list[tuple[str, ...]], sel_key) -> None:
+        tree = self.source.tree
+        for path in expanded:
+            node = tree.root
+            for name in path:
+                node = node.child(name) if node is not None else None
+            if node is not None:
+                self.expand_node(node)
+        if sel_key is not None:
+            node = tree.find(*sel_key)
+            if node is not None:
+                self.select_node(node)
 
     def _sort_changed(self, section: int, order) -> None:
         self._choose_model()
@@ -104,13 +136,15 @@ class ObjectTreeView(QTreeView):
             self.proxy.sort(section, order)
 
     def _choose_model(self) -> None:
-        want_proxy = self.proxy.active or self.header().sortIndicatorSection() >= 0
+        """The sorting proxy sits in front of the model only while a column is sorted."""
+        want_proxy = self.header().sortIndicatorSection() >= 0
         if want_proxy == self.proxied:
             return
-        expanded = self._expanded_nodes()
+        expanded = [n.path() for n in self._expanded_nodes()]
         selected = self.selected_node()
+        sel_key = (selected.context, selected.resource, selected.key) if selected is not None and selected.level == OBJECT else None
         section, order = self.header().sortIndicatorSection(), self.header().sortIndicatorOrder()
-        if want_proxy:  # filtering and sorting see every object: no cap behind the proxy
+        if want_proxy:  # sorting sees every object: no row cap behind the proxy
             self.source.set_row_cap(None)
             self.proxy.sort(section, order)
             self.setModel(self.proxy)
@@ -119,10 +153,7 @@ class ObjectTreeView(QTreeView):
             self.setModel(self.source)
             self.source.set_row_cap(ROW_CAP)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
-        for node in expanded:
-            self.expand_node(node)
-        if selected is not None:
-            self.select_node(selected)
+        self._restore(expanded, sel_key)
         self.header().setSortIndicator(section, order)
 
     def _expanded_nodes(self) -> list[Node]:
@@ -144,6 +175,13 @@ class ObjectTreeView(QTreeView):
         return out
 
     def map_node(self, node: Node) -> QModelIndex:
+        """The view index of ``node`` (a node of the shown tree; for the full tree's nodes
+        while filtering, the filtered tree's node with the same key)."""
+        tree = self.source.tree
+        if node.level == OBJECT and tree.find(node.context, node.resource, node.key) is not node:
+            node = tree.find(node.context, node.resource, node.key)
+            if node is None:
+                return QModelIndex()
         src = self.source.index_for(node)
         return self.proxy.mapFromSource(src) if self.proxied else src
 

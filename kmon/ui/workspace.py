@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
-from kmon.monitor.tree import ObjectTree
+from kmon.monitor.tree import ObjectTree, type_name
 
 from .bridge import FeedBridge
 from .resource_state import ResourceStates
@@ -29,6 +29,23 @@ from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
 
 __all__ = ["Workspace", "SessionOptions"]
+
+
+class _Rec:
+    """A record as ``ObjectTree.apply`` reads it (for the filtered tree's own deltas)."""
+
+    __slots__ = ("type", "key", "object", "resource_version", "time", "is_in_initial_list")
+
+    def __init__(self, type: str, key: str, object: Any = None, resource_version: str = "") -> None:
+        self.type, self.key, self.object, self.resource_version = type, key, object, resource_version
+        self.time, self.is_in_initial_list = 0.0, False
+
+
+class _Item:
+    __slots__ = ("context", "resource", "record")
+
+    def __init__(self, context: str, resource: str, record: Any) -> None:
+        self.context, self.resource, self.record = context, resource, record
 
 
 class SessionOptions(dict):
@@ -68,6 +85,13 @@ class Workspace(QObject):
         self.model = ObjectTreeModel(self.tree, self)
         self.history = History()
         self.states = ResourceStates(amber=freshness[0], red=freshness[1])
+        # while the filter box holds something: a second tree with only the matching objects
+        # (fed the same batches), shown instead of the full one. Filtering in a tree of our
+        # own costs O(changes) per batch; a recursive QSortFilterProxyModel re-scans whole
+        # kinds of 10,000+ rows for each changed row.
+        self.filter: Any = None
+        self.filtered: ObjectTree | None = None
+        self.filtered_model: ObjectTreeModel | None = None
         self.sessions: dict[str, Any] = {}
         self.closing: dict[str, Any] = {}  # context -> asyncio task stopping its session
         self._stopped_resources: set[tuple[str, str]] = set()
@@ -84,7 +108,8 @@ class Workspace(QObject):
         session = self._factory(name, feed=feed, **opts)
         self.sessions[name] = session
         self.bridge.add_feed(name, feed)
-        self.tree.add_context(name, state="connecting")
+        for tree in self.trees():
+            tree.add_context(name, state="connecting")
         self.sigContextsChanged.emit(self.open_contexts())
         # start() returns at once (discovery runs on the session's thread), but any
         # client construction is kept off the GUI thread all the same.
@@ -97,7 +122,8 @@ class Workspace(QObject):
         if session is None:
             return None
         self.bridge.remove_feed(name)
-        self.tree.remove_context(name)
+        for tree in self.trees():
+            tree.remove_context(name)
         self.history.forget_context(name)
         self.states.forget_context(name)
         self._stopped_resources = {k for k in self._stopped_resources if k[0] != name}
@@ -158,7 +184,8 @@ class Workspace(QObject):
         if s is None:
             return
         self._stopped_resources.add((context, name))
-        self.tree.remove_resource(context, name)
+        for tree in self.trees():
+            tree.remove_resource(context, name)
         self.states.forget_resource(context, name)
 
         def done(_ok: Any) -> None:
@@ -174,19 +201,24 @@ class Workspace(QObject):
             items = [it for it in items if (it.context, getattr(it, "resource", None)) not in stopped]
         self.model.tick()
         self.tree.apply(items)
+        if self.filtered is not None:
+            self.filtered_model.tick()
+            self.filtered.apply(self._filtered_items(items))
         self.history.apply(items)
         changed, ctx_changed = self.states.apply(items)
         for ctx, res in changed:
             st = self.states.resources.get((ctx, res))
             if st is not None:
-                self.tree.set_progress(ctx, st.progress_text(), res)
+                for tree in self.trees():
+                    tree.set_progress(ctx, st.progress_text(), res)
         if changed:
             self._update_context_progress({c for c, _ in changed})
         for ctx in ctx_changed:
             cs = self.states.contexts.get(ctx)
             if cs is None or ctx not in self.sessions:
                 continue
-            self.tree.set_context_state(ctx, cs.state, cs.error)
+            for tree in self.trees():
+                tree.set_context_state(ctx, cs.state, cs.error)
             self.sigContextState.emit(ctx, cs.state, cs.error)
             if cs.state == "ready":
                 self.sigResourcesChanged.emit(ctx)
@@ -208,7 +240,62 @@ class Workspace(QObject):
             else:
                 errors = [s for s in self.states.of_context(ctx) if s.state == "error"]
                 text = f"{len(errors)} resource(s) failing" if errors else ""
-            self.tree.set_progress(ctx, text)
+            for tree in self.trees():
+                tree.set_progress(ctx, text)
+
+    # ------------------------------------------------------------------ filter
+    def trees(self) -> list[ObjectTree]:
+        return [self.tree] if self.filtered is None else [self.tree, self.filtered]
+
+    def view_model(self) -> ObjectTreeModel:
+        """The model the tree view should show (the filtered one while filtering)."""
+        return self.filtered_model if self.filtered_model is not None else self.model
+
+    def set_filter(self, flt: Any) -> ObjectTreeModel:
+        """Show only objects for which ``flt.matches(key, obj)`` (None or an empty filter:
+        everything). Builds the filtered tree from the full one (O(objects), once per
+        change of the filter box). Returns the model to show."""
+        if not flt:
+            self.filter = None
+            self.filtered = None
+            if self.filtered_model is not None:
+                self.filtered_model.deleteLater()
+            self.filtered_model = None
+            return self.model
+        self.filter = flt
+        tree = ObjectTree(keep_deleted=self.tree.keep_deleted, clock=self.tree.clock)
+        for ctx in self.tree.root.children:
+            tree.add_context(ctx.name, state=ctx.state, error=ctx.error)
+            tree.set_progress(ctx.name, ctx.progress)
+        items = [
+            _Item(n.context, n.resource, _Rec(n.last_type or "Added", n.key, n.obj, n.rv))
+            for n in self.tree.objects()
+            if flt.matches(n.key, n.obj)
+        ]
+        tree.apply(items)
+        for n in tree.objects():  # keep the full tree's columns, without a fade
+            src = self.tree.find(n.context, n.resource, n.key)
+            if src is not None:
+                n.last_type, n.changed_at = src.last_type, src.changed_at
+        old = self.filtered_model
+        self.filtered = tree
+        self.filtered_model = ObjectTreeModel(tree, self)
+        if old is not None:
+            old.deleteLater()
+        return self.filtered_model
+
+    def _filtered_items(self, items: list) -> list:
+        flt = self.filter
+        out = []
+        for it in items:
+            rec = getattr(it, "record", None)
+            if rec is None:
+                continue
+            if type_name(rec.type) != "Deleted" and flt.matches(rec.key, rec.object):
+                out.append(it)
+            else:  # (no longer) matching: leaves the filtered tree if it was there
+                out.append(_Item(it.context, it.resource, _Rec("Deleted", rec.key)))
+        return out
 
     def all_synced(self) -> bool:
         for s in self.sessions.values():

@@ -200,3 +200,14 @@ def test_random_batches_match_a_plain_dict():
         check_invariants(t)
         got = {(n.context, n.resource, n.key): n.rv for n in t.objects()}
         assert got == truth
+
+
+def test_kind_emptied_and_refilled_in_one_batch():
+    r = Recorder()
+    t = ObjectTree(r)
+    a = obj("a", "ns")
+    t.apply([item("Added", a)])
+    t.apply([item("Deleted", a), item("Added", obj("b", "ns"))])
+    check_invariants(t)
+    assert [n.key for n in t.objects()] == ["ns/b"]
+    assert t.context("c1").child("ns").child("pods").children[0].name == "b"

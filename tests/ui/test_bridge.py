@@ -63,3 +63,37 @@ def test_workspace_coalesces_and_tracks_progress(qapp):
     st = ws.states.get("c1", "pods")
     assert st.state == "listing"
     assert isinstance(ws.states, ResourceStates)
+
+
+def test_filtered_tree_follows_batches(qapp):
+    from kmon.ui.tree_filter import parse_filter
+
+    class FakeSession:
+        def __init__(self, name, feed, **kw):
+            self.resources, self.state, self.available_resources = {}, "ready", []
+
+        def start(self):
+            return self
+
+        def stop(self, timeout=1.0):
+            return True
+
+    ws = Workspace(session_factory=FakeSession)
+    ws.open_context("c1")
+    feed = ws.bridge.feeds()["c1"]
+    a = obj("a", "ns", labels={"app": "web"})
+    b = obj("b", "ns", labels={"app": "db"})
+    feed.extend([item("Added", a), item("Added", b)])
+    ws.bridge.drain()
+    model = ws.set_filter(parse_filter("app=web"))
+    assert [n.key for n in ws.filtered.objects()] == ["ns/a"]
+    assert ws.view_model() is model
+    feed.extend([item("Updated", {**b, "metadata": {**b["metadata"], "labels": {"app": "web"}}}),
+                 item("Updated", {**a, "metadata": {**a["metadata"], "labels": {"app": "api"}}})])
+    ws.bridge.drain()
+    assert [n.key for n in ws.filtered.objects()] == ["ns/b"]
+    assert ws.filtered.context("c1").count == 1 and ws.tree.context("c1").count == 2
+    feed.put(item("Deleted", b))
+    ws.bridge.drain()
+    assert list(ws.filtered.objects()) == []
+    assert ws.set_filter(None) is ws.model and ws.filtered is None

@@ -24,8 +24,8 @@ def test_filter_box_and_shortcuts(make_app, demo, qtbot):
     qtbot.keyClick(win.tree, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(win.filter.hasFocus, timeout=2000)
     qtbot.keyClicks(win.filter, "tier=backend")
-    proxy = win.tree.proxy
-    assert proxy.active
+    assert app.ws.filtered is not None and win.tree.model() is app.ws.filtered_model
+    proxy = win.tree.model()
 
     def visible_objects(parent=None, out=None):
         from PySide6.QtCore import QModelIndex
@@ -45,8 +45,18 @@ def test_filter_box_and_shortcuts(make_app, demo, qtbot):
 
     shown = visible_objects()
     assert shown and all((n.obj["metadata"].get("labels") or {}).get("tier") == "backend" for n in shown)
+    # the filtered tree follows the cache: exactly the matching objects, live
+    app.ws.bridge.drain()
+    want = {(n.context, n.resource, n.key) for n in app.ws.tree.objects()
+            if (n.obj["metadata"].get("labels") or {}).get("tier") == "backend"}
+    assert {(n.context, n.resource, n.key) for n in app.ws.filtered.objects()} == want
+    # sorting a column puts the sorting proxy in front, clearing it takes it away
+    win.tree.header().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+    assert win.tree.proxied
+    win.tree.header().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    assert not win.tree.proxied
     win.filter.clear()
-    assert not proxy.active
+    assert app.ws.filtered is None and win.tree.model() is app.ws.model
 
 
 def test_quick_switcher_opens_another_context(make_app, demo, qtbot):
