@@ -1,0 +1,24 @@
+"""benchmarks/bench_record.py still runs (its figures are for people; no threshold here)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from .conftest import REPO, kmon_env
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_bench_record_quick():
+    out = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "bench_record.py"), "--quick"],
+                         capture_output=True, text=True, timeout=50, cwd=REPO, env=kmon_env())
+    assert out.returncode == 0, out.stderr
+    assert "max sustainable:" in out.stdout and "file bytes/event" in out.stdout
+    figures = orjson.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["max"]["record_events_per_s"] > 0 and 0 < figures["max"]["file_bytes_per_event"] < 5000
+    assert figures["paced"]["events"] > 0
