@@ -158,6 +158,8 @@ class WatchStream:
             except StoreError as err:
                 self.send_error_and_end(err)
                 return
+            if srv.faults.stall_until > time.monotonic():
+                continue  # stalled meanwhile: write nothing, keep the cursor
             if events:
                 batch, size = [], 0
                 for ev in events:
