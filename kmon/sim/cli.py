@@ -21,8 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port of kmon-demo (kmon-demo-2 uses PORT+1); 0 = ephemeral")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--token", default="t0ken", help="bearer token both servers require")
-    p.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed CA (needed by kubectl, "
-                   "which sends bearer tokens only over TLS)")
+    p.add_argument("--tls", action=argparse.BooleanOptionalAction, default=True,
+                   help="serve HTTPS with a self-signed CA whose data goes into the kubeconfig (default); "
+                   "kubectl sends bearer tokens only over TLS, so --no-tls serves the Python client only")
     p.add_argument("--churn", type=float, default=20.0, help="writes per second per cluster (0 = static)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pods", type=int, default=300, help="pods per cluster (about)")
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n}: {s.url} (namespaces: {', '.join(w.namespaces)}; {s.store.count('pods')} pods; "
                   f"churn {w.rate:g} writes/s)", flush=True)
         if not args.tls:
-            print("note: kubectl sends bearer tokens only over HTTPS; use --tls to use kubectl too", flush=True)
+            print("note: kubectl sends bearer tokens only over HTTPS; without --tls only the Python client works",
+                  flush=True)
         print(f"kubeconfig: {args.kubeconfig} (current context {CLUSTERS[0]}); Ctrl+C to stop", flush=True)
         while not stop.wait(0.5):
             pass

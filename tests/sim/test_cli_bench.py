@@ -17,9 +17,9 @@ def test_kmon_sim_cli(tmp_path):
                              "--churn", "20", "--seed", "3", "--bookmark-interval", "1"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(4)]
-        assert lines[0].startswith("kmon-demo: http://127.0.0.1:") and lines[1].startswith("kmon-demo-2: ")
-        assert "--tls" in lines[2] and "Ctrl+C" in lines[3] and kc.exists()
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert lines[0].startswith("kmon-demo: https://127.0.0.1:") and lines[1].startswith("kmon-demo-2: https://")
+        assert "Ctrl+C" in lines[2] and kc.exists()
         contexts, current = kubernetes.config.list_kube_config_contexts(str(kc))
         assert current["name"] == "kmon-demo" and {c["name"] for c in contexts} == {"kmon-demo", "kmon-demo-2"}
         ns = {}

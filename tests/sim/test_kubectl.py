@@ -83,3 +83,27 @@ def test_get_pods_watch(kube):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_kubectl_against_kmon_sim_cli(tmp_path):
+    """The kubeconfig `kmon sim` writes works for kubectl as it is (TLS is on by default)."""
+    import signal
+    import sys
+
+    kc = tmp_path / "kubeconfig"
+    proc = subprocess.Popen([sys.executable, "-m", "kmon", "sim", "--kubeconfig", str(kc), "--pods", "20",
+                             "--churn", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):
+            proc.stdout.readline()
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+        for ctx in ("kmon-demo", "kmon-demo-2"):
+            out = kubectl(env, "--kubeconfig", str(kc), "--context", ctx, "get", "pods", "-A")
+            assert out.returncode == 0, out.stderr
+            assert out.stdout.split()[:2] == ["NAMESPACE", "NAME"] and len(out.stdout.splitlines()) > 10
+        res = kubectl(env, "--kubeconfig", str(kc), "api-resources")
+        assert res.returncode == 0, res.stderr
+        assert "widgets" in res.stdout and "deployments" in res.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
