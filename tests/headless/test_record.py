@@ -119,3 +119,47 @@ def test_rebuilt_cache_equals_the_live_cache_at_stop(tmp_path, sim, workload, ku
         assert _view(rebuilt[("sim", res)]) == _view(live), res
     assert any(r["kind"] == "delta" and r["final_state_unknown"] for r in recording.records)
     assert any(r["kind"] == "reflector" and r["type"] == "Expired" for r in recording.records)
+
+
+def _readable(path):
+    try:
+        return read_recording(path)
+    except Exception:
+        return None
+
+
+def test_record_stops_cleanly_on_sigint_and_a_kill_loses_at_most_about_a_second(tmp_path, sim, workload, kubeconfig):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import kmon_env
+
+    workload.start()
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        path = tmp_path / f"{int(sig)}.kmonrec"
+        p = subprocess.Popen([sys.executable, "-m", "kmon", "record", "-o", str(path), "--kubeconfig", kubeconfig,
+                              "pods", "configmaps", "events"], cwd=REPO, env=kmon_env(), stderr=subprocess.PIPE)
+        try:
+            # the file is readable while being written: flushed at least once a second
+            first = wait_for(lambda: (r := _readable(path)) and sum(1 for x in r.records if not x.get("initial", True)) >= 5 and r,
+                             30, "records from the watch on disk")
+            wait_for(lambda: len(_readable(path).records) > len(first.records) + 5, 20, "more records on disk")
+            killed_at = time.time()
+            p.send_signal(sig)
+            rc = p.wait(20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait(5)
+        err = p.stderr.read()
+        rec = read_recording(path)
+        if sig == signal.SIGINT:
+            assert rc == 0 and b"Traceback" not in err, err
+            assert rec.complete and rec.footer["reason"] == "stopped", rec.error
+            assert rec.records[-1]["kind"] == "session" and rec.records[-1]["type"] == "stopped"
+        else:
+            assert rec.error and rec.error.startswith("recording truncated at byte "), rec.error
+            last = max(r["time"] for r in rec.records)
+            assert last >= killed_at - 2.5, (killed_at - last)  # 1 s flush + 0.2 s drain + slack

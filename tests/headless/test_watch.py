@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import signal
+import socket
 
 import pytest
+import yaml
+
+from kmon.sim.kubeconfig import kubeconfig_dict
 
 from .conftest import KmonProcess, run_kmon
 
@@ -95,16 +99,25 @@ def test_watch_table_is_aligned_and_survives_a_closed_pipe(sim, workload, kubeco
 def test_watch_errors_are_one_line(tmp_path, kubeconfig, sim):
     bad = tmp_path / "broken"
     bad.write_text("apiVersion: v1\nclusters: [unclosed\n")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    unreachable = tmp_path / "unreachable"
+    unreachable.write_text(yaml.safe_dump(kubeconfig_dict([("far", sim)])).replace(sim.url, f"http://127.0.0.1:{port}"))
     cases = {
         "broken kubeconfig": ["--kubeconfig", str(bad)],
         "missing kubeconfig": ["--kubeconfig", str(tmp_path / "nope")],
         "unknown context": ["--kubeconfig", kubeconfig, "--context", "nosuch"],
         "unknown resource": ["--kubeconfig", kubeconfig, "pods", "nosuchthings"],
+        "unreachable server": ["--kubeconfig", str(unreachable)],
     }
+    errors = {}
     for what, args in cases.items():
         out = run_kmon("watch", *args, timeout=30)
-        err = out.stderr.decode()
+        err = errors[what] = out.stderr.decode()
         assert out.returncode == 1, (what, out.returncode, err)
         assert err.startswith("kmon watch: ") and err.count("\n") == 1, (what, err)
         assert "Traceback" not in err and out.stdout == b"", (what, err, out.stdout)
-    assert "nosuchthings" in run_kmon("watch", *cases["unknown resource"]).stderr.decode()
+    assert "nosuchthings" in errors["unknown resource"] and "nosuch" in errors["unknown context"]
+    assert "connection refused" in errors["unreachable server"] and "broken" in errors["broken kubeconfig"]
