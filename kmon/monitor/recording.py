@@ -393,11 +393,12 @@ class RecordingReader:
             raise
 
     # the damage, in words
-    def _damaged(self, what: str, why: str) -> None:
-        self.error = (
-            f"recording {what} at byte {self.bytes_read} (record {self._line_no + 1}): {why}; "
-            f"{self.records_read} records after the header were loaded"
+    def _damaged(self, what: str, why: str, *, exact: bool = True) -> None:
+        where = (
+            f"at byte {self.bytes_read} (record {self._line_no + 1})" if exact
+            else f"at record {self._line_no + 1} (found after reading {self.bytes_read} bytes)"
         )
+        self.error = f"recording {what} {where}: {why}; {self.records_read} records after the header were loaded"
 
     @staticmethod
     def _inflate(d: Any, piece: bytes) -> tuple[Any, bytes]:
@@ -466,11 +467,11 @@ class RecordingReader:
                     rec = orjson.loads(line)
                 except orjson.JSONDecodeError as e:
                     self._line_no -= 1
-                    self._damaged("corrupt", f"invalid JSON ({e})")
+                    self._damaged("corrupt", f"invalid JSON ({e})", exact=False)
                     return
                 if not isinstance(rec, dict):
                     self._line_no -= 1
-                    self._damaged("corrupt", "a record is not a JSON object")
+                    self._damaged("corrupt", "a record is not a JSON object", exact=False)
                     return
                 if rec.get("kind") == "footer":
                     self.footer = rec
