@@ -198,6 +198,7 @@ class SharedIndexInformer:
         min_watch_timeout: float = MIN_WATCH_TIMEOUT,
         max_internal_error_retry: float = 0.0,
         freeze_gc_after_sync: bool = True,
+        gc_freeze_every: int = 0,
     ) -> None:
         self.name = name or "informer"
         self._clock = clock or Clock()
@@ -207,6 +208,10 @@ class SharedIndexInformer:
         self._default_resync = resync_period
         self._resync_check_period = resync_period
         self._freeze_gc = freeze_gc_after_sync
+        # opt-in: gc.freeze() again after every this many deltas. Keeps full collections from
+        # re-walking a cache that churned since the last freeze; the price is that cyclic
+        # garbage frozen along the way is never collected (decoded objects have no cycles).
+        self._gc_freeze_every = gc_freeze_every
         self._reflector = Reflector(
             list_watcher, self._fifo, name=self.name, resync_period=resync_period, page_size=page_size,
             min_watch_timeout=min_watch_timeout, max_internal_error_retry=max_internal_error_retry,
@@ -345,6 +350,10 @@ class SharedIndexInformer:
         pop = self._fifo.pop
         process = self._handle_deltas
         stopped = stop_event.is_set
+        c = self._counters
+        freeze_every = self._gc_freeze_every
+        next_freeze = freeze_every
+        gc_paused = False  # while the initial list is processed (shared, refcounted pause)
         try:
             while not stopped():
                 try:
@@ -352,16 +361,29 @@ class SharedIndexInformer:
                 except FIFOClosedError:
                     return
                 except Exception as err:
-                    self._counters.count_error("process", f"processing deltas failed: {err}")
+                    c.count_error("process", f"processing deltas failed: {err}")
                     log.exception("%s: processing deltas failed", self.name)
-                if not self._synced_once and self._fifo.has_synced():
-                    self._synced_once = True
-                    if self._freeze_gc:
-                        gcguard.freeze()
+                if not self._synced_once:
+                    if self._fifo.has_synced():
+                        self._synced_once = True
+                        if gc_paused:
+                            gcguard.resume()
+                            gc_paused = False
+                        if self._freeze_gc:
+                            gcguard.freeze()
+                    elif not gc_paused:
+                        gcguard.pause()
+                        gc_paused = True
+                if freeze_every and c.deltas_processed >= next_freeze:
+                    next_freeze = c.deltas_processed + freeze_every
+                    gcguard.freeze()
         except BaseException:
-            self._counters.state = "failed"
+            c.state = "failed"
             log.exception("%s: processing crashed", self.name)
             raise
+        finally:
+            if gc_paused:
+                gcguard.resume()
 
     def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
         """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""

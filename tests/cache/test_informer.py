@@ -354,3 +354,27 @@ def test_a_stopped_informer_is_freed_by_reference_counting():
         assert [r() for r in refs] == [None] * 4
     finally:
         gc.enable()
+
+
+def test_gc_is_paused_while_the_initial_list_is_processed_and_freezes_are_opt_in(monkeypatch):
+    import gc
+
+    from kmon.cache import gcguard
+
+    freezes = []
+    monkeypatch.setattr(gcguard, "freeze", lambda: freezes.append(1))
+    seen_gc_enabled = []
+    lw = ScriptedListerWatcher().on_list(ListPage([pod(f"p{i}") for i in range(5)], "1"))
+    inf = informer(lw, freeze_gc_after_sync=True, gc_freeze_every=3)
+    inf.add_delta_listener(lambda recs: seen_gc_enabled.extend((r.is_in_initial_list, gc.isenabled()) for r in recs))
+    with running(inf.run):
+        assert wait_until(inf.has_synced)
+        assert lw.wait_watch_calls(1)
+        for i in range(6):
+            lw.watches[0].modify(pod(f"p{i % 5}", str(10 + i)))
+        assert wait_until(lambda: len(seen_gc_enabled) == 11)
+    # the first initial item is applied before the pause starts; the rest under it
+    assert all(not enabled for initial, enabled in seen_gc_enabled[1:5])
+    assert all(enabled for initial, enabled in seen_gc_enabled[5:])
+    assert gc.isenabled() and gcguard.depth() == 0
+    assert len(freezes) >= 1 + 3  # once at sync, then every 3 deltas
