@@ -36,6 +36,7 @@ __all__ = [
 
 DEFAULT_RESOURCE = "pods"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
+_STUCK: list[threading.Thread] = []  # informer threads that outlived Live.close's timeout
 
 
 class HeadlessError(Exception):
@@ -200,9 +201,16 @@ class Live:
         return False
 
     def close(self, timeout: float = 5.0) -> bool:
+        """Stop the session, joining its informer threads (within ``timeout``), and the demo
+        cluster; False if some thread did not end (the command's exit then does not wait
+        for it)."""
         ok = True
         if self.session is not None:
             ok = self.session.stop(timeout)
+            if not ok:
+                _STUCK.extend(
+                    h.thread for h in self.session.resources.values() if h.thread is not None and h.thread.is_alive()
+                )
         if self.demo is not None:
             self.demo.stop()
         return ok
@@ -271,8 +279,7 @@ def _finish(code: int) -> int:
         quiet_broken_pipe()
     except (OSError, ValueError):
         pass
-    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
-    if stuck:  # an informer thread did not end in time: do not hang the terminal
+    if any(t.is_alive() for t in _STUCK):  # an informer thread did not end in time: do not hang the terminal
         try:
             sys.stderr.flush()
         finally:

@@ -180,7 +180,12 @@ def _record(args: argparse.Namespace) -> int:
     rec = Recorder(args.output, sel, include_secret_values=args.include_secret_values, stop=stop)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"kmon record: {msg}", file=sys.stderr, flush=True))
     with signals_stop(stop):
-        rec.start()
+        try:
+            rec.start()
+        except HeadlessError:
+            if stop.is_set():  # Ctrl+C while connecting: nothing recorded, nothing wrong
+                return EXIT_OK
+            raise
         reason = "stopped"
         try:
             say(f"recording {', '.join(sorted(rec.session.resources))} of context {rec.live.context} to {rec.path} (Ctrl+C to stop)")

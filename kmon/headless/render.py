@@ -193,7 +193,7 @@ def stats_rows(
         since = synced_at.get(res)
         rows.append([
             res,
-            st.state if not (st.synced and st.state == "watching") else "watching",
+            st.state,
             st.last_synced_version or "-",
             flags,
             str(st.lists),

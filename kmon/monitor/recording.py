@@ -49,6 +49,7 @@ MAJOR = 1
 DELTA_TYPES = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _ORJSON_OPTS = orjson.OPT_NON_STR_KEYS
 _READ_CHUNK = 64 * 1024
+_BATCH = 1000  # records encoded and compressed per zlib call when writing
 
 
 class RecordingError(Exception):
@@ -266,13 +267,25 @@ class RecordingWriter:
         self.flush()
 
     def write_items(self, items: Iterable[FeedItem]) -> int:
-        """Write feed items (a drained batch) as records; returns how many."""
+        """Write feed items (a drained batch) as records; returns how many. Large batches
+        (an initial list) are encoded and compressed a slice at a time, so memory stays
+        bounded."""
         mask = self.mask
-        return self._write_lines([dumps_record(record_from_item(it, mask=mask)) for it in items])
+        items = items if isinstance(items, list) else list(items)
+        n = 0
+        for i in range(0, len(items), _BATCH):
+            n += self._write_lines([dumps_record(record_from_item(it, mask=mask)) for it in items[i:i + _BATCH]])
+        self.flush_if_due()
+        return n
 
     def write_records(self, records: Iterable[dict[str, Any]]) -> int:
         """Write ready-made records (dicts following the format); returns how many."""
-        return self._write_lines([dumps_record(r) for r in records])
+        records = records if isinstance(records, list) else list(records)
+        n = 0
+        for i in range(0, len(records), _BATCH):
+            n += self._write_lines([dumps_record(r) for r in records[i:i + _BATCH]])
+        self.flush_if_due()
+        return n
 
     def _write_lines(self, lines: list[bytes]) -> int:
         if self.closed:
@@ -282,7 +295,6 @@ class RecordingWriter:
             self._gz.write(b"\n".join(lines))
             self.records_written += len(lines) - 1
             self._dirty = True
-        self.flush_if_due()
         return len(lines) - 1 if lines else 0
 
     def flush_if_due(self) -> bool:
