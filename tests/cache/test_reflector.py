@@ -484,3 +484,63 @@ def test_listwatch_from_two_lambdas():
     r = make(lw, store)
     with running(r.list_and_watch):
         assert store.wait_count("add")
+
+
+# -- the watch loop on its own (client-go's handleWatch cases) ------------------------------------
+
+
+def test_nothing_is_listed_or_watched_when_stopped_before():
+    lw = ScriptedListerWatcher()
+    r = make(lw)
+    stop = threading.Event()
+    stop.set()
+    r.list_and_watch(stop)
+    r.run(stop)
+    assert lw.list_calls == [] and lw.watch_calls == []
+
+
+def test_handle_watch_applies_events_and_records_the_last_version():
+    from kmon.cache.listwatch import WatchEvent
+    from kmon.cache.store import Indexer
+    from kmon.cache.watch_handler import handle_watch
+
+    store = Indexer()
+    store.add(pod("foo"))
+    store.add(pod("bar"))
+    r = make(ScriptedListerWatcher(), store)
+    w = FakeWatch([
+        WatchEvent("ADDED", {"kind": "Service"}),  # not understood: skipped, not fatal
+        WatchEvent("DELETED", pod("foo", "")),
+        WatchEvent("MODIFIED", pod("bar", "55")),
+        WatchEvent("ADDED", pod("baz", "32")),
+    ], close=True)
+    handle_watch(r, r._clock.monotonic(), iter(w), store, threading.Event(), False, None)
+    assert store.get_by_key("default/foo") == (None, False)
+    assert store.get_by_key("default/bar")[0]["metadata"]["resourceVersion"] == "55"
+    assert store.get_by_key("default/baz")[0]["metadata"]["resourceVersion"] == "32"
+    assert r.last_sync_resource_version == "32"
+
+
+def test_handle_watch_on_a_stream_closed_at_once_is_a_very_short_watch():
+    from kmon.cache.watch_handler import VeryShortWatchError, handle_watch
+
+    r = make(ScriptedListerWatcher())
+    with pytest.raises(VeryShortWatchError):
+        handle_watch(r, r._clock.monotonic(), iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None)
+    # a watch that lived a second or more is a normal close even without events
+    clock = FakeClock()
+    r2 = make(ScriptedListerWatcher(), clock=clock)
+    start = clock.monotonic()
+    clock.step(1.5)
+    assert handle_watch(r2, start, iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None) is False
+
+
+def test_handle_watch_returns_when_stopped_without_error():
+    from kmon.cache.watch_handler import handle_watch
+
+    r = make(ScriptedListerWatcher())
+    stop = threading.Event()
+    stop.set()
+    w = FakeWatch().add(pod("a", "2"))
+    w.stop()
+    assert handle_watch(r, r._clock.monotonic(), iter(w), RecordingStore(), stop, False, None) is False
