@@ -260,3 +260,32 @@ def test_transformer_applies_before_queueing_but_not_to_tombstones():
     assert got["default/b"][0].object["transformed"]
     assert isinstance(got["default/old"][0].object, DFSU)
     assert seen == ["a", "b"]
+
+
+def test_replace_after_a_queued_delete_keeps_the_real_deletion():
+    f = DeltaFIFO(known_objects=known(pod("foo", "5"), pod("bar", "6"), pod("baz", "7")))
+    f.delete(pod("baz", "7"))
+    f.replace([pod("foo", "5")], "0")
+    got = {k: d for k, d, _ in pop_all(f)}
+    assert got == {
+        "default/baz": [(T.Deleted, "baz@7")],
+        "default/foo": [(T.Replaced, "foo@5")],
+        "default/bar": [(T.Deleted, ("tombstone", "default/bar", "6"))],
+    }
+
+
+def test_a_key_keeps_its_place_in_line():
+    f = DeltaFIFO()
+    f.add(pod("foo", "10"))
+    f.add(pod("bar", "1"))
+    f.add(pod("foo", "11"))
+    f.add(pod("foo", "13"))
+    f.add(pod("zab", "30"))
+    assert [k for k, _, _ in pop_all(f)] == ["default/foo", "default/bar", "default/zab"]
+
+
+def test_key_of_understands_tombstones_and_delta_lists():
+    f = DeltaFIFO()
+    assert f.key_of(DFSU("ns/x", None)) == "ns/x"
+    assert f.key_of([Delta(T.Added, pod("a")), Delta(T.Deleted, DFSU("default/a", None))]) == "default/a"
+    assert f.key_of(pod("b", ns="")) == "b"
