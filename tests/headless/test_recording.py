@@ -238,3 +238,35 @@ def test_writer_flushes_at_least_every_interval(tmp_path):
     assert len(rec.records) == 1 and "without a footer" not in (rec.error or "") and "truncated" in rec.error
     w.close()
     assert read_recording(path).complete
+
+
+_CUT_CACHE: dict = {}
+
+
+def _cut_fixture(tmp_dir):
+    if not _CUT_CACHE:
+        path = os.path.join(tmp_dir, "r.kmonrec")
+        write(path, scenario(300), batch=7)
+        _CUT_CACHE["data"] = open(path, "rb").read()
+        _CUT_CACHE["full"] = read_recording(path)
+    return _CUT_CACHE["data"], _CUT_CACHE["full"]
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(fraction=st.floats(0.0, 1.0, exclude_max=True))
+def test_any_cut_loads_a_prefix_and_says_where(tmp_path_factory, fraction):
+    d = tmp_path_factory.getbasetemp()
+    data, full = _cut_fixture(str(d))
+    cut = int(len(data) * fraction)
+    path = d / "cut-any.kmonrec"
+    path.write_bytes(data[:cut])
+    try:
+        rec = read_recording(path)
+    except RecordingError as e:
+        assert "before its header was complete" in str(e) or "empty file" in str(e)
+        return
+    assert rec.records == full.records[: len(rec.records)]
+    assert rec.error.startswith(f"recording truncated at byte {cut} (record ")
