@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from kmon.app_cli import parser
-    from kmon.ui.app import build
+    from kmon.ui.app import build, start_gc_policy
     from kmon.ui.settings import Settings
 
     app = QApplication([])
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ws, win, _ = build(parser().parse_args(["--context", "kmon-demo"]), settings=settings, kubeconfig=kubeconfig)
     win.resize(1600, 900)
     win.show()
+    start_gc_policy(ws, win)  # as the app does
 
     phase = {"name": "sync", "t": time.monotonic()}
     t_start = time.monotonic()
@@ -117,6 +118,18 @@ def main(argv: list[str] | None = None) -> int:
         if phase["name"] == "measure":
             drift.append(max(0.0, el - 10.0))
 
+    reflector_kinds: dict[str, int] = {}
+    gc_pauses: list[tuple[int, float]] = []  # (generation, seconds) during the measurement
+    gc_start = [0.0]
+
+    def on_gc(ev: str, info: dict) -> None:
+        if ev == "start":
+            gc_start[0] = time.perf_counter()
+        elif phase["name"] == "measure":
+            gc_pauses.append((info["generation"], time.perf_counter() - gc_start[0]))
+
+    gc.callbacks.append(on_gc)
+
     def on_batch(items: list) -> None:
         if phase["name"] != "measure":
             return
@@ -124,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         n = 0
         for it in items:
             rec = getattr(it, "record", None)
-            if rec is not None and not rec.is_in_initial_list:
-                lags.append(now - rec.time)
-                n += 1
+            if rec is not None:
+                if not rec.is_in_initial_list:
+                    lags.append(now - rec.time)
+                    n += 1
+            elif getattr(it, "event", None) is not None:
+                k = str(it.event.kind)
+                reflector_kinds[k] = reflector_kinds.get(k, 0) + 1
         batch_sizes.append(len(items))
 
     def on_applied(_items: list) -> None:
@@ -140,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
                 result["initial_sync_s"] = round(now - t_start, 2)
                 result["objects_in_tree"] = len(ws.tree)
                 result["rss_after_sync_mb"] = round(rss_mb(), 1)
-                ws.freeze_after_sync()
                 # expand one busy namespace's pods so visible rows repaint under churn
                 ctx = ws.tree.context("kmon-demo")
                 for ns in ctx.children:
@@ -214,7 +230,13 @@ def main(argv: list[str] | None = None) -> int:
         rss_mb={"first_half_mean": round(sum(first) / max(1, len(first)), 1),
                 "second_half_mean": round(sum(half) / max(1, len(half)), 1),
                 "end": round(rss[-1][1], 1) if rss else None},
-        gc_counts=gc.get_count(),
+        reflector_events_during_measurement=reflector_kinds,
+        gc_pauses_ms={
+            f"gen{g}": {"n": sum(1 for x, _ in gc_pauses if x == g),
+                        "max": round(max((d for x, d in gc_pauses if x == g), default=0) * 1000, 1)}
+            for g in (0, 1, 2)
+        },
+        stalls_over_50ms=sum(1 for d in drift if d > 50),
     )
     ok_stall = result["stall_ms"]["p99"] <= 50
     ok_lag = result["lag_ms"]["p99"] <= 250

@@ -1,10 +1,10 @@
-"""Filtering and sorting of the object tree: name substring and label selector.
+"""What the filter box means, and the proxy that sorts the tree.
 
 Why this module exists: the filter box accepts what an operator types into kubectl —
-``web`` (name substring), ``app=web,tier!=db``, ``!canary``, ``env in (prod,stage)`` — and the
-tree must keep containers whose objects match (recursive filtering). Parsing and matching are
-plain functions (``parse_filter``, ``LabelSelector.matches``); the proxy only calls them, and
-answers "accept" at once when no filter is set so 50,000 rows cost next to nothing.
+``web`` (name substring), ``app=web,tier!=db``, ``!canary``, ``env in (prod,stage)``.
+Parsing and matching are plain functions (``parse_filter``, ``ObjectFilter.matches``) used by
+the workspace's filtered tree (``Workspace.set_filter``), which costs O(changes) per batch.
+Sorting by a column is a QSortFilterProxyModel on ``SortRole`` (``TreeSortProxy``).
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel
-
-from kmon.monitor.tree import OBJECT
+from PySide6.QtCore import QSortFilterProxyModel
 
 from .tree_model import SortRole
 
-__all__ = ["LabelSelector", "ObjectFilter", "TreeFilterProxy", "parse_filter"]
+__all__ = ["LabelSelector", "ObjectFilter", "TreeSortProxy", "parse_filter", "parse_selector"]
 
 _SET_RE = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s+(in|notin)\s*\(([^)]*)\)\s*$")
 
@@ -145,44 +143,12 @@ def parse_filter(text: str) -> ObjectFilter:
     return f
 
 
-class TreeFilterProxy(QSortFilterProxyModel):
-    """Recursive filter over object rows; containers stay when a descendant matches."""
+class TreeSortProxy(QSortFilterProxyModel):
+    """Sorts rows by ``SortRole`` (numbers for ages and resourceVersions). No Python filter
+    override: every row would cost a Python call on each mapping; filtering is done by the
+    workspace's filtered tree instead."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._filter = ObjectFilter()
-        self.setRecursiveFilteringEnabled(True)
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
-        self.filter_error = ""
-
-    def set_filter_text(self, text: str) -> bool:
-        """Apply the filter box's text; returns False (and keeps the old filter) when the
-        label selector does not parse (``filter_error`` says why)."""
-        try:
-            f = parse_filter(text)
-        except ValueError as e:
-            self.filter_error = str(e)
-            return False
-        self.filter_error = ""
-        self.beginFilterChange()
-        self._filter = f
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        return True
-
-    @property
-    def active(self) -> bool:
-        return bool(self._filter)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        f = self._filter
-        if not f:
-            return True
-        parent = source_parent.internalPointer() if source_parent.isValid() else self.sourceModel().tree.root
-        try:
-            node = parent.children[source_row]
-        except IndexError:
-            return False
-        if node.level != OBJECT:
-            return False  # shown only through a matching descendant (recursive filtering)
-        return f.matches(node.key, node.obj)

@@ -15,12 +15,12 @@ Expanded rows and the selection survive each swap.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
 from kmon.monitor.tree import CONTEXT, KIND, OBJECT, Node
 
-from .tree_filter import TreeFilterProxy
+from .tree_filter import TreeSortProxy
 from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, FADE_SECONDS, ROW_CAP, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
@@ -32,7 +32,7 @@ class ObjectTreeView(QTreeView):
     def __init__(self, model: ObjectTreeModel, parent=None) -> None:
         super().__init__(parent)
         self.source = model
-        self.proxy = TreeFilterProxy(self)
+        self.proxy = TreeSortProxy(self)
         self.proxy.setSourceModel(model)
         self.setModel(model)
         self.setUniformRowHeights(True)  # constant-time layout with 50,000 rows
@@ -64,19 +64,37 @@ class ObjectTreeView(QTreeView):
         self._ages.setInterval(1000)
         self._ages.timeout.connect(self._repaint)
         self._ages.start()
-        self._was_fading = False
 
     # ------------------------------------------------------------------ repaint
     def _repaint_fades(self) -> None:
+        """Repaint only the visible rows still fading (O(visible rows), not O(changes))."""
         tree = self.source.tree
-        fading = tree.clock() - tree.last_change < FADE_SECONDS + 0.15
-        if fading or self._was_fading:
-            self._repaint()
-        self._was_fading = fading
+        now = tree.clock()
+        if now - tree.last_change > FADE_SECONDS + 0.2:
+            return
+        self.source.tick()
+        vp = self.viewport()
+        height, width = vp.height(), vp.width()
+        idx = self.indexAt(QPoint(1, 1))
+        top = bottom = None
+        while idx.isValid():
+            r = self.visualRect(idx)
+            if r.top() > height:
+                break
+            node = idx.data(NodeRole)
+            if node is not None and node.changed_at and now - node.changed_at < FADE_SECONDS + 0.2:
+                top = r.top() if top is None else top
+                bottom = r.bottom()
+            idx = self.indexBelow(idx)
+        if top is not None:
+            vp.update(QRect(0, top, width, bottom - top + 1))
 
     def _repaint(self) -> None:
+        """Once a second: the age column only."""
         self.source.tick()
-        self.viewport().update()
+        x = self.columnViewportPosition(COL_AGE)
+        vp = self.viewport()
+        vp.update(QRect(x, 0, self.columnWidth(COL_AGE), vp.height()))
 
     # ------------------------------------------------------------------ structure
     def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:

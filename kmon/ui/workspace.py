@@ -304,6 +304,11 @@ class Workspace(QObject):
                 return False
         return bool(self.sessions)
 
+    @property
+    def frozen(self) -> bool:
+        """True once ``freeze_after_sync`` froze the caches."""
+        return self._frozen
+
     def freeze_after_sync(self) -> bool:
         """Once every open context synced, move what exists to the GC's permanent generation
         so later collections skip the caches (returns True the first time)."""

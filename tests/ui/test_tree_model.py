@@ -6,7 +6,7 @@ import random
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from kmon.ui.tree_filter import TreeFilterProxy, parse_filter
+from kmon.ui.tree_filter import TreeSortProxy, parse_filter
 from kmon.ui.tree_model import COL_STATUS, NodeRole, ObjectTreeModel
 
 from helpers import item, obj
@@ -63,27 +63,17 @@ def test_counts_labels_and_changed_rows_only():
     assert model.index(3, 0, kind).data(Qt.ItemDataRole.BackgroundRole) is not None
 
 
-def test_filter_proxy_names_and_labels(qapp, qtmodeltester):
+def test_sort_proxy_by_resource_version(qapp, qtmodeltester):
     model = ObjectTreeModel()
-    proxy = TreeFilterProxy()
+    proxy = TreeSortProxy()
     proxy.setSourceModel(model)
     qtmodeltester.check(proxy, force_py=True)
-    model.apply([item("Added", obj("web-1", "a", labels={"app": "web", "tier": "fe"})),
-                 item("Added", obj("web-2", "b", labels={"app": "web", "tier": "db"})),
-                 item("Added", obj("api-1", "a", labels={"app": "api"}))])
-    assert proxy.set_filter_text("app=web,tier!=db")
-    ctx = proxy.index(0, 0)
-    assert rows(proxy, ctx) == ["a (2)"]  # counts are the cache's, not the filter's
-    assert rows(proxy, proxy.index(0, 0, proxy.index(0, 0, ctx))) == ["web-1"]
-    assert proxy.set_filter_text("api")
-    assert rows(proxy, proxy.index(0, 0, proxy.index(0, 0, ctx))) == ["api-1"]
-    assert not proxy.set_filter_text("app in (web")
-    assert proxy.set_filter_text("")
-    assert proxy.rowCount(ctx) == 2
-    # live updates while filtered
-    proxy.set_filter_text("web")
-    model.apply([item("Added", obj("web-3", "c"))])
-    assert "c (1)" in rows(proxy, proxy.index(0, 0))
+    objs = [obj(n, "a") for n in ("x", "y", "z")]
+    model.apply([item("Added", o) for o in objs])
+    model.apply([item("Updated", {**objs[0], "metadata": {**objs[0]["metadata"], "resourceVersion": "999999"}})])
+    proxy.sort(2, Qt.SortOrder.DescendingOrder)
+    kind = proxy.index(0, 0, proxy.index(0, 0, proxy.index(0, 0)))
+    assert rows(proxy, kind) == ["x", "z", "y"]
 
 
 def test_parse_filter():
