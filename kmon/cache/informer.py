@@ -223,6 +223,7 @@ class SharedIndexInformer:
         self._started = False
         self._stopped = False
         self._listeners: list[HandlerRegistration] = []
+        self._retired: list[HandlerRegistration] = []  # removed while running: joined at stop
         # read lock-free by the processing thread (tuples are swapped whole)
         self._all_targets: tuple[HandlerRegistration, ...] = ()
         self._sync_targets: tuple[HandlerRegistration, ...] = ()
@@ -289,6 +290,19 @@ class SharedIndexInformer:
                 reg.start()
             return reg
 
+    def remove_event_handler(self, reg: HandlerRegistration) -> None:
+        """Stop delivering to ``reg``; its thread ends after the call in progress (``run``
+        still joins it). Removing twice, or after stop, is harmless."""
+        with self._lifecycle:
+            if reg not in self._listeners:
+                return
+            with self._block_deltas:
+                self._listeners.remove(reg)
+                self._all_targets = tuple(self._listeners)
+                self._sync_targets = tuple(r for r in self._sync_targets if r is not reg)
+                self._retired.append(reg)
+        reg.stop()
+
     # -- resync ---------------------------------------------------------------------------------
     def _should_resync(self) -> bool:
         with self._lifecycle:
@@ -326,7 +340,7 @@ class SharedIndexInformer:
             processor.join()
             with self._lifecycle:
                 self._stopped = True
-                listeners = list(self._listeners)
+                listeners = self._listeners + self._retired
             for reg in listeners:
                 reg.stop()
             for reg in listeners:

@@ -378,3 +378,23 @@ def test_gc_is_paused_while_the_initial_list_is_processed_and_freezes_are_opt_in
     assert all(enabled for initial, enabled in seen_gc_enabled[5:])
     assert gc.isenabled() and gcguard.depth() == 0
     assert len(freezes) >= 1 + 3  # once at sync, then every 3 deltas
+
+
+def test_removed_handler_stops_receiving_and_its_thread_is_joined():
+    before = set(threading.enumerate())
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a", "1")], "1"))
+    inf = informer(lw)
+    keep, gone = Recorder(), Recorder()
+    inf.add_event_handler(keep)
+    reg = inf.add_event_handler(gone)
+    with running(inf.run):
+        keep.wait(1)
+        gone.wait(1)
+        inf.remove_event_handler(reg)
+        inf.remove_event_handler(reg)
+        assert lw.wait_watch_calls(1)
+        lw.watches[0].add(pod("b", "2"))
+        keep.wait(2)
+    assert len(gone.log) == 1
+    assert not reg.is_alive()
+    assert set(threading.enumerate()) - before == set()
