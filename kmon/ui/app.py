@@ -112,7 +112,7 @@ def expand_for_screenshot(win: MainWindow) -> None:
                         pods = kind
             if pods is not None:
                 break
-    candidates = list(pods.children[:12]) if pods is not None else list(tree.objects())[:50]
+    candidates = list(pods.children[:24]) if pods is not None else list(tree.objects())[:50]
     best = None
     for node in candidates:
         n = len(win.ws.history.entries(node.context, node.resource, node.key))
@@ -120,7 +120,8 @@ def expand_for_screenshot(win: MainWindow) -> None:
             best = (n, node)
     if best is not None:
         view.select_node(best[1])
-        win.detail.tabs.setCurrentIndex(0)
+        # an object that changed since the initial list: show how (its history and diff)
+        win.detail.tabs.setCurrentIndex(1 if best[0] >= 2 else 0)
     view.scrollToTop()
 
 
