@@ -10,7 +10,6 @@ import random
 import threading
 from typing import TYPE_CHECKING, Any, Iterator
 
-from kmon.cache import gcguard
 from kmon.cache.errors import is_connection_refused, is_expired, is_too_large_resource_version, is_too_many_requests
 from kmon.cache.events import ReflectorEventKind as K
 from kmon.cache.keys import deletion_handling_key
@@ -25,6 +24,13 @@ if TYPE_CHECKING:
     _Base = Reflector
 else:
     _Base = object
+
+
+def _keep_last(box: list[str]) -> Any:
+    def set_rv(rv: str) -> None:
+        box[0] = rv
+
+    return set_rv
 
 
 class WatchListMixin(_Base):
@@ -66,8 +72,9 @@ class WatchListMixin(_Base):
             self._set_current_watch(w)
             final_rv = [""]
             try:
-                with gcguard.paused():
-                    got_bookmark = handle_watch(self, start, it, temporary, stop_event, True, final_rv.append)
+                # (no GC pause here, unlike a list: a server that never sends the closing
+                # bookmark would keep the collector off for as long as the stream lasts)
+                got_bookmark = handle_watch(self, start, it, temporary, stop_event, True, _keep_last(final_rv))
             except Exception as err:
                 self._end_watch(w, start, err, stop_event)
                 if stop_event.is_set():
@@ -81,7 +88,7 @@ class WatchListMixin(_Base):
             if got_bookmark:
                 break
             self._end_watch(w, start, None, stop_event)
-        resource_version = final_rv[-1]
+        resource_version = final_rv[0]
         self._set_unavailable(False)
         items = temporary.list()
         self._store.replace(items, resource_version)
