@@ -404,7 +404,7 @@ class SharedIndexInformer:
         indexer = self.indexer
         listeners = self._delta_listeners
         records: list[DeltaRecord] | None = [] if listeners else None
-        key = deletion_handling_key(deltas[0].object)  # one key per pop
+        key = self._fifo.popping_key  # one key per pop, as the queue computed it
         with self._block_deltas:
             for dtype, obj in deltas:
                 if dtype is _DELETED:
