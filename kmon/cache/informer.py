@@ -483,5 +483,6 @@ class SharedIndexInformer:
             last_error=c.last_error,
             deltas_processed=c.deltas_processed,
             handler_errors=sum(reg.errors for reg in self._listeners),
+            listener_errors=c.listener_errors,
             handler_backlog={reg.name: reg.backlog for reg in self._listeners},
         )

@@ -105,6 +105,7 @@ class InformerStats:
     last_error: str
     deltas_processed: int
     handler_errors: int
+    listener_errors: int = 0  # exceptions raised by reflector/delta listeners (logged)
     handler_backlog: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

@@ -204,6 +204,7 @@ def test_delta_records_and_reflector_events_and_stats():
     assert st.events == {"ADDED": 0, "MODIFIED": 1, "DELETED": 1, "BOOKMARK": 1, "ERROR": 0}
     assert st.store_size == 0 and st.queue_depth == 0 and st.list_items_last == 1
     assert st.watches_started == 1 and st.last_event_time is not None
+    assert st.listener_errors >= 2  # the broken delta listener, once per popped key
     d = st.as_dict()
     assert d["events"]["MODIFIED"] == 1 and d["last_relist_reason"] == "initial"
     assert inf.stats().state == "stopped"
