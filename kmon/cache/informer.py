@@ -201,6 +201,7 @@ class SharedIndexInformer:
         gc_freeze_every: int = 0,
     ) -> None:
         self.name = name or "informer"
+        self.list_watcher = list_watcher  # for the owner's bookkeeping; the reflector has its own reference
         self._clock = clock or Clock()
         self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **(indexers or {})})
         self._counters = Counters()
