@@ -203,7 +203,8 @@ class MainWindow(QMainWindow):
 
     def _context_state(self, context: str, state: str, error: str) -> None:
         if error:
-            self.errors.add(f"{context}: {error}" if not error.startswith(context) else error, key=f"ctx:{context}")
+            self.errors.add(f"{context}: {error}", key=f"ctx:{context}")
+            self.status.showMessage(f"⚠ {context}: {error}", 15000)
         else:
             self.errors.remove(f"ctx:{context}")
 

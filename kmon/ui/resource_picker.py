@@ -56,9 +56,12 @@ class ResourcePicker(QWidget):
         self.model.itemChanged.connect(self._item_changed)
         self.context_box.currentTextChanged.connect(lambda _t: self.refresh())
         workspace.sigResourcesChanged.connect(self._resources_changed)
+        workspace.sigContextState.connect(lambda ctx, _s, _e: self._resources_changed(ctx))
         workspace.sigContextsChanged.connect(self._contexts_changed)
         workspace.sigApplied.connect(self._on_batch)
         self._updating = False
+        self.context_box.setVisible(False)  # shown when several contexts are open
+        self.refresh()
 
     def context(self) -> str:
         return self.context_box.currentText()
@@ -118,10 +121,14 @@ class ResourcePicker(QWidget):
             self.model.appendRow(it)
         self._updating = False
         n = len(available)
-        self.hint.setText(
-            f"{len(running)} watched of {n} listable resource types" if n else
-            ("Waiting for discovery…" if ctx else "No context open")
-        )
+        cs = self.ws.states.contexts.get(ctx) if ctx else None
+        if n:
+            hint = f"{len(running)} watched of {n} listable resource types"
+        elif cs is not None and cs.error:
+            hint = f"Not connected: {cs.error}"
+        else:
+            hint = "Waiting for discovery…" if ctx else "No context open"
+        self.hint.setText(hint)
         self.update_dots()
 
     def update_dots(self) -> None:

@@ -132,8 +132,11 @@ class ResourceStates:
                     cs = self.contexts.get(it.context) or ContextState(it.context)
                     self.contexts[it.context] = cs
                     cs.state = it.state or cs.state
-                    cs.message = it.message
-                    cs.error = it.message if level == "error" else ""
+                    msg = it.message
+                    if msg.startswith(f"{it.context}: "):  # the row already names the context
+                        msg = msg[len(it.context) + 2 :]
+                    cs.message = msg
+                    cs.error = msg if level == "error" else ""
                     ctx_changed.add(it.context)
                 else:
                     st = self.get(it.context, it.resource)

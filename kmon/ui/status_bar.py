@@ -43,6 +43,7 @@ class StatusBar(QStatusBar):
         self.fresh = QToolButton()
         self.fresh.setAutoRaise(True)
         self.fresh.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.rate.setMinimumWidth(self.rate.fontMetrics().horizontalAdvance("99,999 events/s") + 6)
         for w in (self.context, self.synced, self.rate, self.fresh):
             self.addPermanentWidget(w)
         self.fresh.clicked.connect(self._show_table)
@@ -68,11 +69,14 @@ class StatusBar(QStatusBar):
         if not names:
             self.context.setText("no context")
         else:
-            parts = []
-            for n in names:
-                cs = self.states.contexts.get(n)
-                parts.append(f"{n} ⚠" if cs is not None and cs.error else n)
-            self.context.setText("Context: " + ", ".join(parts))
+            failing = [n for n in names if (cs := self.states.contexts.get(n)) is not None and cs.error]
+            if len(names) <= 2:
+                parts = [f"{n} ⚠" if n in failing else n for n in names]
+                self.context.setText("Context: " + ", ".join(parts))
+            else:
+                self.context.setText(f"{len(names)} contexts" + (f" ({len(failing)} failing ⚠)" if failing else ""))
+            self.context.setToolTip("\n".join(
+                f"{n}: {self.states.contexts[n].error}" if n in failing else n for n in names))
         rs = [s for s in self.states.resources.values() if s.context in self.ws.sessions]
         synced = sum(1 for s in rs if s.state == "synced")
         listing = [s for s in rs if s.state == "listing"]

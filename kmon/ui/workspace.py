@@ -224,7 +224,8 @@ class Workspace(QObject):
                 self.sigResourcesChanged.emit(ctx)
         for it in items:
             level = getattr(it, "level", None)
-            if level in ("warning", "error") and it.context in self.sessions:
+            # a context's own failure is shown through sigContextState (its tree root)
+            if level in ("warning", "error") and it.context in self.sessions and (it.resource is not None or level == "warning"):
                 self.sigMessage.emit(level, it.message)
             elif level == "info" and it.resource is not None and it.state in ("started", "stopped"):
                 self.sigResourcesChanged.emit(it.context)
