@@ -8,6 +8,7 @@ to install (exit status 2) instead of a traceback. The app itself is ``kmon.ui.a
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 __all__ = ["main", "parser", "check_qt"]
@@ -38,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
 def check_qt() -> str | None:
     """None when PySide6's widgets load; otherwise what to tell the user."""
     try:
-        import PySide6.QtWidgets  # noqa: F401
+        importlib.import_module("PySide6.QtWidgets")
     except ImportError as e:
         text = str(e)
         if "No module named" in text:

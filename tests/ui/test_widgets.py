@@ -124,7 +124,10 @@ def test_missing_qt_libraries_say_what_to_install(monkeypatch, capsys):
             raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
         return real(name, *a, **k)
 
+    import importlib
+
     monkeypatch.setattr(builtins, "__import__", fake)
+    monkeypatch.setattr(importlib, "import_module", lambda name, *a: fake(name))
     assert app_cli.main(["--demo"]) == 2
     err = capsys.readouterr().err
     assert "libegl1" in err and "libgl1" in err and "libxkbcommon0" in err and "libxcb-cursor0" in err
