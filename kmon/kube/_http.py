@@ -181,7 +181,9 @@ def open_get(
         except (u3e.HTTPError, OSError):
             body = b""
         finally:
-            resp.release_conn() if resp.status < 500 else resp.close()
+            # never hand a connection with unread error body back to the pool
+            resp.close()
+            resp.release_conn()
         raise error_from_response(resp.status, resp.headers, body, resp.reason or "")
     return resp
 

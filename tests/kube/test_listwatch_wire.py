@@ -301,3 +301,21 @@ def test_large_event_in_many_pieces(fake, fake_client):
     got = list(RestListerWatcher(fake_client, PODS).watch(ListOptions()))
     assert [e.object["metadata"]["name"] for e in got] == ["a", "big", "b"]
     assert len(got[1].object["data"]["blob"]) == 3_000_000
+
+
+def test_connection_reuse_after_large_error_body(fake, fake_client):
+    calls = []
+
+    def route(h, q):
+        calls.append(1)
+        if len(calls) == 1:
+            send_bytes(h, 403, b"<html>" + b"y" * 200_000 + b"</html>", "text/html")
+        else:
+            send_json(h, 200, pod_list([pod("a", "1")]))
+
+    fake.routes[PATH] = route
+    lw = RestListerWatcher(fake_client, PODS)
+    with pytest.raises(ApiStatusError) as ei:
+        lw.list(ListOptions())
+    assert ei.value.code == 403
+    assert [i["metadata"]["name"] for i in lw.list(ListOptions()).items] == ["a"]
