@@ -124,6 +124,7 @@ class DetailPane(QWidget):
         self.entries.currentItemChanged.connect(self._entry_chosen)
         self.entries.itemClicked.connect(lambda *_: setattr(self, "_follow_latest", False))
         self.ws.sigApplied.connect(self.on_batch)
+        self.ws.sigContextsChanged.connect(self._contexts_changed)
 
     # ------------------------------------------------------------------ selection
     def show_node(self, node: Node | None) -> None:
@@ -262,6 +263,10 @@ class DetailPane(QWidget):
         if task is not None:
             task.add_done_callback(lambda t: (self.fetch.setEnabled(True), self.fetch.setText("Fetch full object")))
         self.sigFetchFull.emit(ctx, res, key)
+
+    def _contexts_changed(self, names: list[str]) -> None:
+        if self.sel is not None and self.sel[0] not in names:
+            self.show_node(None)  # its context was closed
 
     # ------------------------------------------------------------------ live updates
     def on_batch(self, items: list) -> None:

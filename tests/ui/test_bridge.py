@@ -97,3 +97,46 @@ def test_filtered_tree_follows_batches(qapp):
     ws.bridge.drain()
     assert list(ws.filtered.objects()) == []
     assert ws.set_filter(None) is ws.model and ws.filtered is None
+
+
+def test_freshness_turns_amber_then_red(qapp):
+    from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+    from kmon.monitor.feed import ReflectorItem
+    from kmon.ui.status_bar import StatusBar
+
+    now = [1000.0]
+    states = ResourceStates(amber=60, red=120, clock=lambda: now[0])
+    ev = lambda kind, t, **d: ReflectorItem("c1", "pods", ReflectorEvent(kind, t, "1", d))  # noqa: E731
+    states.apply([ev(ReflectorEventKind.ListStarted, 1000.0), ev(ReflectorEventKind.Page, 1000.0, items=500, pages=1)])
+    st = states.get("c1", "pods")
+    assert st.progress_text() == "listing… 500 items, 1 page"
+    states.apply([ev(ReflectorEventKind.ListFinished, 1000.0, items=900, pages=2)])
+    assert st.state == "synced" and states.freshness(st) == "ok"
+    now[0] = 1061.0
+    assert states.freshness(st) == "amber"
+    states.apply([ev(ReflectorEventKind.Bookmark, 1061.0)])
+    assert states.freshness(st) == "ok"
+    now[0] = 1200.0
+    assert states.freshness(st) == "red"
+
+    from PySide6.QtCore import QObject, Signal
+
+    class _S(QObject):
+        sigApplied = Signal(list)
+        sigContextsChanged = Signal(list)
+        sigMessage = Signal(str, str)
+
+    class WS:  # what the status bar reads from a workspace
+        def __init__(self):
+            self._s = _S()
+            self.sigApplied, self.sigContextsChanged, self.sigMessage = self._s.sigApplied, self._s.sigContextsChanged, self._s.sigMessage
+            self.states = states
+            self.sessions = {"c1": object()}
+
+        def open_contexts(self):
+            return ["c1"]
+
+    bar = StatusBar(WS())
+    bar.refresh()
+    assert bar.worst == "red" and "pods silent" in bar.fresh.text()
+    assert "1/1 synced" in bar.synced.text()
