@@ -104,3 +104,40 @@ def test_api_resource_paths_quote():
     assert r.object_path("a b", "x/y") == "/api/v1/namespaces/a%20b/pods/x%2Fy"
     with pytest.raises(ValueError):
         r.object_path(None, "x")
+
+
+def _agg_resource(name, kind, group, version, scope="Namespaced", verbs=("get", "list", "watch"), short=(), sub=()):
+    return {"resource": name, "responseKind": {"group": group, "version": version, "kind": kind}, "scope": scope,
+            "singularResource": kind.lower(), "verbs": list(verbs), "shortNames": list(short),
+            "subresources": [{"subresource": s, "verbs": ["get"]} for s in sub]}
+
+
+def test_aggregated_discovery_two_requests(fake, fake_client):
+    core = {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": [
+        {"metadata": {}, "versions": [{"version": "v1", "freshness": "Current", "resources": [
+            _agg_resource("pods", "Pod", "", "v1", short=["po"], sub=["status", "log"]),
+            _agg_resource("nodes", "Node", "", "v1", scope="Cluster", short=["no"]),
+            _agg_resource("bindings", "Binding", "", "v1", verbs=("create",))]}]}]}
+    groups = {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": [
+        {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "resources": [
+            _agg_resource("deployments", "Deployment", "apps", "v1", short=["deploy"])]}]},
+        {"metadata": {"name": "batch"}, "versions": [
+            {"version": "v1", "resources": [_agg_resource("cronjobs", "CronJob", "batch", "v1", short=["cj"])]},
+            {"version": "v1beta1", "resources": [_agg_resource("cronjobs", "CronJob", "batch", "v1beta1", short=["cj"]),
+                                                 _agg_resource("legacy", "Legacy", "batch", "v1beta1")]}]},
+        {"metadata": {"name": "metrics.k8s.io"}, "versions": [{"version": "v1beta1", "freshness": "Stale", "resources": [
+            _agg_resource("pods", "PodMetrics", "metrics.k8s.io", "v1beta1")]}]},
+    ]}
+    fake.routes["/api"] = lambda h, q: send_json(h, 200, core)
+    fake.routes["/apis"] = lambda h, q: send_json(h, 200, groups)
+    errors = []
+    res = discover(fake_client, errors=errors)
+    assert [r.full_name for r in res] == ["pods", "nodes", "deployments.apps", "cronjobs.batch", "legacy.batch"]
+    by = {r.full_name: r for r in res}
+    assert by["nodes"].namespaced is False and by["pods"].namespaced is True
+    assert by["cronjobs.batch"].versions == ("v1", "v1beta1") and by["legacy.batch"].version == "v1beta1"
+    assert resolve(res, "deploy").api_path("x") == "/apis/apps/v1/namespaces/x/deployments"
+    assert resolve(res, "cronjobs.v1beta1.batch").version == "v1beta1"
+    assert [e[0] for e in errors] == ["metrics.k8s.io/v1beta1"]
+    assert [r[0] for r in fake.requests] == ["/api", "/apis"]
+    assert "apidiscovery.k8s.io" in fake.requests[0][2]["accept"]
