@@ -466,7 +466,7 @@ def bench_list_pipeline(server: BytesServer, client: Any, n: int, *, metadata_on
             size = deep_size(informer.indexer)
     finally:
         stop_informer(server, stop, t)
-    del informer, lw
+    informer = lw = None  # drop the cache before the next measurement
     gc.collect()
     return n / elapsed, size, rss
 

@@ -395,7 +395,7 @@ def api_client_for(context: str | None = None, kubeconfig: KubeConfig | str | os
     """An official ``kubernetes.client.ApiClient`` for ``context`` (the current context when
     None) of ``kubeconfig`` (a path, a loaded ``KubeConfig``, or None for kubectl's default
     files). TLS is verified unless the cluster says ``insecure-skip-tls-verify``."""
-    from kubernetes.client import ApiClient, Configuration
+    from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import new_client_from_config_dict
 

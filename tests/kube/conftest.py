@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 from kubernetes.client import ApiClient, Configuration
 
 from .fakeapi import FakeApi

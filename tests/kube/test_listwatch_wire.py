@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 
-import orjson
 import pytest
 
 from kmon.cache.errors import ApiStatusError, is_connection_refused, is_expired, is_too_many_requests
