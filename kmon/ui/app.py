@@ -64,17 +64,22 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
     return ws, win, contexts
 
 
-def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = 10.0) -> QTimer:
+GC_THRESHOLDS = tuple(int(x) for x in os.environ.get("KMON_GC_THRESHOLDS", "3000,3,10").split(","))
+GC_REFREEZE = float(os.environ.get("KMON_GC_REFREEZE", "3"))
+
+
+def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE) -> QTimer:
     """The cyclic GC is the GUI's worst enemy with 50,000 cached objects: a full collection
-    walks every container object alive (seconds, holding the GIL). Policy: smaller, more
-    frequent young collections (threshold 10,000 / 5 / 10); once every open context has
-    synced, ``gc.freeze()`` the caches into the permanent generation; then freeze again every
-    ``refreeze_every`` seconds (O(1)) so full collections only walk what is younger than that
-    (objects from the API are acyclic: their refcounts still free them when frozen)."""
+    walks every container object alive (seconds, holding the GIL). Policy: small young
+    collections (``GC_THRESHOLDS``, env KMON_GC_THRESHOLDS) so none walks many objects; once
+    every open context has synced, ``gc.freeze()`` the caches into the permanent generation;
+    then freeze again every ``refreeze_every`` seconds (O(1), env KMON_GC_REFREEZE) so older
+    collections only walk what is younger than that. Objects from the API are acyclic: their
+    refcounts still free them once frozen."""
     import gc
     import time as _time
 
-    gc.set_threshold(10_000, 5, 10)
+    gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
     state = {"last": 0.0}
     timer = QTimer(parent)
     timer.setInterval(1000)
