@@ -24,6 +24,7 @@ def test_filter_box_and_shortcuts(make_app, demo, qtbot):
     qtbot.keyClick(win.tree, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(win.filter.hasFocus, timeout=2000)
     qtbot.keyClicks(win.filter, "tier=backend")
+    qtbot.waitUntil(lambda: app.ws.filtered is not None, timeout=2000)  # after typing pauses
     assert app.ws.filtered is not None and win.tree.model() is app.ws.filtered_model
     proxy = win.tree.model()
 
@@ -56,7 +57,8 @@ def test_filter_box_and_shortcuts(make_app, demo, qtbot):
     win.tree.header().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     assert not win.tree.proxied
     win.filter.clear()
-    assert app.ws.filtered is None and win.tree.model() is app.ws.model
+    qtbot.waitUntil(lambda: app.ws.filtered is None, timeout=2000)
+    assert win.tree.model() is app.ws.model
 
 
 def test_quick_switcher_opens_another_context(make_app, demo, qtbot):
