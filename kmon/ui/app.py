@@ -178,6 +178,7 @@ def run(args: Any) -> int:
     ws.bridge.start()
     start_gc_policy(ws, win)
     win.show()
+    _quit_on_sigint(app)
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: prepare_screenshot(win, args.screenshot, app))
 
@@ -193,6 +194,23 @@ def run(args: Any) -> int:
         if demo is not None:
             demo.stop()
     return rc
+
+
+def _quit_on_sigint(app: QApplication) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would otherwise keep the
+    Python handler from running until some Python code runs)."""
+    import signal
+
+    def handler(*_a) -> None:
+        for w in app.topLevelWidgets():
+            w.close()
+        app.quit()
+
+    signal.signal(signal.SIGINT, handler)
+    wake = QTimer(app)
+    wake.setInterval(250)
+    wake.timeout.connect(lambda: None)  # lets the interpreter run signal handlers
+    wake.start()
 
 
 def _exec(app: QApplication) -> int:

@@ -65,6 +65,10 @@ class MainWindow(QMainWindow):
         self.act_focus_tree = QAction("Focus tree", self, shortcut=QKeySequence("Ctrl+1"))
         self.act_focus_detail = QAction("Focus detail", self, shortcut=QKeySequence("Ctrl+2"))
         self.act_focus_picker = QAction("Focus resources", self, shortcut=QKeySequence("Ctrl+3"))
+        self.act_clear_filter = QAction("Clear filter", self.filter, shortcut=QKeySequence("Escape"))
+        self.act_clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.filter.addAction(self.act_clear_filter)
+        self.act_clear_filter.triggered.connect(self.filter.clear)
         for a in (self.act_quick, self.act_filter, self.act_focus_tree, self.act_focus_detail, self.act_focus_picker):
             self.addAction(a)
 
