@@ -224,7 +224,11 @@ class DetailPane(QWidget):
         text = diff_objects(
             prev.object if prev else None,
             cur.object,
-            old_label=f"rv {prev.resource_version} ({prev.type})" if prev else "(not in cache)",
+            old_label=(
+                f"rv {prev.resource_version} ({prev.type})" if prev
+                else "(not in cache)" if cur.type == "Added" or cur.source == "initial list"
+                else "(older versions no longer kept)"
+            ),
             new_label=f"rv {cur.resource_version} ({cur.type}, {cur.source})",
             show_managed_fields=self.managed.isChecked(),
             reveal=self.reveal.isChecked(),
