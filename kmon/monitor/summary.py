@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-__all__ = ["format_age", "parse_time", "summarize", "created_epoch"]
+__all__ = ["created_epoch", "format_age", "kind_for", "parse_time", "summarize"]
 
 
 def parse_time(value: Any) -> float | None:
@@ -218,6 +218,11 @@ _BY_RESOURCE = {
     "persistentvolumes": "PersistentVolume", "jobs": "Job",
     "replicationcontrollers": "ReplicationController",
 }
+
+
+def kind_for(resource: str) -> str:
+    """The kind of a well-known resource ("pods" -> "Pod"), else ""."""
+    return _BY_RESOURCE.get(resource.partition(".")[0], "")
 
 
 def summarize(obj: Any, resource: str = "") -> str:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
+from kmon.monitor.summary import kind_for
 from kmon.monitor.tree import Node, display_resource, unwrap
 
 from .yaml_view import YamlView
@@ -162,7 +163,7 @@ class DetailPane(QWidget):
         obj = unwrap(self._obj)
         kind = (obj or {}).get("kind") if isinstance(obj, dict) else None
         if not kind or kind == "PartialObjectMetadata":
-            kind = display_resource(res)
+            kind = kind_for(res) or display_resource(res)
         self.title.setText(f"{kind} {key}" + ("  (deleted)" if self._deleted else ""))
         rv = node.rv if node is not None else ""
         last = node.last_type if node is not None else "Deleted"
