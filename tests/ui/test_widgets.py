@@ -144,3 +144,22 @@ def test_screenshot_command(tmp_path):
     assert r.returncode == 0, r.stderr
     img = QImage(str(shot))
     assert not img.isNull() and img.width() >= 1200 and img.height() >= 700
+
+
+def test_screenshot_layout_is_populated(make_app, demo, qtbot):
+    """What --screenshot renders: tree expanded to objects, an object selected in the
+    detail pane, the status bar filled in."""
+    from kmon.ui.app import expand_for_screenshot
+
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    win = app.win
+    win.show()
+    expand_for_screenshot(win)
+    node = win.tree.selected_node()
+    assert node is not None and node.level == 4 and win.detail.sel is not None
+    assert win.detail.title.text().startswith("Pod ")
+    assert win.detail.yaml.toPlainText().startswith("apiVersion")
+    win.status.refresh()
+    assert "synced" in win.status.synced.text() and "kmon-demo" in win.status.context.text()
+    assert win.tree.isExpanded(win.tree.map_node(node.parent))
