@@ -75,7 +75,13 @@ def test_switching_context_leaves_no_thread_of_the_old_one(make_app, demo, qtbot
     qtbot.waitUntil(lambda: not any(t.is_alive() for t in threads), timeout=3000)
     stopped_after = time.monotonic() - t0
     assert stopped_after < 1.5
-    assert not [t for t in threading.enumerate() if t.name.startswith("kmon-informer-kmon-demo-") and not t.name.startswith("kmon-informer-kmon-demo-2")]
+    def old_threads():
+        return [t for t in threading.enumerate()
+                if (t.name.startswith("kmon-informer-kmon-demo-") and not t.name.startswith("kmon-informer-kmon-demo-2"))
+                or t.name == "kmon-session-kmon-demo"]
+
+    assert not old_threads()
+    qtbot.waitUntil(lambda: "kmon-demo" not in app.ws.closing, timeout=3000)  # the stop task finished
     app.wait_synced()
     assert app.ws.tree.context("kmon-demo") is None
     assert app.ws.tree.context("kmon-demo-2").count > 0
