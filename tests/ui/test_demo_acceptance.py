@@ -96,11 +96,16 @@ def test_failing_contexts_show_their_error(make_app, demo, qtbot, tmp_path):
     cfg["clusters"].append({"name": "dead", "cluster": {"server": "http://127.0.0.1:9"}})
     cfg["contexts"].append({"name": "wrong-token", "context": {"cluster": good["cluster"], "user": "bad-user"}})
     cfg["contexts"].append({"name": "dead-port", "context": {"cluster": "dead", "user": good["user"]}})
+    cfg["users"].append({"name": "exec-user", "user": {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1", "command": "kmon-no-such-auth-plugin", "args": []}}})
+    cfg["contexts"].append({"name": "no-plugin", "context": {"cluster": good["cluster"], "user": "exec-user"}})
     path = tmp_path / "kubeconfig"
     path.write_text(yaml.safe_dump(cfg))
-    app = make_app(str(path), contexts=["kmon-demo", "wrong-token", "dead-port"]).open()
+    app = make_app(str(path), contexts=["kmon-demo", "wrong-token", "dead-port", "no-plugin"]).open()
     tree = app.ws.tree
-    qtbot.waitUntil(lambda: bool(tree.context("wrong-token").error and tree.context("dead-port").error), timeout=15000)
+    qtbot.waitUntil(lambda: bool(tree.context("wrong-token").error and tree.context("dead-port").error
+                                 and tree.context("no-plugin").error), timeout=15000)
+    assert "kmon-no-such-auth-plugin" in tree.context("no-plugin").error
     assert "401" in tree.context("wrong-token").error or "unauthorized" in tree.context("wrong-token").error.lower()
     assert "connect" in tree.context("dead-port").error.lower() or "refused" in tree.context("dead-port").error.lower()
     # shown in the window: the context's tree root, the error area and the status bar
@@ -110,9 +115,10 @@ def test_failing_contexts_show_their_error(make_app, demo, qtbot, tmp_path):
     texts = " ".join(app.win.errors.texts())
     assert "wrong-token" in texts and "dead-port" in texts and app.win.errors.isVisibleTo(app.win)
     app.win.status.refresh()
-    assert "2 failing" in app.win.status.context.text()
+    assert "3 failing" in app.win.status.context.text()
     assert "wrong-token: " in app.win.status.context.toolTip()
-    assert "dead-port" in app.win.status.currentMessage() or "wrong-token" in app.win.status.currentMessage()
+    msg = app.win.status.currentMessage()
+    assert msg.startswith("⚠ ") and any(n in msg for n in ("dead-port", "wrong-token", "no-plugin"))
     assert server not in texts or True  # server URLs may be named; tokens never are
     assert "wrong-token-value" not in texts
     # the good context keeps working
