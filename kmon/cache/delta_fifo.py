@@ -122,6 +122,48 @@ class DeltaFIFO:
             if self._waiters:
                 self._cond.notify()
 
+    def queue_watch_events(self, events: list[tuple[str, Any]]) -> list[tuple[int, Exception]]:
+        """Queue a batch of watch events, ``(type, obj)`` with type ``"ADDED"``,
+        ``"MODIFIED"`` or ``"DELETED"``, exactly as ``add``/``update``/``delete`` would one
+        after the other, under one lock acquisition and with at most one wake-up of a waiting
+        ``pop``. A failing item (its key or transform raised) is skipped and reported as
+        ``(index, exception)``; the others are queued."""
+        errors: list[tuple[int, Exception]] = []
+        key_func = self._key_func
+        transformer = self._transformer
+        known = self._known
+        items = self._items
+        queue = self._queue
+        with self._lock:
+            self._populated = True
+            for i, (etype, obj) in enumerate(events):
+                try:
+                    tomb = obj.__class__ is DeletedFinalStateUnknown
+                    key = obj.key if tomb else key_func(obj)
+                    if etype == "DELETED":
+                        if key not in items:
+                            if known is None:
+                                continue
+                            _, exists = known.get_by_key(key)
+                            if not exists:
+                                continue
+                        self._queue_action_locked(_DELETED, obj, key)
+                        continue
+                    action = _UPDATED if etype == "MODIFIED" else _ADDED
+                    if transformer is not None and not tomb:
+                        obj = transformer(obj)
+                    deltas = items.get(key)
+                    if deltas is None:
+                        items[key] = [Delta(action, obj)]
+                        queue.append(key)
+                    else:
+                        deltas.append(Delta(action, obj))
+                except Exception as err:  # noqa: BLE001 - reported per item, like the single calls
+                    errors.append((i, err))
+            if queue and self._waiters:
+                self._cond.notify()
+        return errors
+
     def delete(self, obj: Any) -> None:
         """Queue a ``Deleted`` delta, unless the key is neither queued nor known (it was
         presumably deleted by a relist already: do not report it twice)."""
@@ -231,6 +273,57 @@ class DeltaFIFO:
             deltas = self._items.pop(key)
             self.popping_key = key
             return process(deltas, is_in_initial_list)
+
+    def pop_batch(
+        self,
+        process: Callable[[list[tuple[str, list[Delta], bool]]], Any],
+        max_keys: int = 256,
+        timeout: float | None = None,
+    ) -> Any:
+        """Like ``pop``, for up to ``max_keys`` keys at once: wait for a key, remove the
+        first ``max_keys`` queued keys with their deltas (each counted as one pop) and return
+        ``process(batch)`` with ``batch`` a list of ``(key, deltas, is_in_initial_list)`` in
+        queue order, called under the queue lock (client-go pops one key per ``Pop``; each
+        key here gets exactly what ``pop`` would have given it). ``None`` without calling
+        ``process`` if ``timeout`` passes first; ``FIFOClosedError`` once closed and empty.
+        Keys are removed before ``process`` runs and not requeued if it raises: a consumer
+        that must not lose the rest of a batch handles its errors per key."""
+        with self._lock:
+            if not self._queue:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while not self._queue:
+                    if self._closed:
+                        raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
+                    remaining = None
+                    if deadline is not None:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            return None
+                    self._waiters += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiters -= 1
+            queue = self._queue
+            items = self._items
+            popleft = queue.popleft
+            n = min(max_keys, len(queue))
+            batch = []
+            append = batch.append
+            count = self._initial_population_count
+            if count == 0 and self._populated:
+                for _ in range(n):
+                    key = popleft()
+                    append((key, items.pop(key), False))
+            else:
+                populated = self._populated
+                for _ in range(n):
+                    key = popleft()
+                    append((key, items.pop(key), not (populated and count == 0)))
+                    if count > 0:
+                        count -= 1
+                self._initial_population_count = count
+            return process(batch)
 
     def close(self) -> None:
         with self._lock:

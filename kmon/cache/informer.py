@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MINIMUM_RESYNC_PERIOD = 1.0
 HANDLER_JOIN_TIMEOUT = 10.0
+# keys popped and applied per queue lock hold: one wake-up, one indexer/handler round per batch
+PROCESS_BATCH = 256
 
 _DELETED = DeltaType.Deleted
 _ADD, _UPDATE, _DELETE = 0, 1, 2
@@ -120,6 +122,13 @@ class HandlerRegistration:
             with self._cond:
                 self._cond.notify()
 
+    def add_many(self, notifications: list[tuple[int, Any, Any]]) -> None:
+        """``add`` each, in order, with at most one wake-up of the handler thread."""
+        self._buf.extend(notifications)
+        if self._waiting:
+            with self._cond:
+                self._cond.notify()
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"handler-{self.name}", daemon=True)
         self._thread.start()
@@ -199,6 +208,8 @@ class SharedIndexInformer:
         max_internal_error_retry: float = 0.0,
         freeze_gc_after_sync: bool = True,
         gc_freeze_every: int = 0,
+        gc_policy: bool = True,
+        process_batch: int = PROCESS_BATCH,
     ) -> None:
         self.name = name or "informer"
         self.list_watcher = list_watcher  # for the owner's bookkeeping; the reflector has its own reference
@@ -209,10 +220,14 @@ class SharedIndexInformer:
         self._default_resync = resync_period
         self._resync_check_period = resync_period
         self._freeze_gc = freeze_gc_after_sync
-        # opt-in: gc.freeze() again after every this many deltas. Keeps full collections from
-        # re-walking a cache that churned since the last freeze; the price is that cyclic
-        # garbage frozen along the way is never collected (decoded objects have no cycles).
+        # gc_policy: install kmon.cache.gcguard's process-wide collector policy on run and
+        # report applied deltas to it (periodic freezes during watch traffic; see gcguard).
+        # gc_freeze_every: additionally freeze after every this many deltas of this informer
+        # (0: only the policy's schedule).
+        self._gc_policy = gc_policy
         self._gc_freeze_every = gc_freeze_every
+        # at most this many keys are popped and applied per queue lock hold
+        self._process_batch_size = max(1, process_batch)
         self._reflector = Reflector(
             list_watcher, self._fifo, name=self.name, resync_period=resync_period, page_size=page_size,
             min_watch_timeout=min_watch_timeout, max_internal_error_retry=max_internal_error_retry,
@@ -232,6 +247,7 @@ class SharedIndexInformer:
         self._block_deltas = threading.Lock()
         self._delta_listeners: list[Callable[[list[DeltaRecord]], None]] = []
         self._synced_once = False
+        self._gc_paused = False
 
     # -- configuration --------------------------------------------------------------------------
     @property
@@ -253,8 +269,9 @@ class SharedIndexInformer:
         self._reflector.add_listener(fn)
 
     def add_delta_listener(self, fn: Callable[[list[DeltaRecord]], None]) -> None:
-        """``fn(records)`` once per popped key, on the processing thread, after the indexer
-        was updated; must not block."""
+        """``fn(records)`` on the processing thread after the indexer was updated, once per
+        processed batch (the deltas of one or more keys, in the order they were applied);
+        must not block."""
         self._delta_listeners = [*self._delta_listeners, fn]
 
     def add_event_handler(self, handler: EventHandler, resync_period: float | None = None) -> HandlerRegistration:
@@ -362,17 +379,23 @@ class SharedIndexInformer:
             raise
 
     def _process_loop(self, stop_event: threading.Event) -> None:
-        pop = self._fifo.pop
-        process = self._handle_deltas
+        pop_batch = self._fifo.pop_batch
+        process = self._handle_batch
+        max_keys = self._process_batch_size
         stopped = stop_event.is_set
         c = self._counters
+        policy = gcguard.policy if self._gc_policy else None
+        if policy is not None:
+            policy.install()
+        note_deltas = policy.note_deltas if policy is not None else None
         freeze_every = self._gc_freeze_every
         next_freeze = freeze_every
-        gc_paused = False  # while the initial list is processed (shared, refcounted pause)
+        self._gc_paused = False  # while the initial list is processed (set by _handle_batch)
         try:
             while not stopped():
+                before = c.deltas_processed
                 try:
-                    pop(process)
+                    pop_batch(process, max_keys)
                 except FIFOClosedError:
                     return
                 except Exception as err:
@@ -381,14 +404,18 @@ class SharedIndexInformer:
                 if not self._synced_once:
                     if self._fifo.has_synced():
                         self._synced_once = True
-                        if gc_paused:
-                            gcguard.resume()
-                            gc_paused = False
+                        # freeze before resuming: a collection in between would walk the
+                        # whole freshly listed cache
                         if self._freeze_gc:
                             gcguard.freeze()
-                    elif not gc_paused:
-                        gcguard.pause()
-                        gc_paused = True
+                            if policy is not None:
+                                policy.frozen_now()
+                        if self._gc_paused:
+                            gcguard.resume()
+                            self._gc_paused = False
+                    continue
+                if note_deltas is not None:
+                    note_deltas(c.deltas_processed - before)
                 if freeze_every and c.deltas_processed >= next_freeze:
                     next_freeze = c.deltas_processed + freeze_every
                     gcguard.freeze()
@@ -397,8 +424,81 @@ class SharedIndexInformer:
             log.exception("%s: processing crashed", self.name)
             raise
         finally:
-            if gc_paused:
+            if self._gc_paused:
                 gcguard.resume()
+                self._gc_paused = False
+
+    def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> None:
+        """Apply the deltas of several keys (``DeltaFIFO.pop_batch``), each key's oldest
+        first, exactly as ``_handle_deltas`` would key by key; handlers get the batch's
+        notifications with one wake-up each, delta listeners one call with every record.
+        A key whose processing fails is logged and counted; the others are applied."""
+        indexer = self.indexer
+        put_key = indexer.put_key
+        delete_key = indexer.delete_key
+        listeners = self._delta_listeners
+        records: list[DeltaRecord] | None = [] if listeners else None
+        now = self._clock.now() if listeners else 0.0
+        n = 0
+        if not self._synced_once and not self._gc_paused:
+            # the initial list arrived: apply it with the collector paused (shared,
+            # refcounted; the processing loop resumes once synced, after freezing)
+            gcguard.pause()
+            self._gc_paused = True
+        with self._block_deltas:
+            targets = self._all_targets
+            single = targets[0] if len(targets) == 1 else None
+            outs: list[list[tuple[int, Any, Any]]] = [[] for _ in targets]
+            out0 = outs[0] if single is not None else None
+            for key, deltas, is_in_initial_list in batch:
+                try:
+                    for dtype, obj in deltas:
+                        if dtype is _DELETED:
+                            old = delete_key(key)
+                            notification: tuple[int, Any, Any] = (_DELETE, obj, None)
+                            same = False
+                        else:
+                            old = put_key(key, obj)
+                            if old is None:
+                                notification = (_ADD, obj, is_in_initial_list)
+                                same = False
+                            else:
+                                notification = (_UPDATE, old, obj)
+                                # an unchanged resourceVersion is a resync, not a change: only
+                                # the handlers whose resync is due hear about it
+                                try:
+                                    same = old["metadata"].get("resourceVersion") == obj["metadata"].get("resourceVersion")
+                                except (KeyError, TypeError, AttributeError):
+                                    same = False
+                        if same:
+                            sync = self._sync_targets
+                            for i, reg in enumerate(targets):
+                                if reg in sync:
+                                    outs[i].append(notification)
+                        elif out0 is not None:
+                            out0.append(notification)
+                        else:
+                            for out in outs:
+                                out.append(notification)
+                        if records is not None:
+                            records.append(DeltaRecord(
+                                dtype, key, obj, old, resource_version_of(obj), now, is_in_initial_list,
+                            ))
+                    n += len(deltas)
+                except Exception as err:
+                    self._counters.count_error("process", f"processing deltas failed: {err}")
+                    log.exception("%s: processing deltas of %s failed", self.name, key)
+            for reg, out in zip(targets, outs):
+                if out:
+                    reg.add_many(out)
+        self._counters.deltas_processed += n
+        if records:
+            for fn in listeners:
+                try:
+                    fn(records)
+                except Exception:
+                    self._counters.listener_errors += 1
+                    log.exception("%s: delta listener %r failed", self.name, fn)
 
     def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
         """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""

@@ -41,7 +41,7 @@ from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
 from kmon.cache.stats import Counters, classify_error
 from kmon.cache.retry import RetryWithDeadline
 from kmon.cache.watch_list import WatchListMixin
-from kmon.cache.watch_handler import VeryShortWatchError, handle_watch
+from kmon.cache.watch_handler import VeryShortWatchError, handle_watch, handle_watch_batches
 
 log = logging.getLogger(__name__)
 
@@ -442,15 +442,22 @@ class Reflector(WatchListMixin):
                     raise
                 c.watches_started += 1
                 self._emit(K.WatchStarted, resource_version_requested=rv, reason="watch")
-                opened = (w, iter(w))
+                opened = (w, None)
             w, it = opened
+            # a watch opened here is read in batches when it can be; the one a WatchList
+            # hands over was already partly consumed through its event iterator
+            fresh = it is None
             opened = None
             self._phase = "watch"
             self._set_current_watch(w)
             c.state = "watching"
             err: BaseException | None = None
             try:
-                handle_watch(self, start, it, self._store, stop_event, False, None)
+                batches = getattr(w, "batches", None)
+                if fresh and callable(batches):
+                    handle_watch_batches(self, start, batches(), self._store, stop_event)
+                else:
+                    handle_watch(self, start, it if it is not None else iter(w), self._store, stop_event, False, None)
             except Exception as e:
                 err = e
             reason = self._end_watch(w, start, err, stop_event)

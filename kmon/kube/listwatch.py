@@ -200,7 +200,30 @@ class RestWatch:
             append(WatchEvent(etype, obj))
         return out, None
 
+    def batches(self) -> Iterator[list[WatchEvent]]:
+        """The events in the batches they arrived in (all complete lines of one large socket
+        read, decoded at once): what the reflector consumes, so a burst of events costs one
+        hand-over to the cache instead of one per event. An ERROR event ends its batch and
+        the stream; a malformed line raises after the events before it were delivered."""
+        return self._batches()
+
     def _events(self) -> Iterator[WatchEvent]:
+        stopped = self._stopped
+        batches = self._batches()
+        try:
+            for batch in batches:
+                for ev in batch:
+                    yield ev
+                    if ev.type == "ERROR":
+                        # the stream is over after an ERROR; the reflector maps it to an
+                        # ApiStatusError (errors.ApiStatusError.from_status)
+                        return
+                    if stopped.is_set():
+                        return
+        finally:
+            batches.close()
+
+    def _batches(self) -> Iterator[list[WatchEvent]]:
         stopped = self._stopped
         try:
             read = self._reader()
@@ -252,23 +275,14 @@ class RestWatch:
                 lines = data.split(b"\n")
                 buf = lines.pop()
                 pending = len(buf)
-                if _gcguard is not None and len(lines) > 1:
-                    # decode the whole batch with the collector paused: one young-generation
-                    # pass afterwards instead of one every few hundred allocations, which
-                    # (with a large cache alive) also means far fewer full collections
-                    _gcguard.pause()
-                    try:
-                        events, err = self._decode(lines)
-                    finally:
-                        _gcguard.resume()
-                else:
-                    events, err = self._decode(lines)
-                for ev in events:
-                    self.events += 1
-                    yield ev
-                    if ev.type == "ERROR":
-                        # the stream is over after an ERROR; the reflector maps it to an
-                        # ApiStatusError (errors.ApiStatusError.from_status)
+                # no collector pause here: under kmon's GC policy (gcguard) a batch stays far
+                # below the young threshold, and with CPython's default threshold a pause
+                # would only make the next collection walk (and promote) the whole batch
+                events, err = self._decode(lines)
+                if events:
+                    self.events += len(events)
+                    yield events
+                    if events[-1].type == "ERROR":
                         return
                     if stopped.is_set():
                         return
