@@ -12,7 +12,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-__all__ = ["created_epoch", "format_age", "kind_for", "parse_time", "summarize"]
+__all__ = ["created_epoch", "display_resource", "format_age", "kind_for", "parse_time", "summarize"]
+
+
+# API groups whose resources are shown by their plural alone (kubectl does the same for the
+# built-in groups); custom resources keep their full name.
+_BUILTIN_GROUPS = frozenset(
+    {
+        "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
+        "storage.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
+        "events.k8s.io", "scheduling.k8s.io", "node.k8s.io", "certificates.k8s.io",
+        "admissionregistration.k8s.io", "apiregistration.k8s.io", "flowcontrol.apiserver.k8s.io",
+    }
+)
+
+
+def display_resource(full_name: str) -> str:
+    """``deployments.apps`` -> ``deployments``; custom resources keep their group."""
+    plural, _, group = full_name.partition(".")
+    return plural if not group or group in _BUILTIN_GROUPS else full_name
 
 
 def parse_time(value: Any) -> float | None:

@@ -1,19 +1,16 @@
 """The object tree the GUI shows, as plain Python: context -> namespace -> kind -> object.
 
-Why this module exists: the Qt item model must stay a thin adapter (napari's rule), and the
-logic that turns a drained batch of deltas into structural changes must be testable without
-Qt. ``ObjectTree.apply(items)`` takes one batch from ``kmon.monitor.feed.Feed.drain()``,
-coalesces several deltas of one key into one change, and tells its listener before and after
-each structural change, in runs: one ``begin_insert``/``end_insert`` per contiguous run of
-new rows under one parent, one ``begin_remove``/``end_remove`` per contiguous run of removed
-rows, one ``changed(nodes)`` call per batch listing exactly the nodes whose columns changed.
-A reset is announced only for a real reset (``clear()``).
+Why: the Qt item model must stay a thin adapter (napari's rule) and turning a drained batch
+of deltas into structural changes must be testable without Qt. ``apply(items)`` coalesces
+the deltas of one key into one change and tells the listener before and after each change,
+in runs: one ``begin_insert``/``end_insert`` per contiguous run of new rows under a parent,
+one ``begin_remove``/``end_remove`` per run of removed rows, one ``changed(nodes)`` per
+batch with exactly the nodes whose columns changed; a reset only for a real reset.
 
-Children are kept sorted by name, so a row is found by bisection, and counts (live objects
-below a node) are maintained incrementally: a batch costs O(changes x log(children)).
-
-Only the key of a record decides where an object lives ("ns/name" or "name"), so deletions
-carrying a ``DeletedFinalStateUnknown`` are placed exactly like the live object was.
+Containers are in name order; objects in name order or by a sort key (``set_order``), so a
+row is found by bisection; counts are kept incrementally: a batch costs O(changes x
+log(children)). The record's key ("ns/name" or "name") places an object, so deletions
+carrying a ``DeletedFinalStateUnknown`` land where the live object was.
 """
 
 from __future__ import annotations
@@ -21,6 +18,8 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from typing import Any, Callable, Iterable, Protocol
+
+from kmon.monitor.summary import display_resource  # noqa: F401  (re-exported)
 
 __all__ = [
     "CLUSTER_SCOPED",
@@ -35,24 +34,6 @@ __all__ = [
 CLUSTER_SCOPED = "cluster-scoped"
 
 ROOT, CONTEXT, NAMESPACE, KIND, OBJECT, MORE = range(6)  # MORE: a view's placeholder row
-
-# API groups whose resources are shown by their plural alone (kubectl does the same for the
-# built-in groups); custom resources keep their full name.
-_BUILTIN_GROUPS = frozenset(
-    {
-        "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
-        "storage.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
-        "events.k8s.io", "scheduling.k8s.io", "node.k8s.io", "certificates.k8s.io",
-        "admissionregistration.k8s.io", "apiregistration.k8s.io", "flowcontrol.apiserver.k8s.io",
-    }
-)
-
-
-def display_resource(full_name: str) -> str:
-    """``deployments.apps`` -> ``deployments``; custom resources keep their group."""
-    plural, _, group = full_name.partition(".")
-    return plural if not group or group in _BUILTIN_GROUPS else full_name
-
 
 _TYPE_NAMES: dict[Any, str] = {}
 
@@ -91,13 +72,8 @@ class TreeListener(Protocol):
 
 
 class _NullListener:
-    def begin_insert(self, parent, first, last): pass
-    def end_insert(self): pass
-    def begin_remove(self, parent, first, last): pass
-    def end_remove(self): pass
-    def changed(self, nodes): pass
-    def begin_reset(self): pass
-    def end_reset(self): pass
+    def _nothing(self, *args): pass
+    begin_insert = end_insert = begin_remove = end_remove = changed = begin_reset = end_reset = _nothing
 
 
 class Node:
@@ -105,7 +81,7 @@ class Node:
     objects hold the cached object (a reference: never mutate it), its key and last delta."""
 
     __slots__ = (
-        "level", "name", "parent", "children", "names", "attached", "count",
+        "level", "name", "okey", "parent", "children", "names", "attached", "count",
         "context", "resource", "key", "obj", "rv", "last_type", "changed_at",
         "deleted_at", "summary", "created", "state", "error", "progress", "shown", "more",
         "__weakref__",
@@ -116,7 +92,8 @@ class Node:
         self.name = name
         self.parent = parent
         self.children: list[Node] = []
-        self.names: list[str] = []  # children's names, sorted, for bisection
+        self.okey: Any = name  # position key among siblings: the name, or (sort key, name)
+        self.names: list[Any] = []  # children's okeys, ascending, for bisection
         self.attached = level == ROOT
         self.count = 0  # live objects below (objects: 1 unless shown deleted)
         self.context = ""
@@ -141,12 +118,13 @@ class Node:
         p = self.parent
         if p is None:
             return 0
-        i = bisect_left(p.names, self.name)
+        i = bisect_left(p.names, self.okey)
         if i < len(p.names) and p.children[i] is self:
             return i
         return p.children.index(self)  # not expected; keeps a stale node from crashing a view
 
     def child(self, name: str) -> "Node | None":
+        """A container child by name (containers are always in name order)."""
         i = bisect_left(self.names, name)
         if i < len(self.names) and self.names[i] == name:
             return self.children[i]
@@ -164,8 +142,8 @@ class Node:
             n = n.parent
         return tuple(reversed(out))
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"Node({self.level}, {'/'.join(self.path())!r}, count={self.count})"
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"Node({'/'.join(self.path())!r}, {self.count})"
 
 
 def _key_parts(key: str) -> tuple[str, str]:
@@ -195,8 +173,34 @@ class ObjectTree:
         self._objects: dict[tuple[str, str, str], Node] = {}
         self._deleted: dict[tuple[str, str, str], Node] = {}  # greyed rows awaiting expiry
         self.last_change = 0.0  # monotonic time of the last changed/inserted object
+        # objects under a kind are ordered by name, or by ``order(node)`` (then name)
+        self.order: Callable[[Node], Any] | None = None
+        self.reverse = False
 
-    # ----------------------------------------------------------------- queries
+    def _okey(self, node: Node) -> Any:
+        if self.order is None:
+            return _Rev(node.name) if self.reverse else node.name
+        k = (self.order(node), node.name)
+        return _Rev(k) if self.reverse else k
+
+    def set_order(self, order: Callable[[Node], Any] | None, reverse: bool = False) -> None:
+        """Order objects by ``order(node)`` (None: by name), descending when ``reverse``.
+        A reset: every kind re-sorted once; afterwards a change of an object's key moves
+        its row (a removal and an insertion in the same batch)."""
+        self.listener.begin_reset()
+        self.order, self.reverse = order, reverse
+        stack = list(self.root.children)
+        while stack:
+            n = stack.pop()
+            if n.level == KIND:
+                for c in n.children:
+                    c.okey = self._okey(c)
+                n.children.sort(key=lambda c: c.okey)
+                n.names = [c.okey for c in n.children]
+            elif n.level < KIND:
+                stack.extend(n.children)
+        self.listener.end_reset()
+
     def context(self, name: str) -> Node | None:
         return self.root.child(name)
 
@@ -221,7 +225,6 @@ class ObjectTree:
             yield n
             stack.extend(reversed(n.children))
 
-    # ----------------------------------------------------------------- contexts
     def add_context(self, name: str, *, state: str = "", error: str = "") -> Node:
         node = self.root.child(name)
         if node is None:
@@ -263,10 +266,7 @@ class ObjectTree:
         node = self.root.child(name)
         if node is None:
             return
-        for k in [k for k in self._objects if k[0] == name]:
-            del self._objects[k]
-        for k in [k for k in self._deleted if k[0] == name]:
-            del self._deleted[k]
+        self._forget(lambda k: k[0] == name)
         self.root.count -= node.count
         self._remove_children(self.root, [node])
 
@@ -275,10 +275,7 @@ class ObjectTree:
         ctx = self.root.child(context)
         if ctx is None:
             return
-        for k in [k for k in self._objects if k[0] == context and k[1] == resource]:
-            del self._objects[k]
-        for k in [k for k in self._deleted if k[0] == context and k[1] == resource]:
-            del self._deleted[k]
+        self._forget(lambda k: k[0] == context and k[1] == resource)
         changed: set[Node] = set()
         empty_ns = []
         for ns in list(ctx.children):
@@ -310,7 +307,6 @@ class ObjectTree:
         self._deleted.clear()
         self.listener.end_reset()
 
-    # ----------------------------------------------------------------- batches
     def apply(self, items: Iterable[Any]) -> int:
         """Apply one drained batch of ``DeltaItem``s (other feed items are ignored).
 
@@ -334,6 +330,7 @@ class ObjectTree:
         removals: dict[Node, list[Node]] = {}
         additions: dict[Node, list[Node]] = {}  # kind node -> new object nodes
         new_containers: dict[Node, list[Node]] = {}  # parent -> new container nodes
+        moves: dict[Node, list[Node]] = {}  # kind -> updated objects whose key may change
         for k, rec in last.items():
             t = type_name(rec.type)
             node = self._objects.get(k)
@@ -363,6 +360,8 @@ class ObjectTree:
                 node.changed_at = now
                 node.summary = None
                 changed.append(node)
+                if self.order is not None or self.reverse:
+                    moves.setdefault(node.parent, []).append(node)
                 continue
             if node is not None:  # a greyed deleted row comes back
                 self._deleted.pop(k, None)
@@ -372,6 +371,8 @@ class ObjectTree:
                 node.changed_at, node.summary, node.created = now, None, None
                 self._count(node.parent, +1, touched)
                 changed.append(node)
+                if self.order is not None or self.reverse:
+                    moves.setdefault(node.parent, []).append(node)
                 continue
             ctx_name, res, key = k
             ns_name, name = _key_parts(key)
@@ -383,6 +384,8 @@ class ObjectTree:
             node.last_type = t
             node.changed_at = now
             node.count = 1
+            if self.order is not None or self.reverse:
+                node.okey = self._okey(node)
             self._objects[k] = node
             additions.setdefault(kind, []).append(node)
             self._count(kind, +1, touched)
@@ -390,6 +393,13 @@ class ObjectTree:
         # bottom-up so that a new container is inserted whole, with its children.
         for parent, nodes in removals.items():
             self._remove_children(parent, nodes)
+        for parent, nodes in moves.items():  # rows whose sort key changed move
+            moved = [n for n in nodes if n.attached and n.okey != self._okey(n)]
+            if moved:
+                self._remove_children(parent, moved)
+                for n in moved:
+                    n.okey = self._okey(n)
+                self._insert_children(parent, moved)
         for parent, nodes in additions.items():
             self._insert_children(parent, nodes)
         for level in (NAMESPACE, CONTEXT, ROOT):
@@ -428,7 +438,11 @@ class ObjectTree:
             self.listener.changed([n for n in touched if n.attached and n.level != ROOT])
         return len(due)
 
-    # ----------------------------------------------------------------- internals
+    def _forget(self, pred: Callable[[tuple], bool]) -> None:
+        for d in (self._objects, self._deleted):
+            for k in [k for k in d if pred(k)]:
+                del d[k]
+
     def _count(self, node: Node | None, delta: int, touched: set[Node]) -> None:
         while node is not None:
             node.count += delta
@@ -457,14 +471,14 @@ class ObjectTree:
     def _insert_children(self, parent: Node, nodes: list[Node]) -> None:
         """Insert ``nodes`` (new names) into ``parent`` in sorted position, one notification
         per contiguous run when ``parent`` is attached."""
-        nodes.sort(key=lambda n: n.name)
+        nodes.sort(key=lambda n: n.okey)
         if not parent.attached:
             self._merge(parent, nodes)
             return
         if not parent.children:
             self.listener.begin_insert(parent, 0, len(nodes) - 1)
             parent.children.extend(nodes)
-            parent.names.extend(n.name for n in nodes)
+            parent.names.extend(n.okey for n in nodes)
             for n in nodes:
                 self._attach(n)
             self.listener.end_insert()
@@ -472,7 +486,7 @@ class ObjectTree:
         # runs: consecutive new names falling into the same gap of the old list
         runs: list[tuple[int, list[Node]]] = []
         for n in nodes:
-            pos = bisect_left(parent.names, n.name)
+            pos = bisect_left(parent.names, n.okey)
             if runs and runs[-1][0] == pos:
                 runs[-1][1].append(n)
             else:
@@ -480,7 +494,7 @@ class ObjectTree:
         for pos, run in reversed(runs):  # from the end: earlier positions stay valid
             self.listener.begin_insert(parent, pos, pos + len(run) - 1)
             parent.children[pos:pos] = run
-            parent.names[pos:pos] = [n.name for n in run]
+            parent.names[pos:pos] = [n.okey for n in run]
             for n in run:
                 self._attach(n)
             self.listener.end_insert()
@@ -488,12 +502,12 @@ class ObjectTree:
     def _merge(self, parent: Node, nodes: list[Node]) -> None:
         if not parent.children:
             parent.children.extend(nodes)
-            parent.names.extend(n.name for n in nodes)
+            parent.names.extend(n.okey for n in nodes)
             return
         for n in nodes:
-            pos = bisect_left(parent.names, n.name)
+            pos = bisect_left(parent.names, n.okey)
             parent.children.insert(pos, n)
-            parent.names.insert(pos, n.name)
+            parent.names.insert(pos, n.okey)
 
     def _attach(self, node: Node) -> None:
         node.attached = True
@@ -541,6 +555,24 @@ class ObjectTree:
                 self._remove_children(parent, nodes)
                 touched.difference_update(nodes)
             level_nodes = {p for p in by_parent if p.level == NAMESPACE and not p.children}
+
+
+class _Rev:
+    """Reverses the order of a key (descending sorts through ascending bisection)."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k: Any) -> None:
+        self.k = k
+
+    def __lt__(self, other: "_Rev") -> bool:
+        return other.k < self.k
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rev) and other.k == self.k
+
+    def __hash__(self) -> int:
+        return hash(self.k)
 
 
 def _rv_of(obj: Any) -> str:

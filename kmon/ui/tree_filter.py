@@ -4,7 +4,7 @@ Why this module exists: the filter box accepts what an operator types into kubec
 ``web`` (name substring), ``app=web,tier!=db``, ``!canary``, ``env in (prod,stage)``.
 Parsing and matching are plain functions (``parse_filter``, ``ObjectFilter.matches``) used by
 the workspace's filtered tree (``Workspace.set_filter``), which costs O(changes) per batch.
-Sorting by a column is a QSortFilterProxyModel on ``SortRole`` (``TreeSortProxy``).
+(Sorting happens inside the tree: ``ObjectTreeModel.sort``.)
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QSortFilterProxyModel
 
-from .tree_model import SortRole
 
-__all__ = ["LabelSelector", "ObjectFilter", "TreeSortProxy", "parse_filter", "parse_selector"]
+__all__ = ["LabelSelector", "ObjectFilter", "parse_filter", "parse_selector"]
 
 _SET_RE = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s+(in|notin)\s*\(([^)]*)\)\s*$")
 
@@ -141,14 +139,3 @@ def parse_filter(text: str) -> ObjectFilter:
     if sel_parts:
         f.selector = parse_selector(",".join(p.strip(",") for p in sel_parts))
     return f
-
-
-class TreeSortProxy(QSortFilterProxyModel):
-    """Sorts rows by ``SortRole`` (numbers for ages and resourceVersions). No Python filter
-    override: every row would cost a Python call on each mapping; filtering is done by the
-    workspace's filtered tree instead."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)

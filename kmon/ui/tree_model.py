@@ -53,6 +53,32 @@ def _count_text(node: Node) -> str:
     return f"{node.count:,}"
 
 
+def _order_age(node: Node) -> float:
+    if node.created is None:
+        node.created = created_epoch(node.obj) or 0.0
+    return -node.created  # ascending age: youngest first
+
+
+def _order_rv(node: Node) -> int:
+    try:
+        return int(node.rv)
+    except ValueError:
+        return 0
+
+
+def _order_status(node: Node) -> str:
+    if node.summary is None:
+        node.summary = summarize(node.obj, node.resource)
+    return node.summary
+
+
+def _order_delta(node: Node) -> str:
+    return node.last_type
+
+
+_ORDERS = {COL_AGE: _order_age, COL_RV: _order_rv, COL_STATUS: _order_status, COL_DELTA: _order_delta}
+
+
 class ObjectTreeModel(QAbstractItemModel):
     """Adapts an ``ObjectTree`` (it becomes the tree's listener)."""
 
@@ -222,6 +248,16 @@ class ObjectTreeModel(QAbstractItemModel):
                 self.rows_changed += prev - start + 1
                 if r is not None:
                     start = prev = r
+
+    # ------------------------------------------------------------ sorting
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Order objects by a column (QTreeView calls this on header clicks; -1: by name).
+        The tree keeps the order as deltas arrive (a changed key moves its row): no proxy,
+        and every batch stays O(changes)."""
+        key = _ORDERS.get(column)
+        reverse = column >= 0 and order == Qt.SortOrder.DescendingOrder
+        if key is not self.tree.order or reverse != self.tree.reverse:
+            self.tree.set_order(key, reverse)
 
     # ------------------------------------------------------------ batches
     def apply(self, items: Iterable[Any]) -> int:

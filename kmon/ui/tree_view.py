@@ -1,16 +1,12 @@
-"""The object tree view: fades of recently changed rows, live ages, filtering and sorting.
+"""The object tree view: fades of recently changed rows, live ages, sorting, selection.
 
 Why this module exists: repainting is the view's business, not the model's. A 100 ms timer
-repaints the viewport (so only visible rows are asked for their data) while some row changed
-within the fade time, and once a second for the age column; the model's data() computes the
-fade from each row's change timestamp, so no per-row timers or per-event signals exist.
-
-QTreeView re-lays out every expanded row after any insertion, so the model caps each kind
-at ``ROW_CAP`` rows plus a "... N more" row. Filtering swaps in the workspace's filtered
-tree (``set_source``). Sorting puts a QSortFilterProxyModel in front only while a column is
-sorted (it then sees every row, uncapped: sorting a kind of 10,000+ expanded rows costs
-~0.1-0.2 s of GUI time per batch, as each relayout maps every row back through Python).
-Expanded rows and the selection survive each swap.
+repaints only the visible rows still fading (the model's data() computes the fade from each
+row's change timestamp, so no per-row timers or per-event signals exist) and once a second
+the age column. QTreeView re-lays out every expanded row after any insertion, so the model
+caps each kind at ``ROW_CAP`` rows plus a "... N more" row; filtering swaps in the
+workspace's filtered tree (``set_source``); header clicks sort inside the tree model (no
+proxy). Expanded rows and the selection survive every model reset and swap.
 """
 
 from __future__ import annotations
@@ -20,8 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
 from kmon.monitor.tree import CONTEXT, KIND, OBJECT, Node
 
-from .tree_filter import TreeSortProxy
-from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, FADE_SECONDS, ROW_CAP, NodeRole, ObjectTreeModel
+from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, FADE_SECONDS, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
 
@@ -32,8 +27,9 @@ class ObjectTreeView(QTreeView):
     def __init__(self, model: ObjectTreeModel, parent=None) -> None:
         super().__init__(parent)
         self.source = model
-        self.proxy = TreeSortProxy(self)
-        self.proxy.setSourceModel(model)
+        self._saved = None
+        self._lost: Node | None = None  # the selected object while its row moves
+        model.rowsAboutToBeRemoved.connect(self._rows_removing)  # before the selection model's
         self.setModel(model)
         self.setUniformRowHeights(True)  # constant-time layout with 50,000 rows
         self.setAlternatingRowColors(True)
@@ -52,10 +48,8 @@ class ObjectTreeView(QTreeView):
         self.setColumnWidth(COL_AGE, 60)
         self.setColumnWidth(COL_RV, 110)
         self.setColumnWidth(COL_DELTA, 80)
-        model.rowsInserted.connect(self._rows_inserted)
-        self.proxy.rowsInserted.connect(self._rows_inserted)
+        self._connect(model)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
-        header.sortIndicatorChanged.connect(self._sort_changed)
         self._fade = QTimer(self)
         self._fade.setInterval(100)
         self._fade.timeout.connect(self._repaint_fades)
@@ -104,36 +98,50 @@ class ObjectTreeView(QTreeView):
             for r in range(first, last + 1):
                 self.expand(model.index(r, 0))
 
-    # ------------------------------------------------------------------ filter and sort
-    @property
-    def proxied(self) -> bool:
-        return self.model() is self.proxy
-
+    # ------------------------------------------------------------------ models
     def set_source(self, model: ObjectTreeModel) -> None:
         """Show another tree model (the workspace's filtered one, or the full one again),
-        keeping expanded rows and the selection where they exist in it."""
+        sorted like the current one, keeping expanded rows and the selection."""
         if model is self.source:
             return
+        expanded, sel_key = self._state()
+        for sig, slot in ((self.source.rowsInserted, self._rows_inserted),
+                          (self.source.rowsAboutToBeRemoved, self._rows_removing),
+                          (self.source.modelAboutToBeReset, self._save_state),
+                          (self.source.modelReset, self._restore_state)):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self.source = model
+        header = self.header()
+        model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        # before setModel: must see the current row before the selection model moves it
+        model.rowsAboutToBeRemoved.connect(self._rows_removing)
+        self.setModel(model)
+        self._connect(model)  # after setModel: our modelReset slot must run after the view's
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._restore(expanded, sel_key)
+
+    def _connect(self, model: ObjectTreeModel) -> None:
+        """Connect after ``setModel`` (our modelReset slot must run after the view's)."""
+        model.rowsInserted.connect(self._rows_inserted)
+        model.modelAboutToBeReset.connect(self._save_state)
+        model.modelReset.connect(self._restore_state)
+
+    def _state(self):
         expanded = [n.path() for n in self._expanded_nodes()]
         selected = self.selected_node()
         sel_key = (selected.context, selected.resource, selected.key) if selected is not None and selected.level == OBJECT else None
-        section, order = self.header().sortIndicatorSection(), self.header().sortIndicatorOrder()
-        try:
-            self.source.rowsInserted.disconnect(self._rows_inserted)
-        except (RuntimeError, TypeError):
-            pass
-        self.source = model
-        model.rowsInserted.connect(self._rows_inserted)
-        if self.proxied:
-            model.set_row_cap(None)
-            self.proxy.setSourceModel(model)
-            self.proxy.sort(section, order)
-        else:
-            model.set_row_cap(ROW_CAP)
-            self.setModel(model)
-            self.selectionModel().currentRowChanged.connect(self._current_changed)
-        self._restore(expanded, sel_key)
-        self.header().setSortIndicator(section, order)
+        return expanded, sel_key
+
+    def _save_state(self) -> None:
+        self._saved = self._state()
+
+    def _restore_state(self) -> None:
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            self._restore(*saved)
 
     def _restore(self, expanded: list[tuple[str, ...]], sel_key) -> None:
         tree = self.source.tree
@@ -147,32 +155,6 @@ class ObjectTreeView(QTreeView):
             node = tree.find(*sel_key)
             if node is not None:
                 self.select_node(node)
-
-    def _sort_changed(self, section: int, order) -> None:
-        self._choose_model()
-        if self.proxied:
-            self.proxy.sort(section, order)
-
-    def _choose_model(self) -> None:
-        """The sorting proxy sits in front of the model only while a column is sorted."""
-        want_proxy = self.header().sortIndicatorSection() >= 0
-        if want_proxy == self.proxied:
-            return
-        expanded = [n.path() for n in self._expanded_nodes()]
-        selected = self.selected_node()
-        sel_key = (selected.context, selected.resource, selected.key) if selected is not None and selected.level == OBJECT else None
-        section, order = self.header().sortIndicatorSection(), self.header().sortIndicatorOrder()
-        if want_proxy:  # sorting sees every object: no row cap behind the proxy
-            self.source.set_row_cap(None)
-            self.proxy.sort(section, order)
-            self.setModel(self.proxy)
-        else:
-            self.proxy.sort(-1, Qt.SortOrder.AscendingOrder)
-            self.setModel(self.source)
-            self.source.set_row_cap(ROW_CAP)
-        self.selectionModel().currentRowChanged.connect(self._current_changed)
-        self._restore(expanded, sel_key)
-        self.header().setSortIndicator(section, order)
 
     def _expanded_nodes(self) -> list[Node]:
         """Expanded container rows (objects have no children: never walked)."""
@@ -200,8 +182,7 @@ class ObjectTreeView(QTreeView):
             node = tree.find(node.context, node.resource, node.key)
             if node is None:
                 return QModelIndex()
-        src = self.source.index_for(node)
-        return self.proxy.mapFromSource(src) if self.proxied else src
+        return self.source.index_for(node)
 
     # ------------------------------------------------------------------ selection
     def node_at(self, index: QModelIndex) -> Node | None:
@@ -211,9 +192,24 @@ class ObjectTreeView(QTreeView):
         return self.node_at(self.currentIndex())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.sigNodeSelected.emit(self.node_at(current))
+        if self._lost is None:  # (while the selected row moves, _reselect decides)
+            self.sigNodeSelected.emit(self.node_at(current))
 
-    def select_node(self, node: Node) -> bool:
+    def _rows_removing(self, parent: QModelIndex, first: int, last: int) -> None:
+        """A sorted row moves by a removal and an insertion in one batch: keep it selected."""
+        cur = self.currentIndex()
+        if self._lost is None and cur.isValid() and first <= cur.row() <= last and cur.parent() == parent:
+            node = self.node_at(cur)
+            if node is not None and node.level == OBJECT:
+                self._lost = node
+                QTimer.singleShot(0, self._reselect)
+
+    def _reselect(self) -> None:
+        lost, self._lost = self._lost, None
+        if lost is None or not lost.attached or not self.select_node(lost, scroll=False):
+            self.sigNodeSelected.emit(self.selected_node())
+
+    def select_node(self, node: Node, *, scroll: bool = True) -> bool:
         """Select (and reveal) ``node``; False when it is filtered out or gone."""
         idx = self.map_node(node)
         if not idx.isValid():
@@ -222,8 +218,12 @@ class ObjectTreeView(QTreeView):
         while p.isValid():
             self.expand(p)
             p = p.parent()
-        self.setCurrentIndex(idx)
-        self.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+        if idx == self.currentIndex():
+            self.sigNodeSelected.emit(node)
+        else:
+            self.setCurrentIndex(idx)
+        if scroll:
+            self.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
     def expand_node(self, node: Node) -> None:

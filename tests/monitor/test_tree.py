@@ -67,7 +67,7 @@ class Recorder:
 def check_invariants(tree):
     def rec(node):
         assert node.names == sorted(node.names)
-        assert [c.name for c in node.children] == node.names
+        assert [c.okey for c in node.children] == node.names
         total = 0
         for i, c in enumerate(node.children):
             assert c.parent is node and c.row() == i and c.attached
@@ -221,3 +221,34 @@ def test_core_modules_never_import_qt():
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'qasync', 'pyqtgraph')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_sorted_order_moves_rows_and_keeps_invariants():
+    import random
+
+    rnd = random.Random(5)
+    r = Recorder()
+    t = ObjectTree(r)
+    live = {}
+    t.apply([item("Added", live.setdefault(f"o{i}", obj(f"o{i}", "ns"))) for i in range(20)])
+    t.set_order(lambda n: int(n.rv), reverse=True)  # newest resourceVersion first
+    assert ("reset",) in r.calls
+    for _ in range(30):
+        batch = []
+        for _ in range(rnd.randint(1, 8)):
+            name = f"o{rnd.randint(0, 25)}"
+            if name in live and rnd.random() < 0.3:
+                batch.append(item("Deleted", live.pop(name)))
+            else:
+                live[name] = obj(name, "ns")
+                batch.append(item("Added", live[name]))
+        t.apply(batch)
+        check_invariants(t)
+        kind = t.context("c1").child("ns").child("pods")
+        rvs = [int(n.rv) for n in kind.children]
+        assert rvs == sorted(rvs, reverse=True)
+        assert {n.name for n in kind.children} == set(live)
+    t.set_order(None)
+    check_invariants(t)
+    kind = t.context("c1").child("ns").child("pods")
+    assert [n.name for n in kind.children] == sorted(live)

@@ -6,7 +6,7 @@ import random
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from kmon.ui.tree_filter import TreeSortProxy, parse_filter
+from kmon.ui.tree_filter import parse_filter
 from kmon.ui.tree_model import COL_STATUS, NodeRole, ObjectTreeModel
 
 from helpers import item, obj
@@ -63,17 +63,18 @@ def test_counts_labels_and_changed_rows_only():
     assert model.index(3, 0, kind).data(Qt.ItemDataRole.BackgroundRole) is not None
 
 
-def test_sort_proxy_by_resource_version(qapp, qtmodeltester):
-    model = ObjectTreeModel()
-    proxy = TreeSortProxy()
-    proxy.setSourceModel(model)
-    qtmodeltester.check(proxy, force_py=True)
-    objs = [obj(n, "a") for n in ("x", "y", "z")]
-    model.apply([item("Added", o) for o in objs])
-    model.apply([item("Updated", {**objs[0], "metadata": {**objs[0]["metadata"], "resourceVersion": "999999"}})])
-    proxy.sort(2, Qt.SortOrder.DescendingOrder)
-    kind = proxy.index(0, 0, proxy.index(0, 0, proxy.index(0, 0)))
-    assert rows(proxy, kind) == ["x", "z", "y"]
+def test_sort_inside_the_model_under_the_tester(qapp, qtmodeltester):
+    model = ObjectTreeModel(row_cap=3)
+    qtmodeltester.check(model, force_py=True)
+    objs = {n: obj(n, "a") for n in ("v", "w", "x", "y", "z")}
+    model.apply([item("Added", o) for o in objs.values()])
+    model.sort(2, Qt.SortOrder.DescendingOrder)  # resourceVersion, newest first
+    kind = model.index(0, 0, model.index(0, 0, model.index(0, 0)))
+    assert rows(model, kind) == ["z", "y", "x", "… 2 more pods"]
+    model.apply([item("Updated", {**objs["v"], "metadata": {**objs["v"]["metadata"], "resourceVersion": "999999"}})])
+    assert rows(model, kind) == ["v", "z", "y", "… 2 more pods"]  # the updated row moved up
+    model.sort(-1)
+    assert rows(model, kind) == ["v", "w", "x", "… 2 more pods"]
 
 
 def test_parse_filter():

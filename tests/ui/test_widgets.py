@@ -51,11 +51,14 @@ def test_filter_box_and_shortcuts(make_app, demo, qtbot):
     want = {(n.context, n.resource, n.key) for n in app.ws.tree.objects()
             if (n.obj["metadata"].get("labels") or {}).get("tier") == "backend"}
     assert {(n.context, n.resource, n.key) for n in app.ws.filtered.objects()} == want
-    # sorting a column puts the sorting proxy in front, clearing it takes it away
+    # a header click sorts inside the (filtered) tree; the expanded rows stay expanded
+    kind = next(n for n in app.ws.filtered.walk() if n.level == 3)
     win.tree.header().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
-    assert win.tree.proxied
+    rvs = [int(n.rv) for n in kind.children]
+    assert rvs == sorted(rvs, reverse=True)
+    assert win.tree.isExpanded(win.tree.map_node(kind))
     win.tree.header().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    assert not win.tree.proxied
+    assert [n.name for n in kind.children] == sorted(n.name for n in kind.children)
     win.filter.clear()
     qtbot.waitUntil(lambda: app.ws.filtered is None, timeout=2000)
     assert win.tree.model() is app.ws.model
@@ -163,3 +166,21 @@ def test_screenshot_layout_is_populated(make_app, demo, qtbot):
     win.status.refresh()
     assert "synced" in win.status.synced.text() and "kmon-demo" in win.status.context.text()
     assert win.tree.isExpanded(win.tree.map_node(node.parent))
+
+
+def test_selection_follows_a_sorted_row_that_moves(make_app, demo, qtbot):
+    store = demo.servers["kmon-demo"].store
+    app = make_app(demo.kubeconfig_path, argv=["--resources", "configmaps"], contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    win = app.win
+    win.show()
+    tree = app.ws.tree
+    win.tree.header().setSortIndicator(2, Qt.SortOrder.DescendingOrder)  # newest resourceVersion first
+    kind = tree.context("kmon-demo").child("shop").child("configmaps")
+    target = kind.children[-1]  # the oldest: last row
+    assert win.tree.select_node(target)
+    store.patch("configmaps", target.name, {"data": {"moved": "yes"}}, "shop")
+    qtbot.waitUntil(lambda: kind.children[0] is target, timeout=10000)  # moved to the top
+    qtbot.waitUntil(lambda: win.tree.selected_node() is target, timeout=2000)
+    assert win.detail.sel == ("kmon-demo", "configmaps", target.key)
+    assert "moved: 'yes'" in win.detail.yaml.toPlainText() or "moved: yes" in win.detail.yaml.toPlainText()
