@@ -36,7 +36,7 @@ from urllib3 import exceptions as u3e
 
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent
-from kmon.kube import _http
+from kmon.kube import _http, transforms
 from kmon.kube.discovery import ApiResource
 
 try:  # optional: the cache's collector pause around bulk decode
@@ -100,8 +100,10 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
 class RestWatch:
     """One open watch stream. Iterate for ``WatchEvent``s; ``stop()`` from any thread."""
 
-    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False) -> None:
+    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False,
+                 shrink: Callable[[Any], Any] | None = None) -> None:
         self._resp = resp
+        self._shrink = shrink
         self._url = url
         self._read_timeout = read_timeout
         self._metadata_only = metadata_only
@@ -166,6 +168,7 @@ class RestWatch:
         """Events of ``lines`` up to the first bad one (returned as the error) or ERROR."""
         loads = _loads
         metadata_only = self._metadata_only
+        shrink = self._shrink
         object_events = _OBJECT_EVENTS
         out: list[WatchEvent] = []
         append = out.append
@@ -186,8 +189,11 @@ class RestWatch:
                 md = obj.get("metadata")
                 if type(md) is not dict or not md.get("name"):
                     return out, WatchDecodeError(f"watch event {etype} object has no metadata.name: {_describe_line(line)}")
-                if metadata_only and obj.get("kind") != "PartialObjectMetadata":
-                    obj = _partial(obj)
+                if metadata_only:
+                    if obj.get("kind") != "PartialObjectMetadata":
+                        obj = _partial(obj)
+                    if shrink is not None:
+                        obj = shrink(obj)
             elif etype == "BOOKMARK":
                 md = obj.get("metadata")
                 if type(md) is not dict or "resourceVersion" not in md:
@@ -380,7 +386,9 @@ class RestListerWatcher:
     """Lists and watches one resource over REST (implements kmon.cache's ``ListerWatcher``).
 
     ``label_selector``/``field_selector`` are applied to every call (like client-go's filtered
-    list-watch). With ``metadata_only`` the server is asked for ``PartialObjectMetadata``;
+    list-watch). With ``metadata_only`` the server is asked for ``PartialObjectMetadata`` and,
+    unless ``metadata_shrink=None``, each object is shrunk by ``transforms.compact`` (no
+    managedFields, repeated strings shared: under 2 KiB per cached object);
     ``get_full(namespace, name)`` fetches one whole object on demand. ``inactivity_timeout``
     is the socket read timeout of lists and watches (None disables it).
     """
@@ -397,6 +405,7 @@ class RestListerWatcher:
         inactivity_timeout: float | None = DEFAULT_INACTIVITY_TIMEOUT,
         connect_timeout: float | None = 30.0,
         fill_type_meta: bool = True,
+        metadata_shrink: Callable[[Any], Any] | None = transforms.compact,
     ) -> None:
         self.api_client = api_client
         self.resource = resource
@@ -404,6 +413,10 @@ class RestListerWatcher:
         self.label_selector = label_selector or None
         self.field_selector = field_selector or None
         self.metadata_only = metadata_only
+        # metadata-only mode exists for huge clusters: by default its objects lose
+        # managedFields and share their repeated strings (transforms.compact), ~6 KiB -> <2 KiB
+        # per object; the whole object, managedFields included, comes from get_full
+        self.metadata_shrink = metadata_shrink if metadata_only else None
         self.inactivity_timeout = inactivity_timeout
         self.connect_timeout = connect_timeout
         self.fill_type_meta = fill_type_meta
@@ -507,8 +520,12 @@ class RestListerWatcher:
             raise ApiStatusError(resp.status, "", f"list from {self._path} has no items array")
         md = doc.get("metadata") or {}
         list_kind = doc.get("kind") or ""
-        if self.metadata_only and list_kind != "PartialObjectMetadataList":
-            items = [_partial(i) for i in items]
+        if self.metadata_only:
+            if list_kind != "PartialObjectMetadataList":
+                items = [_partial(i) for i in items]
+            shrink = self.metadata_shrink
+            if shrink is not None:
+                items = [shrink(i) for i in items]
         elif self.fill_type_meta and items and "kind" not in items[0]:
             # like client-go's UnstructuredList decoding: items carry the list's type
             kind = list_kind[:-4] if list_kind.endswith("List") else self.resource.kind
@@ -536,7 +553,8 @@ class RestListerWatcher:
             connect_timeout=self.connect_timeout,
             read_timeout=self.inactivity_timeout,
         )
-        w = RestWatch(resp, self._path, read_timeout=self.inactivity_timeout, metadata_only=self.metadata_only)
+        w = RestWatch(resp, self._path, read_timeout=self.inactivity_timeout, metadata_only=self.metadata_only,
+                      shrink=self.metadata_shrink)
         with self._lock:
             self._watches = {x for x in self._watches if not x.stopped and not x._closed}
             self._watches.add(w)

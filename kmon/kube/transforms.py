@@ -1,4 +1,10 @@
-"""Optional informer transforms that shrink what the cache keeps (all off by default).
+"""Informer transforms that shrink what the cache keeps.
+
+Full mode applies none by default (the cache keeps each object as the API sent it).
+Metadata-only mode (``RestListerWatcher(metadata_only=True)``, ``informer_for(...,
+metadata_only=True)``) applies ``compact`` to every object by default: that mode exists for
+huge clusters, and managedFields plus unshared strings are most of a PartialObjectMetadata
+(~6 KiB -> ~1.9 KiB per pod); ``get_full`` still fetches the whole object on demand.
 
 Why this module exists: a cache of tens of thousands of objects is mostly strings and dicts.
 ``managedFields`` is often a third of an object and rarely shown; the same namespace, label,
