@@ -3,8 +3,13 @@
 Why this module exists: the tree's logic (coalescing, counts, ordering) lives in the Qt-free
 ``ObjectTree``; this class only forwards its notifications (napari's pattern) —
 ``beginInsertRows``/``endInsertRows`` per run of new rows, ``dataChanged`` for exactly the
-rows changed (merged into contiguous ranges), ``beginResetModel`` only for a real reset — and
-renders nodes for views. It never rebuilds itself per event.
+rows changed (merged into contiguous ranges), ``beginResetModel`` only for a real reset (or
+a new sort order) — and renders nodes for views. It never rebuilds itself per event.
+
+Two view concerns live here because they change what rows exist: each kind shows at most
+``ROW_CAP`` objects and a "... N more" row (QTreeView re-lays out every expanded row after
+each insertion, so the cap bounds a batch's cost), and ``sort(column, order)`` orders
+objects inside the tree, where a changed key moves one row (no QSortFilterProxyModel).
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ from PySide6.QtWidgets import QApplication, QStyle
 from kmon.monitor.summary import created_epoch, format_age, summarize
 from kmon.monitor.tree import CONTEXT, KIND, MORE, NAMESPACE, OBJECT, ROOT, Node, ObjectTree, display_resource
 
-__all__ = ["ObjectTreeModel", "NodeRole", "SortRole", "COLUMNS", "FADE_SECONDS"]
+__all__ = ["ObjectTreeModel", "NodeRole", "COLUMNS", "FADE_SECONDS", "ROW_CAP"]
 
 COLUMNS = ("Name", "Age", "Resource version", "Status", "Last delta")
 _NCOLS = len(COLUMNS)
 _INVALID = QModelIndex()
 COL_NAME, COL_AGE, COL_RV, COL_STATUS, COL_DELTA = range(5)
 NodeRole = Qt.ItemDataRole.UserRole + 1
-SortRole = Qt.ItemDataRole.UserRole + 2
 FADE_SECONDS = 1.5
 ROW_CAP = 1000  # objects shown per kind row before a "... N more" row (see begin_insert)
 
@@ -343,8 +347,6 @@ class ObjectTreeModel(QAbstractItemModel):
             return None
         if role == NodeRole:
             return node
-        if role == SortRole:
-            return self._sort_key(node, col)
         if role == _FOREGROUND:
             if node.level == OBJECT and node.is_deleted:
                 return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
@@ -411,21 +413,6 @@ class ObjectTreeModel(QAbstractItemModel):
         if role == NodeRole:
             return node
         return None
-
-    def _sort_key(self, node: Node, col: int) -> Any:
-        if col == COL_AGE and node.level == OBJECT:
-            if node.created is None:
-                node.created = created_epoch(node.obj) or 0.0
-            return -node.created  # youngest first when ascending, like "age" ascending
-        if col == COL_RV:
-            try:
-                return int(node.rv)
-            except ValueError:
-                return 0
-        if col == COL_NAME and node.level != OBJECT:
-            return node.name.lower()
-        text = self._display(node, col)
-        return (text or "").lower()
 
     def _tooltip(self, node: Node) -> str | None:
         if node.level == CONTEXT:
