@@ -69,6 +69,7 @@ class DeltaFIFO:
         emit_delta_type_replaced: bool = True,
         *,
         transformer: Callable[[Any], Any] | None = None,
+        before_replace: Callable[[], Any] | None = None,
     ) -> None:
         self._key_func = key_func
         self._known = known_objects
@@ -76,6 +77,10 @@ class DeltaFIFO:
         # Applied to every object as it is queued; tombstones pass through untouched (their
         # inner object was transformed when it first came through).
         self._transformer = transformer
+        # called (outside the lock, on the producer's thread) as ``replace`` starts: the
+        # informer takes its GC pause for the initial list there, with no gap after the
+        # reflector's own pause around list + replace
+        self._before_replace = before_replace
         self._lock = threading.Lock()
         # _cond (on _lock) guards everything below
         self._cond = threading.Condition(self._lock)
@@ -201,6 +206,8 @@ class DeltaFIFO:
     def replace(self, items: list[Any], resource_version: str = "") -> None:
         """Queue ``Replaced`` (or ``Sync``) for every item, then a ``Deleted`` tombstone for
         every queued or known key the list no longer has."""
+        if self._before_replace is not None:
+            self._before_replace()
         action = self._replace_type
         key_func = self._key_func
         with self._lock:

@@ -192,6 +192,17 @@ def _weak_should_resync(informer: "SharedIndexInformer") -> Callable[[], bool]:
     return should_resync
 
 
+def _weak_call(informer: "SharedIndexInformer", method: str) -> Callable[[], Any]:
+    """``informer.method()`` without holding the informer (see ``_weak_should_resync``)."""
+    ref = weakref.ref(informer)
+
+    def call() -> Any:
+        inf = ref()
+        return getattr(inf, method)() if inf is not None else None
+
+    return call
+
+
 class SharedIndexInformer:
     def __init__(
         self,
@@ -216,7 +227,8 @@ class SharedIndexInformer:
         self._clock = clock or Clock()
         self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **(indexers or {})})
         self._counters = Counters()
-        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=transform)
+        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=transform,
+                               before_replace=_weak_call(self, "_pause_gc_for_initial_list"))
         self._default_resync = resync_period
         self._resync_check_period = resync_period
         self._freeze_gc = freeze_gc_after_sync
@@ -247,7 +259,11 @@ class SharedIndexInformer:
         self._block_deltas = threading.Lock()
         self._delta_listeners: list[Callable[[list[DeltaRecord]], None]] = []
         self._synced_once = False
+        # the GC pause held from the initial list's Replace (or first batch) until synced;
+        # _gc_lock guards _gc_paused (taken on the reflector or processing thread)
+        self._gc_lock = threading.Lock()
         self._gc_paused = False
+        self._processing = False  # the processing loop runs (only then is a pause taken)
 
     # -- configuration --------------------------------------------------------------------------
     @property
@@ -388,9 +404,9 @@ class SharedIndexInformer:
         if policy is not None:
             policy.install()
         note_deltas = policy.note_deltas if policy is not None else None
+        self._processing = True
         freeze_every = self._gc_freeze_every
         next_freeze = freeze_every
-        self._gc_paused = False  # while the initial list is processed (set by _handle_batch)
         try:
             while not stopped():
                 before = c.deltas_processed
@@ -410,9 +426,7 @@ class SharedIndexInformer:
                             gcguard.freeze()
                             if policy is not None:
                                 policy.frozen_now()
-                        if self._gc_paused:
-                            gcguard.resume()
-                            self._gc_paused = False
+                        self._resume_gc()
                     continue
                 if note_deltas is not None:
                     note_deltas(c.deltas_processed - before)
@@ -424,9 +438,23 @@ class SharedIndexInformer:
             log.exception("%s: processing crashed", self.name)
             raise
         finally:
+            self._resume_gc(stopping=True)
+
+    def _pause_gc_for_initial_list(self) -> None:
+        if self._synced_once or not self._processing:
+            return
+        with self._gc_lock:
+            if not self._gc_paused and not self._synced_once and self._processing:
+                gcguard.pause()
+                self._gc_paused = True
+
+    def _resume_gc(self, stopping: bool = False) -> None:
+        with self._gc_lock:
+            if stopping:
+                self._processing = False
             if self._gc_paused:
-                gcguard.resume()
                 self._gc_paused = False
+                gcguard.resume()
 
     def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> None:
         """Apply the deltas of several keys (``DeltaFIFO.pop_batch``), each key's oldest
@@ -443,8 +471,7 @@ class SharedIndexInformer:
         if not self._synced_once and not self._gc_paused:
             # the initial list arrived: apply it with the collector paused (shared,
             # refcounted; the processing loop resumes once synced, after freezing)
-            gcguard.pause()
-            self._gc_paused = True
+            self._pause_gc_for_initial_list()
         with self._block_deltas:
             targets = self._all_targets
             single = targets[0] if len(targets) == 1 else None
