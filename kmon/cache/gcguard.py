@@ -101,8 +101,8 @@ import os as _os
 import time as _time
 
 POLICY_THRESHOLDS = (100_000, 10, 10)
-FREEZE_EVERY_DELTAS = 5_000
-FREEZE_EVERY_SECONDS = 2.0
+FREEZE_EVERY_DELTAS = 1_000
+FREEZE_EVERY_SECONDS = 1.0
 
 
 class GcPolicy:
@@ -144,11 +144,14 @@ class GcPolicy:
             self._pending = 0
 
     def note_deltas(self, n: int) -> bool:
-        """``n`` deltas were applied to a cache; freeze if one is due. Returns whether it froze."""
+        """``n`` deltas were applied to a cache (0: the caller is idle); freeze if one is
+        due and deltas arrived since the last freeze. Returns whether it froze."""
         if not self.installed:
             return False
         pending = self._pending + n
         self._pending = pending
+        if pending == 0:
+            return False
         if pending < self.freeze_every_deltas and _time.monotonic() - self._last_freeze < self.freeze_every_seconds:
             return False
         with self._lock:

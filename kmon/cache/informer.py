@@ -405,13 +405,18 @@ class SharedIndexInformer:
             policy.install()
         note_deltas = policy.note_deltas if policy is not None else None
         self._processing = True
+        idle_timeout = policy.freeze_every_seconds if policy is not None else None
         freeze_every = self._gc_freeze_every
         next_freeze = freeze_every
         try:
             while not stopped():
                 before = c.deltas_processed
                 try:
-                    pop_batch(process, max_keys)
+                    if pop_batch(process, max_keys, idle_timeout) is None and note_deltas is not None:
+                        # idle: freeze what the last burst left young (if anything), so a
+                        # full collection after a burst does not walk it
+                        note_deltas(0)
+                        continue
                 except FIFOClosedError:
                     return
                 except Exception as err:
@@ -456,7 +461,7 @@ class SharedIndexInformer:
                 self._gc_paused = False
                 gcguard.resume()
 
-    def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> None:
+    def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> bool:
         """Apply the deltas of several keys (``DeltaFIFO.pop_batch``), each key's oldest
         first, exactly as ``_handle_deltas`` would key by key; handlers get the batch's
         notifications with one wake-up each, delta listeners one call with every record.
@@ -526,6 +531,7 @@ class SharedIndexInformer:
                 except Exception:
                     self._counters.listener_errors += 1
                     log.exception("%s: delta listener %r failed", self.name, fn)
+        return True
 
     def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
         """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""
