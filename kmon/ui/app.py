@@ -70,16 +70,24 @@ GC_REFREEZE = float(os.environ.get("KMON_GC_REFREEZE", "3"))
 
 def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE) -> QTimer:
     """The cyclic GC is the GUI's worst enemy with 50,000 cached objects: a full collection
-    walks every container object alive (seconds, holding the GIL). Policy: small young
-    collections (``GC_THRESHOLDS``, env KMON_GC_THRESHOLDS) so none walks many objects; once
-    every open context has synced, ``gc.freeze()`` the caches into the permanent generation;
-    then freeze again every ``refreeze_every`` seconds (O(1), env KMON_GC_REFREEZE) so older
-    collections only walk what is younger than that. Objects from the API are acyclic: their
-    refcounts still free them once frozen."""
+    walks every container object alive (seconds, holding the GIL). Thresholds: the cache
+    layer's process-wide policy (``kmon.cache.gcguard.policy``) when present, else
+    ``GC_THRESHOLDS`` (env KMON_GC_THRESHOLDS also overrides the cache's). Once every open
+    context has synced, ``gc.freeze()`` the caches into the permanent generation; then freeze
+    again every ``refreeze_every`` seconds (O(1), env KMON_GC_REFREEZE) so older collections
+    only walk what is younger than that — also when deltas do not come through informers.
+    Objects from the API are acyclic: their refcounts still free them once frozen."""
     import gc
     import time as _time
 
-    gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+    try:  # the cache layer owns the process-wide policy when it has one: use it from start
+        from kmon.cache.gcguard import policy as cache_policy
+    except ImportError:
+        cache_policy = None
+    if cache_policy is not None and cache_policy.enabled and "KMON_GC_THRESHOLDS" not in os.environ:
+        cache_policy.install()
+    else:
+        gc.set_threshold(*GC_THRESHOLDS)
     state = {"last": 0.0}
     timer = QTimer(parent)
     timer.setInterval(1000)
