@@ -44,12 +44,21 @@ class Connection:
         self.closed = False
         self.streaming = False  # set while a watch stream is open on it
         self.rfile = None
+        # called with the status just before a response's first byte, so a client that has
+        # its answer always finds the request in the server's record
+        self.on_respond: Callable[[int], None] | None = None
+
+    def _announce(self, status: int) -> None:
+        hook, self.on_respond = self.on_respond, None
+        if hook is not None:
+            hook(status)
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
     def send_response(self, status: int, headers: Iterable[tuple[str, str]], parts: list[bytes],
                       keep_alive: bool = True) -> None:
+        self._announce(status)
         length = sum(len(p) for p in parts)
         head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
         head.extend(f"{k}: {v}" for k, v in headers)
@@ -75,6 +84,7 @@ class Connection:
                     tail: bytes, keep_alive: bool = True) -> None:
         """Send ``head + b",".join(items) + tail`` without ever building it: ~1 MB slices
         are joined and sent one after the other (one copy, small working set)."""
+        self._announce(status)
         length = len(head) + len(tail) + sum(map(len, items)) + max(0, len(items) - 1)
         h = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
         h.extend(f"{k}: {v}" for k, v in headers)

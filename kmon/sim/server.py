@@ -112,6 +112,7 @@ class SimServer(HTTPServerCore):
                 recorded[0] = True
                 self.requests.append(RequestRecord(req.method, path, q, t0, status))
 
+        req.conn.on_respond = record
         try:
             status = self._dispatch(req, path, q, record)
         except StoreError as err:
