@@ -7,6 +7,7 @@ Why this module exists: one place knows where resources live (``resources/`` nex
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -15,10 +16,19 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 __all__ = ["RESOURCES", "app_icon", "dot_icon", "resource_path"]
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+# where a wheel install puts them (pyproject's data-files)
+_INSTALLED = {
+    "kmon.svg": Path(sys.prefix) / "share/icons/hicolor/scalable/apps/kmon.svg",
+    "kmon.png": Path(sys.prefix) / "share/icons/hicolor/128x128/apps/kmon.png",
+    "kmon.desktop": Path(sys.prefix) / "share/applications/kmon.desktop",
+}
 
 
 def resource_path(name: str) -> Path:
-    return RESOURCES / name
+    p = RESOURCES / name
+    if not p.exists() and name in _INSTALLED:
+        return _INSTALLED[name]
+    return p
 
 
 def app_icon() -> QIcon:
