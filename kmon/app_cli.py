@@ -21,6 +21,15 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kmon",
         description="Desktop monitor of Kubernetes informer caches: what the cache holds and how it got there.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "headless commands (no display needed; `kmon COMMAND --help` for each):\n"
+            "  kmon watch [RESOURCE...]   print every delta and reflector event as it happens\n"
+            "  kmon stats [RESOURCE...]   the cache inspector's table, refreshed in the terminal\n"
+            "  kmon record -o FILE        record what the informers see, for later replay\n"
+            "  kmon replay FILE           replay a recording in the GUI (--to-json for scripts)\n"
+            "  kmon sim --kubeconfig FILE run the embedded demo API server (kubectl works too)"
+        ),
     )
     p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--context", metavar="NAME", help="kubeconfig context to open (default: the last one, else the current one)")
