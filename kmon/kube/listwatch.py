@@ -88,8 +88,8 @@ def _probable_eof(err: BaseException) -> bool:
     )
 
 
-def _describe_line(line: bytes) -> str:
-    return f"{len(line)} bytes starting {line[:40]!r}"
+def _describe_line(line: Any) -> str:
+    return f"{len(line)} bytes starting {bytes(line[:40])!r}"
 
 
 def _partial(obj: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +112,7 @@ class RestWatch:
         self._closed = False
         self.events = 0  # events delivered so far (for stats and tests)
         self.abrupt_close: str | None = None  # why the stream ended early, if it did
+        self._dechunker: _Dechunker | None = None  # set by _reader when we de-chunk ourselves
 
     @property
     def stopped(self) -> bool:
@@ -159,7 +160,8 @@ class RestWatch:
                 and raw is not None and hasattr(raw, "read1")):
             # de-chunk ourselves from large raw reads: a burst of events costs one read (and
             # one release of the GIL) instead of one per HTTP chunk
-            return _Dechunker(raw).read
+            self._dechunker = _Dechunker(raw)
+            return self._dechunker.read
         if hasattr(fp, "read1"):
             return fp.read1
         return resp.read1
@@ -172,12 +174,14 @@ class RestWatch:
         object_events = _OBJECT_EVENTS
         out: list[WatchEvent] = []
         append = out.append
-        for line in lines:
-            if not line or line.isspace():
+        for line in lines:  # bytes, or memoryviews into the read buffer (no copy)
+            if not line:
                 continue
             try:
                 ev = loads(line)
             except _JSONDecodeError as e:
+                if bytes(line).isspace():
+                    continue
                 return out, WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}")
             if type(ev) is not dict:
                 return out, WatchDecodeError(f"watch line is not an event object: {_describe_line(line)}")
@@ -229,10 +233,59 @@ class RestWatch:
         finally:
             batches.close()
 
+    def _read_failed(self, e: BaseException) -> None:
+        """A read raised: return if that ends the watch normally (stopped, or the peer went
+        away as client-go's StreamWatcher treats it), else raise the mapped error."""
+        if self._stopped.is_set():
+            return
+        mapped = _http.transport_error(e, self._url, read_timeout=self._read_timeout)
+        if isinstance(mapped, TimeoutError):
+            raise mapped from e
+        if _probable_eof(mapped):
+            # as client-go's StreamWatcher: an abrupt close (unexpected EOF, reset) ends the
+            # watch normally; the reflector re-watches from its last version, no relist
+            log.debug("watch %s closed abruptly: %s", self._url, mapped)
+            self.abrupt_close = str(mapped)
+            return
+        raise mapped from e
+
     def _batches(self) -> Iterator[list[WatchEvent]]:
         stopped = self._stopped
         try:
             read = self._reader()
+            dechunker = self._dechunker
+            if dechunker is not None:
+                # the common case: lines cut straight out of each raw read (memoryviews, no
+                # copies), decoded as one batch
+                while not stopped.is_set():
+                    try:
+                        lines = dechunker.read_lines(_READ_SIZE)
+                    except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
+                        if isinstance(e, WatchDecodeError):
+                            raise
+                        self._read_failed(e)
+                        return
+                    if lines is None:
+                        if dechunker.partial_line() and not stopped.is_set():
+                            # unexpected EOF inside an event: also a normal end in client-go
+                            log.debug("watch %s ended inside an event (%s)", self._url,
+                                      _describe_line(dechunker.partial_line()))
+                            self.abrupt_close = "stream ended inside an event"
+                        return
+                    if not lines:
+                        continue
+                    events, err = self._decode(lines)
+                    lines = None
+                    if events:
+                        self.events += len(events)
+                        yield events
+                        if events[-1].type == "ERROR":
+                            return
+                        if stopped.is_set():
+                            return
+                    if err is not None:
+                        raise err
+                return
             buf = b""  # the partial line after the last newline
             parts: list[bytes] = []  # pieces of a line that has not ended yet
             pending = 0  # bytes of the unfinished line
@@ -301,7 +354,7 @@ class RestWatch:
 class _Dechunker:
     """Decodes HTTP/1.1 chunked transfer coding from a raw buffered socket reader."""
 
-    __slots__ = ("_raw", "_pending", "_left", "_crlf", "_done")
+    __slots__ = ("_raw", "_pending", "_left", "_crlf", "_done", "_parts", "_partial")
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
@@ -309,6 +362,82 @@ class _Dechunker:
         self._left = 0  # bytes of the current chunk still to come
         self._crlf = False  # the CRLF after a chunk's data is still to come
         self._done = False
+        self._parts: list[bytes] = []  # read_lines: pieces of a line not ended yet
+        self._partial = 0  # their length
+
+    def partial_line(self) -> bytes:
+        """What ``read_lines`` holds of a line that has not ended yet."""
+        return b"".join(self._parts)
+
+    def read_lines(self, n: int) -> list[Any] | None:
+        """The complete lines (newline excluded) of the body bytes of the next raw read:
+        memoryviews into the read buffer where a line lies in one chunk, joined bytes where
+        it spans chunks or reads. ``[]`` if no line ended; ``None`` after the last chunk;
+        raises ``IncompleteRead`` when the connection ends mid-stream and
+        ``WatchDecodeError`` for a line longer than the limit."""
+        if self._done:
+            return None
+        data = self._raw.read1(n)
+        if not data:
+            raise IncompleteRead(b"")
+        pending = self._pending + data if self._pending else data
+        mv = memoryview(pending)
+        find = pending.find
+        out: list[Any] = []
+        parts = self._parts
+        pos = 0
+        end = len(pending)
+        left = self._left
+        while True:
+            if self._crlf:
+                if end - pos < 2:
+                    break
+                pos += 2
+                self._crlf = False
+            if left == 0:
+                nl = find(b"\r\n", pos)
+                if nl < 0:
+                    if end - pos > 4096:
+                        raise IncompleteRead(b"", "chunk size line too long")
+                    break
+                line = pending[pos:nl]
+                semi = line.find(b";")
+                try:
+                    size = int(line if semi < 0 else line[:semi], 16)
+                except ValueError:
+                    raise IncompleteRead(b"", f"bad chunk size {line[:20]!r}") from None
+                pos = nl + 2
+                if size == 0:
+                    self._done = True  # trailers, if any, are ignored
+                    break
+                left = size
+            stop = pos + left if end - pos >= left else end
+            start = pos
+            while True:
+                i = find(b"\n", start, stop)
+                if i < 0:
+                    break
+                if parts:
+                    parts.append(pending[start:i])
+                    out.append(b"".join(parts))
+                    parts.clear()
+                    self._partial = 0
+                else:
+                    out.append(mv[start:i])
+                start = i + 1
+            if start < stop:
+                parts.append(pending[start:stop])
+                self._partial += stop - start
+                if self._partial > _MAX_LINE:
+                    raise WatchDecodeError(f"watch line longer than {_MAX_LINE} bytes")
+            left -= stop - pos
+            pos = stop
+            if left:
+                break  # the chunk goes on in the next read
+            self._crlf = True
+        self._left = left
+        self._pending = pending[pos:] if pos < end else b""
+        return out
 
     def read(self, n: int) -> bytes:
         """Body bytes (possibly several chunks' worth); b"" after the last chunk; raises

@@ -109,6 +109,37 @@ class FakeWatch:
             self.stopped.set()
             self._cond.notify_all()
 
+    def _batches(self):
+        """Batches of everything queued at once (a real watch's ``batches()``: one per read);
+        a queued exception is raised after the events before it were delivered."""
+        while True:
+            with self._cond:
+                while not self._queue and not self.stopped.is_set():
+                    self.reading.set()
+                    self._cond.wait()
+                self.reading.clear()
+                if self.stopped.is_set():
+                    return
+                batch = []
+                item = None
+                while self._queue:
+                    item = self._queue[0]
+                    if item is _END or isinstance(item, BaseException):
+                        if batch:
+                            break
+                        self._queue.popleft()
+                        break
+                    batch.append(self._queue.popleft())
+                    item = None
+            if batch:
+                self.delivered += len(batch)
+                yield batch
+                continue
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+
     def __iter__(self):
         while True:
             with self._cond:

@@ -289,3 +289,89 @@ def test_key_of_understands_tombstones_and_delta_lists():
     assert f.key_of(DFSU("ns/x", None)) == "ns/x"
     assert f.key_of([Delta(T.Added, pod("a")), Delta(T.Deleted, DFSU("default/a", None))]) == "default/a"
     assert f.key_of(pod("b", ns="")) == "b"
+
+
+# -- batches (the reflector's and the informer's hot path) -------------------------------------
+
+
+def _ops():
+    return [
+        ("ADDED", pod("a", "1")), ("ADDED", pod("b", "2")), ("MODIFIED", pod("a", "3")),
+        ("DELETED", pod("zz", "4")),  # neither queued nor known: ignored
+        ("DELETED", pod("b", "5")), ("DELETED", pod("b", "6")),  # two deletions collapse
+        ("MODIFIED", pod("k", "7")),  # known only
+        ("DELETED", pod("k", "8")), ("ADDED", pod("c", "9")),
+    ]
+
+
+def _state(f):
+    return [(k, [(d.type, _name(d.object)) for d in f.get_by_key(k)[0]]) for k in f.list_keys()]
+
+
+def test_queue_watch_events_queues_exactly_what_single_calls_would():
+    single = DeltaFIFO(known_objects=known(pod("k", "0")))
+    batch = DeltaFIFO(known_objects=known(pod("k", "0")))
+    for etype, obj in _ops():
+        {"ADDED": single.add, "MODIFIED": single.update, "DELETED": single.delete}[etype](obj)
+    assert batch.queue_watch_events(_ops()) == []
+    assert _state(batch) == _state(single)
+    assert batch.has_synced() == single.has_synced()
+
+
+def test_queue_watch_events_reports_a_failing_item_and_queues_the_others():
+    f = DeltaFIFO(transformer=lambda o: o if o["metadata"]["name"] != "bad" else 1 / 0)
+    errors = f.queue_watch_events([("ADDED", pod("a")), ("ADDED", {"no": "metadata"}), ("ADDED", pod("bad")),
+                                   ("MODIFIED", pod("a", "2"))])
+    assert [i for i, _ in errors] == [1, 2]
+    assert isinstance(errors[1][1], ZeroDivisionError)
+    assert _state(f) == [("default/a", [(T.Added, "a@1"), (T.Updated, "a@2")])]
+
+
+def test_queue_watch_events_wakes_a_waiting_pop():
+    f = DeltaFIFO()
+    got = []
+    t = threading.Thread(target=lambda: got.append(f.pop_batch(lambda b: [k for k, _, _ in b], timeout=5)))
+    t.start()
+    while not f._waiters:
+        threading.Event().wait(0.001)
+    f.queue_watch_events([("ADDED", pod("a")), ("ADDED", pod("b"))])
+    t.join(5)
+    assert got and got[0] in (["default/a", "default/b"], ["default/a"])
+
+
+def test_pop_batch_hands_each_key_what_pop_would():
+    def fill():
+        f = DeltaFIFO(known_objects=known(pod("gone", "0")))
+        f.replace([pod("a", "1"), pod("b", "1"), pod("c", "1")], "1")
+        f.update(pod("a", "2"))
+        f.add(pod("d", "3"))
+        return f
+
+    by_pop = fill()
+    expected = []
+    while (r := by_pop.pop(lambda d, i: (by_pop.popping_key, [(x.type, _name(x.object)) for x in d], i), timeout=0)) is not None:
+        expected.append(r)
+    f = fill()
+    got = []
+    synced_after = []
+    for size in (2, 1, 10):
+        f.pop_batch(lambda b: got.extend((k, [(x.type, _name(x.object)) for x in d], i) for k, d, i in b), max_keys=size)
+        synced_after.append(f.has_synced())
+    assert got == expected
+    # the first replace queued 4 keys (3 items + the tombstone of "gone")
+    assert synced_after == [False, False, True]
+    assert f.pop_batch(lambda b: b, timeout=0) is None
+    f.close()
+    with pytest.raises(FIFOClosedError):
+        f.pop_batch(lambda b: b)
+
+
+def test_pop_batch_takes_at_most_max_keys_and_leaves_the_rest_queued():
+    f = DeltaFIFO()
+    for n in "abcde":
+        f.add(pod(n))
+    assert f.pop_batch(lambda b: [k for k, _, _ in b], max_keys=3) == ["default/a", "default/b", "default/c"]
+    assert f.list_keys() == ["default/d", "default/e"]
+    with pytest.raises(ZeroDivisionError):
+        f.pop_batch(lambda b: 1 / 0)
+    assert f.list_keys() == []  # popped keys are not requeued (as pop)

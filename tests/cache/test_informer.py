@@ -15,6 +15,9 @@ from kmon.cache.listwatch import ListPage
 from .fakes import FakeCluster, FakeWatch, ScriptedListerWatcher, pod
 from .helpers import running, wait_until
 
+# every test runs with watches read event by event and in batches (see conftest)
+pytestmark = pytest.mark.usefixtures("watch_mode")
+
 
 class Recorder:
     """A handler recording notifications; waits are condition-based."""

@@ -13,6 +13,9 @@ from kmon.cache.reflector import Reflector
 from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod
 from .helpers import RecordingStore, running, wait_until
 
+# every test runs with watches read event by event and in batches (see conftest)
+pytestmark = pytest.mark.usefixtures("watch_mode")
+
 
 def make(lw, store=None, **kw):
     kw.setdefault("clock", FakeClock(auto_advance=True))

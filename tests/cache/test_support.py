@@ -117,3 +117,31 @@ def test_kmon_cache_imports_no_qt():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert int(r.stdout.strip()) >= 12
+
+
+def test_gc_policy_installs_once_freezes_on_schedule_and_restores(monkeypatch):
+    freezes = []
+    monkeypatch.setattr(gcguard, "freeze", lambda: freezes.append(1))
+    before = gc.get_threshold()
+    p = gcguard.GcPolicy(thresholds=(50_000, 7, 9), freeze_every_deltas=10, freeze_every_seconds=3600)
+    p.enabled = True
+    try:
+        assert p.note_deltas(100) is False  # not installed: does nothing
+        assert p.install() is True and p.install() is False
+        assert gc.get_threshold() == (50_000, 7, 9)
+        assert p.note_deltas(0) is False  # idle, nothing pending
+        assert p.note_deltas(9) is False
+        assert p.note_deltas(1) is True and freezes == [1]
+        assert p.note_deltas(0) is False  # nothing since the freeze
+        p.freeze_every_seconds = 0.0
+        assert p.note_deltas(1) is True  # time is up and a delta arrived
+        assert p.stats()["freezes"] == 2
+    finally:
+        p.uninstall()
+    assert gc.get_threshold() == before
+
+
+def test_gc_policy_can_be_switched_off_by_environment(monkeypatch):
+    monkeypatch.setenv("KMON_GC_POLICY", "off")
+    p = gcguard.GcPolicy()
+    assert p.install() is False and not p.installed
