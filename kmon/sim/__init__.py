@@ -145,6 +145,11 @@ Faults (``srv.faults``; also ``POST /_kmon/faults/<name>?seconds=&n=&code=&retry
                                           # buffered events follow afterwards
     send_malformed_line() -> int          # each open watch writes one non-JSON line
     jump_revision(delta) -> int           # revision += delta without events
+    inject_raw(data, close=False) -> int  # each open watch writes `data` verbatim as one
+                                          # chunk (partial line, non-UTF-8, HTML...); close:
+                                          # then the connection is closed abruptly
+    html_next(n=1, code=502)              # next n API requests answer an HTML error page
+                                          # (text/html), as a proxy in front would
     forbid(resource_plural, group="")     # 403 on every verb, RBAC-style message:
         # 'pods is forbidden: User "kmon" cannot list resource "pods" in API group "" at the
         # cluster scope' (or 'in the namespace "ns"'; named: 'pods "x" is forbidden: ...')

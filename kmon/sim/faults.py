@@ -17,6 +17,7 @@ class Faults:
         self._mu = threading.Lock()
         self._fail: list[tuple[int, float | None]] = []
         self._forbidden: set[tuple[str, str]] = set()
+        self._html: list[int] = []  # html_next: status codes of the next HTML error pages
         self.stall_until = 0.0  # time.monotonic() until which watches write nothing
         self._reopen_timer: threading.Timer | None = None
         self.refusing_until = 0.0
@@ -96,6 +97,26 @@ class Faults:
         self._wake()
         return len(streams)
 
+    def inject_raw(self, data: bytes, close: bool = False) -> int:
+        """Every open watch writes ``data`` verbatim as one chunk (any bytes: a partial line,
+        non-UTF-8, an HTML page...); with ``close`` the connection is then closed abruptly.
+        Returns how many watches got it."""
+        streams = self._srv.watches.all()
+        for s in streams:
+            s.raw.append((bytes(data), bool(close)))
+        self._wake()
+        return len(streams)
+
+    def html_next(self, n: int = 1, code: int = 502) -> None:
+        """The next ``n`` API requests answer an HTML error page with ``code``, as a proxy
+        in front of the API server would."""
+        with self._mu:
+            self._html.extend([int(code)] * int(n))
+
+    def take_html(self) -> int | None:
+        with self._mu:
+            return self._html.pop(0) if self._html else None
+
     def jump_revision(self, delta: int) -> int:
         """Move the global revision forward by ``delta`` with no events. Returns it."""
         return self._srv.store.jump_revision(delta)
@@ -120,6 +141,7 @@ class Faults:
         """Clear pending failures, forbids and stalls."""
         with self._mu:
             self._fail.clear()
+            self._html.clear()
             self._forbidden.clear()
         self.stall_until = 0.0
         self._wake()

@@ -143,6 +143,12 @@ class SimServer(HTTPServerCore):
             code, ra = fail
             raise StoreError(code, _FAULT_REASONS.get(code, "Unknown"), f"injected fault: HTTP {code}",
                              details={"retryAfterSeconds": int(ra)} if ra else None, retry_after=ra)
+        html = self.faults.take_html()
+        if html is not None:
+            page = (b"<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d Bad Gateway"
+                    b"</h1></center><hr><center>nginx</center></body></html>\n" % (html, html))
+            req.conn.send_response(html, [("Content-Type", "text/html")], [page], req.keep_alive)
+            return html
         segs = [s for s in path.split("/") if s]
         if req.method == "GET":
             doc = self._discovery(path, segs)

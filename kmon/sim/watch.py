@@ -45,6 +45,7 @@ class WatchStream:
         self.bookmarks = bookmarks
         self.deadline = time.monotonic() + timeout
         self.malformed = 0  # pending malformed lines to send
+        self.raw: list[tuple[bytes, bool]] = []  # faults.inject_raw: (bytes, close after)
         self.done = False
         if metadata_only:
             self._bm_kind, self._bm_api = "PartialObjectMetadata", "meta.k8s.io/v1"
@@ -153,6 +154,14 @@ class WatchStream:
             if self.malformed:
                 self.malformed = 0
                 self.write([MALFORMED_LINE])
+            if self.raw:
+                pending, self.raw = self.raw, []
+                for data, close in pending:
+                    self.write([data])
+                    if close:
+                        self.done = True
+                        self.conn.abort()
+                        return
             try:
                 events, cur = store.events_after(cursor)
             except StoreError as err:
@@ -190,7 +199,7 @@ class WatchStream:
                 wait = min(wait, max(0.0, next_bm - now))
             with store.cond:
                 store.cond.wait_for(
-                    lambda: store.revision != cursor or self.done or self.malformed or srv._stopping
+                    lambda: store.revision != cursor or self.done or self.malformed or self.raw or srv._stopping
                     or self.conn.closed or srv.faults.stall_until > time.monotonic(),
                     max(wait, 0.001),
                 )
