@@ -48,6 +48,15 @@ class _Item:
         self.context, self.resource, self.record = context, resource, record
 
 
+class _Quiet:
+    """A tree listener that hears nothing (a rebuild inside one model reset)."""
+
+    def _nothing(self, *args: Any) -> None:
+        pass
+
+    begin_insert = end_insert = begin_remove = end_remove = changed = begin_reset = end_reset = _nothing
+
+
 class SessionOptions(dict):
     """Keyword options handed to every ``ContextSession`` (kubeconfig, namespace,
     label_selector, metadata_only, resources, informer_options)."""
@@ -59,6 +68,9 @@ class Workspace(QObject):
     sigMessage = Signal(str, str)  # level ("info"|"warning"|"error"), text
     sigResourcesChanged = Signal(str)  # context whose running/available resources changed
     sigApplied = Signal(list)  # the batch just folded into the models (after the tree)
+    # the models were reset to another moment (a replay seek): views that keep history drop
+    # it and take these items (what happened up to that moment, oldest first) in bulk
+    sigReset = Signal(list)
 
     def __init__(
         self,
@@ -243,6 +255,53 @@ class Workspace(QObject):
                 text = f"{len(errors)} resource(s) failing" if errors else ""
             for tree in self.trees():
                 tree.set_progress(ctx, text)
+
+    def reset_to(self, caches: dict[tuple[str, str], dict[str, Any]], items: list) -> None:
+        """Show another moment (a replay seek): every tree is rebuilt from ``caches``
+        (``{(context, resource): {key: object}}``) as one model reset, the history and the
+        states are refilled from ``items`` (what happened before, oldest first), then
+        ``sigReset(items)`` lets views with history do the same."""
+        last_type: dict[tuple[str, str, str], str] = {}
+        for it in items:
+            rec = getattr(it, "record", None)
+            if rec is not None:
+                last_type[(it.context, it.resource, rec.key)] = type_name(rec.type)
+        objects = [
+            _Item(ctx, res, _Rec(last_type.get((ctx, res, key), "Added"), key, obj))
+            for (ctx, res), cache in caches.items()
+            if ctx in self.sessions and (ctx, res) not in self._stopped_resources
+            for key, obj in cache.items()
+        ]
+        self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
+        self.history.apply(items)
+        self.states.resources.clear()
+        self.states.contexts.clear()
+        self.states.apply(items)
+        for tree, model in ((self.tree, self.model), (self.filtered, self.filtered_model)):
+            if tree is None:
+                continue
+            if tree is self.filtered:
+                flt = self.filter
+                objs = [it for it in objects if flt.matches(it.record.key, it.record.object)]
+            else:
+                objs = objects
+            model.beginResetModel()
+            listener, tree.listener = tree.listener, _Quiet()
+            try:
+                contexts = [(c.name, c.state, c.error) for c in tree.root.children]
+                tree.clear()
+                for name, state, error in contexts:
+                    cs = self.states.contexts.get(name)
+                    tree.add_context(name, state=cs.state if cs else state, error=cs.error if cs else error)
+                tree.apply(objs)
+                for n in tree.objects():
+                    n.changed_at = 0.0  # no fade: nothing just changed
+                for (ctx, res), st in self.states.resources.items():
+                    tree.set_progress(ctx, st.progress_text(), res)
+            finally:
+                tree.listener = listener
+                model.endResetModel()
+        self.sigReset.emit(items)
 
     # ------------------------------------------------------------------ filter
     def trees(self) -> list[ObjectTree]:
