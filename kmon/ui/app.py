@@ -34,9 +34,11 @@ def _resources(args: Any, settings: Settings) -> list[str]:
     return settings.resources() or list(DEFAULT_RESOURCES)
 
 
-def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_factory=None) -> tuple[Workspace, MainWindow, list[str]]:
+def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_factory=None,
+          views: bool = True) -> tuple[Workspace, MainWindow, list[str]]:
     """Create the workspace and the window for parsed ``args``; returns them and the
-    contexts to open (not opened yet)."""
+    contexts to open (not opened yet). ``views``: dock the event log, charts and cache
+    inspector (``win.views``)."""
     entries, current, kube_error = load_context_entries(kubeconfig)
     options = {
         "kubeconfig": kubeconfig,
@@ -52,6 +54,10 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
         keep_deleted=4.0 if settings.keep_deleted() else 0.0,
     )
     win = MainWindow(ws, settings, entries)
+    if views:
+        from .views import install_views
+
+        install_views(win, ws, settings)
     known = {e.name for e in entries}
     if getattr(args, "context", None):
         contexts = [args.context]
@@ -179,6 +185,8 @@ def run(args: Any) -> int:
         qs = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "kmon", "kmon-demo" if demo else "kmon")
     settings = Settings(qs)
     ws, win, contexts = build(args, settings=settings, kubeconfig=kubeconfig)
+    if demo is not None and getattr(win, "views", None) is not None:
+        win.views.set_demo(demo)  # the fault toolbar
     if args.screenshot:
         win.resize(1600, 900)
     for c in contexts:

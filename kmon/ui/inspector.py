@@ -1,0 +1,209 @@
+"""The cache inspector view: informer health at a glance, and "Verify cache".
+
+Why this module exists: operators need to see each informer's state (listing, watching,
+backing off...) and counters, and to check on demand that a cache equals the cluster.
+Verification lists the whole resource from the server, so it runs on the task runner's pool
+(``kmon.ui.tasks``), never on the GUI thread; the outcome shows in the table's Verify column,
+in the result panel below it, and in the event log (the session pushes a "verified"
+``SessionItem`` into the feed).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .inspector_model import COLUMNS, InspectorModel
+
+__all__ = ["Inspector"]
+
+_MAX_KEYS = 25  # keys listed per kind of difference in the panel
+
+
+class Inspector(QWidget):
+    sigVerified = Signal(str, str, object)  # context, resource, VerifyResult or exception
+    sigContextSelected = Signal(str)
+
+    def __init__(self, workspace, model: InspectorModel | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.ws = workspace
+        self.model = model if model is not None else InspectorModel(self)
+        self.results: dict[tuple[str, str], Any] = {}
+        self.running: set[tuple[str, str]] = set()
+
+        self.view = QTableView()
+        self.view.setObjectName("inspectorView")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        widths = {"Context": 96, "Resource": 120, "State": 78, "Synced rv": 72, "Flags": 70, "Lists": 44,
+                  "Relists": 54, "Watches": 104, "Last watch end": 96, "Bookmarks": 74, "Queue": 50, "Store": 56,
+                  "Backoff": 58, "Synced since": 86, "Last event": 76, "Last error": 150}
+        for name, w in widths.items():
+            self.view.setColumnWidth(COLUMNS.index(name), w)
+
+        self.verify_btn = QPushButton("Verify cache")
+        self.verify_btn.setToolTip("Compare the selected informers' caches with a fresh list from the server")
+        self.verify_all_btn = QPushButton("Verify all")
+        self.verify_all_btn.setToolTip("Compare every informer's cache with a fresh list from the server")
+        self.summary = QLabel("")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(2, 0, 2, 0)
+        bar.addWidget(self.verify_btn)
+        bar.addWidget(self.verify_all_btn)
+        bar.addWidget(self.summary, 1)
+
+        self.result = QTextBrowser()
+        self.result.setObjectName("verifyResult")
+        self.result.setOpenLinks(False)
+        self.result.setPlaceholderText("Verify results appear here: keys missing from the cache, extra keys, "
+                                       "and stale objects (older resourceVersion than the server's).")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(self.result)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 90])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+
+        self.verify_btn.clicked.connect(self.verify_selected)
+        self.verify_all_btn.clicked.connect(self.verify_all)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.rowsInserted.connect(lambda *_a: self._update_summary())
+        self.model.rowsRemoved.connect(lambda *_a: self._update_summary())
+        self._update_summary()
+
+    # ------------------------------------------------------------------ refresh
+    def refresh(self, stats: dict[tuple[str, str], Any]) -> None:
+        self.model.update_stats(stats)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        states: dict[str, int] = {}
+        for r in self.model.rows:
+            s = r.cells[2] if len(r.cells) > 2 else ""
+            states[s] = states.get(s, 0) + 1
+        text = ", ".join(f"{n} {s}" for s, n in sorted(states.items()) if s)
+        self.summary.setText(f"{len(self.model.rows)} informers" + (f": {text}" if text else ""))
+
+    def _current_changed(self, current, _previous) -> None:
+        key = self.model.key_at(current.row())
+        if key is not None:
+            self.sigContextSelected.emit(key[0])
+            res = self.results.get(key)
+            if res is not None:
+                self._show_result(key, res)
+
+    # ------------------------------------------------------------------ verify
+    def selected_keys(self) -> list[tuple[str, str]]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        if not rows and self.view.currentIndex().isValid():
+            rows = [self.view.currentIndex().row()]
+        return [k for k in (self.model.key_at(r) for r in rows) if k is not None]
+
+    def select(self, context: str, resource: str) -> bool:
+        r = self.model.row_of(context, resource)
+        if r is None:
+            return False
+        self.view.selectRow(self.model.rows.index(r))
+        return True
+
+    def verify_selected(self) -> None:
+        keys = self.selected_keys()
+        if not keys:
+            self.result.setHtml("<i>Select one or more informers first (or use Verify all).</i>")
+            return
+        for k in keys:
+            self.verify(*k)
+
+    def verify_all(self) -> None:
+        for r in list(self.model.rows):
+            self.verify(r.context, r.resource)
+
+    def verify(self, context: str, resource: str):
+        """Verify one informer's cache off the GUI thread; returns the asyncio task (None
+        when the context is not open or a verify of it is already running)."""
+        key = (context, resource)
+        session = self.ws.session(context)
+        if session is None or key in self.running:
+            return None
+        self.running.add(key)
+        self.model.set_verify_running(context, resource)
+
+        def work() -> Any:
+            try:
+                return session.verify(resource)
+            except Exception as e:  # shown in the panel (the session also reports it to the feed)
+                return e
+
+        return self.ws.runner.run(work, what=f"verifying {resource} in {context}", on_done=lambda res: self._done(key, res))
+
+    def _done(self, key: tuple[str, str], result: Any) -> None:
+        self.running.discard(key)
+        self.results[key] = result
+        if isinstance(result, Exception):
+            r = self.model.row_of(*key)
+            if r is not None and r.verify_level == "running":
+                r.verify, r.verify_level, r.verify_detail = "failed", "error", str(result)
+                self.model._refresh_row(self.model.rows.index(r))
+        self._show_result(key, result)
+        self.sigVerified.emit(key[0], key[1], result)
+
+    def _show_result(self, key: tuple[str, str], result: Any) -> None:
+        ctx, res = key
+        head = f"<b>{html.escape(res)}</b> @ {html.escape(ctx)}: "
+        if isinstance(result, Exception):
+            self.result.setHtml(head + f"<span style='color:#d0453a'>verify failed: {html.escape(str(result))}</span>")
+            return
+        if result.ok:
+            self.result.setHtml(
+                head + f"<span style='color:#2e9d4f'>✔ the cache matches the server</span> — "
+                f"{result.server_count:,} objects at resourceVersion {html.escape(result.server_rv)}"
+            )
+            return
+        parts = [head + f"<span style='color:#e08a1e'>✘ the cache differs from the server</span> at resourceVersion "
+                 f"{html.escape(result.server_rv)} (server {result.server_count:,}, cache {result.cache_count:,} objects)"]
+        for label, keys, why in (
+            ("missing", result.missing, "on the server, not in the cache"),
+            ("extra", result.extra, "in the cache, gone from the server"),
+        ):
+            if keys:
+                shown = ", ".join(html.escape(k) for k in keys[:_MAX_KEYS])
+                more = f" … and {len(keys) - _MAX_KEYS:,} more" if len(keys) > _MAX_KEYS else ""
+                parts.append(f"<b>{len(keys):,} {label}</b> ({why}): {shown}{more}")
+        if result.stale:
+            shown = ", ".join(f"{html.escape(k)} (cache {html.escape(a)}, server {html.escape(b)})"
+                              for k, a, b in result.stale[:_MAX_KEYS])
+            more = f" … and {len(result.stale) - _MAX_KEYS:,} more" if len(result.stale) > _MAX_KEYS else ""
+            parts.append(f"<b>{len(result.stale):,} stale</b> (older resourceVersion than the server's): {shown}{more}")
+        self.result.setHtml("<br>".join(parts))
+
+    def result_text(self) -> str:
+        return self.result.toPlainText()

@@ -1,0 +1,169 @@
+"""The three docked views — event log, charts, cache inspector — and what feeds them.
+
+Why this module exists: the main window stays layout and the workspace stays the tree's
+logic; the views need their own models fed from the same drained batches (``Journal`` and
+``SeriesBook``, both Qt-free) and a 1 Hz sample of every informer's ``stats()``. ``Views``
+owns those, builds the dock widgets (object names fixed, so ``saveState`` persists the
+layout with the window's) and wires the cross-view selection: a log row selects its object
+in the tree and the detail pane.
+
+    views = install_views(win, ws, settings, demo=None)   # after MainWindow(...)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QToolButton
+
+from kmon.monitor.journal import Journal
+from kmon.monitor.timeseries import SeriesBook
+
+from .charts import ChartsView
+from .event_log import EventLog
+from .event_log_model import EventLogModel
+from .fault_panel import FaultPanel
+from .inspector import Inspector
+
+__all__ = ["Views", "install_views", "DEFAULT_CAPACITY"]
+
+DEFAULT_CAPACITY = 100_000
+_CAPACITY_KEY = "log/capacity"
+
+
+class Views(QObject):
+    def __init__(self, win: QMainWindow, workspace, settings=None, *, demo: Any = None,
+                 stats_interval_ms: int = 1000) -> None:
+        super().__init__(win)
+        self.win = win
+        self.ws = workspace
+        self.settings = settings
+        self.demo = None
+        self.faults: FaultPanel | None = None
+        capacity = DEFAULT_CAPACITY
+        if settings is not None:
+            try:
+                capacity = max(1_000, int(settings.q.value(_CAPACITY_KEY, DEFAULT_CAPACITY)))
+            except (TypeError, ValueError):
+                capacity = DEFAULT_CAPACITY
+        self.journal = Journal(capacity)
+        self.book = SeriesBook()
+        self.log = EventLog(EventLogModel(self.journal))
+        self.charts = ChartsView(self.book)
+        self.inspector = Inspector(workspace)
+        self.ingest_ms = 0.0
+
+        self.dock_log = self._dock("Event log", "dockEventLog", self.log)
+        self.dock_charts = self._dock("Charts", "dockCharts", self.charts)
+        self.dock_inspector = self._dock("Cache inspector", "dockInspector", self.inspector)
+        win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock_log)
+        win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock_inspector)
+        win.splitDockWidget(self.dock_log, self.dock_inspector, Qt.Orientation.Vertical)
+        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock_charts)
+        win.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        win.resizeDocks([self.dock_log, self.dock_inspector], [260, 150], Qt.Orientation.Vertical)
+        win.resizeDocks([self.dock_charts], [560], Qt.Orientation.Horizontal)
+        self._views_menu()
+
+        workspace.sigApplied.connect(self.ingest)
+        workspace.sigContextsChanged.connect(self._contexts_changed)
+        self.log.sigObjectSelected.connect(self.select_object)
+        self.log.sigCapacityChanged.connect(self._capacity_changed)
+        self.stats_timer = QTimer(self)
+        self.stats_timer.setInterval(stats_interval_ms)
+        self.stats_timer.timeout.connect(self.sample)
+        self.stats_timer.start()
+        if demo is not None:
+            self.set_demo(demo)
+        # the window restored its state before the docks existed: restore it again
+        if settings is not None and settings.window_state() is not None:
+            win.restoreState(settings.window_state())
+
+    def _dock(self, title: str, name: str, widget) -> QDockWidget:
+        d = QDockWidget(title, self.win)
+        d.setObjectName(name)
+        d.setWidget(widget)
+        d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                      | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return d
+
+    def _views_menu(self) -> None:
+        tb = self.win.findChild(QToolBar, "mainToolbar")
+        if tb is None:
+            return
+        btn = QToolButton()
+        btn.setText("Views ▾")
+        btn.setToolTip("Show or hide the event log, the charts and the cache inspector")
+        btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(btn)
+        for d, key in ((self.dock_log, "Ctrl+L"), (self.dock_charts, "Ctrl+G"), (self.dock_inspector, "Ctrl+I")):
+            a = d.toggleViewAction()
+            a.setShortcut(key)
+            menu.addAction(a)
+            self.win.addAction(a)
+        btn.setMenu(menu)
+        tb.addSeparator()
+        tb.addWidget(btn)
+
+    def set_demo(self, demo: Any) -> None:
+        """Show the demo fault toolbar acting on ``demo``'s servers."""
+        self.demo = demo
+        if self.faults is None and demo is not None:
+            self.faults = FaultPanel(demo, self.ws, self.win)
+            self.win.addToolBarBreak()
+            self.win.addToolBar(self.faults)
+            self.inspector.sigContextSelected.connect(self.faults.set_context)
+            names = self.ws.open_contexts()
+            if names:
+                self.faults.set_context(names[-1])
+
+    # ------------------------------------------------------------------ feeding
+    def ingest(self, items: list) -> None:
+        """One drained batch (after the tree applied it): log, charts, inspector."""
+        t0 = time.perf_counter()
+        self.log.append_items(items)
+        self.book.ingest(items)
+        self.inspector.model.ingest(items)
+        self.ingest_ms = (time.perf_counter() - t0) * 1000
+
+    def sample(self) -> None:
+        """Every informer's stats into the charts (cache size, queue depth) and the inspector."""
+        stats: dict[tuple[str, str], Any] = {}
+        for ctx, session in list(self.ws.sessions.items()):
+            try:
+                for res, st in session.stats().items():
+                    stats[(ctx, res)] = st
+            except Exception:
+                continue
+        now = time.time()
+        self.book.sample_all(stats, now)
+        self.inspector.refresh(stats)
+
+    def _contexts_changed(self, names: list[str]) -> None:
+        open_ = set(names)
+        for ctx in {k[0] for k in self.book.keys()} - open_:
+            self.book.remove(ctx)
+        if self.faults is not None and names:
+            self.faults.set_context(names[-1])
+
+    def _capacity_changed(self, capacity: int) -> None:
+        self.journal = self.log.model.journal
+        if self.settings is not None:
+            self.settings.q.setValue(_CAPACITY_KEY, int(capacity))
+
+    # ------------------------------------------------------------------ cross-view selection
+    def select_object(self, context: str, resource: str, key: str) -> bool:
+        """Select the object in the tree (and so in the detail pane); False if it is gone."""
+        node = self.ws.tree.find(context, resource, key)
+        ok = node is not None and self.win.tree.select_node(node)
+        if not ok:
+            self.win.statusBar().showMessage(f"{resource} {key} is not in the cache (any more)", 5000)
+        return ok
+
+
+def install_views(win: QMainWindow, workspace, settings=None, *, demo: Any = None) -> Views:
+    views = Views(win, workspace, settings, demo=demo)
+    win.views = views  # type: ignore[attr-defined]
+    return views
