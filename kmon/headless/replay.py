@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="recording file")
     p.add_argument("--to-json", action="store_true", help="print the header and every record as JSON lines")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="GUI replay speed (default 1)")
+    p.add_argument("--screenshot", metavar="PNG", help="GUI: render the replay window to this PNG and exit")
+    p.add_argument("--after", type=float, default=5.0, metavar="S", help="seconds of replay before --screenshot (default 5)")
     return p
 
 
@@ -46,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(list(argv) if argv is not None else None)
     if args.speed <= 0:
         parser().error("--speed must be > 0")
-    return run_main("replay", lambda: _to_json(args.file) if args.to_json else _gui(args.file, args.speed))
+    if args.after < 0:
+        parser().error("--after must be >= 0")
+    extra = {"screenshot": args.screenshot, "after": args.after} if args.screenshot else {}
+    return run_main("replay", lambda: _to_json(args.file) if args.to_json else _gui(args.file, args.speed, **extra))
 
 
 def _open(path: str):
@@ -81,7 +86,7 @@ def _to_json(path: str) -> int:
     return EXIT_OK
 
 
-def _gui(path: str, speed: float) -> int:
+def _gui(path: str, speed: float, **extra: object) -> int:
     reader = _open(path)  # a clear message now rather than in a window
     reader.close()
     try:
@@ -91,5 +96,11 @@ def _gui(path: str, speed: float) -> int:
     if not found:
         print("replay in the GUI is not available yet; use --to-json", file=sys.stderr)
         return EXIT_USAGE
+    from kmon.app_cli import check_qt
+
+    problem = check_qt()  # a sentence naming what to install rather than a traceback
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     module = importlib.import_module(GUI_MODULE)
-    return int(module.main(path, speed) or 0)
+    return int(module.main(path, speed, **extra) or 0)
