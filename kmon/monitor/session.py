@@ -126,6 +126,22 @@ def describe_error(err: BaseException, *, server: str = "", what: str = "") -> s
     return redact_text(text)
 
 
+INACTIVITY_ENV = "KMON_WATCH_INACTIVITY_TIMEOUT"
+
+
+def inactivity_timeout_from_env() -> float:
+    """Seconds without a byte from the server after which a list or watch is given up as dead
+    (laptop sleep, VPN drop, stalled server): ``$KMON_WATCH_INACTIVITY_TIMEOUT`` if set to a
+    positive number, else the kube layer's default (90 s)."""
+    from kmon.kube.listwatch import DEFAULT_INACTIVITY_TIMEOUT
+
+    try:
+        v = float(os.environ.get(INACTIVITY_ENV, ""))
+    except ValueError:
+        return DEFAULT_INACTIVITY_TIMEOUT
+    return v if v > 0 else DEFAULT_INACTIVITY_TIMEOUT
+
+
 def _close_client(client: Any) -> None:
     try:
         client.rest_client.pool_manager.clear()
@@ -159,8 +175,12 @@ class ContextSession:
         resources: Iterable[str] = DEFAULT_RESOURCES,
         informer_options: dict[str, Any] | None = None,
         api_client: Any = None,
+        watch_inactivity_timeout: float | None = None,
     ) -> None:
         self.context = context
+        self.watch_inactivity_timeout = (
+            watch_inactivity_timeout if watch_inactivity_timeout is not None else inactivity_timeout_from_env()
+        )
         self.kubeconfig = kubeconfig
         self.namespace = namespace or None
         self.label_selector = label_selector or None
@@ -395,6 +415,7 @@ class ContextSession:
                 label_selector=self.label_selector,
                 field_selector=self.field_selector,
                 metadata_only=self.metadata_only,
+                inactivity_timeout=self.watch_inactivity_timeout,
             )
             opts = {"name": f"{self.context}/{full}", **self.informer_options}
             informer = SharedIndexInformer(lw, **opts)
