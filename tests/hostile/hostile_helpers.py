@@ -89,6 +89,8 @@ class SimEnv:
         s.start()
         assert s.wait_ready(15), s.error
         assert s.wait_synced(20), {k: v.as_dict() for k, v in s.stats().items()}
+        names = list(resources)
+        wait_for(lambda: len(self.srv.watches) >= len(names) * len(self.sessions), 10, "every watch open")
         return s
 
     def drain(self) -> list[Any]:
