@@ -264,7 +264,7 @@ class ChartsView(QWidget):
         if math.isnan(b.t0):
             return
         n = max((len(s) for s in b), default=0)
-        end = max(b.t0 + n * b.resolution, time.time())
+        end = b.t0 + n * b.resolution  # the stats sampling (1 Hz) keeps this at "now"
         w = self.window_seconds()
         start = b.t0 if math.isinf(w) else max(b.t0, end - w)
         if end - start < 10:

@@ -1,0 +1,52 @@
+"""Cache inspector model: one row per informer, dataChanged only for cells that changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtTest import QAbstractItemModelTester
+
+from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+from kmon.cache.stats import InformerStats
+from kmon.monitor.feed import ReflectorItem, SessionItem
+from kmon.ui.inspector_model import COLUMNS, InspectorModel
+
+
+def stats(**kw):
+    base = dict(name="c1/pods", state="watching", lists=1, relists=0, last_relist_reason="", list_duration_last=0.1,
+                list_duration_total=0.1, list_items_last=10, list_items_total=10, pages_total=1, pages_last=1,
+                watches_started=1, watches_ended={}, events={}, bookmarks=0, expired=0, errors={}, current_backoff=0.0,
+                last_synced_version="100", unavailable=False, paginated=False, queue_depth=0, store_size=10,
+                synced=True, last_event_time=99.0, last_error="", deltas_processed=10, handler_errors=0)
+    base.update(kw)
+    return InformerStats(**base)
+
+
+def test_rows_and_changed_cells(qapp):
+    now = [100.0]
+    model = InspectorModel(clock=lambda: now[0])
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    changes = []
+    model.dataChanged.connect(lambda a, b: changes.append((a.row(), a.column(), b.column())))
+    s = stats()
+    model.update_stats({("c1", "pods"): s, ("c1", "nodes"): s})
+    assert model.rowCount() == 2 and model.key_at(0) == ("c1", "nodes")
+    assert model.cell("c1", "pods", "State") == "watching"
+    changes.clear()
+    model.update_stats({("c1", "pods"): s, ("c1", "nodes"): s})
+    assert changes == []  # nothing changed, nothing announced
+    model.update_stats({("c1", "pods"): replace(s, relists=1, last_relist_reason="watch expired (410)"),
+                        ("c1", "nodes"): s})
+    col = COLUMNS.index("Relists")
+    assert changes == [(1, col, col)]
+    model.update_stats({("c1", "pods"): replace(s, state="backing-off", current_backoff=1.6, relists=1)})
+    assert model.rowCount() == 1
+    assert model.cell("c1", "pods", "State") == "backing off"
+    assert model.cell("c1", "pods", "Backoff") == "1.6 s"
+    assert model.data(model.index(0, COLUMNS.index("State")), 8) is not None  # coloured
+    # what stats() does not say comes from the feed
+    model.ingest([ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.WatchEnded, 101.0, "100", {"reason": "expired"}))])
+    assert model.cell("c1", "pods", "Last watch end") == "expired"
+    model.ingest([SessionItem("c1", "pods", "warning", "pods: differs", "verified",
+                              detail={"ok": False, "missing": ["ns/a"], "extra": [], "stale": []})])
+    assert model.cell("c1", "pods", "Verify") == "1 missing"
