@@ -242,6 +242,43 @@ def _read_only(win: MainWindow, source: ReplaySource) -> None:
     win.detail.fetch.setVisible(False)
 
 
+def _install_views(win: MainWindow, ws: Workspace, settings: Settings, source: ReplaySource, ctl: ReplayController) -> Any:
+    """The docked event log, charts and inspector, fed like live; what differs: stats are
+    sampled at the replay position (reconstructed from the recorded reflector events), and
+    a seek clears them and refills them in bulk with what happened before the new
+    position."""
+    try:
+        from .views import install_views
+    except ImportError:  # a kmon without the docked views
+        return None
+    views = install_views(win, ws, settings)
+    views.book.t0 = float(math.floor(source.start_time))
+
+    def sample() -> None:
+        stats = {(ctx, res): st for ctx, s in list(ws.sessions.items()) for res, st in s.stats().items()}
+        views.book.sample_all(stats, source.position)
+        views.inspector.refresh(stats)
+
+    def reset(items: list) -> None:
+        views.log.model.clear()
+        views.log.append_items(items)
+        for ctx in {k[0] for k in views.book.keys()}:
+            views.book.remove(ctx)
+        views.charts.refresh()  # drops the curves of the series just removed
+        views.book.ingest(items)
+        views.inspector.model.ingest(items)
+        sample()
+        views.charts.refresh()
+
+    views.stats_timer.timeout.disconnect()
+    views.stats_timer.timeout.connect(sample)
+    inspector_model = views.inspector.model
+    inspector_model.clock = lambda: source.position  # "synced since", "last event" in recording time
+    ws.sigReset.connect(reset)
+    views.sample_replay = sample  # type: ignore[attr-defined]
+    return views
+
+
 def _header_text(source: ReplaySource) -> tuple[str, str]:
     h = source.header
     parts = []
@@ -262,10 +299,9 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     """The window on a recording: workspace with one read-only root per recorded context,
     transport toolbar, banner for a damaged recording, header in the status bar. The
     controller's timer is not started (``controller.start()``)."""
-    ws = Workspace(options={}, session_factory=ReplayContext.factory(source))
-    ws.read_only = True
-    ws.states.clock = lambda: source.position  # freshness and rates in recording time
-    ws.now = lambda: source.position  # type: ignore[method-assign]
+    # ages, freshness and rates in recording time
+    ws = Workspace(options={}, session_factory=ReplayContext.factory(source), wall_clock=lambda: source.position)
+    ws.read_only = True  # type: ignore[attr-defined]
     win = MainWindow(ws, settings, [])
     for c in source.contexts:
         ws.open_context(c)
@@ -275,6 +311,7 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     win.addToolBarBreak()
     win.addToolBar(bar)
     win.transport = bar  # type: ignore[attr-defined]
+    _install_views(win, ws, settings, source, ctl)
     _read_only(win, source)
     name = os.path.basename(source.recording.path)
     win.setWindowTitle(f"kmon — replay — {name}")

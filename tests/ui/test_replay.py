@@ -154,6 +154,15 @@ def test_replay_at_max_speed_ends_with_the_recorded_cache(recorded, replay, qtbo
     assert stats["pods"].relists >= 1 and stats["pods"].lists >= 2 and stats["pods"].synced
     assert stats["pods"].store_size == len(rebuilt[("sim", "pods")])
     assert "end" in win.replay_position.text()
+    # the docked views took the same batches: every record is a row of the event log, and
+    # the inspector's figures come from the recorded reflector events
+    views = win.views
+    assert len(views.journal) == len(recording.records)
+    views.sample_replay()
+    assert int(views.inspector.model.cell("sim", "pods", "Relists")) >= 1
+    assert views.inspector.model.cell("sim", "pods", "Store") == f"{len(rebuilt[('sim', 'pods')]):,}"
+    assert not views.inspector.verify_btn.isEnabled() and "live cluster" in views.inspector.verify_btn.toolTip()
+    assert views.faults is None
     assert no_network == []
 
 
@@ -193,6 +202,10 @@ def test_seeking_shows_the_cache_as_it_was_then_and_playback_continues(recorded,
     assert tree_view(ws) == want and want != end_view
     assert t - 0.001 <= ctl.source.position <= t + 0.001
     assert win.transport.slider.value() == win.transport.value_at(t)
+    # the event log was refilled with what happened up to t, in one go
+    rows = list(win.views.journal)
+    assert rows and len(rows) == sum(1 for r in recording.records if r["time"] <= t)
+    assert max(r.time for r in rows) <= t
     # the slider seeks too (a click on its groove: no drag)
     slider = win.transport.slider
     slider.setValue(slider.maximum() // 4)
