@@ -81,6 +81,7 @@ class Workspace(QObject):
         session_factory: Callable[..., Any] | None = None,
         keep_deleted: float = 0.0,
         freshness: tuple[float, float] = (60.0, 120.0),
+        wall_clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -93,10 +94,12 @@ class Workspace(QObject):
 
             session_factory = ContextSession
         self._factory = session_factory
+        # "now" for ages and freshness: the wall clock, or the position of a replay
+        self.wall_clock = wall_clock
         self.tree = ObjectTree(keep_deleted=keep_deleted)
-        self.model = ObjectTreeModel(self.tree, self)
+        self.model = ObjectTreeModel(self.tree, self, wall_clock=wall_clock)
         self.history = History()
-        self.states = ResourceStates(amber=freshness[0], red=freshness[1])
+        self.states = ResourceStates(amber=freshness[0], red=freshness[1], clock=wall_clock)
         # while the filter box holds something: a second tree with only the matching objects
         # (fed the same batches), shown instead of the full one. Filtering in a tree of our
         # own costs O(changes) per batch; a recursive QSortFilterProxyModel re-scans whole
@@ -339,7 +342,7 @@ class Workspace(QObject):
                 n.last_type, n.changed_at = src.last_type, src.changed_at
         old = self.filtered_model
         self.filtered = tree
-        self.filtered_model = ObjectTreeModel(tree, self)
+        self.filtered_model = ObjectTreeModel(tree, self, wall_clock=self.wall_clock)
         if old is not None:
             old.deleteLater()
         return self.filtered_model
@@ -391,4 +394,4 @@ class Workspace(QObject):
         return self.runner.run(s.get_full, resource, ns or None, name, what=f"fetching {resource} {key}", on_done=on_done)
 
     def now(self) -> float:
-        return time.time()
+        return self.wall_clock()
