@@ -95,9 +95,10 @@ class ReplayStats:
             self.list_duration_total += self.list_duration_last
             self.last_synced_version = rv or self.last_synced_version
             self.current_backoff = 0.0
-        elif typ == "Relist":
-            self.relists += 1
-            self.last_relist_reason = str(d.get("reason") or "")
+        elif typ == "Relist":  # the reflector announces its initial list as a Relist too
+            if str(d.get("reason") or "") != "initial":
+                self.relists += 1
+                self.last_relist_reason = str(d.get("reason") or "")
         elif typ == "WatchStarted":
             self.watches_started += 1
             self.state, self.current_backoff = "watching", 0.0

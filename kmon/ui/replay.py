@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QToolBar
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QStyle, QToolBar
 
 from kmon.monitor.replay_source import SPEEDS, ReplayContext, ReplaySource
 
@@ -134,7 +134,11 @@ class TransportBar(QToolBar):
         self.setMovable(False)
         self.ctl = controller
         src = controller.source
-        self.act_play = QAction("▶ Play", self, shortcut=QKeySequence("Space"))
+        self._icons = {
+            True: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause),
+            False: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+        }
+        self.act_play = QAction(self._icons[False], "Play", self, shortcut=QKeySequence("Space"))
         self.act_play.setToolTip("Play or pause the replay (Space)")
         self.act_play.triggered.connect(controller.toggle)
         self.speed = QComboBox()
@@ -153,6 +157,7 @@ class TransportBar(QToolBar):
         self.time_label.setObjectName("replayTime")
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("2026-01-01 00:00:00.000  (+0:00:00 / 0:00:00)") + 8)
         self.addWidget(QLabel(" Replay "))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addAction(self.act_play)
         self.addWidget(self.speed)
         self.addSeparator()
@@ -203,7 +208,8 @@ class TransportBar(QToolBar):
         self.ctl.seek(self.time_at(self.slider.value()))
 
     def _playing(self, on: bool) -> None:
-        self.act_play.setText("⏸ Pause" if on else "▶ Play")
+        self.act_play.setText("Pause" if on else "Play")
+        self.act_play.setIcon(self._icons[on])
 
 
 def _read_only(win: MainWindow, source: ReplaySource) -> None:
@@ -266,8 +272,8 @@ def _install_views(win: MainWindow, ws: Workspace, settings: Settings, source: R
             views.book.remove(ctx)
         views.charts.refresh()  # drops the curves of the series just removed
         views.book.ingest(items)
+        sample()  # first: the inspector only annotates rows that exist
         views.inspector.model.ingest(items)
-        sample()
         views.charts.refresh()
 
     views.stats_timer.timeout.disconnect()
@@ -326,9 +332,8 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     ctl.sigPosition.connect(lambda t: position.setText(f"at {format_time(t)}" + (" · end" if source.at_end else "")))
     win.replay_header, win.replay_position = header, position  # type: ignore[attr-defined]
     if source.error:
-        n = len(source.recording.records)
         last = format_time(source.end_time, date=True)
-        msg = f"Replay of {name} stops at {last} ({n:,} records loaded): {source.error}"
+        msg = f"Replay of {name} stops at {last}: {source.error}"
         win.errors.add(msg, key="replay-damage")
         win.status.showMessage(f"⚠ {msg}", 60000)
     win.replay_message = source.error  # type: ignore[attr-defined]
