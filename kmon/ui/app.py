@@ -197,6 +197,8 @@ def run(args: Any) -> int:
     _quit_on_sigint(app)
     if args.screenshot:
         QTimer.singleShot(int(args.after * 1000), lambda: prepare_screenshot(win, args.screenshot, app))
+        if demo is not None and getattr(win, "views", None) is not None:
+            QTimer.singleShot(int(max(0.0, args.after - 3.0) * 1000), win.views.stage_for_screenshot)
 
     rc = 0
     try:

@@ -109,6 +109,7 @@ class ChartsView(QWidget):
         # --- left: what to show
         self.list = QListWidget()
         self.list.setObjectName("chartSeries")
+        self.list.setMinimumHeight(2 * self.fontMetrics().height())
         self.list.setToolTip("Resources to plot")
         self.list.itemChanged.connect(self._item_changed)
         self.window_box = QComboBox()
@@ -164,11 +165,13 @@ class ChartsView(QWidget):
         self.p_rv = plot("resourceVersion", 0)
         self.p_events = plot("events/s", 1)
         self.p_size = plot("cache size", 2)
-        self.p_queue = plot("queue depth", 3)
+        self.p_queue = plot("queue", 3)
+        for p in (self.p_size, self.p_queue):  # counts start at 0: ranged by refresh()
+            p.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
         for p in self.plots[:-1]:
             p.getAxis("bottom").setStyle(showValues=False)
-        self.glw.ci.layout.setRowStretchFactor(0, 3)
-        self.glw.ci.layout.setRowStretchFactor(1, 2)
+        for row, stretch in enumerate((3, 2, 2, 2)):
+            self.glw.ci.layout.setRowStretchFactor(row, stretch)
         self.rv_legend = self.p_rv.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
         ev_legend = self.p_events.addLegend(offset=(6, 4), labelTextSize="8pt", colCount=5, verSpacing=-6)
         self.type_curves: dict[str, Any] = {}
@@ -213,7 +216,8 @@ class ChartsView(QWidget):
         for key in sorted(self.book.keys()):
             if key in self._items:
                 continue
-            it = QListWidgetItem(f"{key[1]}\n  {key[0]}")
+            it = QListWidgetItem(key[1] if len({k[0] for k in self.book.keys()}) < 2 else f"{key[1]} · {key[0]}")
+            it.setToolTip(f"{key[1]} in context {key[0]}")
             it.setData(Qt.ItemDataRole.UserRole, key)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             # by default: the busiest kinds (pods, deployments) of every context
@@ -313,6 +317,14 @@ class ChartsView(QWidget):
         else:
             for c in self.type_curves.values():
                 c.setData([], [])
+        for p, attr in ((self.p_size, "size"), (self.p_queue, "queue")):
+            top = 0.0
+            for key in shown:
+                c = self.curves.get(key)
+                y = getattr(c, attr).yData if c is not None else None
+                if y is not None and len(y) and np.isfinite(y).any():
+                    top = max(top, float(np.nanmax(y)))
+            p.setYRange(0, max(4.0, top * 1.15), padding=0)
         self.note.setText(
             "resourceVersions are not integers (opaque), not plotted: " + ", ".join(opaque) if opaque else ""
         )

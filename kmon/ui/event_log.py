@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,8 +26,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QSpinBox,
+    QStyle,
     QTableView,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -74,9 +77,14 @@ class EventLog(QWidget):
         self.last_dialog: QFileDialog | None = None
 
         # --- toolbar
-        self.follow = _tool("⤓ Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
+        self.follow = _tool("Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
         self.follow.setChecked(True)
-        self.pause = _tool("⏸ Pause", "Stop the view; events keep being recorded", checkable=True)
+        self.pause = _tool("Pause", "Stop the view; events keep being recorded", checkable=True)
+        st = self.style()
+        self.follow.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
+        self.pause.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        for b in (self.follow, self.pause):
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_label = QLabel("")
         self.new_label.setObjectName("newEvents")
         self.types_btn = _tool("Events ▾", "Which event types to show")
@@ -106,7 +114,7 @@ class EventLog(QWidget):
         self.text = QLineEdit()
         self.text.setPlaceholderText("Search name, detail, rv…")
         self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(160)
+        self.text.setMinimumWidth(100)
         self.counts = QLabel("")
         self.counts.setObjectName("eventCounts")
         self.export_btn = _tool("Export ▾", "Write the events to a file (Secret values are never written)")
@@ -138,22 +146,22 @@ class EventLog(QWidget):
         om.addAction("Clear the log", self.model.clear)
         self.options_btn.setMenu(om)
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(2, 0, 2, 0)
-        bar.setSpacing(4)
+        # a toolbar, not a row layout: when the dock is narrow, the rest goes behind "»"
+        bar = QToolBar("Event log")
+        bar.setObjectName("eventLogBar")
+        bar.setIconSize(QSize(16, 16))
+        bar.setMovable(False)
         for w in (self.follow, self.pause, self.new_label):
             bar.addWidget(w)
-        bar.addSpacing(8)
-        for w in (self.types_btn, self.res_btn, self.namespace):
+        bar.addSeparator()
+        for w in (self.types_btn, self.res_btn, self.namespace, self.text, self.counts, self.export_btn, self.options_btn):
             bar.addWidget(w)
-        bar.addWidget(self.text, 1)
-        bar.addWidget(self.counts)
-        bar.addWidget(self.export_btn)
-        bar.addWidget(self.options_btn)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         # --- table
         self.view = QTableView()
         self.view.setObjectName("eventLogView")
+        self.view.setMinimumHeight(3 * self.fontMetrics().height())
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -171,13 +179,13 @@ class EventLog(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
-        for col, width in enumerate((96, 96, 130, 100, 250, 90)):
+        for col, width in enumerate((92, 90, 120, 96, 260, 112)):
             self.view.setColumnWidth(col, width)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(2)
-        lay.addLayout(bar)
+        lay.addWidget(bar)
         lay.addWidget(self.view, 1)
 
         # --- wiring
@@ -223,7 +231,9 @@ class EventLog(QWidget):
         if self.pause.isChecked() != on:
             self.pause.setChecked(on)  # re-enters through toggled
             return
-        self.pause.setText("▶ Resume" if on else "⏸ Pause")
+        self.pause.setText("Resume" if on else "Pause")
+        self.pause.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPlay if on else QStyle.StandardPixmap.SP_MediaPause))
         self.model.set_paused(on)
         if not on and self._following:
             self._scroll_to_bottom()

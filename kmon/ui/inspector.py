@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -48,6 +49,7 @@ class Inspector(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName("inspectorView")
+        self.view.setMinimumHeight(3 * self.fontMetrics().height())
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -70,6 +72,7 @@ class Inspector(QWidget):
         self.verify_all_btn = QPushButton("Verify all")
         self.verify_all_btn.setToolTip("Compare every informer's cache with a fresh list from the server")
         self.summary = QLabel("")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
         bar.setContentsMargins(2, 0, 2, 0)
         bar.addWidget(self.verify_btn)
@@ -81,12 +84,14 @@ class Inspector(QWidget):
         self.result.setOpenLinks(False)
         self.result.setPlaceholderText("Verify results appear here: keys missing from the cache, extra keys, "
                                        "and stale objects (older resourceVersion than the server's).")
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
         split.addWidget(self.result)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 90])
+        split.setChildrenCollapsible(False)
+        self.result.setMinimumHeight(3 * self.fontMetrics().height())
+        self.result.hide()  # until there is a result to show
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(2)
@@ -138,6 +143,7 @@ class Inspector(QWidget):
     def verify_selected(self) -> None:
         keys = self.selected_keys()
         if not keys:
+            self.result.show()
             self.result.setHtml("<i>Select one or more informers first (or use Verify all).</i>")
             return
         for k in keys:
@@ -167,27 +173,44 @@ class Inspector(QWidget):
 
     def _done(self, key: tuple[str, str], result: Any) -> None:
         self.running.discard(key)
-        self.results[key] = result
+        self.results.pop(key, None)
+        self.results[key] = result  # newest last
         if isinstance(result, Exception):
             r = self.model.row_of(*key)
             if r is not None and r.verify_level == "running":
                 r.verify, r.verify_level, r.verify_detail = "failed", "error", str(result)
                 self.model._refresh_row(self.model.rows.index(r))
-        self._show_result(key, result)
+        self._render()
         self.sigVerified.emit(key[0], key[1], result)
 
-    def _show_result(self, key: tuple[str, str], result: Any) -> None:
+    def _show_result(self, key: tuple[str, str], _result: Any) -> None:
+        self._render(first=key)
+
+    def _render(self, first: tuple[str, str] | None = None) -> None:
+        """Every verify outcome, newest first (``first`` on top), differences spelled out."""
+        keys = list(reversed(self.results))
+        if first in self.results:
+            keys.remove(first)
+            keys.insert(0, first)
+        lines = [self._result_html(k, self.results[k]) for k in keys]
+        if len(keys) > 1:
+            ok = sum(1 for k in keys if not isinstance(self.results[k], Exception) and self.results[k].ok)
+            lines.insert(0, f"<i>{ok} of {len(keys)} verified caches match the server</i>")
+        if self.result.isHidden():
+            self.result.show()
+            total = sum(self.split.sizes())
+            low = 4 * self.fontMetrics().height() + 8
+            self.split.setSizes([max(0, total - low), low])
+        self.result.setHtml("<br>".join(lines))
+
+    def _result_html(self, key: tuple[str, str], result: Any) -> str:
         ctx, res = key
         head = f"<b>{html.escape(res)}</b> @ {html.escape(ctx)}: "
         if isinstance(result, Exception):
-            self.result.setHtml(head + f"<span style='color:#d0453a'>verify failed: {html.escape(str(result))}</span>")
-            return
+            return head + f"<span style='color:#d0453a'>verify failed: {html.escape(str(result))}</span>"
         if result.ok:
-            self.result.setHtml(
-                head + f"<span style='color:#2e9d4f'>✔ the cache matches the server</span> — "
-                f"{result.server_count:,} objects at resourceVersion {html.escape(result.server_rv)}"
-            )
-            return
+            return (head + f"<span style='color:#2e9d4f'>✔ the cache matches the server</span> — "
+                    f"{result.server_count:,} objects at resourceVersion {html.escape(result.server_rv)}")
         parts = [head + f"<span style='color:#e08a1e'>✘ the cache differs from the server</span> at resourceVersion "
                  f"{html.escape(result.server_rv)} (server {result.server_count:,}, cache {result.cache_count:,} objects)"]
         for label, keys, why in (
@@ -197,13 +220,13 @@ class Inspector(QWidget):
             if keys:
                 shown = ", ".join(html.escape(k) for k in keys[:_MAX_KEYS])
                 more = f" … and {len(keys) - _MAX_KEYS:,} more" if len(keys) > _MAX_KEYS else ""
-                parts.append(f"<b>{len(keys):,} {label}</b> ({why}): {shown}{more}")
+                parts.append(f"&nbsp;&nbsp;<b>{len(keys):,} {label}</b> ({why}): {shown}{more}")
         if result.stale:
             shown = ", ".join(f"{html.escape(k)} (cache {html.escape(a)}, server {html.escape(b)})"
                               for k, a, b in result.stale[:_MAX_KEYS])
             more = f" … and {len(result.stale) - _MAX_KEYS:,} more" if len(result.stale) > _MAX_KEYS else ""
-            parts.append(f"<b>{len(result.stale):,} stale</b> (older resourceVersion than the server's): {shown}{more}")
-        self.result.setHtml("<br>".join(parts))
+            parts.append(f"&nbsp;&nbsp;<b>{len(result.stale):,} stale</b> (older resourceVersion than the server's): {shown}{more}")
+        return "<br>".join(parts)
 
     def result_text(self) -> str:
         return self.result.toPlainText()

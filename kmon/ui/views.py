@@ -58,13 +58,10 @@ class Views(QObject):
         self.dock_log = self._dock("Event log", "dockEventLog", self.log)
         self.dock_charts = self._dock("Charts", "dockCharts", self.charts)
         self.dock_inspector = self._dock("Cache inspector", "dockInspector", self.inspector)
+        # below the tree: the log over the inspector, the charts beside them
         win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock_log)
-        win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock_inspector)
+        win.splitDockWidget(self.dock_log, self.dock_charts, Qt.Orientation.Horizontal)
         win.splitDockWidget(self.dock_log, self.dock_inspector, Qt.Orientation.Vertical)
-        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock_charts)
-        win.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        win.resizeDocks([self.dock_log, self.dock_inspector], [260, 150], Qt.Orientation.Vertical)
-        win.resizeDocks([self.dock_charts], [560], Qt.Orientation.Horizontal)
         self._views_menu()
 
         workspace.sigApplied.connect(self.ingest)
@@ -80,6 +77,15 @@ class Views(QObject):
         # the window restored its state before the docks existed: restore it again
         if settings is not None and settings.window_state() is not None:
             win.restoreState(settings.window_state())
+        else:  # sizes take once the window has its size: after show()
+            QTimer.singleShot(0, self._initial_sizes)
+
+    def _initial_sizes(self) -> None:
+        h = self.win.height()
+        w = self.win.width()
+        self.win.resizeDocks([self.dock_log, self.dock_charts], [int(w * 0.55), int(w * 0.45)], Qt.Orientation.Horizontal)
+        self.win.resizeDocks([self.dock_charts], [int(h * 0.52)], Qt.Orientation.Vertical)
+        self.win.resizeDocks([self.dock_log, self.dock_inspector], [int(h * 0.29), int(h * 0.23)], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget) -> QDockWidget:
         d = QDockWidget(title, self.win)
@@ -106,6 +112,14 @@ class Views(QObject):
         btn.setMenu(menu)
         tb.addSeparator()
         tb.addWidget(btn)
+
+    def stage_for_screenshot(self, context: str = "kmon-demo") -> None:
+        """For ``--screenshot`` on the demo: a compaction and dropped watches (a 410 and a
+        relist to see in every view), then a verify of every informer a moment later."""
+        if self.faults is not None:
+            self.faults.inject("compact", context=context)
+            self.faults.inject("drop", context=context)
+        QTimer.singleShot(1500, self.inspector.verify_all)
 
     def set_demo(self, demo: Any) -> None:
         """Show the demo fault toolbar acting on ``demo``'s servers."""
