@@ -89,6 +89,8 @@ class ReplayController(QObject):
         return self.source.playing
 
     def play(self) -> None:
+        if self.source.at_end:  # again from the start: the views too
+            self.seek(self.source.start_time)
         self.source.play()
         self._changed()
 
