@@ -9,7 +9,7 @@ Using an informer (what kmon.monitor needs)::
                               use_watch_list=False, transform=None)
     inf.add_event_handler(FuncHandler(on_add=..., on_update=..., on_delete=...))
     inf.add_reflector_listener(events.append)   # ReflectorEvent, reflector thread
-    inf.add_delta_listener(records.extend)      # list[DeltaRecord] per popped key
+    inf.add_delta_listener(records.extend)      # list[DeltaRecord] per processed batch
     threading.Thread(target=inf.run, args=(stop,)).start()   # run blocks until stop is set
     inf.stats()      # InformerStats snapshot (as_dict() for plain data)
     inf.indexer      # thread-safe Indexer: get_by_key, list, by_index("namespace", ns)
@@ -19,8 +19,20 @@ lock): append to a deque and return. Handlers each get their own thread. ``run``
 thread it started. A ListerWatcher may offer ``cancel()`` to abort a blocked ``list`` on stop.
 
 Threads and the cyclic GC: the reflector pauses collection (``gcguard``, process-wide,
-refcounted) while it lists and replaces, and the informer calls ``gc.freeze()`` once after
-its initial sync (``freeze_gc_after_sync``); ``freeze_gc()`` does the same on demand.
+refcounted) while it lists and replaces, the informer keeps it paused until the initial
+list is processed and calls ``gc.freeze()`` once synced (``freeze_gc_after_sync``);
+``freeze_gc()`` does the same on demand. ``run`` installs ``gcguard.policy`` (once per
+process; ``gc_policy=False`` or ``KMON_GC_POLICY=off`` to opt out): young threshold 100,000
+and a freeze every 1,000 deltas or 1 s while deltas arrive (and once idle after a burst), so
+full collections never walk the caches. Decoded API objects are acyclic, so frozen objects
+are still freed by reference counting; what a freeze can catch is cyclic garbage of other
+code not yet collected (see ``gcguard``).
+
+Batches: a watch that offers ``batches()`` (``kmon.kube.RestWatch``) is read batch by batch
+and each run of object events is queued with ``DeltaFIFO.queue_watch_events`` (one lock
+acquisition, one wake-up); the processing thread takes up to 256 keys per
+``DeltaFIFO.pop_batch`` and applies them key by key, exactly as one ``pop`` per key would,
+then wakes each handler once. Semantics per object, per key and per delta are unchanged.
 """
 
 from kmon.cache.backoff import Backoff

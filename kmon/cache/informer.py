@@ -2,9 +2,12 @@
 notifications fanned out to handlers (client-go's ``sharedIndexInformer``).
 
 Threads (all started by ``run`` and joined before it returns): the reflector (plus its
-stopper, and a resync timer while watching), the processing thread that pops the queue,
-applies deltas to the indexer oldest first and distributes notifications, and one thread per
-handler. Each handler has its own unbounded buffer, so a slow handler never blocks the
+stopper, and a resync timer while watching), the processing thread that pops the queue
+(``pop_batch``: up to ``process_batch`` keys per lock hold, each key's deltas applied
+oldest first as one ``pop`` would), applies deltas to the indexer and distributes
+notifications (each handler woken once per batch), and one thread per handler. ``run``
+installs kmon's process-wide GC policy (``gcguard.policy``) and reports applied deltas to
+it. Each handler has its own unbounded buffer, so a slow handler never blocks the
 reflector, the queue or the other handlers.
 
 Listeners (``add_reflector_listener``, ``add_delta_listener``) are called synchronously on
