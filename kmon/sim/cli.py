@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 
     prev = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     clusters = []
+    from kmon.cache import gcguard
+
+    gcguard.install_policy()  # this process is the sim: its store is frozen as it grows (see Workload)
     try:
         clusters = start_clusters(args)
         write_kubeconfig(args.kubeconfig, [(n, s) for n, s, _ in clusters], current=CLUSTERS[0])

@@ -37,7 +37,9 @@ HEX = "0123456789abcdef"
 
 
 def rand_str(rng: random.Random, n: int, alphabet: str = ALPHANUM) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
+    if alphabet is HEX:  # container ids, image digests: one draw instead of n
+        return f"{rng.getrandbits(4 * n):0{n}x}"
+    return "".join(rng.choices(alphabet, k=n))
 
 
 def ts(offset: float = 0.0) -> str:

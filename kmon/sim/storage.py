@@ -232,9 +232,12 @@ class Store:
         return key, obj
 
     # ---------------------------------------------------------------- public API
-    def create(self, resource: str | R.Resource, obj: dict, namespace: str | None = None) -> dict:
-        """Create ``obj``; returns the stored object (a copy)."""
-        obj = orjson.loads(orjson.dumps(obj))
+    def create(self, resource: str | R.Resource, obj: dict, namespace: str | None = None, *,
+               copy: bool = True) -> dict:
+        """Create ``obj``; returns the stored object (a copy). ``copy=False``: ``obj`` may be
+        modified in place and is returned (the store keeps only its encoding)."""
+        if copy:
+            obj = orjson.loads(orjson.dumps(obj))
         res = self._table(resource).res
         with self._lock:
             key, obj = self._prepare_create(res, obj, namespace)
@@ -286,10 +289,12 @@ class Store:
             return bisect.bisect_left(keys, (namespace, "\U0010ffff")) - bisect.bisect_left(keys, (namespace, ""))
 
     def update(self, resource: str | R.Resource, obj: dict, namespace: str | None = None, *,
-               subresource: str | None = None) -> dict:
+               subresource: str | None = None, copy: bool = True) -> dict:
         """Replace an object. If ``obj.metadata.resourceVersion`` is set it must equal the
-        stored one (409 Conflict otherwise). ``subresource="status"`` replaces only status."""
-        obj = orjson.loads(orjson.dumps(obj))
+        stored one (409 Conflict otherwise). ``subresource="status"`` replaces only status.
+        ``copy=False``: ``obj`` may be modified in place (the store keeps only its encoding)."""
+        if copy:
+            obj = orjson.loads(orjson.dumps(obj))
         t = self._table(resource)
         with self._lock:
             return self._update(t, obj, namespace, subresource)
