@@ -58,7 +58,7 @@ Store (``srv.store``; thread-safe; all methods return copies, never live objects
 --------------------------------------------------------------------------------
     store.revision -> int                     # global revision (starts at 1)
     store.compacted_revision -> int           # history below it is gone (410)
-    store.create(resource, obj, namespace=None) -> dict
+    store.create(resource, obj, namespace=None, *, copy=True) -> dict
         # namespace from the argument, else obj.metadata.namespace, else "default"; the
         # namespace must exist (404). Sets uid, creationTimestamp (kept if given),
         # generation=1 when the object has spec, resourceVersion, kind, apiVersion;
@@ -67,10 +67,12 @@ Store (``srv.store``; thread-safe; all methods return copies, never live objects
     store.list(resource, namespace=None, label_selector=None, field_selector=None) -> list[dict]
         # current objects sorted by (namespace, name); selectors in API syntax
     store.count(resource, namespace=None) -> int
-    store.update(resource, obj, namespace=None, *, subresource=None) -> dict
+    store.update(resource, obj, namespace=None, *, subresource=None, copy=True) -> dict
         # full replace; obj.metadata.resourceVersion, if set, must match (409 Conflict);
         # uid/creationTimestamp kept; generation bumped when spec changes; a no-op update
         # writes nothing (no new revision); subresource="status" replaces only status.
+        # create/update with copy=False may modify ``obj`` in place (no defensive copy; the
+        # store keeps only its encoding): for generators that build a fresh dict per write.
     store.patch(resource, name, patch, namespace=None, *, patch_type="merge", subresource=None) -> dict
         # patch_type: "merge" (RFC 7386), "strategic" (merge patch + lists merged by key:
         # containers/env/volumes by name, ports by containerPort, conditions by type ...),
@@ -169,7 +171,10 @@ Other modules
                       # replicasets, services and pods (3-7 KB JSON), configmaps, secrets,
                       # widgets, events -- synchronously
         .step(n=1) -> writes   # n churn operations synchronously (deterministic per seed)
-        .start() / .stop()     # churn on a thread at `rate` writes/s
+        .start() / .stop()     # churn on a thread at `rate` writes/s (token bucket: every
+                               # 10 ms the writes owed, in one batch under the store's lock,
+                               # so watchers wake once per batch; `rate` may change live)
+        .writes, .achieved_rate  # writes so far; writes/s measured over the last ~1 s
         .namespaces            # the application namespaces used
     kmon.sim.cli.main(argv) -> int   # `kmon sim --kubeconfig FILE [--port P] [--token T]
         # [--tls] [--churn RATE] [--seed S] [--pods N] [--namespaces N] [--bookmark-interval S]`
