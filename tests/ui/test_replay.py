@@ -295,3 +295,29 @@ def test_kmon_replay_command_renders_a_screenshot(recorded, tmp_path):
     )
     assert out.returncode == 0, out.stderr.decode()
     assert shot.stat().st_size > 10_000
+
+
+def test_transport_controls_drag_speed_and_play_again(recorded, replay, qtbot):
+    path, _live, recording = recorded
+    ws, win, ctl = replay(path, speed=1.0)
+    bar = win.transport
+    # speed box: "max" plays the rest at once
+    bar.speed.setCurrentIndex(bar.speed.findText("max"))
+    bar.speed.activated.emit(bar.speed.currentIndex())
+    assert ctl.source.speed == float("inf")
+    play_to_end(qtbot, ws, ctl)
+    assert bar.act_play.text() == "Play"
+    end_view = tree_view(ws)
+    # dragging shows the time under the handle and seeks once, on release
+    bar.slider.setSliderDown(True)
+    bar.slider.setValue(bar.slider.maximum() // 2)
+    assert ctl.seeks == 0 and "+" in bar.time_label.text()
+    bar.slider.setSliderDown(False)
+    assert ctl.seeks == 1
+    assert abs(ctl.source.position - bar.time_at(bar.slider.maximum() // 2)) < 0.001
+    # Play at the end starts again from the start, views included
+    play_to_end(qtbot, ws, ctl)
+    ctl.play()
+    assert ctl.seeks == 2 and ctl.playing
+    qtbot.waitUntil(lambda: ctl.source.at_end and not ctl.playing and ws.bridge.pending() == 0, timeout=30000)
+    assert tree_view(ws) == end_view
