@@ -51,6 +51,10 @@ class Delta(NamedTuple):
     object: Any
 
 
+# Delta(type, obj) without the Python-level __new__ of a NamedTuple (the hot paths)
+_tuple_new = tuple.__new__
+
+
 class FIFOClosedError(Exception):
     """``pop`` on a closed, empty queue."""
 
@@ -159,10 +163,10 @@ class DeltaFIFO:
                         obj = transformer(obj)
                     deltas = items.get(key)
                     if deltas is None:
-                        items[key] = [Delta(action, obj)]
+                        items[key] = [_tuple_new(Delta, (action, obj))]
                         queue.append(key)
                     else:
-                        deltas.append(Delta(action, obj))
+                        deltas.append(_tuple_new(Delta, (action, obj)))
                 except Exception as err:  # noqa: BLE001 - reported per item, like the single calls
                     errors.append((i, err))
             if queue and self._waiters:
