@@ -406,7 +406,7 @@ def bench_watch_pipeline(server: BytesServer, client: Any, events: int, small: i
             done.set()
 
     lw = RestListerWatcher(client, PODS, label_selector="set=small", inactivity_timeout=None)
-    informer = SharedIndexInformer(lw, name="bench-watch", page_size=500)
+    informer = SharedIndexInformer(lw, name="bench-watch")
     informer.add_event_handler(FuncHandler(on_update=on_update))
     server.streams = 1
     stop, t = run_informer(informer)
@@ -596,7 +596,7 @@ def bench_list_pipeline(server: BytesServer, client: Any, n: int, *, metadata_on
     rss0 = rss_bytes()
     kw = {} if shrink else {"metadata_shrink": None}
     lw = RestListerWatcher(client, PODS, metadata_only=metadata_only, inactivity_timeout=None, **kw)
-    informer = SharedIndexInformer(lw, name="bench-list", page_size=500, transform=transform)
+    informer = SharedIndexInformer(lw, name="bench-list", transform=transform)
     h = _Adds(n)
     informer.add_event_handler(h)
     server.streams = 0
@@ -632,7 +632,7 @@ def bench_churn(server: BytesServer, client: Any, n: int, updates: int) -> dict[
     gc.collect()
     rss_start = rss_bytes()
     lw = RestListerWatcher(client, PODS, label_selector="set=churn", inactivity_timeout=None)
-    informer = SharedIndexInformer(lw, name="bench-churn", page_size=500)
+    informer = SharedIndexInformer(lw, name="bench-churn")
     h = _Adds(n)
     samples: list[tuple[int, int, int]] = []
     every = max(1, updates // 8)
