@@ -114,6 +114,7 @@ def replay(qtbot, qloop, settings):
         win.close()
         assert ws.close_all(timeout=1.0)
         ws.runner.shutdown(wait=True)
+    qloop.close()  # now, while its Qt objects live (not from a garbage collection later)
 
 
 def tree_view(ws):
