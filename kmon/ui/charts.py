@@ -6,7 +6,7 @@ that fills while a list is processed. The numbers come from ``kmon.monitor.times
 (``SeriesBook``, fed by the views coordinator); this widget only draws them.
 
 Drawing rules (the 100,000-point figures of the issue): every curve is created once and fed
-with ``setData`` from a timer (~3 Hz), never recreated; plots clip to the view and
+with ``setData`` from a timer (2 Hz), never recreated; plots clip to the view and
 downsample in "peak" mode; pens are 1 px cosmetic. The four plots share one time axis
 (linked X). "Follow" keeps the newest data in view; panning or zooming turns it off.
 """
@@ -90,7 +90,7 @@ class _SeriesCurves:
 class ChartsView(QWidget):
     sigFollowChanged = Signal(bool)
 
-    def __init__(self, book: SeriesBook, parent=None, *, interval_ms: int = 333) -> None:
+    def __init__(self, book: SeriesBook, parent=None, *, interval_ms: int = 500) -> None:
         super().__init__(parent)
         self.setObjectName("charts")
         self.book = book
@@ -149,7 +149,7 @@ class ChartsView(QWidget):
         def plot(title: str, row: int) -> pg.PlotItem:
             p = self.glw.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
             p.setLabel("left", title)
-            p.showGrid(x=True, y=True, alpha=0.15)
+            # no grid: grid lines belong to the axes, so every curve update would repaint them
             p.setClipToView(True)
             p.setDownsampling(auto=True, mode="peak")
             p.setMenuEnabled(False)
@@ -280,8 +280,14 @@ class ChartsView(QWidget):
             self._programmatic -= 1
 
     # ------------------------------------------------------------------ drawing
+    def showEvent(self, event) -> None:  # noqa: N802 - catch up at once when shown again
+        super().showEvent(event)
+        QTimer.singleShot(0, self.refresh)
+
     def refresh(self) -> None:
-        """Push the book's data into the curves (timer, ~3 Hz)."""
+        """Push the book's data into the curves (timer, 2 Hz; nothing while hidden)."""
+        if not self.isVisible():
+            return
         t0 = time.perf_counter()
         self._sync_list()
         shown = set(self.shown_keys())
