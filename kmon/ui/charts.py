@@ -143,7 +143,7 @@ class ChartsView(QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setObjectName("chartPlots")
         self.glw.ci.setContentsMargins(2, 2, 6, 2)
-        self.glw.ci.setSpacing(0)
+        self.glw.ci.setSpacing(6)
         self.plots: list[pg.PlotItem] = []
 
         def plot(title: str, row: int) -> pg.PlotItem:
