@@ -144,6 +144,14 @@ class DemoCluster:
         if rate > 0:
             self.resume()
 
+    def achieved_churn(self) -> dict[str, float]:
+        """Writes/s each cluster's workload achieved over its last second of churn (0 when
+        paused or static): what the demo really produces, next to the ``churn`` asked for."""
+        with self._lock:
+            if self._paused or self._stopped:
+                return {c: 0.0 for c in self.workloads}
+            return {c: round(wl.achieved_rate, 1) for c, wl in self.workloads.items()}
+
     def step(self, n: int = 1) -> None:
         """Apply ``n`` churn writes to every cluster now (useful while paused)."""
         for wl in self.workloads.values():

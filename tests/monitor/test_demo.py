@@ -73,3 +73,13 @@ def test_static_demo_and_stop_is_idempotent():
         demo.stop()
         demo.stop()
     assert not os.path.exists(demo.directory)
+
+
+def test_achieved_churn_follows_the_requested_rate():
+    with DemoCluster(churn=400.0, pods=60, seed=5) as demo:
+        wait_for(lambda: all(r > 0 for r in demo.achieved_churn().values()), 10, "churn measured")
+        rates = demo.achieved_churn()
+        assert set(rates) == set(CONTEXTS)
+        assert all(250 <= r <= 500 for r in rates.values()), rates
+        demo.pause()
+        assert demo.achieved_churn() == {c: 0.0 for c in CONTEXTS}
