@@ -234,11 +234,10 @@ class ChartsView(QWidget):
             it = self._items.pop(key)
             self.list.takeItem(self.list.row(it))
             c = self.curves.pop(key, None)
-            if c is not None:
-                for item in c.items:
-                    if item is c.rv:
-                        self.rv_legend.removeItem(item)
-                    item.getViewBox().removeItem(item) if item.getViewBox() else None
+            if c is not None:  # PlotItem.removeItem also takes the curve out of the legend
+                for plot, item in ((self.p_rv, c.rv), (self.p_size, c.size), (self.p_queue, c.queue),
+                                   (self.p_rv, c.markers)):
+                    plot.removeItem(item)
 
     def _item_changed(self, _item: QListWidgetItem) -> None:
         self.refresh()
