@@ -10,14 +10,25 @@ What it measures (defaults: 50,000 objects, 2,000 writes/s, 60 s):
 
 The cluster (``kmon.monitor.demo.DemoCluster``, first context only) runs in a child process
 — in real use the API server is elsewhere, and its Python threads must not share the GUI
-process's GIL. The report says how many writes/s the sim actually achieved: on a 2-core
-machine it tops out well below 2,000/s. ``--synthetic`` replaces cluster and informers by a
-thread putting pod deltas straight into the feed at ``--rate``: the GUI's own capacity.
+process's GIL — with the process-wide GC policy (its store is frozen as it grows). The
+report says how many writes/s the sim achieved and how much CPU it used (2,000/s of 50,000
+objects: ~0.3 cores; it sustains ~8,000/s flat out, see ``bench_sim.py``), and the load
+average (the machine is shared: a busy machine shows up as run-queue time in the stalls).
+``--synthetic`` replaces cluster and informers by a thread putting pod deltas straight into
+the feed at ``--rate``: the GUI's own capacity.
 Targets: p99 stall <= 50 ms, p99 lag <= 250 ms, RSS flat after warm-up. The view shows the
 window with one namespace's pods expanded (capped at 1,000 rows, see ``tree_model``).
 
+Where stalls come from (``stalls_over_50ms_by_cause``): for every tick more than 50 ms
+late, the GUI thread's CPU time and run-queue wait (``/proc/self/task/<tid>/schedstat``)
+split it into bridge batch applies, GC passes, other GUI-thread work (Qt painting, layout,
+timers), run-queue wait (other processes had the cores) and blocked time (the GIL held by
+informer threads). ``--stall-stacks`` also samples the GUI thread's Python stack every 2 ms
+and lists the functions seen inside stalls.
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--seconds 60]
-        [--objects 50000] [--rate 2000] [--quick] [--synthetic] [--views] [--json FILE]
+        [--objects 50000] [--rate 2000] [--warmup 5] [--quick] [--synthetic] [--views]
+        [--stall-stacks] [--json FILE]
 
 ``--views`` docks the event log, charts and cache inspector (as the app does) and shows
 them all; the warm-up then also lasts until the event log's ring is full, so "RSS flat"
@@ -34,24 +45,32 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
+    from kmon.cache import gcguard
     from kmon.monitor.demo import SPECS, DemoCluster
+    gcguard.install_policy()  # this process is the API server: its store is frozen as it grows
     pods, rate = int(sys.argv[1]), float(sys.argv[2])
     t0 = time.monotonic()
     d = DemoCluster(churn=0, pods=pods, specs=SPECS[:1], bookmark_interval=15.0)
-    print(d.kubeconfig_path, round(time.monotonic() - t0, 1), flush=True)
+    st = next(iter(d.servers.values())).store
+    n = sum(st.count(r) for r in ("namespaces", "nodes", "pods", "services", "configmaps", "secrets", "events",
+                                  "deployments.apps", "replicasets.apps", "widgets.demo.kmon.io"))
+    print(d.kubeconfig_path, round(time.monotonic() - t0, 1), n, flush=True)
     sys.stdin.readline()  # "go": start churning
     d.set_churn(rate)
-    t1 = time.monotonic(); w0 = sum(w.writes for w in d.workloads.values())
+    t1, c1 = time.monotonic(), time.process_time()
+    w0 = sum(w.writes for w in d.workloads.values())
     sys.stdin.readline()  # "stop"
     w1 = sum(w.writes for w in d.workloads.values())
-    print(round((w1 - w0) / max(1e-9, time.monotonic() - t1), 1), flush=True)
+    t2, c2 = time.monotonic(), time.process_time()
+    print(round((w1 - w0) / max(1e-9, t2 - t1), 1), round((c2 - c1) / max(1e-9, t2 - t1), 2), flush=True)
     d.stop()
     """
 )
@@ -181,6 +200,61 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def attribute_stalls(stalls, applies, gcs) -> dict:
+    """Where the time of the stalled ticks (> 50 ms late; the interval between two ticks of
+    the 10 ms timer) went, from the GUI thread's schedstat and the bench's own timings:
+    ``batch_apply`` (``Workspace.apply_batch``: tree, history, views), ``gc`` (collector
+    passes), ``other_cpu`` (the GUI thread running anything else: Qt painting and layout,
+    timers, views' own refreshes), ``runqueue`` (runnable but not scheduled: the machine's
+    other processes) and ``blocked`` (neither running nor runnable: waiting for the GIL held
+    by informer threads). Each stall also counts once for its largest part."""
+    parts = ("batch_apply", "gc", "other_cpu", "runqueue", "blocked")
+    total = dict.fromkeys(parts, 0.0)
+    count = dict.fromkeys(parts, 0)
+
+    def overlap(events, lo, hi):
+        tot = 0.0
+        for end, dur in events:
+            if end < lo or end - dur > hi:
+                continue
+            tot += min(end, hi) - max(end - dur, lo)
+        return tot
+
+    for end, el, cpu, runq in stalls:
+        lo = end - el
+        a, g = overlap(applies, lo, end), overlap(gcs, lo, end)
+        a, g = min(a, cpu), min(g, max(0.0, cpu - a))  # applies and GC passes run on the GUI thread
+        part = {"batch_apply": a, "gc": g, "other_cpu": max(0.0, cpu - a - g), "runqueue": runq,
+                "blocked": max(0.0, el - cpu - runq)}
+        for k, v in part.items():
+            total[k] += v
+        count[max(part, key=part.get)] += 1
+    return {"stalls": len(stalls), "total_ms": round(sum(el for _, el, _, _ in stalls) * 1000),
+            **{k: {"ms": round(total[k] * 1000), "largest_in": count[k]} for k in parts}}
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the repository
+
+
+def stall_stacks(stalls, samples) -> dict:
+    """GUI-thread stack samples taken inside stalled ticks: how often each function was on
+    the stack (inclusive) and innermost (self), top 15 of each."""
+    import bisect
+    from collections import Counter
+
+    times = [t for t, _ in samples]
+    incl, leaf, n = Counter(), Counter(), 0
+    for end, el, _, _ in stalls:
+        for i in range(bisect.bisect_left(times, end - el), bisect.bisect_right(times, end)):
+            st = samples[i][1]
+            n += 1
+            if st:
+                leaf[st[0]] += 1
+            for fn in set(st):
+                incl[fn] += 1
+    return {"samples_in_stalls": n, "inclusive": dict(incl.most_common(25)), "innermost": dict(leaf.most_common(15))}
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -190,33 +264,40 @@ def pct(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=60.0, help="measured time after warm-up")
-    ap.add_argument("--objects", type=int, default=50_000, help="about how many objects the cluster holds")
-    ap.add_argument("--rate", type=float, default=2000.0, help="churn writes per second")
-    ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the initial sync before measuring")
-    ap.add_argument("--quick", action="store_true", help="smoke test: 5,000 objects, 500 writes/s, 8 s")
+    ap.add_argument("--seconds", type=float, help="measured time after warm-up (60; --quick: 8)")
+    ap.add_argument("--objects", type=int, help="about how many objects the cluster holds (50,000; --quick: 5,000)")
+    ap.add_argument("--rate", type=float, help="churn writes per second (2,000; --quick: 500)")
+    ap.add_argument("--warmup", type=float, help="seconds after the initial sync before measuring (5; --quick: 2)")
+    ap.add_argument("--quick", action="store_true", help="smoke test: 5,000 objects, 500 writes/s, 8 s "
+                    "(options given explicitly win)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--stall-stacks", action="store_true",
+                    help="sample the GUI thread's Python stack every 2 ms (a thread: costs some GIL) and "
+                         "report the functions seen during stalls")
     ap.add_argument("--synthetic", action="store_true",
                     help="no API server: a thread feeds deltas straight into the bridge at --rate "
                          "(the GUI's own capacity, when the machine cannot run a sim that fast)")
     ap.add_argument("--views", action="store_true",
                     help="with the event log, charts and cache inspector docked and visible (kmon.ui.views)")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.seconds, args.objects, args.rate, args.warmup = 8.0, 5_000, 500.0, 2.0
+    for name, full, quick in (("seconds", 60.0, 8.0), ("objects", 50_000, 5_000), ("rate", 2000.0, 500.0),
+                              ("warmup", 5.0, 2.0)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
 
     if args.synthetic:
         child = None
         kubeconfig = None
         synth = Synthetic(args.objects, args.rate)
+        n_objects = args.objects
     else:
         synth = None
-        pods = max(10, int(args.objects / 1.34))  # deployments + replicasets + events + ... ~ +34 %
+        pods = max(10, int(args.objects / 1.5))  # + a deployment, replicaset and service per 6 pods
         print(f"starting demo cluster: ~{args.objects:,} objects ({pods:,} pods), churn {args.rate:,.0f} writes/s", flush=True)
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(pods), str(args.rate)],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        kubeconfig, populate_s = child.stdout.readline().split()
-        print(f"cluster populated in {populate_s}s", flush=True)
+        kubeconfig, populate_s, n_objects = child.stdout.readline().split()
+        print(f"cluster populated in {populate_s}s: {int(n_objects):,} objects", flush=True)
 
     import asyncio
 
@@ -251,13 +332,30 @@ def main(argv: list[str] | None = None) -> int:
     tick = QElapsedTimer()
     tick.start()
 
+    sched_path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+    last_sched = [0, 0]
+
     def on_tick() -> None:
         el = tick.nsecsElapsed() / 1e6
         tick.restart()
+        try:  # the GUI thread's CPU time and run-queue wait (ns) since the last tick
+            with open(sched_path) as f:
+                cpu_ns, runq_ns = (int(x) for x in f.read().split()[:2])
+        except OSError:
+            cpu_ns = runq_ns = 0
+        d_cpu, d_runq = (cpu_ns - last_sched[0]) / 1e9, (runq_ns - last_sched[1]) / 1e9
+        last_sched[:] = cpu_ns, runq_ns
         if phase["name"] == "measure":
             drift.append(max(0.0, el - 10.0))
+            if el - 10.0 > 50.0:
+                stall_at.append((time.perf_counter(), el / 1000, d_cpu, d_runq))
 
     reflector_kinds: dict[str, int] = {}
+    # stall attribution: (perf_counter at the end, seconds) of stalled ticks, batch applies, GC passes
+    stall_at: list[tuple[float, float]] = []
+    apply_at: list[tuple[float, float]] = []
+    gc_at: list[tuple[float, float]] = []
+    cpu_at_start: list[float] = []
     gc_pauses: list[tuple[int, float]] = []  # (generation, seconds) during the measurement
     gc_start = [0.0]
 
@@ -266,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             gc_start[0] = time.perf_counter()
         elif phase["name"] == "measure":
             gc_pauses.append((info["generation"], time.perf_counter() - gc_start[0]))
+            gc_at.append((time.perf_counter(), gc_pauses[-1][1]))
 
     gc.callbacks.append(on_gc)
 
@@ -291,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     def on_applied(_items: list) -> None:
         if phase["name"] == "measure":
             apply_ms.append(ws.bridge.last_apply * 1000)
+            apply_at.append((time.perf_counter(), ws.bridge.last_apply))
             views = getattr(win, "views", None)
             if views is not None:
                 views_ms.append(views.ingest_ms)
@@ -332,12 +432,35 @@ def main(argv: list[str] | None = None) -> int:
             if views is not None:
                 result["views_warmup_s"] = round(now - phase["t"], 1)
             phase.update(name="measure", t=now)
+            cpu_at_start.extend((time.thread_time(), time.process_time(), time.perf_counter()))
         elif phase["name"] == "measure":
             rss.append((now - phase["t"], rss_mb()))
             if now - phase["t"] >= args.seconds:
+                t0_, p0_, w0_ = cpu_at_start
+                dt_ = time.perf_counter() - w0_
+                result["gui_thread_cpu_cores"] = round((time.thread_time() - t0_) / dt_, 2)
+                result["gui_process_cpu_cores"] = round((time.process_time() - p0_) / dt_, 2)
                 phase.update(name="done", t=now)
                 app.exit(0)
 
+    samples: list[tuple[float, tuple[str, ...]]] = []
+    if args.stall_stacks:
+        main_ident = threading.main_thread().ident
+
+        def sampler() -> None:
+            while phase["name"] != "done":
+                time.sleep(0.002)
+                if phase["name"] != "measure":
+                    continue
+                f = sys._current_frames().get(main_ident)
+                stack = []
+                while f is not None and len(stack) < 40:
+                    co = f.f_code
+                    stack.append(f"{os.path.relpath(co.co_filename, ROOT) if co.co_filename.startswith(ROOT) else os.path.basename(co.co_filename)}:{co.co_name}")
+                    f = f.f_back
+                samples.append((time.perf_counter(), tuple(stack)))
+
+        threading.Thread(target=sampler, name="bench-stall-sampler", daemon=True).start()
     if args.views:  # the charts' own repaint cost, per refresh
         win.views.charts.timer.timeout.connect(
             lambda: chart_ms.append(win.views.charts.last_update_ms) if phase["name"] == "measure" else None)
@@ -370,11 +493,11 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
     delivered = len(lags)
     if synth:
-        achieved = synth.stop()
+        achieved, child_cpu = synth.stop(), None
     else:
         child.stdin.write("stop\n")
         child.stdin.flush()
-        achieved = float(child.stdout.readline() or 0)
+        achieved, child_cpu = (float(x) for x in (child.stdout.readline().split() or (0, 0)))
     ws.close_all(timeout=3.0)
     ws.runner.shutdown(wait=False)
     if child is not None:
@@ -389,12 +512,15 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         churn_requested=args.rate,
         churn_achieved_writes_per_s=achieved,
+        cluster_objects=int(n_objects) if child is not None else args.objects,
+        sim_process_cpu_cores=child_cpu,
+        load_average_1_5_15=[round(x, 2) for x in os.getloadavg()],
         deltas_per_s_in_tree=round(delivered / args.seconds, 1),
         stall_ms={"p50": round(pct(drift, 50), 2), "p99": round(pct(drift, 99), 2), "max": round(max(drift or [0]), 2)},
         lag_ms={"p50": round(pct(lags, 50) * 1000, 1), "p99": round(pct(lags, 99) * 1000, 1), "max": round(max(lags or [0]) * 1000, 1)},
         batch_items={"p50": pct(batch_sizes, 50), "max": max(batch_sizes or [0])},
         batch_apply_ms={"p50": round(pct(apply_ms, 50), 2), "p99": round(pct(apply_ms, 99), 2), "max": round(max(apply_ms or [0]), 2)},
-        rss_mb={"first_half_mean": round(sum(first) / max(1, len(first)), 1),
+        rss_mb={"after_warmup": round(rss[0][1], 1) if rss else None, "first_half_mean": round(sum(first) / max(1, len(first)), 1),
                 "second_half_mean": round(sum(half) / max(1, len(half)), 1),
                 "end": round(rss[-1][1], 1) if rss else None},
         reflector_events_during_measurement=reflector_kinds,
@@ -404,7 +530,10 @@ def main(argv: list[str] | None = None) -> int:
             for g in (0, 1, 2)
         },
         stalls_over_50ms=sum(1 for d in drift if d > 50),
+        stalls_over_50ms_by_cause=attribute_stalls(stall_at, apply_at, gc_at),
     )
+    if args.stall_stacks:
+        result["stall_stacks"] = stall_stacks(stall_at, samples)
     if args.views:
         v = win.views
         result.update(
@@ -421,6 +550,16 @@ def main(argv: list[str] | None = None) -> int:
     ok_mem = growth <= max(25.0, 0.05 * result["rss_mb"]["first_half_mean"])
     result["targets"] = {"p99_stall<=50ms": ok_stall, "p99_lag<=250ms": ok_lag, "rss_flat": ok_mem}
     print(json.dumps(result, indent=2))
+    print(f"summary: {result['deltas_per_s_in_tree']:,.0f} deltas/s into the tree (churn {args.rate:,.0f}/s asked, "
+          f"{result['churn_achieved_writes_per_s']:,.0f}/s achieved); stall p50/p99/max "
+          f"{result['stall_ms']['p50']}/{result['stall_ms']['p99']}/{result['stall_ms']['max']} ms "
+          f"({result['stalls_over_50ms']} ticks > 50 ms late) "
+          f"(p99 <= 50: {'met' if ok_stall else 'MISSED'}); lag p50/p99/max "
+          f"{result['lag_ms']['p50']}/{result['lag_ms']['p99']}/{result['lag_ms']['max']} ms "
+          f"(p99 <= 250: {'met' if ok_lag else 'MISSED'}); RSS after warm-up {result['rss_mb']['after_warmup']} MB, "
+          f"halves {result['rss_mb']['first_half_mean']} -> {result['rss_mb']['second_half_mean']} MB, end "
+          f"{result['rss_mb']['end']} MB (flat: {'met' if ok_mem else 'MISSED'}); "
+          f"load average {result['load_average_1_5_15'][0]}", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

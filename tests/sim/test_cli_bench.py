@@ -41,5 +41,24 @@ def test_bench_quick():
     r = subprocess.run([sys.executable, "benchmarks/bench_sim.py", "--quick"], cwd=ROOT, capture_output=True,
                        text=True, timeout=120, env={**os.environ})
     assert r.returncode == 0, r.stderr
-    for word in ("list unpaged", "list paged", "watch replay", "events/s", "targets"):
+    for word in ("list unpaged", "list paged", "watch replay", "events/s", "targets", "flat out", "paced"):
         assert word in r.stdout
+
+
+def test_bench_gui_quick_on_the_demo_cluster_in_a_child_process():
+    """The GUI benchmark end to end on the real demo cluster (a few seconds): figures
+    reported, the sim's achieved churn close to the requested one."""
+    import json
+
+    r = subprocess.run([sys.executable, "benchmarks/bench_gui.py", "--quick", "--seconds", "3", "--warmup", "1",
+                        "--stall-stacks"], cwd=ROOT, capture_output=True, text=True, timeout=180,
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = r.stdout
+    result = json.loads(out[out.index("\n{") + 1:out.index("\n}\n") + 2])
+    assert result["mode"] == "demo cluster in a child process"
+    assert 400 <= result["churn_achieved_writes_per_s"] <= 550
+    assert result["deltas_per_s_in_tree"] > 200 and result["objects_in_tree"] >= 4_500
+    for key in ("stall_ms", "lag_ms", "rss_mb", "stalls_over_50ms_by_cause", "stall_stacks", "targets"):
+        assert key in result
+    assert "summary:" in out
