@@ -126,6 +126,7 @@ def describe_error(err: BaseException, *, server: str = "", what: str = "") -> s
     return redact_text(text)
 
 
+TLS_INSECURE_TEXT = "TLS verification disabled by kubeconfig (insecure-skip-tls-verify)"
 INACTIVITY_ENV = "KMON_WATCH_INACTIVITY_TIMEOUT"
 
 
@@ -189,6 +190,9 @@ class ContextSession:
         self.feed = feed if feed is not None else Feed()
         self.informer_options = dict(informer_options or {})
         self.server = ""
+        # the kubeconfig turned TLS verification off (insecure-skip-tls-verify): said in the
+        # "ready" message and shown by the GUI for as long as the context is open
+        self.tls_insecure = False
         self._initial = list(resources)
         self._api_client = api_client
         self._own_client = api_client is None
@@ -242,7 +246,9 @@ class ContextSession:
 
                     client = api_client_for(self.context, self.kubeconfig)
                 self._api_client = client
-                self.server = str(getattr(getattr(client, "configuration", None), "host", "") or "")
+                cfg = getattr(client, "configuration", None)
+                self.server = str(getattr(cfg, "host", "") or "")
+                self.tls_insecure = self.server.startswith("https") and getattr(cfg, "verify_ssl", True) is False
                 if self._stopped.is_set():
                     return
                 from kmon.kube.discovery import discover
@@ -262,7 +268,9 @@ class ContextSession:
             msg = f"{self.context}: connected to {self.server}, {len(found)} resource types"
             if errors:
                 msg += f" ({len(errors)} API groups did not answer: {', '.join(g for g, _ in errors[:5])})"
-            self._emit(None, "warning" if errors else "info", msg, "ready")
+            if self.tls_insecure:
+                msg += f"; {TLS_INSECURE_TEXT}"
+            self._emit(None, "warning" if errors or self.tls_insecure else "info", msg, "ready")
             for name in pending:
                 if self._stopped.is_set():
                     break

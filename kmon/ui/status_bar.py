@@ -77,6 +77,12 @@ class StatusBar(QStatusBar):
                 self.context.setText(f"{len(names)} contexts" + (f" ({len(failing)} failing ⚠)" if failing else ""))
             self.context.setToolTip("\n".join(
                 f"{n}: {self.states.contexts[n].error}" if n in failing else n for n in names))
+            # never let an unverified connection go unnoticed: shown while the context is open
+            insecure = [n for n in names if getattr(self.ws.sessions.get(n), "tls_insecure", False)]
+            if insecure:
+                self.context.setText(self.context.text() + " · ⚠ TLS verification disabled by kubeconfig")
+                self.context.setToolTip(self.context.toolTip() + "\n" + "\n".join(
+                    f"{n}: TLS verification disabled by kubeconfig (insecure-skip-tls-verify)" for n in insecure))
         rs = [s for s in self.states.resources.values() if s.context in self.ws.sessions]
         synced = sum(1 for s in rs if s.state == "synced")
         listing = [s for s in rs if s.state == "listing"]

@@ -62,7 +62,7 @@ class SimEnv:
     """A sim (bearer token, small churning workload), its kubeconfig, and sessions on it."""
 
     def __init__(self, tmp_path, *, tls: bool = False, churn: float = 20.0, pods: int = 20,
-                 bookmark_interval: float = 60.0, **sim_kw: Any) -> None:
+                 bookmark_interval: float = 0.5, **sim_kw: Any) -> None:
         self.tmp_path = tmp_path
         self.srv = SimServer(token=TOKEN, tls=tls, seed=1, bookmark_interval=bookmark_interval, **sim_kw).start()
         self.workload = Workload(self.srv.store, seed=5, rate=churn, namespaces=2, pods=pods, configmaps=3,

@@ -40,12 +40,12 @@ def _restart(env):
 
 
 def _429(env):
-    env.srv.faults.fail_next(40, 429, retry_after=1)
+    env.srv.faults.fail_next(12, 429, retry_after=1)
     env.srv.faults.drop_watches()
 
 
 def _500(env):
-    env.srv.faults.fail_next(40, 500)
+    env.srv.faults.fail_next(12, 500)
     env.srv.faults.drop_watches()
 
 
