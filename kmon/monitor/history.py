@@ -61,7 +61,7 @@ def _default_mask() -> Callable[[Any], Any]:
     try:
         from kmon.monitor.masking import mask_secret
     except ImportError:  # masking lands separately; never show a value we could not mask
-        def mask_secret(obj: Any) -> Any:
+        def mask_secret(obj: Any, resource: str | None = None) -> Any:
             if isinstance(obj, dict) and obj.get("kind") == "Secret":
                 obj = copy.copy(obj)
                 for f in ("data", "stringData"):
@@ -88,7 +88,9 @@ def object_yaml(
     if isinstance(obj, dict) and not obj.get("kind") and resource.partition(".")[0] == "secrets":
         obj = {"kind": "Secret", "apiVersion": "v1", **obj}
     if not reveal:
-        obj = (mask or _default_mask())(obj)
+        # the resource too: a metadata-only Secret (PartialObjectMetadata) still carries the
+        # last-applied-configuration annotation, which holds its data
+        obj = mask(obj) if mask is not None else _default_mask()(obj, resource or None)
     if not isinstance(obj, dict):
         return repr(obj) + "\n"
     return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
