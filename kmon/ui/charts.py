@@ -48,6 +48,7 @@ MARKER_STYLE = {
 }
 MARKER_LABEL = {"relist": "relist", "watch-restart": "watch restart", "expired": "410 expired", "error": "error"}
 SeriesKey = tuple[str, str]
+_LATE = 0.3  # seconds after its end until a bucket counts as complete
 
 
 def _ffill(a: np.ndarray) -> np.ndarray:
@@ -90,8 +91,11 @@ class _SeriesCurves:
 class ChartsView(QWidget):
     sigFollowChanged = Signal(bool)
 
-    def __init__(self, book: SeriesBook, parent=None, *, interval_ms: int = 500) -> None:
+    def __init__(self, book: SeriesBook, parent=None, *, interval_ms: int = 500,
+                 clock=time.time) -> None:
         super().__init__(parent)
+        self.clock = clock
+        self._signature: tuple = ()
         self.setObjectName("charts")
         self.book = book
         self.curves: dict[SeriesKey, _SeriesCurves] = {}
@@ -266,7 +270,7 @@ class ChartsView(QWidget):
         b = self.book
         if math.isnan(b.t0):
             return
-        n = max((len(s) for s in b), default=0)
+        n = min(self.complete_buckets(), max((len(s) for s in b), default=0))
         end = b.t0 + n * b.resolution  # the stats sampling (1 Hz) keeps this at "now"
         w = self.window_seconds()
         start = b.t0 if math.isinf(w) else max(b.t0, end - w)
@@ -283,13 +287,30 @@ class ChartsView(QWidget):
         super().showEvent(event)
         QTimer.singleShot(0, self.refresh)
 
+    def complete_buckets(self) -> int:
+        """Buckets that are over (the current second is still filling: plotting it would
+        show every rate dropping at the right edge)."""
+        b = self.book
+        if math.isnan(b.t0):
+            return 0
+        # a bucket's last deltas reach the book a batch (~0.1-0.3 s) after it ended
+        return max(0, int((self.clock() - _LATE - b.t0) // b.resolution))
+
     def refresh(self) -> None:
-        """Push the book's data into the curves (timer, 2 Hz; nothing while hidden)."""
+        """Push the book's complete buckets into the curves (timer, 2 Hz; nothing while
+        hidden, nothing when no bucket completed and no marker arrived since last time)."""
         if not self.isVisible():
             return
         t0 = time.perf_counter()
         self._sync_list()
         shown = set(self.shown_keys())
+        n = self.complete_buckets()
+        signature = (n, self.book.resolution, tuple(sorted(shown)), tuple(
+            (min(n, len(s)), len(s.markers), s.markers[-1].time if s.markers else 0.0, s.rv_numeric)
+            for s in (self.book.get(*k) for k in sorted(shown)) if s is not None))
+        if signature == self._signature:
+            return
+        self._signature = signature
         opaque: list[str] = []
         totals: np.ndarray | None = None
         x_all: np.ndarray | None = None
@@ -304,16 +325,16 @@ class ChartsView(QWidget):
             if c is None:
                 c = self.curves[key] = _SeriesCurves(self, key, it.foreground().color())
             c.set_visible(True)
-            self._draw(s, c)
+            self._draw(s, c, n)
             if not s.rv_numeric:
                 opaque.append(f"{key[1]} @ {key[0]}")
-            counts = s.counts
+            counts = s.counts[:n]
             if totals is None or len(counts) > len(totals):
                 grown = np.zeros((len(counts), len(DELTA_TYPES)), dtype=np.float64)
                 if totals is not None:
                     grown[: len(totals)] = totals
                 totals = grown
-                x_all = s.x()
+                x_all = s.x()[: len(counts)]
             totals[: len(counts)] += counts
         if totals is not None and x_all is not None:
             per_s = totals / self.book.resolution
@@ -338,19 +359,18 @@ class ChartsView(QWidget):
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
 
-    def _draw(self, s: ResourceSeries, c: _SeriesCurves) -> None:
-        version = (len(s), s.total_events, self.book.resolution,
-                   float(s.size[-1]) if len(s) and not math.isnan(s.size[-1]) else -1.0,
-                   float(s.queue[-1]) if len(s) and not math.isnan(s.queue[-1]) else -1.0)
+    def _draw(self, s: ResourceSeries, c: _SeriesCurves, n: int) -> None:
+        m = min(n, len(s))
+        version = (m, self.book.resolution)
         mversion = (len(s.markers), s.markers[-1].time if s.markers else 0.0, self.book.resolution)
         if version == c.version and mversion == c.marker_version:
             return
         c.version = version
-        x = s.x()
-        rv = _ffill(s.rv) if s.rv_numeric else np.full(len(x), np.nan)
+        x = s.x()[:m]
+        rv = _ffill(s.rv[:m]) if s.rv_numeric else np.full(m, np.nan)
         c.rv.setData(x, rv, connect="finite")
-        c.size.setData(x, _ffill(s.size), connect="finite")
-        c.queue.setData(x, _ffill(s.queue), connect="finite")
+        c.size.setData(x, _ffill(s.size[:m]), connect="finite")
+        c.queue.setData(x, _ffill(s.queue[:m]), connect="finite")
         if mversion == c.marker_version:
             return
         c.marker_version = mversion
@@ -358,7 +378,7 @@ class ChartsView(QWidget):
             mt = np.fromiter((m.time for m in s.markers), dtype=np.float64, count=len(s.markers))
             finite = np.isfinite(rv)
             if finite.any():
-                my = np.interp(mt, x[finite], rv[finite])
+                my = np.interp(mt, x[finite], rv[finite])  # (past the last complete second: its value)
             else:
                 my = np.zeros(len(mt))
             spots = []

@@ -41,6 +41,12 @@ _TYPE_COLOURS = {
 }
 
 
+_ROLES = frozenset({
+    _DISPLAY, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ToolTipRole, RowRole,
+})
+
+
 def _clock(t: float) -> str:
     lt = time.localtime(t)
     return f"{lt.tm_hour:02d}:{lt.tm_min:02d}:{lt.tm_sec:02d}.{int((t % 1) * 1000):03d}"
@@ -55,6 +61,7 @@ class EventLogModel(QAbstractTableModel):
         self.index_ = FilteredIndex(self.journal)
         self._visible = len(self.index_)  # matches the view shows (all of them unless paused)
         self._paused = False
+        self._row_cache: tuple[int, JournalRow | None] | None = None
         self._colours: dict[str, QColor] = {k: QColor(v) for k, v in _TYPE_COLOURS.items()}
         self._bold = QFont()
         self._bold.setBold(True)
@@ -74,6 +81,7 @@ class EventLogModel(QAbstractTableModel):
         return added, dropped
 
     def _sync(self) -> None:
+        self._row_cache = None
         idx = self.index_
         gone = idx.front_dropped()
         if gone:
@@ -120,6 +128,7 @@ class EventLogModel(QAbstractTableModel):
         return self.index_.filter
 
     def set_filter(self, flt: EventFilter) -> None:
+        self._row_cache = None
         self.beginResetModel()
         self.index_.set_filter(flt)
         self._visible = len(self.index_)
@@ -130,6 +139,7 @@ class EventLogModel(QAbstractTableModel):
         """Keep at most ``capacity`` rows from now on (the newest rows survive)."""
         if capacity == self.journal.capacity:
             return
+        self._row_cache = None
         self.beginResetModel()
         old = self.journal
         self.journal = Journal(capacity)
@@ -142,6 +152,7 @@ class EventLogModel(QAbstractTableModel):
         self.sigCounts.emit(self._visible, len(self.journal), self.pending)
 
     def clear(self) -> None:
+        self._row_cache = None
         self.beginResetModel()
         self.journal.clear()
         self.index_.rescan()
@@ -171,9 +182,17 @@ class EventLogModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
+        # a repaint asks ~8 roles of each visible cell: answer the unused ones at once and
+        # look each row up once (the cache is dropped with every structural change)
+        if role not in _ROLES or not index.isValid():
             return None
-        row = self.row_at(index.row())
+        r = index.row()
+        cached = self._row_cache
+        if cached is not None and cached[0] == r:
+            row = cached[1]
+        else:
+            row = self.row_at(r)
+            self._row_cache = (r, row)
         if row is None:
             return None
         col = index.column()
