@@ -347,10 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         last_sched[:] = cpu_ns, runq_ns
         if phase["name"] == "measure":
             drift.append(max(0.0, el - 10.0))
+            drift_own.append(max(0.0, el - 10.0 - d_runq * 1000))
             if el - 10.0 > 50.0:
                 stall_at.append((time.perf_counter(), el / 1000, d_cpu, d_runq))
 
     reflector_kinds: dict[str, int] = {}
+    drift_own: list[float] = []  # drift minus the GUI thread's run-queue wait in that tick
     # stall attribution: (perf_counter at the end, seconds) of stalled ticks, batch applies, GC passes
     stall_at: list[tuple[float, float]] = []
     apply_at: list[tuple[float, float]] = []
@@ -517,6 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         load_average_1_5_15=[round(x, 2) for x in os.getloadavg()],
         deltas_per_s_in_tree=round(delivered / args.seconds, 1),
         stall_ms={"p50": round(pct(drift, 50), 2), "p99": round(pct(drift, 99), 2), "max": round(max(drift or [0]), 2)},
+        # an estimate of the stalls on an idle machine: each tick's drift minus the time the GUI
+        # thread sat runnable in the run queue (other processes had both cores)
+        stall_ms_without_runqueue={"p50": round(pct(drift_own, 50), 2), "p99": round(pct(drift_own, 99), 2),
+                                   "max": round(max(drift_own or [0]), 2),
+                                   "over_50ms": sum(1 for d in drift_own if d > 50)},
         lag_ms={"p50": round(pct(lags, 50) * 1000, 1), "p99": round(pct(lags, 99) * 1000, 1), "max": round(max(lags or [0]) * 1000, 1)},
         batch_items={"p50": pct(batch_sizes, 50), "max": max(batch_sizes or [0])},
         batch_apply_ms={"p50": round(pct(apply_ms, 50), 2), "p99": round(pct(apply_ms, 99), 2), "max": round(max(apply_ms or [0]), 2)},
@@ -553,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"summary: {result['deltas_per_s_in_tree']:,.0f} deltas/s into the tree (churn {args.rate:,.0f}/s asked, "
           f"{result['churn_achieved_writes_per_s']:,.0f}/s achieved); stall p50/p99/max "
           f"{result['stall_ms']['p50']}/{result['stall_ms']['p99']}/{result['stall_ms']['max']} ms "
-          f"({result['stalls_over_50ms']} ticks > 50 ms late) "
+          f"({result['stalls_over_50ms']} ticks > 50 ms late; without run-queue wait p99 "
+          f"{result['stall_ms_without_runqueue']['p99']} ms) "
           f"(p99 <= 50: {'met' if ok_stall else 'MISSED'}); lag p50/p99/max "
           f"{result['lag_ms']['p50']}/{result['lag_ms']['p99']}/{result['lag_ms']['max']} ms "
           f"(p99 <= 250: {'met' if ok_lag else 'MISSED'}); RSS after warm-up {result['rss_mb']['after_warmup']} MB, "
