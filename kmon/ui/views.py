@@ -54,6 +54,11 @@ class Views(QObject):
         self.charts = ChartsView(self.book)
         self.inspector = Inspector(workspace)
         self.ingest_ms = 0.0
+        self._pending: list = []
+        self._ingest_timer = QTimer(self)
+        self._ingest_timer.setSingleShot(True)
+        self._ingest_timer.setInterval(0)
+        self._ingest_timer.timeout.connect(self.flush)
 
         self.dock_log = self._dock("Event log", "dockEventLog", self.log)
         self.dock_charts = self._dock("Charts", "dockCharts", self.charts)
@@ -135,7 +140,18 @@ class Views(QObject):
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, items: list) -> None:
-        """One drained batch (after the tree applied it): log, charts, inspector."""
+        """Queue one drained batch (after the tree applied it) for the log, charts and
+        inspector; they take it in the next event-loop pass, so the tree's update and
+        theirs are two short slices of the GUI thread instead of one long one."""
+        self._pending.extend(items)
+        if not self._ingest_timer.isActive():
+            self._ingest_timer.start()
+
+    def flush(self) -> None:
+        """Apply what ``ingest`` queued (also called by tests)."""
+        items, self._pending = self._pending, []
+        if not items:
+            return
         t0 = time.perf_counter()
         self.log.append_items(items)
         self.book.ingest(items)
