@@ -79,6 +79,7 @@ class _SeriesCurves:
         self.items = (self.rv, self.size, self.queue, self.markers)
         self.version: tuple = ()
         self.marker_version: tuple = ()
+        self.markers_ahead = False
         for c in (self.rv, self.size, self.queue):
             c.setClipToView(True)
             c.setDownsampling(auto=True, method="peak")
@@ -159,7 +160,7 @@ class ChartsView(QWidget):
             p.setMenuEnabled(False)
             p.getAxis("left").setWidth(62)
             p.vb.setAutoVisible(y=True)
-            p.vb.enableAutoRange(axis=pg.ViewBox.YAxis)
+            p.vb.disableAutoRange()  # following at first: ranges set by refresh()
             p.vb.sigRangeChangedManually.connect(lambda *_a: self.set_following(False))
             if self.plots:
                 p.setXLink(self.plots[0])
@@ -170,10 +171,8 @@ class ChartsView(QWidget):
         self.p_events = plot("events/s", 1)
         self.p_size = plot("cache size", 2)
         self.p_queue = plot("queue", 3)
-        for p in (self.p_size, self.p_queue):  # counts start at 0: ranged by refresh()
-            p.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
-        for p in self.plots[:-1]:
-            p.getAxis("bottom").setStyle(showValues=False)
+        for p in self.plots[:-1]:  # one time axis, at the bottom (hidden axes cost no paint)
+            p.hideAxis("bottom")
         for row, stretch in enumerate((3, 2, 2, 2)):
             self.glw.ci.layout.setRowStretchFactor(row, stretch)
         self.rv_legend = self.p_rv.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
@@ -259,9 +258,44 @@ class ChartsView(QWidget):
             self.follow.blockSignals(True)
             self.follow.setChecked(on)
             self.follow.blockSignals(False)
+        for p in self.plots:  # following: fitted by _fit_y; exploring: pyqtgraph's auto-range
+            if on:
+                p.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
+            else:
+                p.vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         self.sigFollowChanged.emit(on)
         if on:
             self._follow_range()
+            self._fit_y()
+
+    def _fit_y(self) -> None:
+        """While following, fit each plot's Y range to the data in view (numpy on the
+        arrays we already hold: pyqtgraph's auto-range asks every curve for its bounds on
+        every paint). Counts and rates start at 0."""
+        x0, x1 = self.p_rv.vb.viewRange()[0]
+        shown = [self.curves[k] for k in self.shown_keys() if k in self.curves]
+        groups = ((self.p_rv, [c.rv for c in shown], False), (self.p_events, list(self.type_curves.values()), True),
+                  (self.p_size, [c.size for c in shown], True), (self.p_queue, [c.queue for c in shown], True))
+        for plot, curves, from_zero in groups:
+            lo, hi = math.inf, -math.inf
+            for c in curves:
+                x, y = c.xData, c.yData
+                if x is None or y is None or not len(x):
+                    continue
+                i0, i1 = np.searchsorted(x, [x0, x1])
+                seg = y[max(0, i0 - 1): i1 + 1]
+                seg = seg[np.isfinite(seg)]
+                if len(seg):
+                    lo, hi = min(lo, float(seg.min())), max(hi, float(seg.max()))
+            if from_zero:
+                want = [0.0, max(4.0, hi * 1.12) if hi > -math.inf else 4.0]
+            elif hi > -math.inf:
+                pad = max(1.0, (hi - lo) * 0.06)
+                want = [lo - pad, hi + pad]
+            else:
+                continue
+            if plot.vb.viewRange()[1] != want:
+                plot.setYRange(*want, padding=0)
 
     def window_seconds(self) -> float:
         return WINDOWS[self.window_box.currentIndex()][1]
@@ -276,6 +310,8 @@ class ChartsView(QWidget):
         start = b.t0 if math.isinf(w) else max(b.t0, end - w)
         if end - start < 10:
             start = end - 10
+        if self.p_rv.vb.viewRange()[0] == [start, end + 1]:
+            return
         self._programmatic += 1
         try:
             self.p_rv.setXRange(start, end + 1, padding=0)
@@ -343,19 +379,12 @@ class ChartsView(QWidget):
         else:
             for c in self.type_curves.values():
                 c.setData([], [])
-        for p, attr in ((self.p_size, "size"), (self.p_queue, "queue")):
-            top = 0.0
-            for key in shown:
-                c = self.curves.get(key)
-                y = getattr(c, attr).yData if c is not None else None
-                if y is not None and len(y) and np.isfinite(y).any():
-                    top = max(top, float(np.nanmax(y)))
-            p.setYRange(0, max(4.0, top * 1.15), padding=0)
         self.note.setText(
             "resourceVersions are not integers (opaque), not plotted: " + ", ".join(opaque) if opaque else ""
         )
         if self._following:
             self._follow_range()
+            self._fit_y()
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
 
@@ -371,11 +400,14 @@ class ChartsView(QWidget):
         c.rv.setData(x, rv, connect="finite")
         c.size.setData(x, _ffill(s.size[:m]), connect="finite")
         c.queue.setData(x, _ffill(s.queue[:m]), connect="finite")
-        if mversion == c.marker_version:
+        if mversion == c.marker_version and not c.markers_ahead:
             return
         c.marker_version = mversion
         if s.markers:
             mt = np.fromiter((m.time for m in s.markers), dtype=np.float64, count=len(s.markers))
+            # a marker past the plotted seconds sits on the curve's last value for now:
+            # place it again once its second is plotted
+            c.markers_ahead = not len(x) or float(mt.max()) >= float(x[-1]) + self.book.resolution
             finite = np.isfinite(rv)
             if finite.any():
                 my = np.interp(mt, x[finite], rv[finite])  # (past the last complete second: its value)
