@@ -65,8 +65,10 @@ CHILD = textwrap.dedent(
         "restart": lambda: (f.refuse_connections(3.0), f.jump_revision(100_000)),
         "compact": lambda: (f.compact(), f.drop_watches()),
         "stall": lambda: f.stall_watches(7.0),
-        "429": lambda: (f.fail_next(8, 429, retry_after=1), f.drop_watches()),
-        "500": lambda: (f.fail_next(8, 500), f.drop_watches()),
+        # failures are counted requests: cleared after 3 s, or the reflectors' backoff would
+        # spread them over minutes (the storm would outlast the next faults)
+        "429": lambda: (f.fail_next(8, 429, retry_after=1), f.drop_watches(), later(3.0, f.reset)),
+        "500": lambda: (f.fail_next(8, 500), f.drop_watches(), later(3.0, f.reset)),
         "401": lambda: (setattr(srv, "token", "rotated"), f.drop_watches(),
                         later(4.0, lambda: setattr(srv, "token", token))),
         "403": lambda: (f.forbid("pods"), f.drop_watches(), later(4.0, lambda: f.allow("pods"))),
@@ -209,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             "top_level_visible": sum(1 for w in QApplication.topLevelWidgets() if w.isVisible()),
             "message_boxes": len(boxes), "max_tick_gap_ms": round(gap[0], 1), "deltas": deltas[0],
             "tree_objects": len(ws.tree), "errors_shown": len(win.errors.texts()),
+            "backoff_s": round(max((st.current_backoff for st in ws.sessions["soak"].stats().values()), default=0), 1),
         })
         gap[0] = 0.0
 
@@ -249,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 if len(samples) % 12 == 0:
                     s = samples[-1]
                     print(f"  {s['t']:6.0f} s  rss {s['rss_mb']} MB  threads {s['threads']}  log {s['journal']:,}"
-                          f"  gap {s['max_tick_gap_ms']} ms  deltas {s['deltas']:,}", flush=True)
+                          f"  gap {s['max_tick_gap_ms']} ms  deltas {s['deltas']:,}  backoff {s['backoff_s']} s",
+                          flush=True)
             if now - phase["t"] >= args.minutes * 60:
                 w = cluster.call("writes")
                 dt = now - phase["t"]
@@ -316,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         errors_shown_max=max(s["errors_shown"] for s in samples),
         max_tick_gap_ms=max(s["max_tick_gap_ms"] for s in samples),
         median_of_max_tick_gap_ms=statistics.median(s["max_tick_gap_ms"] for s in samples),
+        # how much of the measured time the caches followed the churn: 5 s windows with deltas
+        windows_with_deltas=f"{sum(1 for a, b in zip(samples, samples[1:]) if b['deltas'] > a['deltas'])}/{n - 1}",
+        backoff_s_max=max(s["backoff_s"] for s in samples),
         request_methods=methods,
         load_average_1_5_15=[round(x, 2) for x in os.getloadavg()],
     )
