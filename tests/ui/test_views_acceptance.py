@@ -112,3 +112,18 @@ def test_fault_panel_only_in_demo_mode(make_app, demo, qtbot):
         views.faults.buttons["drop"].click()
     assert sig.args == ["kmon-demo", "drop"]
     qtbot.waitUntil(lambda: any(r.type == "WatchEnded" for r in views.journal), timeout=10000)
+
+
+def test_dock_layout_persists_with_the_window(make_app, demo, qtbot, settings):
+    app = make_app(demo.kubeconfig_path, argv=["--resources", "configmaps"], contexts=["kmon-demo"]).open()
+    app.win.show()
+    views = app.win.views
+    assert views.dock_log.isVisible() and views.dock_charts.isVisible() and views.dock_inspector.isVisible()
+    views.dock_charts.close()
+    views.log.set_capacity(5_000)
+    app.win.save_layout()
+    again = make_app(demo.kubeconfig_path, contexts=[])
+    again.win.show()
+    assert not again.win.views.dock_charts.isVisible()
+    assert again.win.views.dock_log.isVisible() and again.win.views.dock_inspector.isVisible()
+    assert again.win.views.journal.capacity == 5_000
