@@ -70,6 +70,8 @@ class Views(QObject):
         self._views_menu()
 
         workspace.sigApplied.connect(self.ingest)
+        if hasattr(workspace, "sigReset"):  # a replay seek: what is queued belongs to the old position
+            workspace.sigReset.connect(lambda _items: self._pending.clear())
         workspace.sigContextsChanged.connect(self._contexts_changed)
         self.log.sigObjectSelected.connect(self.select_object)
         self.log.sigCapacityChanged.connect(self._capacity_changed)
