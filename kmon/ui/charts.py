@@ -268,6 +268,11 @@ class ChartsView(QWidget):
             self._follow_range()
             self._fit_y()
 
+    def _follow_now(self) -> None:
+        if self._following:
+            self._follow_range()
+            self._fit_y()
+
     def _fit_y(self) -> None:
         """While following, fit each plot's Y range to the data in view (numpy on the
         arrays we already hold: pyqtgraph's auto-range asks every curve for its bounds on
@@ -382,9 +387,8 @@ class ChartsView(QWidget):
         self.note.setText(
             "resourceVersions are not integers (opaque), not plotted: " + ", ".join(opaque) if opaque else ""
         )
-        if self._following:
-            self._follow_range()
-            self._fit_y()
+        if self._following:  # in the next event-loop pass: two short slices, not one long one
+            QTimer.singleShot(0, self._follow_now)
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
 

@@ -44,8 +44,7 @@ def test_curves_markers_and_follow(qtbot):
     assert rv_curve.opts["pen"].width() <= 1
     # follow keeps the newest data in view; a manual pan turns it off
     assert charts.following
-    lo, hi = charts.p_rv.vb.viewRange()[0]
-    assert hi >= T0 + 69
+    qtbot.waitUntil(lambda: charts.p_rv.vb.viewRange()[0][1] >= T0 + 69, timeout=2000)
     charts.p_rv.vb.sigRangeChangedManually.emit([True, False])
     assert not charts.following and not charts.follow.isChecked()
     charts.follow.setChecked(True)
