@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -86,6 +86,9 @@ _ORDERS = {COL_AGE: _order_age, COL_RV: _order_rv, COL_STATUS: _order_status, CO
 class ObjectTreeModel(QAbstractItemModel):
     """Adapts an ``ObjectTree`` (it becomes the tree's listener)."""
 
+    # the first shown row started fading after a quiet spell (views restart their fade timer)
+    sigFading = Signal()
+
     def __init__(self, tree: ObjectTree | None = None, parent=None, *, wall_clock=time.time, row_cap: int | None = ROW_CAP) -> None:
         super().__init__(parent)
         self.tree = tree if tree is not None else ObjectTree()
@@ -100,6 +103,27 @@ class ObjectTreeModel(QAbstractItemModel):
         self.rows_changed = 0  # rows reported through dataChanged (for tests and the bench)
         self.row_cap: int | None = row_cap
         self._ops: list = []  # pending begin_* translations, matched by end_*
+        # parents (kinds) whose shown object rows changed or appeared lately -> when: what a
+        # view repaints while rows fade, without asking itself where rows are (a QTreeView
+        # re-lays out every expanded row to answer that after an insertion or removal)
+        self._fading: dict[Node, float] = {}
+
+    def _note_fade(self, parent: Node) -> None:
+        if not self._fading:
+            self._fading[parent] = self._mono()
+            self.sigFading.emit()
+        else:
+            self._fading[parent] = self._mono()
+
+    def fading_parents(self) -> list[Node]:
+        """The attached parents with a shown row still fading (expired ones forgotten)."""
+        if not self._fading:
+            return []
+        now = self._mono()
+        horizon = FADE_SECONDS + 0.2  # one more repaint once the fade reached nothing
+        for p in [p for p, t in self._fading.items() if now - t > horizon or not p.attached]:
+            del self._fading[p]
+        return list(self._fading)
 
     # ------------------------------------------------------------ listener protocol
     # Kind rows show at most ``row_cap`` objects and then one "... N more" row: QTreeView
@@ -143,6 +167,8 @@ class ObjectTreeModel(QAbstractItemModel):
 
     def begin_insert(self, parent: Node, first: int, last: int) -> None:
         if not self._capped(parent):
+            if parent.level == KIND:
+                self._note_fade(parent)
             self.beginInsertRows(self._index_of(parent), first, last)
             self._ops.append(None)
             return
@@ -160,6 +186,7 @@ class ObjectTreeModel(QAbstractItemModel):
             self.beginRemoveRows(pidx, parent.shown - pushed, parent.shown - 1)
             parent.shown -= pushed
             self.endRemoveRows()
+        self._note_fade(parent)
         self.beginInsertRows(pidx, first, vis_last)
         self._ops.append(("ins", parent, k_vis))
 
@@ -240,6 +267,8 @@ class ObjectTreeModel(QAbstractItemModel):
             entry[1].append(r)
         last_col = len(COLUMNS) - 1
         for parent, rows in by_parent.values():
+            if parent.level == KIND:
+                self._note_fade(parent)
             rows.sort()
             start = prev = rows[0]
             for r in rows[1:] + [None]:

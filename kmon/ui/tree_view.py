@@ -1,9 +1,10 @@
 """The object tree view: fades of recently changed rows, live ages, sorting, selection.
 
 Why this module exists: repainting is the view's business, not the model's. A 100 ms timer
-repaints only the visible rows still fading (the model's data() computes the fade from each
-row's change timestamp, so no per-row timers or per-event signals exist) and once a second
-the age column. QTreeView re-lays out every expanded row after any insertion, so the model
+repaints the viewport while rows under an expanded parent still fade (the model's data()
+computes the fade from each row's change timestamp and the model tracks which parents have
+fading rows, so no per-row timers, per-event signals or walks over rows exist; the timer
+stops when nothing fades) and once a second the age column. QTreeView re-lays out every expanded row after any insertion, so the model
 caps each kind at ``ROW_CAP`` rows plus a "... N more" row; filtering swaps in the
 workspace's filtered tree (``set_source``); header clicks sort inside the tree model (no
 proxy). Expanded rows and the selection survive every model reset and swap.
@@ -11,12 +12,12 @@ proxy). Expanded rows and the selection survive every model reset and swap.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
-from kmon.monitor.tree import CONTEXT, KIND, OBJECT, Node
+from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
 
-from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, FADE_SECONDS, NodeRole, ObjectTreeModel
+from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
 
@@ -29,6 +30,9 @@ class ObjectTreeView(QTreeView):
         self.source = model
         self._saved = None
         self._lost: Node | None = None  # the selected object while its row moves
+        self._fade = QTimer(self)  # runs while rows fade (started by the model's sigFading)
+        self._fade.setInterval(100)
+        self._fade.timeout.connect(self._repaint_fades)
         model.rowsAboutToBeRemoved.connect(self._rows_removing)  # before the selection model's
         self.setModel(model)
         self.setUniformRowHeights(True)  # constant-time layout with 50,000 rows
@@ -50,10 +54,6 @@ class ObjectTreeView(QTreeView):
         self.setColumnWidth(COL_DELTA, 80)
         self._connect(model)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
-        self._fade = QTimer(self)
-        self._fade.setInterval(100)
-        self._fade.timeout.connect(self._repaint_fades)
-        self._fade.start()
         self._ages = QTimer(self)
         self._ages.setInterval(1000)
         self._ages.timeout.connect(self._repaint)
@@ -61,27 +61,35 @@ class ObjectTreeView(QTreeView):
 
     # ------------------------------------------------------------------ repaint
     def _repaint_fades(self) -> None:
-        """Repaint only the visible rows still fading (O(visible rows), not O(changes))."""
-        tree = self.source.tree
-        now = tree.clock()
-        if now - tree.last_change > FADE_SECONDS + 0.2:
+        """Repaint while a shown row fades: the model knows which parents have fading rows
+        (O(parents), no walk over rows: asking the view where rows are makes it re-lay out
+        every expanded row after each insertion or removal); the timer stops when nothing
+        fades and the model's ``sigFading`` starts it again."""
+        model = self.source
+        parents = model.fading_parents()
+        if not parents:
+            self._fade.stop()
             return
-        self.source.tick()
-        vp = self.viewport()
-        height, width = vp.height(), vp.width()
-        idx = self.indexAt(QPoint(1, 1))
-        top = bottom = None
-        while idx.isValid():
-            r = self.visualRect(idx)
-            if r.top() > height:
-                break
-            node = idx.data(NodeRole)
-            if node is not None and node.changed_at and now - node.changed_at < FADE_SECONDS + 0.2:
-                top = r.top() if top is None else top
-                bottom = r.bottom()
-            idx = self.indexBelow(idx)
-        if top is not None:
-            vp.update(QRect(0, top, width, bottom - top + 1))
+        for p in parents:
+            if self._shown(p):
+                model.tick()
+                self.viewport().update()
+                return
+
+    def _fading(self) -> None:
+        if not self._fade.isActive():
+            self._fade.start()
+
+    def _shown(self, node: Node) -> bool:
+        """Whether ``node``'s children are on screen rows: it and its ancestors expanded
+        (a lookup in the view's set of expanded indexes, no layout)."""
+        model = self.source
+        while node is not None and node.level > ROOT:
+            idx = model.index_for(node)
+            if not idx.isValid() or not self.isExpanded(idx):
+                return False
+            node = node.parent
+        return True
 
     def _repaint(self) -> None:
         """Once a second: the age column only."""
@@ -108,7 +116,8 @@ class ObjectTreeView(QTreeView):
         for sig, slot in ((self.source.rowsInserted, self._rows_inserted),
                           (self.source.rowsAboutToBeRemoved, self._rows_removing),
                           (self.source.modelAboutToBeReset, self._save_state),
-                          (self.source.modelReset, self._restore_state)):
+                          (self.source.modelReset, self._restore_state),
+                          (self.source.sigFading, self._fading)):
             try:
                 sig.disconnect(slot)
             except (RuntimeError, TypeError):
@@ -128,6 +137,8 @@ class ObjectTreeView(QTreeView):
         model.rowsInserted.connect(self._rows_inserted)
         model.modelAboutToBeReset.connect(self._save_state)
         model.modelReset.connect(self._restore_state)
+        model.sigFading.connect(self._fading)
+        self._fading()  # (rows of a swapped-in model may be fading already)
 
     def _state(self):
         expanded = [n.path() for n in self._expanded_nodes()]
