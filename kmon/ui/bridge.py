@@ -112,6 +112,8 @@ class FeedBridge(QObject):
             n = len(backlog)  # nothing known yet: all at once (and learn the cost)
         else:
             n = max(32, int(self.budget / self._cost))
+            if len(backlog) <= n + n // 2:
+                n = len(backlog)  # no short tail slice: each slice costs a relayout and a repaint
         batch = [backlog.popleft()[1] for _ in range(min(n, len(backlog)))]
         took = self._emit(batch)
         if len(batch) >= 32:  # (small batches measure the fixed cost of a batch, not of items)
