@@ -116,3 +116,31 @@ def test_row_cap_under_the_tester(qapp, qtmodeltester):
     model.set_row_cap(None)
     kind_idx = model.index(0, 0, model.index(0, 0, model.index(0, 0)))
     assert model.rowCount(kind_idx) == len(live)
+
+
+def test_fades_tracked_per_parent_and_the_fade_timer_stops_when_nothing_fades(qapp):
+    from kmon.monitor.tree import ObjectTree
+    from kmon.ui.tree_view import ObjectTreeView
+
+    now = [100.0]
+    model = ObjectTreeModel(ObjectTree(clock=lambda: now[0]))
+    view = ObjectTreeView(model)
+    model.apply([item("Added", obj("p0", "ns"))])  # a new kind row: collapsed, nothing shown fades
+    kind = model.tree.context("c1").child("ns").child("pods")
+    assert model.fading_parents() == []
+    model.apply([item("Added", obj(f"p{i}", "ns")) for i in range(1, 5)])
+    assert model.fading_parents() == [kind]
+    assert view._fade.isActive()
+    for n in (kind.parent.parent, kind.parent, kind):
+        view.expand_node(n)
+    assert view._shown(kind)
+    view._repaint_fades()
+    assert view._fade.isActive()
+    now[0] += 2.0  # every fade is over: one last tick forgets them and stops the timer
+    view._repaint_fades()
+    assert model.fading_parents() == [] and not view._fade.isActive()
+    p1 = model.tree.find("c1", "pods", "ns/p1").obj
+    model.apply([item("Updated", p1)])
+    assert model.fading_parents() == [kind] and view._fade.isActive()
+    view.collapse(model.index_for(kind))
+    assert not view._shown(kind)
