@@ -435,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["views_warmup_s"] = round(now - phase["t"], 1)
             phase.update(name="measure", t=now)
             cpu_at_start.extend((time.thread_time(), time.process_time(), time.perf_counter()))
+            if prof is not None:
+                prof.enable()
         elif phase["name"] == "measure":
             rss.append((now - phase["t"], rss_mb()))
             if now - phase["t"] >= args.seconds:
@@ -443,8 +445,15 @@ def main(argv: list[str] | None = None) -> int:
                 result["gui_thread_cpu_cores"] = round((time.thread_time() - t0_) / dt_, 2)
                 result["gui_process_cpu_cores"] = round((time.process_time() - p0_) / dt_, 2)
                 phase.update(name="done", t=now)
+                if prof is not None:
+                    prof.disable()
                 app.exit(0)
 
+    prof = None
+    if os.environ.get("KMON_BENCH_PROFILE"):  # profile the GUI thread while measuring (development)
+        import cProfile
+
+        prof = cProfile.Profile()
     samples: list[tuple[float, tuple[str, ...]]] = []
     if args.stall_stacks:
         main_ident = threading.main_thread().ident
@@ -480,19 +489,12 @@ def main(argv: list[str] | None = None) -> int:
     for c in ("kmon-demo",):
         ws.open_context(c)
     ws.bridge.start()
-    prof = None
-    if os.environ.get("KMON_BENCH_PROFILE"):  # profile the GUI thread (for development)
-        import cProfile
-
-        prof = cProfile.Profile()
-        prof.enable()
     with loop:
         rc = app.exec()
     if prof is not None:
         import pstats
 
-        prof.disable()
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(prof).sort_stats(os.environ.get("KMON_BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
     delivered = len(lags)
     if synth:
         achieved, child_cpu = synth.stop(), None
@@ -536,6 +538,10 @@ def main(argv: list[str] | None = None) -> int:
                         "max": round(max((d for x, d in gc_pauses if x == g), default=0) * 1000, 1)}
             for g in (0, 1, 2)
         },
+        # the bridge emits a tick's items in slices of ~10 ms (batch_apply_ms is per slice):
+        # ticks whose backlog needed more than one slice
+        bridge_slices_continued=ws.bridge.slices,
+        gc_frozen_objects=gc.get_freeze_count(),
         stalls_over_50ms=sum(1 for d in drift if d > 50),
         stalls_over_50ms_by_cause=attribute_stalls(stall_at, apply_at, gc_at),
     )
