@@ -91,7 +91,16 @@ class SimEnv:
         assert s.wait_synced(20), {k: v.as_dict() for k, v in s.stats().items()}
         names = list(resources)
         wait_for(lambda: len(self.srv.watches) >= len(names) * len(self.sessions), 10, "every watch open")
+        self.wait_watches_settled(s)
         return s
+
+    def wait_watches_settled(self, session: ContextSession, timeout: float = 10.0) -> None:
+        """Until every watch received something (a bookmark comes every ``bookmark_interval``):
+        a watch that ends within a second of starting with nothing received is a "very short
+        watch" (an error, as in client-go), which a test dropping watches must not provoke."""
+        before = {r: st.bookmarks + sum(st.events.values()) for r, st in session.stats().items()}
+        wait_for(lambda: all(st.bookmarks + sum(st.events.values()) > before.get(r, 0)
+                             for r, st in session.stats().items()), timeout, "every watch to receive something")
 
     def drain(self) -> list[Any]:
         items = self.feed.drain()

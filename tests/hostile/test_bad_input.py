@@ -6,7 +6,6 @@ error, and after the relist it equals the server again."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 

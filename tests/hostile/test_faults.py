@@ -86,6 +86,10 @@ def test_fault_recovers(env, fault):
         for r in affected:
             wait_for(lambda: re.search(fault.pattern, env.stats(s, r)["last_error"] or ""), 10,
                      f"{r}: last_error matching {fault.pattern!r} (stats {env.stats(s, r)})")
+        # ...and its state says it is waiting to retry (what the inspector shows)
+        for r in affected:
+            wait_for(lambda: env.stats(s, r)["state"] == "backing-off" and env.stats(s, r)["current_backoff"] > 0,
+                     10, f"{r}: state backing-off")
         wait_for(lambda: any(re.search(fault.pattern, m.message) and m.level in ("warning", "error")
                              for m in env.messages("pods")), 5, "a feed message saying why")
         # the others keep following churn while the fault lasts, without errors

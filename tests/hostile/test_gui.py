@@ -10,7 +10,7 @@ import time
 
 import yaml
 
-from hostile_helpers import TOKEN, SimEnv, wait_for
+from hostile_helpers import TOKEN, SimEnv
 from kmon.sim import SimServer
 
 RES = ["pods", "configmaps", "services"]
@@ -57,6 +57,7 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
              lambda: None, r"refused|connect|unexpected watch close", RES),
         ]
         for name, start, stop, pattern, affected in faults:
+            env.wait_watches_settled(ws.sessions["sim"])  # see SimEnv.wait_watches_settled
             qt_ticker.reset()
             messages.clear()
             start()

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from PySide6.QtCore import Qt
 
-from hostile_helpers import TOKEN, SimEnv, wait_for
+from hostile_helpers import TOKEN, SimEnv
 from kmon.monitor.masking import MASK
 from kmon.sim.kubeconfig import kubeconfig_dict
 

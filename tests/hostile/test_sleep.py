@@ -34,7 +34,10 @@ class Proc:
 
     def _read(self):
         for line in self.proc.stdout:
-            self.records.append(orjson.loads(line))
+            try:
+                self.records.append(orjson.loads(line))
+            except orjson.JSONDecodeError:  # not ours to judge here: keep reading
+                self.records.append({"kind": "unparsed", "line": line.decode(errors="replace")})
 
     def cache(self, resource):
         """What the process's cache holds, rebuilt from its delta records: {key: rv}."""
@@ -59,13 +62,14 @@ class Proc:
                 self.proc.wait(5)
 
 
+@pytest.mark.timeout(150)
 def test_sigstop_longer_than_inactivity_timeout(env):
     p = Proc("watch", "-o", "json", "--kubeconfig", env.kubeconfig, "pods",
              env_extra={"KMON_WATCH_INACTIVITY_TIMEOUT": str(INACTIVITY)})
     try:
-        wait_for(lambda: any(r.get("type") == "WatchStarted" for r in p.records), 30, "kmon watching")
+        wait_for(lambda: any(r.get("type") == "WatchStarted" for r in p.records), 20, "kmon watching")
         env.churn()
-        wait_for(lambda: len(p.records) > 50, 20, "kmon printing")
+        wait_for(lambda: len(p.records) > 50, 15, "kmon printing")
         # sleep: the process is frozen and its connection goes silent (as a NAT/VPN drops it)
         env.srv.faults.stall_watches(PAUSE + INACTIVITY + 3)
         p.proc.send_signal(signal.SIGSTOP)
@@ -79,10 +83,10 @@ def test_sigstop_longer_than_inactivity_timeout(env):
         # it notices the dead connection: the watch ends with a timeout error
         wait_for(lambda: any(r.get("kind") == "reflector" and r.get("type") in ("WatchEnded", "Error")
                              and re.search(r"no data from server|timed out", orjson.dumps(r.get("detail")).decode())
-                             for r in p.records[n:]), 20, "the watch to end with a timeout")
+                             for r in p.records[n:]), 15, "the watch to end with a timeout")
         # ...relists (its last version was compacted away) and converges
         wait_for(lambda: any(r.get("kind") == "reflector" and r.get("type") in ("Relist", "ListStarted", "Expired")
-                             for r in p.records[n:]), 30, "a relist")
+                             for r in p.records[n:]), 15, "a relist")
         env.workload.stop()
         env._churning = False
         wait_for(lambda: p.cache("pods") == env.server_state("pods"), 30,
