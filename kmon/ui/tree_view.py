@@ -4,7 +4,9 @@ Why this module exists: repainting is the view's business, not the model's. A 10
 repaints the viewport while rows under an expanded parent still fade (the model's data()
 computes the fade from each row's change timestamp and the model tracks which parents have
 fading rows, so no per-row timers, per-event signals or walks over rows exist; the timer
-stops when nothing fades) and once a second the age column. QTreeView re-lays out every expanded row after any insertion, so the model
+stops when nothing fades, and skips a tick when the viewport was repainted whole since the
+last one, as after every relayout that inserted or removed rows) and once a second the age
+column. QTreeView re-lays out every expanded row after any insertion, so the model
 caps each kind at ``ROW_CAP`` rows plus a "... N more" row; filtering swaps in the
 workspace's filtered tree (``set_source``); header clicks sort inside the tree model (no
 proxy). Expanded rows and the selection survive every model reset and swap.
@@ -12,7 +14,9 @@ proxy). Expanded rows and the selection survive every model reset and swap.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+import time
+
+from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
 from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
@@ -20,6 +24,8 @@ from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
 from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
+
+_PAINT = QEvent.Type.Paint
 
 
 class ObjectTreeView(QTreeView):
@@ -33,6 +39,7 @@ class ObjectTreeView(QTreeView):
         self._fade = QTimer(self)  # runs while rows fade (started by the model's sigFading)
         self._fade.setInterval(100)
         self._fade.timeout.connect(self._repaint_fades)
+        self._full_paint = 0.0  # monotonic time of the viewport's last whole repaint
         model.rowsAboutToBeRemoved.connect(self._rows_removing)  # before the selection model's
         self.setModel(model)
         self.setUniformRowHeights(True)  # constant-time layout with 50,000 rows
@@ -70,11 +77,20 @@ class ObjectTreeView(QTreeView):
         if not parents:
             self._fade.stop()
             return
+        if time.monotonic() - self._full_paint < 0.09:
+            return  # the viewport was repainted whole since the last tick (after a relayout)
         for p in parents:
             if self._shown(p):
                 model.tick()
                 self.viewport().update()
                 return
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        # a structural change repaints the whole viewport after the relayout (most batches
+        # under churn): fades need no repaint of their own then
+        if event.type() == _PAINT and event.rect().contains(self.viewport().rect()):
+            self._full_paint = time.monotonic()
+        return super().viewportEvent(event)
 
     def _fading(self) -> None:
         if not self._fade.isActive():
