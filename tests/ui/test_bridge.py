@@ -28,7 +28,7 @@ def test_one_signal_per_batch(qapp, qtbot):
     assert len(got) == 1
 
 
-def test_workspace_coalesces_and_tracks_progress(qapp):
+def test_workspace_coalesces_and_tracks_progress(qapp, qloop):
     class FakeSession:
         def __init__(self, name, feed, **kw):
             self.feed = feed
@@ -65,7 +65,7 @@ def test_workspace_coalesces_and_tracks_progress(qapp):
     assert isinstance(ws.states, ResourceStates)
 
 
-def test_filtered_tree_follows_batches(qapp):
+def test_filtered_tree_follows_batches(qapp, qloop):
     from kmon.ui.tree_filter import parse_filter
 
     class FakeSession:
