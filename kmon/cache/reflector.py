@@ -465,6 +465,14 @@ class Reflector(WatchListMixin):
             if stop_event.is_set() or err is None:
                 continue  # stop is handled at the top; a normal close re-watches
             text = str(err) or type(err).__name__
+            if isinstance(err, TimeoutError) and clock.monotonic() - start >= 1.0:
+                # no byte for the inactivity timeout: the connection may be dead (laptop sleep,
+                # NAT/VPN drop) or the resource merely quiet on a server that sends no periodic
+                # bookmarks (before Kubernetes 1.27). As client-go does when its HTTP/2 health
+                # check closes a dead connection: re-watch from the last version, no relist --
+                # a dead server fails the new watch, compacted history answers 410.
+                c.count_error("idle", f"watch idle: {text}")
+                continue
             if reason == "expired":
                 # relist at the last synced version: a list at a version returns data at
                 # least that fresh, so no need to mark it unavailable yet

@@ -136,6 +136,8 @@ def reflector_detail(kind: str, d: dict[str, Any], rv: str = "") -> str:
     if kind == "WatchStarted":
         return f"watch from rv {rv}" if rv else "watch started"
     if kind == "WatchEnded":
+        if err and err != reason:  # why, too: e.g. "no data from server for 90 s" (re-watched)
+            return f"watch ended: {d.get('reason') or 'error'}: {err}"
         return f"watch ended: {reason}" if reason else "watch ended"
     if kind == "Bookmark":
         return "bookmark"
