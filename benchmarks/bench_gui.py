@@ -388,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
 
     views_ms: list[float] = []
     chart_ms: list[float] = []
+    pass_ms: list[float] = []  # the bridge's passes (chunks emitted in one event-loop pass), seconds
 
     def on_applied(_items: list) -> None:
         if phase["name"] == "measure":
@@ -435,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["views_warmup_s"] = round(now - phase["t"], 1)
             phase.update(name="measure", t=now)
             cpu_at_start.extend((time.thread_time(), time.process_time(), time.perf_counter()))
+            ws.bridge.pass_log = pass_ms
             if prof is not None:
                 prof.enable()
         elif phase["name"] == "measure":
@@ -528,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
                                    "over_50ms": sum(1 for d in drift_own if d > 50)},
         lag_ms={"p50": round(pct(lags, 50) * 1000, 1), "p99": round(pct(lags, 99) * 1000, 1), "max": round(max(lags or [0]) * 1000, 1)},
         batch_items={"p50": pct(batch_sizes, 50), "max": max(batch_sizes or [0])},
+        # one event-loop pass of the bridge: a tick's items, or the slice of them that fit its budget
+        bridge_pass_ms={"p50": round(pct(pass_ms, 50) * 1000, 2), "p99": round(pct(pass_ms, 99) * 1000, 2),
+                        "max": round(max(pass_ms or [0]) * 1000, 2), "n": len(pass_ms)},
         batch_apply_ms={"p50": round(pct(apply_ms, 50), 2), "p99": round(pct(apply_ms, 99), 2), "max": round(max(apply_ms or [0]), 2)},
         rss_mb={"after_warmup": round(rss[0][1], 1) if rss else None, "first_half_mean": round(sum(first) / max(1, len(first)), 1),
                 "second_half_mean": round(sum(half) / max(1, len(half)), 1),

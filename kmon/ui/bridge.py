@@ -43,6 +43,7 @@ class FeedBridge(QObject):
         self._backlog: deque = deque()  # (feed name, item) taken from the feeds, not emitted yet
         self._cost = 0.0  # seconds per item the receivers took lately (0: not known yet)
         self.slices = 0  # emissions that left a backlog for the next event-loop pass
+        self.pass_log: list[float] | None = None  # every tick's or slice's seconds, when a list (benchmarks)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
@@ -116,6 +117,8 @@ class FeedBridge(QObject):
                 n = len(backlog)  # no short tail slice: each slice costs a relayout and a repaint
         batch = [backlog.popleft()[1] for _ in range(min(n, len(backlog)))]
         took = self._emit(batch)
+        if self.pass_log is not None:
+            self.pass_log.append(took)
         if len(batch) >= 32:  # (small batches measure the fixed cost of a batch, not of items)
             per_item = took / len(batch)
             self._cost = per_item if self._cost <= 0 else 0.7 * self._cost + 0.3 * per_item
