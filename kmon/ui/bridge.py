@@ -116,11 +116,15 @@ class FeedBridge(QObject):
             if len(backlog) <= n + n // 2:
                 n = len(backlog)  # no short tail slice: each slice costs a relayout and a repaint
         batch = [backlog.popleft()[1] for _ in range(min(n, len(backlog)))]
+        c0 = time.thread_time()
         took = self._emit(batch)
+        cpu = time.thread_time() - c0
         if self.pass_log is not None:
             self.pass_log.append(took)
         if len(batch) >= 32:  # (small batches measure the fixed cost of a batch, not of items)
-            per_item = took / len(batch)
+            # the GUI thread's CPU time, not wall time: on a loaded machine run-queue and GIL
+            # waits would shrink the slices (more passes, relayouts and lag) without helping
+            per_item = cpu / len(batch)
             self._cost = per_item if self._cost <= 0 else 0.7 * self._cost + 0.3 * per_item
         if backlog:
             self.slices += 1
