@@ -369,6 +369,25 @@ class _Dechunker:
         """What ``read_lines`` holds of a line that has not ended yet."""
         return b"".join(self._parts)
 
+    def _chunk_size(self, pending: bytes, pos: int, end: int) -> tuple[int, int | None]:
+        """Parse the chunk-size line at ``pos``: (position after it, chunk size); the size is
+        None (position unchanged) while the line is incomplete, 0 for the last chunk (which
+        sets ``_done``; trailers, if any, are ignored)."""
+        nl = pending.find(b"\r\n", pos)
+        if nl < 0:
+            if end - pos > 4096:
+                raise IncompleteRead(b"", "chunk size line too long")
+            return pos, None
+        line = pending[pos:nl]
+        semi = line.find(b";")
+        try:
+            size = int(line if semi < 0 else line[:semi], 16)
+        except ValueError:
+            raise IncompleteRead(b"", f"bad chunk size {line[:20]!r}") from None
+        if size == 0:
+            self._done = True
+        return nl + 2, size
+
     def read_lines(self, n: int) -> list[Any] | None:
         """The complete lines (newline excluded) of the body bytes of the next raw read:
         memoryviews into the read buffer where a line lies in one chunk, joined bytes where
@@ -395,20 +414,8 @@ class _Dechunker:
                 pos += 2
                 self._crlf = False
             if left == 0:
-                nl = find(b"\r\n", pos)
-                if nl < 0:
-                    if end - pos > 4096:
-                        raise IncompleteRead(b"", "chunk size line too long")
-                    break
-                line = pending[pos:nl]
-                semi = line.find(b";")
-                try:
-                    size = int(line if semi < 0 else line[:semi], 16)
-                except ValueError:
-                    raise IncompleteRead(b"", f"bad chunk size {line[:20]!r}") from None
-                pos = nl + 2
-                if size == 0:
-                    self._done = True  # trailers, if any, are ignored
+                pos, size = self._chunk_size(pending, pos, end)
+                if not size:  # the size line is incomplete, or this is the last chunk
                     break
                 left = size
             stop = pos + left if end - pos >= left else end
@@ -460,20 +467,8 @@ class _Dechunker:
                     pos += 2
                     self._crlf = False
                 if left == 0:
-                    nl = pending.find(b"\r\n", pos)
-                    if nl < 0:
-                        if end - pos > 4096:
-                            raise IncompleteRead(b"", "chunk size line too long")
-                        break
-                    line = pending[pos:nl]
-                    semi = line.find(b";")
-                    try:
-                        size = int(line if semi < 0 else line[:semi], 16)
-                    except ValueError:
-                        raise IncompleteRead(b"", f"bad chunk size {line[:20]!r}") from None
-                    pos = nl + 2
-                    if size == 0:
-                        self._done = True  # trailers, if any, are ignored
+                    pos, size = self._chunk_size(pending, pos, end)
+                    if not size:  # the size line is incomplete, or this is the last chunk
                         break
                     left = size
                 take = end - pos
