@@ -256,27 +256,33 @@ class DeltaFIFO:
                 self._queue_action_locked(_SYNC, obj, key)
 
     # -- consumer -------------------------------------------------------------------------------
+    def _wait_for_key_locked(self, timeout: float | None) -> bool:
+        """Under the queue lock, wait until a key is queued: True once one is, False if
+        ``timeout`` passes first; ``FIFOClosedError`` once closed and empty."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._queue:
+            if self._closed:
+                raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
+            remaining = None
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+            self._waiters += 1
+            try:
+                self._cond.wait(remaining)
+            finally:
+                self._waiters -= 1
+        return True
+
     def pop(self, process: Callable[[list[Delta], bool], Any], timeout: float | None = None) -> Any:
         """Wait for a key, remove it with all its deltas and return ``process(deltas,
         is_in_initial_list)``, called under the queue lock. ``None`` without calling
         ``process`` if ``timeout`` passes first; ``FIFOClosedError`` once closed and empty.
         An exception from ``process`` propagates; the deltas are not requeued."""
         with self._lock:
-            if not self._queue:
-                deadline = None if timeout is None else time.monotonic() + timeout
-                while not self._queue:
-                    if self._closed:
-                        raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
-                    remaining = None
-                    if deadline is not None:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            return None
-                    self._waiters += 1
-                    try:
-                        self._cond.wait(remaining)
-                    finally:
-                        self._waiters -= 1
+            if not self._queue and not self._wait_for_key_locked(timeout):
+                return None
             is_in_initial_list = not (self._populated and self._initial_population_count == 0)
             key = self._queue.popleft()
             if self._initial_population_count > 0:
@@ -300,21 +306,8 @@ class DeltaFIFO:
         Keys are removed before ``process`` runs and not requeued if it raises: a consumer
         that must not lose the rest of a batch handles its errors per key."""
         with self._lock:
-            if not self._queue:
-                deadline = None if timeout is None else time.monotonic() + timeout
-                while not self._queue:
-                    if self._closed:
-                        raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
-                    remaining = None
-                    if deadline is not None:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            return None
-                    self._waiters += 1
-                    try:
-                        self._cond.wait(remaining)
-                    finally:
-                        self._waiters -= 1
+            if not self._queue and not self._wait_for_key_locked(timeout):
+                return None
             queue = self._queue
             items = self._items
             popleft = queue.popleft
