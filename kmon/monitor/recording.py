@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
+from kmon.monitor.journal import _meta, _s
 from kmon.monitor.masking import mask_secret, redact_text
 
 __all__ = [
@@ -59,19 +60,6 @@ class RecordingError(Exception):
 
 
 # --- feed item <-> record -----------------------------------------------------------------
-def _s(v: Any) -> str:
-    v = getattr(v, "value", v)
-    return v if isinstance(v, str) else ("" if v is None else str(v))
-
-
-def _meta(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        m = obj.get("metadata")
-        if isinstance(m, dict):
-            return m
-    return {}
-
-
 def _clean_detail(detail: Any) -> dict[str, Any]:
     """A reflector/session detail with its free texts redacted (they can quote errors)."""
     if not detail:
