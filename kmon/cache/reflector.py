@@ -294,10 +294,9 @@ class Reflector(WatchListMixin):
             return 0  # let the server answer from its watch cache
         return DEFAULT_PAGE_SIZE
 
-    def _list(self, stop_event: threading.Event) -> bool:
-        """List and replace the store; False if abandoned because of stop."""
+    def _begin_list(self, rv: str) -> None:
+        """Count and announce a list (or a watch-list) from ``rv`` starting."""
         c = self.counters
-        rv = self.relist_resource_version()
         reason = self._relist_reason
         if c.lists > 0:
             c.relists += 1
@@ -305,6 +304,12 @@ class Reflector(WatchListMixin):
         c.state = "listing"
         self._emit(K.Relist, reason=reason, resource_version_requested=rv)
         self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
+
+    def _list(self, stop_event: threading.Event) -> bool:
+        """List and replace the store; False if abandoned because of stop."""
+        c = self.counters
+        rv = self.relist_resource_version()
+        self._begin_list(rv)
         page_size = self._page_size_for(rv)
         start = self._clock.monotonic()
 

@@ -42,13 +42,7 @@ class WatchListMixin(_Base):
             if stop_event.is_set():
                 return None
             rv = self._rewatch_resource_version()
-            reason = self._relist_reason
-            if c.lists > 0:
-                c.relists += 1
-            c.last_relist_reason = reason
-            c.state = "listing"
-            self._emit(K.Relist, reason=reason, resource_version_requested=rv)
-            self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
+            self._begin_list(rv)
             temporary = Indexer(deletion_handling_key, indexers={})
             options = ListOptions(
                 resource_version=rv,
