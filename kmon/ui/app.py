@@ -159,7 +159,9 @@ def prepare_screenshot(win: MainWindow, path: str, app: QApplication) -> None:
     QTimer.singleShot(300, shoot)
 
 
-def run(args: Any) -> int:
+def make_app() -> tuple[QApplication, Any]:
+    """The QApplication (named and with kmon's icon) and a qasync loop on it, set as the
+    asyncio event loop."""
     import qasync
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -170,6 +172,11 @@ def run(args: Any) -> int:
     app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    return app, loop
+
+
+def run(args: Any) -> int:
+    app, loop = make_app()
 
     demo = None
     kubeconfig = getattr(args, "kubeconfig", None)

@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QStyle, QToolBar
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QSlider, QStyle, QToolBar
 
 from kmon.monitor.replay_source import SPEEDS, ReplayContext, ReplaySource
 
@@ -345,28 +345,16 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
 
 def main(recording_path: str, speed: float = 1.0, *, screenshot: str | None = None, after: float = 5.0, play: bool = True) -> int:
     """Open the replay window on ``recording_path`` at ``speed``; returns the exit status."""
-    import asyncio
-
-    import qasync
-
     from kmon.monitor.recording import RecordingError
 
-    from .app import _quit_on_sigint, prepare_screenshot, start_gc_policy
-    from .icons import app_icon
+    from .app import _quit_on_sigint, make_app, prepare_screenshot, start_gc_policy
 
     try:
         source = ReplaySource.open(recording_path, speed)
     except RecordingError as e:
         print(f"kmon replay: {e}", file=sys.stderr)
         return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("kmon")
-    app.setApplicationName("kmon")
-    app.setApplicationDisplayName("kmon")
-    app.setDesktopFileName("kmon")
-    app.setWindowIcon(app_icon())
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    app, loop = make_app()
     if screenshot:  # never touch the user's settings for a picture
         qs = QSettings(os.path.join(tempfile.mkdtemp(prefix="kmon-shot-"), "kmon.ini"), QSettings.Format.IniFormat)
     else:  # a settings file of its own: replay must not change the live app's last contexts
