@@ -14,6 +14,7 @@ from typing import Callable
 import orjson
 import pytest
 
+from helpers_sim import wait_for as _wait_for
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import write_kubeconfig
 from kmon.sim.workload import Workload
@@ -23,14 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def wait_for(cond: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
     """Poll ``cond`` until truthy; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+    return _wait_for(cond, timeout, what, 0.02)
 
 
 def kmon_env() -> dict[str, str]:

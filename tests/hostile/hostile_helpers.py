@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
+from helpers_sim import wait_for as _wait_for
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.journal import Journal
 from kmon.monitor.session import ContextSession
@@ -23,14 +24,7 @@ PLURAL = {"pods": "pods", "configmaps": "configmaps", "services": "services", "n
 
 def wait_for(cond: Callable[[], Any], timeout: float = 15.0, what: str = "condition", step: float = 0.02) -> Any:
     """Poll ``cond`` until truthy; AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(step)
+    return _wait_for(cond, timeout, what, step)
 
 
 class Ticker:

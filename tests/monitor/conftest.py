@@ -5,26 +5,19 @@ from __future__ import annotations
 import random
 import socket
 import threading
-import time
 from typing import Callable
 
 import pytest
 import yaml
 
+from helpers_sim import wait_for as _wait_for
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import kubeconfig_dict, write_kubeconfig
 
 
 def wait_for(cond: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
     """Poll ``cond`` until truthy; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+    return _wait_for(cond, timeout, what, 0.01)
 
 
 class Churner:
