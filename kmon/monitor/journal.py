@@ -56,13 +56,14 @@ class JournalRow(NamedTuple):
 FIELDS: tuple[str, ...] = JournalRow._fields
 
 
-def _s(v: Any) -> str:
+def enum_text(v: Any) -> str:
     """An enum's value or the string itself (DeltaType and ReflectorEventKind are str enums)."""
     v = getattr(v, "value", v)
     return v if isinstance(v, str) else ("" if v is None else str(v))
 
 
-def _meta(obj: Any) -> dict[str, Any]:
+def metadata_of(obj: Any) -> dict[str, Any]:
+    """The object's ``metadata`` dict, or ``{}`` when it has none."""
     if isinstance(obj, dict):
         m = obj.get("metadata")
         if isinstance(m, dict):
@@ -84,7 +85,7 @@ def _seconds(v: Any) -> str:
 
 def _delta_row(item: DeltaItem) -> JournalRow:
     rec = item.record
-    typ = _s(rec.type)
+    typ = enum_text(rec.type)
     obj = rec.object
     key = rec.key
     unknown = not isinstance(obj, dict) and hasattr(obj, "key")  # DeletedFinalStateUnknown
@@ -94,9 +95,9 @@ def _delta_row(item: DeltaItem) -> JournalRow:
     if key:
         namespace, name = _split_key(key)
     else:
-        m = _meta(obj)
+        m = metadata_of(obj)
         namespace, name = m.get("namespace") or "", m.get("name") or ""
-    rv = rec.resource_version or _meta(obj).get("resourceVersion") or ""
+    rv = rec.resource_version or metadata_of(obj).get("resourceVersion") or ""
     if unknown:
         detail = "deleted while not watching (final state unknown)"
     elif rec.is_in_initial_list:
@@ -106,7 +107,7 @@ def _delta_row(item: DeltaItem) -> JournalRow:
     elif typ == "Sync":
         detail = "resync"
     elif typ == "Updated":
-        old_rv = _meta(rec.old_object).get("resourceVersion") or ""
+        old_rv = metadata_of(rec.old_object).get("resourceVersion") or ""
         detail = f"rv {old_rv} → {rv}" if old_rv else ""
     else:
         detail = ""
@@ -156,8 +157,8 @@ _REFLECTOR_LEVEL = {"Error": "error", "Expired": "warning"}
 
 def _reflector_row(item: ReflectorItem) -> JournalRow:
     ev = item.event
-    kind = _s(ev.kind)
-    rv = _s(ev.resource_version)
+    kind = enum_text(ev.kind)
+    rv = enum_text(ev.resource_version)
     detail = reflector_detail(kind, ev.detail or {}, rv)
     return JournalRow(
         ev.time, item.context, item.resource, "reflector", kind, "", "", rv, detail, _REFLECTOR_LEVEL.get(kind, "info")

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
-from kmon.monitor.journal import _meta, _s
+from kmon.monitor.journal import enum_text, metadata_of
 from kmon.monitor.masking import mask_secret, redact_text
 
 __all__ = [
@@ -87,7 +87,7 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
             obj = obj.obj
         if mask and obj is not None:
             obj = mask_secret(obj, item.resource)
-        m = _meta(obj)
+        m = metadata_of(obj)
         if key:
             ns, sep, name = key.partition("/")
             if not sep:
@@ -100,11 +100,11 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
             "time": rec.time,
             "context": item.context,
             "resource": item.resource,
-            "type": _s(rec.type),
+            "type": enum_text(rec.type),
             "namespace": ns,
             "name": name,
             "key": key,
-            "resource_version": _s(rec.resource_version or m.get("resourceVersion") or ""),
+            "resource_version": enum_text(rec.resource_version or m.get("resourceVersion") or ""),
             "initial": bool(rec.is_in_initial_list),
             "final_state_unknown": unknown,
             "object": obj,
@@ -116,8 +116,8 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
             "time": ev.time,
             "context": item.context,
             "resource": item.resource,
-            "type": _s(ev.kind),
-            "resource_version": _s(ev.resource_version),
+            "type": enum_text(ev.kind),
+            "resource_version": enum_text(ev.resource_version),
             "detail": _clean_detail(ev.detail),
         }
     if isinstance(item, SessionItem):

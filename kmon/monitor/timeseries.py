@@ -39,7 +39,7 @@ from typing import Any, Iterable, NamedTuple
 import numpy as np
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
-from kmon.monitor.journal import reflector_detail
+from kmon.monitor.journal import enum_text, reflector_detail
 
 __all__ = ["DELTA_TYPES", "MARKER_KINDS", "Marker", "ResourceSeries", "SeriesBook", "parse_rv"]
 
@@ -64,11 +64,6 @@ def parse_rv(rv: Any) -> int | None:
         return int(rv)
     except (TypeError, ValueError):
         return None
-
-
-def _s(v: Any) -> str:
-    v = getattr(v, "value", v)
-    return v if isinstance(v, str) else ("" if v is None else str(v))
 
 
 def _stat(stats: Any, *names: str) -> float:
@@ -147,7 +142,7 @@ class ResourceSeries:
     def _note_rv(self, i: int, rv: Any) -> None:
         if rv is None or rv == "":
             return
-        rv = _s(rv)
+        rv = enum_text(rv)
         self.last_rv = rv
         v = parse_rv(rv)
         if v is None:
@@ -283,7 +278,7 @@ class SeriesBook:
                 rec = item.record
                 i = self.index(rec.time)
                 s._ensure(i)
-                j = _TYPE_INDEX.get(_s(rec.type))
+                j = _TYPE_INDEX.get(enum_text(rec.type))
                 if j is not None:
                     s._counts[i, j] += 1
                 s.total_events += 1
@@ -291,7 +286,7 @@ class SeriesBook:
             elif isinstance(item, ReflectorItem):
                 s = self.series(item.context, item.resource)
                 ev = item.event
-                kind = _s(ev.kind)
+                kind = enum_text(ev.kind)
                 i = self.index(ev.time)
                 if kind in ("Bookmark", "ListFinished"):
                     s._note_rv(i, ev.resource_version)
@@ -302,7 +297,7 @@ class SeriesBook:
                 elif mk == "watch-restart" and d.get("reason") in ("stopped", "initial-events-end"):
                     mk = None
                 if mk is not None:
-                    s.add_marker(ev.time, mk, reflector_detail(kind, d, _s(ev.resource_version)))
+                    s.add_marker(ev.time, mk, reflector_detail(kind, d, enum_text(ev.resource_version)))
             elif isinstance(item, SessionItem):
                 if item.level != "error" or item.resource is None:
                     continue
