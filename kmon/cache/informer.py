@@ -214,6 +214,14 @@ def _weak_call(informer: "SharedIndexInformer", method: str) -> Callable[[], Any
     return call
 
 
+
+def _same_resource_version(old: Any, new: Any) -> bool:
+    """True when both objects carry the same resourceVersion (a resync, not a change)."""
+    try:
+        return old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion")
+    except (KeyError, TypeError, AttributeError):
+        return False
+
 class SharedIndexInformer:
     def __init__(
         self,
@@ -509,10 +517,7 @@ class SharedIndexInformer:
                                 notification = (_UPDATE, old, obj)
                                 # an unchanged resourceVersion is a resync, not a change: only
                                 # the handlers whose resync is due hear about it
-                                try:
-                                    same = old["metadata"].get("resourceVersion") == obj["metadata"].get("resourceVersion")
-                                except (KeyError, TypeError, AttributeError):
-                                    same = False
+                                same = _same_resource_version(old, obj)
                         if same:
                             sync = self._sync_targets
                             for i, reg in enumerate(targets):
@@ -565,10 +570,7 @@ class SharedIndexInformer:
                         notification = (_UPDATE, old, obj)
                         # an unchanged resourceVersion is a resync, not a change: only the
                         # handlers whose resync is due hear about it
-                        try:
-                            same = old["metadata"].get("resourceVersion") == obj["metadata"].get("resourceVersion")
-                        except (KeyError, TypeError, AttributeError):
-                            same = False
+                        same = _same_resource_version(old, obj)
                         targets = self._sync_targets if same else self._all_targets
                 for reg in targets:
                     reg.add(notification)
