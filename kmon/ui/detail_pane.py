@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
+    QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,8 +33,9 @@ from PySide6.QtWidgets import (
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
 from kmon.monitor.summary import kind_for
-from kmon.monitor.tree import Node, display_resource, unwrap
+from kmon.monitor.tree import OBJECT, Node, display_resource, unwrap
 
+from .node_summary import summarize_node
 from .yaml_view import YamlView
 
 __all__ = ["DetailPane"]
@@ -112,11 +115,21 @@ class DetailPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(yaml_tab, "YAML")
         self.tabs.addTab(hist_tab, "History")
+        # a context, namespace or kind row: what it is, instead of an object's tabs
+        self.summary = QTextBrowser()
+        self.summary.setObjectName("nodeSummary")
+        self.summary.setOpenLinks(False)
+        self.summary.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.summary)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 0)
         outer.addWidget(self.title)
         outer.addWidget(self.subtitle)
-        outer.addWidget(self.tabs, 1)
+        outer.addWidget(self.pages, 1)
+        self._node: Node | None = None  # the selected context, namespace or kind row
+        self._summary_html: str | None = None
 
         self.reveal.toggled.connect(lambda _=None: self._render_yaml())
         self.managed.toggled.connect(self._managed_toggled)
@@ -126,20 +139,18 @@ class DetailPane(QWidget):
         self.entries.itemClicked.connect(lambda *_: setattr(self, "_follow_latest", False))
         self.ws.sigApplied.connect(self.on_batch)
         self.ws.sigContextsChanged.connect(self._contexts_changed)
+        self.show_node(None)
 
     # ------------------------------------------------------------------ selection
     def show_node(self, node: Node | None) -> None:
-        if node is None or node.level != 4:  # not an object row
-            self.sel = None
-            self._obj = None
-            self.title.setText("Select an object in the tree")
-            self.subtitle.setText("")
-            self.yaml.set_text("")
-            self.diff.set_text("")
-            self.entries.clear()
-            self.reveal.setVisible(False)
-            self.fetch.setVisible(False)
+        if node is None or node.level != OBJECT:  # no row, or a context/namespace/kind row
+            self._clear_object()
+            self._node = node if node is not None and node.attached else None
+            self._render_summary()
             return
+        self._node = None
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setTabEnabled(1, True)
         sel = (node.context, node.resource, node.key)
         if sel != self.sel:
             self.sel = sel
@@ -149,6 +160,39 @@ class DetailPane(QWidget):
         self._obj = node.obj
         self._deleted = node.is_deleted
         self._refresh(node)
+
+    def _clear_object(self) -> None:
+        """Forget the object shown: no YAML, no history, no count of its deltas left."""
+        self.sel = None
+        self._obj = None
+        self._full = None
+        self.yaml.set_text("")
+        self.diff.set_text("")
+        self.entries.clear()
+        self.hist_label.setText("")
+        self.tabs.setTabText(1, "History")
+        self.tabs.setTabEnabled(1, False)
+        self.reveal.setVisible(False)
+        self.fetch.setVisible(False)
+
+    def _render_summary(self) -> None:
+        node = self._node
+        if node is None or not node.attached:
+            self._node = None
+            self.title.setText("Select an object in the tree")
+            self.subtitle.setText("")
+            self._summary_html = None
+            self.summary.setHtml("<p><i>Select an object in the tree to see its YAML and its delta "
+                                 "history; select a context, namespace or kind to see what it holds.</i></p>")
+        else:
+            session = self.ws.session(node.context)
+            s = summarize_node(node, server=str(getattr(session, "server", "") or ""), states=getattr(self.ws, "states", None))
+            self.title.setText(s.title)
+            self.subtitle.setText(s.subtitle)
+            if s.html != self._summary_html:
+                self._summary_html = s.html
+                self.summary.setHtml(s.html)
+        self.pages.setCurrentWidget(self.summary)
 
     def _refresh(self, node: Node | None = None) -> None:
         if self.sel is None:
@@ -272,9 +316,14 @@ class DetailPane(QWidget):
     def _contexts_changed(self, names: list[str]) -> None:
         if self.sel is not None and self.sel[0] not in names:
             self.show_node(None)  # its context was closed
+        elif self._node is not None:
+            self._render_summary()  # (a closed context's rows are detached: the prompt again)
 
     # ------------------------------------------------------------------ live updates
     def on_batch(self, items: list) -> None:
+        if self._node is not None:
+            self._render_summary()  # counts and informer states move with every batch
+            return
         if self.sel is None:
             return
         ctx, res, key = self.sel
@@ -283,3 +332,4 @@ class DetailPane(QWidget):
             if rec is not None and rec.key == key and it.resource == res and it.context == ctx:
                 self._refresh()
                 return
+

@@ -1,0 +1,78 @@
+"""The detail pane: what it shows for object rows and for context, namespace and kind rows."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from kmon.monitor.tree import KIND, NAMESPACE
+from kmon.ui.detail_pane import DetailPane
+from kmon.ui.tree_view import ObjectTreeView
+from kmon.ui.workspace import Workspace
+
+from helpers import item, obj
+
+
+def _pane(qtbot):
+    ws = Workspace()
+    view = ObjectTreeView(ws.model)
+    pane = DetailPane(ws)
+    view.sigNodeSelected.connect(pane.show_node)
+    for w in (view, pane):
+        qtbot.addWidget(w)
+    pod = obj("web-1", "shop", spec={"replicas": 1})
+    items = [item("Added", pod, initial=True)]
+    for i in range(5):
+        pod = {**pod, "metadata": {**pod["metadata"], "resourceVersion": str(1000 + i)}, "spec": {"replicas": i}}
+        items.append(item("Updated", pod))
+    items.append(item("Added", obj("db", "shop", kind="ConfigMap"), res="configmaps"))
+    ws.apply_batch(items)
+    return ws, view, pane
+
+
+def _texts(pane) -> str:
+    """Every text the pane holds (on any tab or page, shown or not)."""
+    labels = [w.text() for w in pane.findChildren(QLabel)]
+    tabs = [pane.tabs.tabText(i) for i in range(pane.tabs.count())]
+    summary = getattr(pane, "summary", None)
+    return "\n".join(labels + tabs + ([summary.toPlainText()] if summary is not None else []))
+
+
+def test_a_namespace_row_after_an_object_leaves_no_history_of_it(qtbot):
+    ws, view, pane = _pane(qtbot)
+    assert view.select_node(ws.tree.find("c1", "pods", "shop/web-1"))
+    assert pane.tabs.tabText(1) == "History (6)"
+    assert "6 deltas recorded for this object" in _texts(pane)
+    ns = ws.tree.context("c1").child("shop")
+    assert ns.level == NAMESPACE and view.select_node(ns)
+    text = _texts(pane)
+    assert "History (6)" not in text and "6 deltas" not in text and "deltas recorded" not in text
+    assert not pane.tabs.isTabEnabled(1) and pane.entries.topLevelItemCount() == 0
+    assert pane.yaml.toPlainText() == "" and pane.diff.toPlainText() == ""
+    # ... and it says what the namespace holds instead
+    assert pane.pages.currentWidget() is pane.summary
+    assert pane.title.text() == "Namespace shop"
+    summary = pane.summary.toPlainText()
+    assert "pods" in summary and "configmaps" in summary
+    # back to the object: its tabs and history again
+    assert view.select_node(ws.tree.find("c1", "pods", "shop/web-1"))
+    assert pane.pages.currentWidget() is pane.tabs and pane.tabs.isTabEnabled(1)
+    assert pane.tabs.tabText(1) == "History (6)"
+
+
+def test_context_and_kind_rows_say_what_they_are(qtbot):
+    ws, view, pane = _pane(qtbot)
+    assert view.select_node(ws.tree.find("c1", "pods", "shop/web-1"))
+    ctx = ws.tree.context("c1")
+    assert view.select_node(ctx)
+    assert pane.title.text() == "Context c1"
+    summary = pane.summary.toPlainText()
+    assert "2 objects in 1 namespace" in summary and "History (6)" not in _texts(pane)
+    kind = ctx.child("shop").child("pods")
+    assert kind.level == KIND and view.select_node(kind)
+    assert pane.title.text() == "pods in shop" and "1 object cached" in pane.summary.toPlainText()
+    # counts follow the batches while the row is selected
+    ws.apply_batch([item("Added", obj("web-2", "shop"))])
+    assert "2 objects cached" in pane.summary.toPlainText()
+    # nothing selected: the prompt
+    pane.show_node(None)
+    assert pane.title.text() == "Select an object in the tree" and "History (" not in _texts(pane)
