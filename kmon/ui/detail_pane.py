@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
+from kmon.monitor.secret_values import decoded_secret
 from kmon.monitor.summary import kind_for
 from kmon.monitor.tree import OBJECT, Node, display_resource, unwrap
 
@@ -68,8 +69,12 @@ class DetailPane(QWidget):
 
         self.reveal = QPushButton("Reveal values")
         self.reveal.setCheckable(True)
-        self.reveal.setToolTip("Show the values of this Secret (they are masked by default)")
+        self.reveal.setToolTip("Show the values of this Secret, decoded from base64 (they are masked by default)")
         self.reveal.setVisible(False)
+        self.decoded_note = QLabel("data values decoded from base64; binary values shown by size")
+        self.decoded_note.setObjectName("decodedNote")
+        self.decoded_note.setEnabled(False)  # (the palette's secondary text)
+        self.decoded_note.setVisible(False)
         self.managed = QCheckBox("Show managedFields")
         self.fetch = QPushButton("Fetch full object")
         self.fetch.setToolTip("Get the whole object from the server (the cache holds metadata only)")
@@ -80,6 +85,7 @@ class DetailPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.reveal)
+        bar.addWidget(self.decoded_note)
         bar.addWidget(self.fetch)
         bar.addStretch(1)
         bar.addWidget(self.managed)
@@ -131,7 +137,7 @@ class DetailPane(QWidget):
         self._node: Node | None = None  # the selected context, namespace or kind row
         self._summary_html: str | None = None
 
-        self.reveal.toggled.connect(lambda _=None: self._render_yaml())
+        self.reveal.toggled.connect(self._reveal_toggled)
         self.managed.toggled.connect(self._managed_toggled)
         self.managed2.toggled.connect(self._managed_toggled)
         self.fetch.clicked.connect(self._fetch)
@@ -173,6 +179,7 @@ class DetailPane(QWidget):
         self.tabs.setTabText(1, "History")
         self.tabs.setTabEnabled(1, False)
         self.reveal.setVisible(False)
+        self.decoded_note.setVisible(False)
         self.fetch.setVisible(False)
 
     def _render_summary(self) -> None:
@@ -214,6 +221,7 @@ class DetailPane(QWidget):
         self.subtitle.setText(f"{ctx} · {res} · resourceVersion {rv} · last delta {last}")
         secret = res.partition(".")[0] == "secrets" or is_secret(obj)
         self.reveal.setVisible(secret)
+        self.decoded_note.setVisible(secret and self.reveal.isChecked())
         self.fetch.setVisible(bool(self.ws.options.get("metadata_only")) or self._full is not None)
         self._render_yaml()
         self._render_history()
@@ -223,7 +231,7 @@ class DetailPane(QWidget):
             return
         obj = self._full if self._full is not None else self._obj
         text = object_yaml(
-            obj,
+            self._shown(obj),
             show_managed_fields=self.managed.isChecked(),
             reveal=self.reveal.isChecked(),
             resource=self.sel[1],
@@ -267,8 +275,8 @@ class DetailPane(QWidget):
         cur = es[row]
         prev = es[row - 1] if row > 0 else None
         text = diff_objects(
-            prev.object if prev else None,
-            cur.object,
+            self._shown(prev.object) if prev else None,
+            self._shown(cur.object),
             old_label=(
                 f"rv {prev.resource_version} ({prev.type})" if prev
                 else "(not in cache)" if cur.type == "Added" or cur.source == "initial list"
@@ -282,6 +290,17 @@ class DetailPane(QWidget):
         if not text:
             text = "# no change in the object (a resync or a relist delivering the same version)\n"
         self.diff.set_text(text, keep_scroll=False)
+
+    def _shown(self, obj: Any) -> Any:
+        """The object as shown: a revealed Secret's values decoded from base64."""
+        return decoded_secret(obj, self.sel[1]) if self.reveal.isChecked() and self.sel is not None else obj
+
+    def _reveal_toggled(self, on: bool) -> None:
+        self.reveal.setText("Hide values" if on else "Reveal values")
+        self.decoded_note.setVisible(on and not self.reveal.isHidden())
+        self._render_yaml()
+        if self.sel is not None:
+            self._render_history()
 
     def _managed_toggled(self, on: bool) -> None:
         for box in (self.managed, self.managed2):

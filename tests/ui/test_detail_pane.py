@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from kmon.monitor.tree import KIND, NAMESPACE
@@ -76,3 +77,35 @@ def test_context_and_kind_rows_say_what_they_are(qtbot):
     # nothing selected: the prompt
     pane.show_node(None)
     assert pane.title.text() == "Select an object in the tree" and "History (" not in _texts(pane)
+
+
+def test_reveal_shows_secret_values_decoded_and_says_so(qtbot):
+    import base64
+
+    from kmon.monitor.masking import MASK
+
+    ws = Workspace()
+    pane = DetailPane(ws)
+    qtbot.addWidget(pane)
+    pane.show()
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    data = {"password": "hunter2", "tls.crt": pem}
+    secret = obj("db-creds", "shop", kind="Secret", type="Opaque",
+                 data={**{k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+                       "blob": base64.b64encode(bytes(range(0, 256, 7))).decode()})
+    ws.apply_batch([item("Added", secret, res="secrets")])
+    pane.show_node(ws.tree.find("c1", "secrets", "shop/db-creds"))
+    text = pane.yaml.toPlainText()
+    # masked by default: neither the encoded nor the decoded value
+    assert "hunter2" not in text and "aHVudGVyMg==" not in text and MASK in text
+    assert pane.reveal.isVisible() and not pane.decoded_note.isVisible()
+    qtbot.mouseClick(pane.reveal, Qt.MouseButton.LeftButton)
+    text = pane.yaml.toPlainText()
+    assert "password: hunter2" in text and "aHVudGVyMg==" not in text
+    assert "tls.crt: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n" in text  # a block, as written
+    assert "blob: <37 bytes, binary>" in text
+    assert pane.decoded_note.isVisible() and "decoded from base64" in pane.decoded_note.text()
+    assert "+  password: hunter2" in pane.diff.toPlainText()  # the history's diff too
+    # hiding them again masks them and drops the note
+    qtbot.mouseClick(pane.reveal, Qt.MouseButton.LeftButton)
+    assert "hunter2" not in pane.yaml.toPlainText() and not pane.decoded_note.isVisible()
