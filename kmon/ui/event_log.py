@@ -20,7 +20,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,10 +38,11 @@ from PySide6.QtWidgets import (
 
 from kmon.cache.events import ReflectorEventKind
 from kmon.monitor.event_filter import EventFilter
-from kmon.monitor.journal import JournalRow, export_csv, export_jsonl
+from kmon.monitor.journal import JournalRow
 from kmon.monitor.timeseries import DELTA_TYPES
 
 from .event_log_model import EventLogModel, RowRole
+from .log_export import ExportPlace, report_failure, write_rows
 
 __all__ = ["EventLog", "TYPE_GROUPS"]
 
@@ -68,13 +68,14 @@ class EventLog(QWidget):
     sigObjectSelected = Signal(str, str, str)  # context, resource, key ("ns/name" or "name")
     sigCapacityChanged = Signal(int)
 
-    def __init__(self, model: EventLogModel | None = None, parent=None) -> None:
+    def __init__(self, model: EventLogModel | None = None, parent=None, *, settings: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("eventLog")
         self.model = model if model is not None else EventLogModel(parent=self)
         self._following = True
         self._programmatic = 0
-        self.last_dialog: QFileDialog | None = None
+        self.export_place = ExportPlace(settings)  # where the export dialog opens (remembered)
+        self.last_error: Any = None  # the box saying the last export failed
 
         # --- toolbar
         self.follow = _tool("Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
@@ -393,35 +394,29 @@ class EventLog(QWidget):
             self.capacity.setValue(capacity)
 
     # ------------------------------------------------------------------ export
+    def _rows(self, shown: bool) -> list[JournalRow]:
+        return self.model.shown_rows() if shown else list(self.model.journal)
+
     def export(self, path: str | os.PathLike[str], fmt: str | None = None, *, shown: bool = True) -> int:
         """Write the shown (or all kept) events to ``path`` as "jsonl" or "csv" (default:
         from the extension); returns the number of rows written. Details are redacted and
         rows never carry object contents, so no Secret value can be written."""
-        fmt = fmt or ("csv" if str(path).lower().endswith(".csv") else "jsonl")
-        rows: Any = self.model.shown_rows() if shown else list(self.model.journal)
-        return (export_csv if fmt == "csv" else export_jsonl)(rows, path)
+        return write_rows(self._rows(shown), path, fmt)
 
-    def export_dialog(self, fmt: str, *, shown: bool = True) -> QFileDialog:
-        """A (non-native, so testable) save dialog that exports on accept; returns it."""
-        dlg = QFileDialog(self, "Export events")
-        dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.setFileMode(QFileDialog.FileMode.AnyFile)
-        dlg.setNameFilters(["JSON Lines (*.jsonl)"] if fmt == "jsonl" else ["CSV (*.csv)"])
-        dlg.setDefaultSuffix(fmt)
-        dlg.selectFile(f"kmon-events.{fmt}")
-        dlg.fileSelected.connect(lambda path: self._exported(path, fmt, shown))
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_dialog = dlg
-        dlg.open()
-        return dlg
-
-    def _exported(self, path: str, fmt: str, shown: bool) -> None:
+    def export_dialog(self, fmt: str, *, shown: bool = True) -> str:
+        """Ask the desktop's save dialog where to write the events shown (or kept) now, then
+        write them; returns the path written ("" when cancelled or failed)."""
+        rows = self._rows(shown)
+        path = self.export_place.ask(self, fmt, {r.context for r in rows})
+        if not path:
+            return ""
         try:
-            n = self.export(path, fmt, shown=shown)
+            n = write_rows(rows, path, fmt)
         except OSError as e:
-            self.counts.setToolTip(f"export failed: {e}")
-            self.window().statusBar().showMessage(f"export failed: {e}", 8000) if hasattr(self.window(), "statusBar") else None
-            return
-        if hasattr(self.window(), "statusBar"):
-            self.window().statusBar().showMessage(f"exported {n:,} events to {path}", 8000)
+            self.last_error = report_failure(self, path, e)
+            return ""
+        self.export_place.remember(path)
+        win = self.window()
+        if hasattr(win, "statusBar"):
+            win.statusBar().showMessage(f"Exported {n:,} events to {path}", 8000)
+        return path
