@@ -26,7 +26,9 @@ from kmon.monitor.tree import CONTEXT, KIND, MORE, NAMESPACE, OBJECT, ROOT, Node
 
 __all__ = ["ObjectTreeModel", "NodeRole", "COLUMNS", "FADE_SECONDS", "ROW_CAP"]
 
-COLUMNS = ("Name", "Age", "Resource version", "Status", "Last delta")
+COLUMNS = ("Name", "Age", "RV", "Status", "Last delta")
+_HEADER_TIPS = ("", "Time since the object was created", "resourceVersion of the object in the cache",
+                "What the object says about itself (ready replicas, phase…)", "The last delta applied to the cache")
 _NCOLS = len(COLUMNS)
 _INVALID = QModelIndex()
 COL_NAME, COL_AGE, COL_RV, COL_STATUS, COL_DELTA = range(5)
@@ -354,8 +356,9 @@ class ObjectTreeModel(QAbstractItemModel):
     # rowCount() > 0) are what we want and save a Python call per row on every relayout.
 
     def headerData(self, section: int, orientation, role=_DISPLAY):
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == _DISPLAY or role == _TOOLTIP:
+                return COLUMNS[section] if role == _DISPLAY else _HEADER_TIPS[section] or None
         return None
 
     # ------------------------------------------------------------ data
