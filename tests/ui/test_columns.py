@@ -131,3 +131,26 @@ def test_default_layout_shows_what_matters(make_app, demo, qtbot, size):
     assert ih.sectionSize(INSPECTOR.index("Context")) >= _width(insp, "kmon-demo-2")
     if size[0] >= 1920:
         assert ih.sectionViewportPosition(INSPECTOR.index("Last error")) < insp.viewport().width() - 100
+
+
+def test_header_menu_hides_columns_and_user_widths_hold_until_fit_again(qtbot):
+    from kmon.ui.columns import column_menu
+
+    log = EventLog(EventLogModel(Journal(1000)))
+    qtbot.addWidget(log)
+    log.resize(1050, 300)
+    log.show()
+    log.append_items(_feed())
+    view, hh = log.view, log.view.horizontalHeader()
+    fitted = hh.sectionSize(OBJECT)
+    menu = column_menu(view, log.columns)
+    acts = {a.text(): a for a in menu.actions() if a.isCheckable()}
+    assert not acts["Time"].isEnabled()  # (the first column stays)
+    acts["RV"].setChecked(False)
+    assert view.isColumnHidden(COLUMNS.index("RV"))
+    hh.resizeSection(OBJECT, fitted + 120)  # the user drags it wider: it stays so
+    log.append_items([item("Added", obj("x" * 60, "monitoring"), ctx="kmon-demo-3")])
+    assert hh.sectionSize(OBJECT) == fitted + 120
+    next(a for a in menu.actions() if a.text() == "Fit columns to contents").trigger()
+    assert hh.sectionSize(OBJECT) != fitted + 120 and not log.columns.user_sized
+    menu.close()
