@@ -100,12 +100,15 @@ class DetailPane(QWidget):
         self.entries.setUniformRowHeights(True)
         self.entries.setAlternatingRowColors(True)
         self.diff = YamlView(diff=True)
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.hist_split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.entries)
         split.addWidget(self.diff)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        split.setSizes([130, 520])
+        split.setStretchFactor(0, 0)  # the list as tall as its rows (up to 6), the diff the rest
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.entries.setMinimumHeight(self.entries.header().sizeHint().height() + self.fontMetrics().height() + 6)
+        self._split_dragged = False
+        split.splitterMoved.connect(lambda *_a: setattr(self, "_split_dragged", True))
         self.managed2 = QCheckBox("Show managedFields")
         hist_tab = QWidget()
         hl = QVBoxLayout(hist_tab)
@@ -140,6 +143,7 @@ class DetailPane(QWidget):
         self.reveal.toggled.connect(self._reveal_toggled)
         self.managed.toggled.connect(self._managed_toggled)
         self.managed2.toggled.connect(self._managed_toggled)
+        self.tabs.currentChanged.connect(lambda _i: self._fit_entries(self.entries.topLevelItemCount()))
         self.fetch.clicked.connect(self._fetch)
         self.entries.currentItemChanged.connect(self._entry_chosen)
         self.entries.itemClicked.connect(lambda *_: setattr(self, "_follow_latest", False))
@@ -251,6 +255,7 @@ class DetailPane(QWidget):
             self.entries.resizeColumnToContents(i)
         self.entries.blockSignals(False)
         n = len(es)
+        self._fit_entries(n)
         self.hist_label.setText(f"{n} delta{'s' if n != 1 else ''} recorded for this object")
         self.tabs.setTabText(1, f"History ({n})")
         if n:
@@ -259,6 +264,18 @@ class DetailPane(QWidget):
             self._show_diff(row)
         else:
             self.diff.set_text("")
+
+    def _fit_entries(self, n: int) -> None:
+        """The delta list as tall as its rows (at most 6, then it scrolls) unless the user
+        moved the divider: the diff below is what is read."""
+        total = sum(self.hist_split.sizes())
+        if self._split_dragged or total <= 0:
+            return
+        row = self.entries.sizeHintForRow(0) if n else self.fontMetrics().height()
+        want = self.entries.header().sizeHint().height() + max(1, min(n, 6)) * max(row, 1) + 2 * self.entries.frameWidth() + 2
+        want = min(want, total // 2)
+        if self.hist_split.sizes()[0] != want:
+            self.hist_split.setSizes([want, total - want])
 
     def _entry_chosen(self, current, _previous) -> None:
         if current is None or self.sel is None:

@@ -109,3 +109,17 @@ def test_reveal_shows_secret_values_decoded_and_says_so(qtbot):
     # hiding them again masks them and drops the note
     qtbot.mouseClick(pane.reveal, Qt.MouseButton.LeftButton)
     assert "hunter2" not in pane.yaml.toPlainText() and not pane.decoded_note.isVisible()
+
+
+def test_history_list_is_as_tall_as_its_rows_and_the_diff_gets_the_rest(qtbot):
+    ws, view, pane = _pane(qtbot)
+    pane.resize(500, 600)
+    pane.show()
+    qtbot.waitExposed(pane)
+    assert view.select_node(ws.tree.find("c1", "pods", "shop/web-1"))
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: sum(pane.hist_split.sizes()) > 0)
+    entries, diff = pane.hist_split.sizes()
+    row = pane.entries.sizeHintForRow(0)
+    assert 6 * row <= entries <= 6 * row + pane.entries.header().height() + 12  # all six rows, no more
+    assert diff > entries
