@@ -123,3 +123,19 @@ def test_history_list_is_as_tall_as_its_rows_and_the_diff_gets_the_rest(qtbot):
     row = pane.entries.sizeHintForRow(0)
     assert 6 * row <= entries <= 6 * row + pane.entries.header().height() + 12  # all six rows, no more
     assert diff > entries
+
+
+def test_yaml_colours_follow_a_palette_switch(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from kmon.ui.yaml_view import YamlView
+
+    view = YamlView()
+    qtbot.addWidget(view)
+    view.set_text("metadata:\n  name: web\n")
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.ColorRole.Link, QColor("#6aa7ff"))
+    view.setPalette(dark)
+    block = view.document().firstBlock()
+    colours = {r.format.foreground().color().name() for r in block.layout().formats()}
+    assert "#6aa7ff" in colours
