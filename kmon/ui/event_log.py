@@ -38,7 +38,7 @@ from kmon.monitor.journal import JournalRow
 from .columns import ColumnSizer, ElidedToolTips, chars_width, elide_column, install_column_menu
 from .event_log_filters import LogFilters, tool_button
 from .event_log_model import CONTEXT, DETAIL, TYPE_GROUPS, EventLogModel, RowRole, measure_columns
-from .log_export import ExportPlace, report_failure, write_rows
+from .log_export import ExportJob, ExportPlace, report_failure, write_rows
 
 __all__ = ["EventLog", "TYPE_GROUPS"]
 
@@ -46,6 +46,7 @@ __all__ = ["EventLog", "TYPE_GROUPS"]
 class EventLog(QWidget):
     sigObjectSelected = Signal(str, str, str)  # context, resource, key ("ns/name" or "name")
     sigCapacityChanged = Signal(int)
+    sigExported = Signal(str, int, str)  # path, events written, why it failed ("" when written)
 
     def __init__(self, model: EventLogModel | None = None, parent=None, *, settings: Any = None) -> None:
         super().__init__(parent)
@@ -55,6 +56,7 @@ class EventLog(QWidget):
         self._programmatic = 0
         self.export_place = ExportPlace(settings)  # where the export dialog opens (remembered)
         self.last_error: Any = None  # the box saying the last export failed
+        self.export_job: ExportJob | None = None  # the export being written
 
         # --- toolbar
         self.follow = tool_button("Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
@@ -306,18 +308,33 @@ class EventLog(QWidget):
 
     def export_dialog(self, fmt: str, *, shown: bool = True) -> str:
         """Ask the desktop's save dialog where to write the events shown (or kept) now, then
-        write them; returns the path written ("" when cancelled or failed)."""
+        write them off the GUI thread (``sigExported`` when done); returns the path chosen
+        ("" when cancelled)."""
         rows = self._rows(shown)
         path = self.export_place.ask(self, fmt, {r.context for r in rows})
         if not path:
             return ""
-        try:
-            n = write_rows(rows, path, fmt)
-        except OSError as e:
-            self.last_error = report_failure(self, path, e)
-            return ""
-        self.export_place.remember(path)
+        job = self.export_job = ExportJob(rows, path, fmt, self)
+        job.sigDone.connect(self._exported)
+        self.export_btn.setEnabled(False)
+        self.export_btn.setText("Exporting…")
+        self._status(f"Exporting {len(rows):,} events to {path}…")
+        job.start()
+        return path
+
+    def _exported(self, path: str, n: int, why: str) -> None:
+        self.export_job = None
+        self.export_btn.setEnabled(True)
+        self.export_btn.setText("Export ▾")
+        if why:
+            self._status(f"Export to {path} failed: {why}")
+            self.last_error = report_failure(self, path, why)
+        else:
+            self.export_place.remember(path)
+            self._status(f"Exported {n:,} events to {path}")
+        self.sigExported.emit(path, n, why)
+
+    def _status(self, text: str) -> None:
         win = self.window()
         if hasattr(win, "statusBar"):
-            win.statusBar().showMessage(f"Exported {n:,} events to {path}", 8000)
-        return path
+            win.statusBar().showMessage(text, 8000)

@@ -5,21 +5,23 @@ dialog (the platform's or the portal's, never a Qt look-alike), opened where the
 documents or where they saved the last export (remembered across runs), with a name that
 says what the file holds (``kmon-events-<context>-<date>-<time>.jsonl``), and a clear word
 when the file could not be written. The rows are written by ``kmon.monitor.journal``, which
-redacts details (no Secret value can reach a file).
+redacts details (no Secret value can reach a file), on a thread of its own: 100,000 rows
+take seconds, and the window must not freeze meanwhile.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any, Iterable
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from kmon.monitor.journal import JournalRow, export_csv, export_jsonl
 
-__all__ = ["EXPORT_DIR_KEY", "ExportPlace", "default_file_name", "write_rows"]
+__all__ = ["EXPORT_DIR_KEY", "ExportJob", "ExportPlace", "default_file_name", "report_failure", "write_rows"]
 
 EXPORT_DIR_KEY = "log/export_dir"
 _FILTERS = {"jsonl": "JSON Lines (*.jsonl);;All files (*)", "csv": "CSV (*.csv);;All files (*)"}
@@ -78,11 +80,36 @@ class ExportPlace:
         return path
 
 
-def report_failure(parent: QWidget, path: str, err: OSError) -> QMessageBox:
+class ExportJob(QObject):
+    """Writes rows (a snapshot: ``JournalRow`` is immutable) to a file off the GUI thread;
+    ``sigDone(path, rows written, why it failed or "")`` arrives on the GUI thread."""
+
+    sigDone = Signal(str, int, str)
+
+    def __init__(self, rows: list[JournalRow], path: str, fmt: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows, self.path, self.fmt = rows, path, fmt
+
+    def start(self) -> None:
+        # not a daemon: quitting waits for the file to be complete
+        threading.Thread(target=self._run, name="kmon-export", daemon=False).start()
+
+    def _run(self) -> None:
+        try:
+            n, why = write_rows(self.rows, self.path, self.fmt), ""
+        except OSError as e:
+            n, why = 0, e.strerror or str(e)
+        try:
+            self.sigDone.emit(self.path, n, why)
+        except RuntimeError:  # the window closed meanwhile: the file is written all the same
+            pass
+
+
+def report_failure(parent: QWidget, path: str, why: str) -> QMessageBox:
     """Say, in a window-modal box the user cannot miss, that a file was not written."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Export failed",
                       f"The events could not be written to\n{path}", QMessageBox.StandardButton.Ok, parent)
-    box.setInformativeText(err.strerror or str(err))
+    box.setInformativeText(why)
     box.setObjectName("exportFailed")
     box.open()
     return box

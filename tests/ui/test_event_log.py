@@ -184,7 +184,10 @@ def test_export_dialog_is_the_desktops_and_remembers_where(qtbot, tmp_path, monk
     qtbot.addWidget(log)
     log.append_items(feed_items(5))
     log.set_types({"error"})
-    assert log.export_dialog("csv", shown=True) == str(target / "mine.csv")
+    with qtbot.waitSignal(log.sigExported) as done:
+        assert log.export_dialog("csv", shown=True) == str(target / "mine.csv")
+        assert not log.export_btn.isEnabled()  # (written off the GUI thread)
+    assert done.args == [str(target / "mine.csv"), 1, ""] and log.export_btn.isEnabled()
     start, filters, extra, kw = asked[0]
     # the static (native) dialog, no DontUseNativeDialog option, not the current directory
     assert not extra and not kw and filters.startswith("CSV (*.csv)")
@@ -193,11 +196,13 @@ def test_export_dialog_is_the_desktops_and_remembers_where(qtbot, tmp_path, monk
     with open(target / "mine.csv") as f:
         assert len(list(csv.DictReader(f))) == 1
     # the next dialog opens where the last export went, in this run and the next one
-    log.export_dialog("jsonl", shown=False)
+    with qtbot.waitSignal(log.sigExported):
+        log.export_dialog("jsonl", shown=False)
     assert os.path.dirname(asked[1][0]) == str(target) and asked[1][0].endswith(".jsonl")
     again = EventLog(EventLogModel(Journal(100)), settings=settings)
     qtbot.addWidget(again)
-    again.export_dialog("jsonl")
+    with qtbot.waitSignal(again.sigExported):
+        again.export_dialog("jsonl")
     assert os.path.dirname(asked[2][0]) == str(target)
     assert os.path.basename(asked[2][0]).startswith("kmon-events-2")  # no rows: no context part
 
@@ -212,7 +217,9 @@ def test_export_dialog_cancel_and_failure(qtbot, tmp_path, monkeypatch):
     log.append_items(feed_items(2))
     assert log.export_dialog("jsonl") == "" and log.last_error is None  # cancelled
     answer[0] = str(tmp_path / "no" / "such" / "dir" / "x.jsonl")
-    assert log.export_dialog("jsonl") == ""
+    with qtbot.waitSignal(log.sigExported) as done:
+        log.export_dialog("jsonl")
+    assert done.args[1] == 0 and done.args[2]  # nothing written, and why
     box = log.last_error
     assert isinstance(box, QMessageBox) and box.isVisible() and "x.jsonl" in box.text()
     box.close()
