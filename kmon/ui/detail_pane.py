@@ -76,22 +76,23 @@ class DetailPane(QWidget):
         self.decoded_note.setEnabled(False)  # (the palette's secondary text)
         self.decoded_note.setVisible(False)
         self.managed = QCheckBox("Show managedFields")
+        self.managed.setToolTip("Show metadata.managedFields in the YAML and the diffs")
         self.fetch = QPushButton("Fetch full object")
         self.fetch.setToolTip("Get the whole object from the server (the cache holds metadata only)")
         self.fetch.setVisible(False)
         self.yaml = YamlView()
 
         yaml_tab = QWidget()
-        bar = QHBoxLayout()
+        self.yaml_bar = QWidget()  # only for a Secret or a metadata-only object: no empty row
+        bar = QHBoxLayout(self.yaml_bar)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.reveal)
         bar.addWidget(self.decoded_note)
         bar.addWidget(self.fetch)
         bar.addStretch(1)
-        bar.addWidget(self.managed)
         lay = QVBoxLayout(yaml_tab)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
+        lay.addWidget(self.yaml_bar)
         lay.addWidget(self.yaml)
 
         self.entries = QTreeWidget()
@@ -109,21 +110,17 @@ class DetailPane(QWidget):
         self.entries.setMinimumHeight(self.entries.header().sizeHint().height() + self.fontMetrics().height() + 6)
         self._split_dragged = False
         split.splitterMoved.connect(lambda *_a: setattr(self, "_split_dragged", True))
-        self.managed2 = QCheckBox("Show managedFields")
         hist_tab = QWidget()
         hl = QVBoxLayout(hist_tab)
         hl.setContentsMargins(4, 4, 4, 4)
-        hbar = QHBoxLayout()
         self.hist_label = QLabel("")
-        hbar.addWidget(self.hist_label)
-        hbar.addStretch(1)
-        hbar.addWidget(self.managed2)
-        hl.addLayout(hbar)
+        hl.addWidget(self.hist_label)
         hl.addWidget(split)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(yaml_tab, "YAML")
         self.tabs.addTab(hist_tab, "History")
+        self.tabs.setCornerWidget(self.managed, Qt.Corner.TopRightCorner)  # (one for both tabs)
         # a context, namespace or kind row: what it is, instead of an object's tabs
         self.summary = QTextBrowser()
         self.summary.setObjectName("nodeSummary")
@@ -142,7 +139,6 @@ class DetailPane(QWidget):
 
         self.reveal.toggled.connect(self._reveal_toggled)
         self.managed.toggled.connect(self._managed_toggled)
-        self.managed2.toggled.connect(self._managed_toggled)
         self.tabs.currentChanged.connect(lambda _i: self._fit_entries(self.entries.topLevelItemCount()))
         self.fetch.clicked.connect(self._fetch)
         self.entries.currentItemChanged.connect(self._entry_chosen)
@@ -185,6 +181,7 @@ class DetailPane(QWidget):
         self.reveal.setVisible(False)
         self.decoded_note.setVisible(False)
         self.fetch.setVisible(False)
+        self.yaml_bar.setVisible(False)
 
     def _render_summary(self) -> None:
         node = self._node
@@ -226,7 +223,9 @@ class DetailPane(QWidget):
         secret = res.partition(".")[0] == "secrets" or is_secret(obj)
         self.reveal.setVisible(secret)
         self.decoded_note.setVisible(secret and self.reveal.isChecked())
-        self.fetch.setVisible(bool(self.ws.options.get("metadata_only")) or self._full is not None)
+        fetch = bool(self.ws.options.get("metadata_only")) or self._full is not None
+        self.fetch.setVisible(fetch)
+        self.yaml_bar.setVisible(secret or fetch)
         self._render_yaml()
         self._render_history()
 
@@ -319,12 +318,7 @@ class DetailPane(QWidget):
         if self.sel is not None:
             self._render_history()
 
-    def _managed_toggled(self, on: bool) -> None:
-        for box in (self.managed, self.managed2):
-            if box.isChecked() != on:
-                box.blockSignals(True)
-                box.setChecked(on)
-                box.blockSignals(False)
+    def _managed_toggled(self, _on: bool) -> None:
         self._render_yaml()
         if self.sel is not None:
             self._render_history()

@@ -139,3 +139,19 @@ def test_yaml_colours_follow_a_palette_switch(qtbot):
     block = view.document().firstBlock()
     colours = {r.format.foreground().color().name() for r in block.layout().formats()}
     assert "#6aa7ff" in colours
+
+
+def test_one_managed_fields_switch_for_yaml_and_history_and_no_empty_button_row(qtbot):
+    ws = Workspace()
+    pane = DetailPane(ws)
+    qtbot.addWidget(pane)
+    pane.show()
+    pod = obj("web", "shop")
+    pod["metadata"]["managedFields"] = [{"manager": "kubectl", "operation": "Apply"}]
+    ws.apply_batch([item("Added", pod)])
+    pane.show_node(ws.tree.find("c1", "pods", "shop/web"))
+    assert not pane.yaml_bar.isVisible()  # no Secret, not metadata-only: no row of buttons
+    assert pane.tabs.cornerWidget(Qt.Corner.TopRightCorner) is pane.managed
+    assert "managedFields" not in pane.yaml.toPlainText()
+    pane.managed.setChecked(True)
+    assert "manager: kubectl" in pane.yaml.toPlainText() and "manager: kubectl" in pane.diff.toPlainText()
