@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -65,7 +66,6 @@ class DetailPane(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.1)
         self.title.setFont(f)
         self.subtitle = QLabel("")
-        self.subtitle.setEnabled(False)
 
         self.reveal = QPushButton("Reveal values")
         self.reveal.setCheckable(True)
@@ -73,7 +73,6 @@ class DetailPane(QWidget):
         self.reveal.setVisible(False)
         self.decoded_note = QLabel("data values decoded from base64; binary values shown by size")
         self.decoded_note.setObjectName("decodedNote")
-        self.decoded_note.setEnabled(False)  # (the palette's secondary text)
         self.decoded_note.setVisible(False)
         self.managed = QCheckBox("Show managedFields")
         self.managed.setToolTip("Show metadata.managedFields in the YAML and the diffs")
@@ -145,7 +144,22 @@ class DetailPane(QWidget):
         self.entries.itemClicked.connect(lambda *_: setattr(self, "_follow_latest", False))
         self.ws.sigApplied.connect(self.on_batch)
         self.ws.sigContextsChanged.connect(self._contexts_changed)
+        self._secondary_text()
         self.show_node(None)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._secondary_text()
+
+    def _secondary_text(self) -> None:
+        """Subtitle and notes in the palette's secondary text colour: readable on light and
+        dark palettes alike (a disabled label's grey is too faint on white)."""
+        pal = self.palette()
+        for label in (self.subtitle, self.decoded_note):
+            p = label.palette()
+            p.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
+            label.setPalette(p)
 
     # ------------------------------------------------------------------ selection
     def show_node(self, node: Node | None) -> None:

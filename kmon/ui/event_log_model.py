@@ -283,7 +283,7 @@ def measure_columns(view: Any, model: EventLogModel, sample: int = 200) -> dict[
         CONTEXT: (text_width(view, idx.contexts), text_width(view, ["kmon-dem…o-2"])),
         RESOURCE: (text_width(view, idx.resources), text_width(view, ["deployments.apps"])),
         EVENT: (event_w, event_w),  # never elided: it is what happened
-        OBJECT: (min(text_width(view, [_object_text(r) for r in rows]), chars_width(view, 48)), chars_width(view, 14)),
+        OBJECT: (min(text_width(view, [_object_text(r) for r in rows]), chars_width(view, 60)), chars_width(view, 14)),
         RV: (text_width(view, [r.resource_version for r in rows], model._mono), header_width(view, RV)),
     }
     out = {}
