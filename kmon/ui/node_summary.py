@@ -65,7 +65,7 @@ def _hint() -> str:
 def summarize_node(node: Node, *, server: str = "", states: Any = None) -> NodeSummary:
     """The title, subtitle and HTML body describing a context, namespace or kind row."""
     if node.level == CONTEXT:
-        state = node.state or "open"
+        state = node.progress or node.state or "open"
         namespaces = [ns for ns in node.children if ns.name != CLUSTER_SCOPED]
         kinds = [k for ns in node.children for k in ns.children]
         facts = [("State", state)]
@@ -73,13 +73,12 @@ def summarize_node(node: Node, *, server: str = "", states: Any = None) -> NodeS
             facts.append(("Error", node.error))
         if server:
             facts.append(("Server", server))
-        facts.append(("Cached", f"{_n(node.count, 'object')} in {_n(len(namespaces), 'namespace')}"))
         table = "".join(
             f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in facts
         )
         body = f"<table cellspacing='0' cellpadding='2'>{table}</table><p></p>"
         body += _kinds_table(_kind_counts(kinds), states, node.name) + _hint()
-        sub = " · ".join(x for x in (server, node.error or state) if x)
+        sub = f"{_n(node.count, 'object')} in {_n(len(namespaces), 'namespace')}"
         return NodeSummary(f"Context {node.name}", sub, body)
     if node.level == NAMESPACE:
         ctx = node.parent.name if node.parent is not None else ""

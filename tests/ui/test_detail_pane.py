@@ -66,8 +66,9 @@ def test_context_and_kind_rows_say_what_they_are(qtbot):
     ctx = ws.tree.context("c1")
     assert view.select_node(ctx)
     assert pane.title.text() == "Context c1"
+    assert pane.subtitle.text() == "2 objects in 1 namespace" and "History (6)" not in _texts(pane)
     summary = pane.summary.toPlainText()
-    assert "2 objects in 1 namespace" in summary and "History (6)" not in _texts(pane)
+    assert "pods" in summary and "configmaps" in summary
     kind = ctx.child("shop").child("pods")
     assert kind.level == KIND and view.select_node(kind)
     assert pane.title.text() == "pods in shop" and "1 object cached" in pane.summary.toPlainText()
