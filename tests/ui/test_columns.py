@@ -35,6 +35,18 @@ def _feed() -> list:
     return items
 
 
+def _shown_log(qtbot, width: int) -> EventLog:
+    """A log as wide as its dock, shown, with both contexts' events in it."""
+    log = EventLog(EventLogModel(Journal(1000)))
+    qtbot.addWidget(log)
+    log.resize(width, 300)
+    log.show()
+    qtbot.waitExposed(log)
+    log.append_items(_feed())
+    QApplication.processEvents()
+    return log
+
+
 def _width(view, text, bold=False) -> int:
     f = view.font()
     f.setBold(bold)
@@ -44,13 +56,7 @@ def _width(view, text, bold=False) -> int:
 # the event log's dock is about this wide in the default layout of a window of this size
 @pytest.mark.parametrize("dock_width", [690, 1050])
 def test_event_log_columns_fit_and_detail_is_on_screen(qtbot, dock_width):
-    log = EventLog(EventLogModel(Journal(1000)))
-    qtbot.addWidget(log)
-    log.resize(dock_width, 300)
-    log.show()
-    qtbot.waitExposed(log)
-    log.append_items(_feed())
-    QApplication.processEvents()
+    log = _shown_log(qtbot, dock_width)
     view, hh = log.view, log.view.horizontalHeader()
     # event names and both context names whole
     assert hh.sectionSize(EVENT) >= max(_width(view, t, bold=True) for t in LONG_EVENTS)
@@ -74,13 +80,7 @@ def test_one_context_hides_its_column_until_a_second_appears(qtbot):
 
 
 def test_an_elided_cell_shows_its_full_text_on_hover(qtbot):
-    log = EventLog(EventLogModel(Journal(1000)))
-    qtbot.addWidget(log)
-    log.resize(690, 300)
-    log.show()
-    qtbot.waitExposed(log)
-    log.append_items(_feed())
-    QApplication.processEvents()
+    log = _shown_log(qtbot, 690)
     view, model = log.view, log.model
     relist = next(r for r in range(model.rowCount()) if model.data(model.index(r, EVENT)) == "Relist")
     view.setColumnWidth(OBJECT, 40)  # (the user squeezed it)
@@ -136,11 +136,7 @@ def test_default_layout_shows_what_matters(make_app, demo, qtbot, size):
 def test_header_menu_hides_columns_and_user_widths_hold_until_fit_again(qtbot):
     from kmon.ui.columns import column_menu
 
-    log = EventLog(EventLogModel(Journal(1000)))
-    qtbot.addWidget(log)
-    log.resize(1050, 300)
-    log.show()
-    log.append_items(_feed())
+    log = _shown_log(qtbot, 1050)
     view, hh = log.view, log.view.horizontalHeader()
     fitted = hh.sectionSize(OBJECT)
     menu = column_menu(view, log.columns)
