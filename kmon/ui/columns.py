@@ -214,6 +214,7 @@ def install_column_menu(view: QAbstractItemView, sizer: ColumnSizer | None = Non
 
 def column_menu(view: QAbstractItemView, sizer: ColumnSizer | None = None,
                 on_change: Callable[[], None] | None = None) -> QMenu:
+    """The header's menu: a checkable entry per column, then "Fit columns to contents"."""
     header = _header(view)
     model = view.model()
     menu = QMenu(view)
@@ -241,6 +242,7 @@ def column_menu(view: QAbstractItemView, sizer: ColumnSizer | None = None,
 
 
 def elide_column(view: QTableView | QTreeView, column: int, mode: Qt.TextElideMode) -> ElideDelegate:
+    """Elide ``column`` with ``mode`` whatever the view's own mode is."""
     d = ElideDelegate(mode, view)
     view.setItemDelegateForColumn(column, d)
     return d
