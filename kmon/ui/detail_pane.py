@@ -176,7 +176,10 @@ class DetailPane(QWidget):
             self.sel = sel
             self._full = None
             self._follow_latest = True
+            self.reveal.blockSignals(True)  # (rendered below, once, for the new object)
             self.reveal.setChecked(False)
+            self.reveal.setText("Reveal values")
+            self.reveal.blockSignals(False)
         self._obj = node.obj
         self._deleted = node.is_deleted
         self._refresh(node)
