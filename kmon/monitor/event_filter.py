@@ -129,6 +129,10 @@ class FilteredIndex:
     def resources(self) -> list[str]:
         return list(self._res.names)
 
+    @property
+    def contexts(self) -> list[str]:
+        return list(self._ctx.names)
+
     # --- evaluation -------------------------------------------------------------------------
     def _eval(self, seqs: np.ndarray) -> np.ndarray:
         """The subset of ``seqs`` (kept, coded) that passes the filter."""

@@ -15,71 +15,53 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMenu,
     QSizePolicy,
     QSpinBox,
     QStyle,
     QTableView,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
 
-from kmon.cache.events import ReflectorEventKind
 from kmon.monitor.event_filter import EventFilter
-from kmon.monitor.journal import JournalRow, export_csv, export_jsonl
-from kmon.monitor.timeseries import DELTA_TYPES
+from kmon.monitor.journal import JournalRow
 
-from .event_log_model import EventLogModel, RowRole
+from .columns import ColumnSizer, ElidedToolTips, chars_width, elide_column, install_column_menu
+from .event_log_filters import LogFilters, tool_button
+from .event_log_model import CONTEXT, DETAIL, TYPE_GROUPS, EventLogModel, RowRole, measure_columns
+from .log_export import ExportJob, ExportPlace, report_failure, write_rows
 
 __all__ = ["EventLog", "TYPE_GROUPS"]
-
-TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Deltas", DELTA_TYPES),
-    ("Reflector", tuple(k.value for k in ReflectorEventKind)),
-    ("Session", ("connecting", "ready", "failed", "error", "started", "stopped", "verified", "verify-failed")),
-)
-ANY_NAMESPACE = "all namespaces"
-
-
-def _tool(text: str, tip: str, *, checkable: bool = False) -> QToolButton:
-    b = QToolButton()
-    b.setText(text)
-    b.setToolTip(tip)
-    b.setCheckable(checkable)
-    b.setAutoRaise(True)
-    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    return b
 
 
 class EventLog(QWidget):
     sigObjectSelected = Signal(str, str, str)  # context, resource, key ("ns/name" or "name")
     sigCapacityChanged = Signal(int)
+    sigExported = Signal(str, int, str)  # path, events written, why it failed ("" when written)
 
-    def __init__(self, model: EventLogModel | None = None, parent=None) -> None:
+    def __init__(self, model: EventLogModel | None = None, parent=None, *, settings: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("eventLog")
         self.model = model if model is not None else EventLogModel(parent=self)
         self._following = True
         self._programmatic = 0
-        self.last_dialog: QFileDialog | None = None
+        self.export_place = ExportPlace(settings)  # where the export dialog opens (remembered)
+        self.last_error: Any = None  # the box saying the last export failed
+        self.export_job: ExportJob | None = None  # the export being written
 
         # --- toolbar
-        self.follow = _tool("Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
+        self.follow = tool_button("Follow", "Keep the newest event in view (turns off while you scroll up or select)", checkable=True)
         self.follow.setChecked(True)
-        self.pause = _tool("Pause", "Stop the view; events keep being recorded", checkable=True)
+        self.pause = tool_button("Pause", "Stop the view; events keep being recorded", checkable=True)
         st = self.style()
         self.follow.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
         self.pause.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_MediaPause))
@@ -87,48 +69,22 @@ class EventLog(QWidget):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_label = QLabel("")
         self.new_label.setObjectName("newEvents")
-        self.types_btn = _tool("Events ▾", "Which event types to show")
-        self.types_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.types_menu = QMenu(self)
-        self.types_btn.setMenu(self.types_menu)
-        self.type_actions: dict[str, QAction] = {}
-        for group, types in TYPE_GROUPS:
-            self.types_menu.addSection(group)
-            for t in types:
-                self._add_type_action(t)
-        self.types_menu.addSeparator()
-        self.types_menu.addAction("Show all", lambda: self._set_all_types(True))
-        self.types_menu.addAction("Only reflector and session events", self._only_reflector)
-        self.res_btn = _tool("Resources ▾", "Which resources to show")
-        self.res_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.res_menu = QMenu(self)
-        self.res_menu.aboutToShow.connect(self._fill_resources)
-        self.res_btn.setMenu(self.res_menu)
-        self.res_actions: dict[str, QAction] = {}
-        self.namespace = QComboBox()
-        self.namespace.setToolTip("Show one namespace only")
-        self.namespace.addItem(ANY_NAMESPACE)
-        self.namespace.setMinimumContentsLength(12)
-        self.namespace.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self._ns_known = 0
-        self.text = QLineEdit()
-        self.text.setPlaceholderText("Search name, detail, rv…")
-        self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(100)
+        self.filters = LogFilters(lambda: self.model.index_, self)
+        self.filters.sigChanged.connect(self.apply_filter)
+        f = self.filters  # (its controls, named as before)
+        self.types_btn, self.res_btn, self.namespace, self.text = f.types_btn, f.res_btn, f.namespace, f.text
+        self.type_actions, self.res_actions = f.type_actions, f.res_actions
         self.counts = QLabel("")
         self.counts.setObjectName("eventCounts")
-        self.export_btn = _tool("Export ▾", "Write the events to a file (Secret values are never written)")
-        self.export_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         em = QMenu(self)
         em.addAction("Shown events as JSON Lines…", lambda: self.export_dialog("jsonl", shown=True))
         em.addAction("Shown events as CSV…", lambda: self.export_dialog("csv", shown=True))
         em.addSeparator()
         em.addAction("All kept events as JSON Lines…", lambda: self.export_dialog("jsonl", shown=False))
         em.addAction("All kept events as CSV…", lambda: self.export_dialog("csv", shown=False))
-        self.export_btn.setMenu(em)
-        self.options_btn = _tool("⋯", "Event log options")
-        self.options_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_btn = tool_button("Export ▾", "Write the events to a file (Secret values are never written)", menu=em)
         om = QMenu(self)
+        self.options_btn = tool_button("⋯", "Event log options", menu=om)
         cap = QWidget()
         cl = QHBoxLayout(cap)
         cl.setContentsMargins(8, 2, 8, 2)
@@ -144,7 +100,6 @@ class EventLog(QWidget):
         wa.setDefaultWidget(cap)
         om.addAction(wa)
         om.addAction("Clear the log", self.model.clear)
-        self.options_btn.setMenu(om)
 
         # a toolbar, not a row layout: when the dock is narrow, the rest goes behind "»"
         bar = QToolBar("Event log")
@@ -170,7 +125,8 @@ class EventLog(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # names: both ends tell them apart
+        elide_column(self.view, DETAIL, Qt.TextElideMode.ElideRight)  # a reason reads from its start
         vh = self.view.verticalHeader()
         vh.hide()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -179,8 +135,12 @@ class EventLog(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
-        for col, width in enumerate((92, 90, 120, 96, 260, 112)):
-            self.view.setColumnWidth(col, width)
+        self.columns = ColumnSizer(self.view, lambda: measure_columns(self.view, self.model), stretch=DETAIL,
+                                   stretch_least=chars_width(self.view, 24))
+        self._content_seen: tuple[int, ...] = ()
+        self._auto_context = True  # the Context column shows once a second context does
+        ElidedToolTips(self.view)
+        install_column_menu(self.view, self.columns, on_change=lambda: setattr(self, "_auto_context", False))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
@@ -189,12 +149,6 @@ class EventLog(QWidget):
         lay.addWidget(self.view, 1)
 
         # --- wiring
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(150)
-        self._filter_timer.timeout.connect(self.apply_filter)
-        self.text.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.namespace.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.follow.toggled.connect(self.set_following)
         self.pause.toggled.connect(self.set_paused)
         self.capacity.editingFinished.connect(lambda: self.set_capacity(self.capacity.value()))
@@ -297,80 +251,32 @@ class EventLog(QWidget):
             f"(at most {self.model.journal.capacity:,}); {total:,} recorded since start"
         )
         self.new_label.setText(f"<b>{pending:,} new</b>" if pending else "")
-        if len(self.model.index_.namespaces) != self._ns_known:
-            self._fill_namespaces()
+        self.filters.fill_namespaces()
+        self._fit_new_content(shown)
+
+    def _fit_new_content(self, shown: int) -> None:
+        """Refit the columns when a new context, resource or event type appears, and while
+        the first rows arrive (a handful of times per run, never per row)."""
+        idx = self.model.index_
+        seen = (len(idx.contexts), len(idx.resources), len(idx.types), min(shown, 200) // 50)
+        if seen != self._content_seen:
+            self._content_seen = seen
+            if self._auto_context:  # one context: the column would say the same on every row
+                self.view.setColumnHidden(CONTEXT, len(idx.contexts) < 2)
+            self.columns.refit()
 
     # ------------------------------------------------------------------ filters
-    def _add_type_action(self, t: str) -> QAction:
-        a = self.types_menu.addAction(t)
-        a.setCheckable(True)
-        a.setChecked(True)
-        a.toggled.connect(lambda _on: self.apply_filter())
-        self.type_actions[t] = a
-        return a
-
-    def _set_all_types(self, on: bool) -> None:
-        for a in self.type_actions.values():
-            a.blockSignals(True)
-            a.setChecked(on)
-            a.blockSignals(False)
-        self.apply_filter()
-
-    def _only_reflector(self) -> None:
-        for t, a in self.type_actions.items():
-            a.blockSignals(True)
-            a.setChecked(t not in DELTA_TYPES)
-            a.blockSignals(False)
-        self.apply_filter()
-
-    def _fill_resources(self) -> None:
-        for r in sorted(self.model.index_.resources):
-            if r and r not in self.res_actions:
-                a = self.res_menu.addAction(r)
-                a.setCheckable(True)
-                a.setChecked(True)
-                a.toggled.connect(lambda _on: self.apply_filter())
-                self.res_actions[r] = a
-
-    def _fill_namespaces(self) -> None:
-        names = sorted(self.model.index_.namespaces)
-        self._ns_known = len(names)
-        cur = self.namespace.currentText()
-        self.namespace.blockSignals(True)
-        self.namespace.clear()
-        self.namespace.addItem(ANY_NAMESPACE)
-        self.namespace.addItems(names)
-        i = self.namespace.findText(cur)
-        self.namespace.setCurrentIndex(max(0, i))
-        self.namespace.blockSignals(False)
-
     def current_filter(self) -> EventFilter:
-        ns = self.namespace.currentText()
-        return EventFilter(
-            hidden_types=frozenset(t for t, a in self.type_actions.items() if not a.isChecked()),
-            hidden_resources=frozenset(r for r, a in self.res_actions.items() if not a.isChecked()),
-            namespace=None if ns == ANY_NAMESPACE or not ns else ns,
-            text=self.text.text().strip(),
-        )
+        return self.filters.current()
 
     def set_types(self, shown: set[str] | None) -> None:
         """Show only these event types (None: all)."""
-        for t, a in self.type_actions.items():
-            a.blockSignals(True)
-            a.setChecked(shown is None or t in shown)
-            a.blockSignals(False)
-        self.apply_filter()
+        self.filters.set_types(shown)
 
     def set_resources(self, shown: set[str] | None) -> None:
-        self._fill_resources()
-        for r, a in self.res_actions.items():
-            a.blockSignals(True)
-            a.setChecked(shown is None or r in shown)
-            a.blockSignals(False)
-        self.apply_filter()
+        self.filters.set_resources(shown)
 
     def apply_filter(self) -> None:
-        self._filter_timer.stop()
         flt = self.current_filter()
         if flt == self.model.filter:
             return
@@ -379,9 +285,7 @@ class EventLog(QWidget):
             self.model.set_filter(flt)
         finally:
             self._programmatic -= 1
-        active = bool(flt.hidden_types)
-        self.types_btn.setText("Events ▾" if not active else f"Events ({len(self.type_actions) - len(flt.hidden_types)}) ▾")
-        self.res_btn.setText("Resources ▾" if not flt.hidden_resources else f"Resources ({len(self.res_actions) - len(flt.hidden_resources)}) ▾")
+        self.filters.show_counts(flt)
         if self._following:
             self._scroll_to_bottom()
 
@@ -393,35 +297,44 @@ class EventLog(QWidget):
             self.capacity.setValue(capacity)
 
     # ------------------------------------------------------------------ export
+    def _rows(self, shown: bool) -> list[JournalRow]:
+        return self.model.shown_rows() if shown else list(self.model.journal)
+
     def export(self, path: str | os.PathLike[str], fmt: str | None = None, *, shown: bool = True) -> int:
         """Write the shown (or all kept) events to ``path`` as "jsonl" or "csv" (default:
         from the extension); returns the number of rows written. Details are redacted and
         rows never carry object contents, so no Secret value can be written."""
-        fmt = fmt or ("csv" if str(path).lower().endswith(".csv") else "jsonl")
-        rows: Any = self.model.shown_rows() if shown else list(self.model.journal)
-        return (export_csv if fmt == "csv" else export_jsonl)(rows, path)
+        return write_rows(self._rows(shown), path, fmt)
 
-    def export_dialog(self, fmt: str, *, shown: bool = True) -> QFileDialog:
-        """A (non-native, so testable) save dialog that exports on accept; returns it."""
-        dlg = QFileDialog(self, "Export events")
-        dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.setFileMode(QFileDialog.FileMode.AnyFile)
-        dlg.setNameFilters(["JSON Lines (*.jsonl)"] if fmt == "jsonl" else ["CSV (*.csv)"])
-        dlg.setDefaultSuffix(fmt)
-        dlg.selectFile(f"kmon-events.{fmt}")
-        dlg.fileSelected.connect(lambda path: self._exported(path, fmt, shown))
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_dialog = dlg
-        dlg.open()
-        return dlg
+    def export_dialog(self, fmt: str, *, shown: bool = True) -> str:
+        """Ask the desktop's save dialog where to write the events shown (or kept) now, then
+        write them off the GUI thread (``sigExported`` when done); returns the path chosen
+        ("" when cancelled)."""
+        rows = self._rows(shown)
+        path = self.export_place.ask(self, fmt, {r.context for r in rows})
+        if not path:
+            return ""
+        job = self.export_job = ExportJob(rows, path, fmt, self)
+        job.sigDone.connect(self._exported)
+        self.export_btn.setEnabled(False)
+        self.export_btn.setText("Exporting…")
+        self._status(f"Exporting {len(rows):,} events to {path}…")
+        job.start()
+        return path
 
-    def _exported(self, path: str, fmt: str, shown: bool) -> None:
-        try:
-            n = self.export(path, fmt, shown=shown)
-        except OSError as e:
-            self.counts.setToolTip(f"export failed: {e}")
-            self.window().statusBar().showMessage(f"export failed: {e}", 8000) if hasattr(self.window(), "statusBar") else None
-            return
-        if hasattr(self.window(), "statusBar"):
-            self.window().statusBar().showMessage(f"exported {n:,} events to {path}", 8000)
+    def _exported(self, path: str, n: int, why: str) -> None:
+        self.export_job = None
+        self.export_btn.setEnabled(True)
+        self.export_btn.setText("Export ▾")
+        if why:
+            self._status(f"Export to {path} failed: {why}")
+            self.last_error = report_failure(self, path, why)
+        else:
+            self.export_place.remember(path)
+            self._status(f"Exported {n:,} events to {path}")
+        self.sigExported.emit(path, n, why)
+
+    def _status(self, text: str) -> None:
+        win = self.window()
+        if hasattr(win, "statusBar"):
+            win.statusBar().showMessage(text, 8000)

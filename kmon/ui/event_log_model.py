@@ -21,12 +21,27 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from kmon.cache.events import ReflectorEventKind
 from kmon.monitor.event_filter import EventFilter, FilteredIndex
 from kmon.monitor.journal import Journal, JournalRow
+from kmon.monitor.timeseries import DELTA_TYPES
 
-__all__ = ["COLUMNS", "EventLogModel", "RowRole"]
+from .columns import Fit, chars_width, header_width, text_width
 
-COLUMNS = ("Time", "Context", "Resource", "Event", "Object", "resourceVersion", "Detail")
+__all__ = ["COLUMNS", "CONTEXT", "DETAIL", "EventLogModel", "RowRole", "TYPE_GROUPS", "measure_columns"]
+
+COLUMNS = ("Time", "Context", "Resource", "Event", "Object", "RV", "Detail")
+_HEADER_TIPS = ("When kmon received the event (local time)", "The kubeconfig context", "The informer's resource",
+                "A delta applied to the cache, a reflector event (list, watch, relist) or a session event",
+                "namespace/name of the object", "resourceVersion the event carried",
+                "What happened: the reason of a relist or watch end, an error, the versions of an update")
+TIME, CONTEXT, RESOURCE, EVENT, OBJECT, RV, DETAIL = range(len(COLUMNS))
+# every event type the log shows, by where it comes from (the type filter's menu)
+TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Deltas", DELTA_TYPES),
+    ("Reflector", tuple(k.value for k in ReflectorEventKind)),
+    ("Session", ("connecting", "ready", "failed", "error", "started", "stopped", "verified", "verify-failed")),
+)
 RowRole = Qt.ItemDataRole.UserRole + 1  # the JournalRow
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -177,8 +192,11 @@ class EventLogModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == _DISPLAY:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return _HEADER_TIPS[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
@@ -243,3 +261,33 @@ class EventLogModel(QAbstractTableModel):
         if role == RowRole:
             return row
         return None
+
+
+def _object_text(row: JournalRow) -> str:
+    return f"{row.namespace}/{row.name}" if row.namespace else row.name
+
+
+def measure_columns(view: Any, model: EventLogModel, sample: int = 200) -> dict[int, Fit]:
+    """The log's column widths: times, event names and contexts/resources seen so far from
+    the font (a few dozen texts at most), objects and resourceVersions from the newest
+    ``sample`` shown rows. Detail is not measured: it stretches."""
+    idx = model.index_
+    n = model.rowCount()
+    rows = [model.row_at(r) for r in range(max(0, n - sample), n)]
+    rows = [r for r in rows if r is not None]
+    kinds = {t for _g, ts in TYPE_GROUPS for t in ts} | set(idx.types)
+    time_w = text_width(view, ["00:00:00.000"])
+    event_w = text_width(view, kinds, model._bold)
+    fits = {  # column -> (content width, least width)
+        TIME: (time_w, time_w),
+        CONTEXT: (text_width(view, idx.contexts), text_width(view, ["kmon-dem…o-2"])),
+        RESOURCE: (text_width(view, idx.resources), text_width(view, ["deployments.apps"])),
+        EVENT: (event_w, event_w),  # never elided: it is what happened
+        OBJECT: (min(text_width(view, [_object_text(r) for r in rows]), chars_width(view, 60)), chars_width(view, 14)),
+        RV: (text_width(view, [r.resource_version for r in rows], model._mono), header_width(view, RV)),
+    }
+    out = {}
+    for c, (want, least) in fits.items():
+        want = max(want, header_width(view, c))
+        out[c] = Fit(want, min(least, want))
+    return out

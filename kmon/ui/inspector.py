@@ -28,11 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .inspector_model import COLUMNS, InspectorModel
+from .columns import ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, install_column_menu, text_width
+from .inspector_model import COLUMNS, HIDDEN, InspectorModel
 
 __all__ = ["Inspector"]
 
 _MAX_KEYS = 25  # keys listed per kind of difference in the panel
+# the columns that give way to the last error, elided in the middle down to about this
+_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps"}
 
 
 class Inspector(QWidget):
@@ -60,12 +63,16 @@ class Inspector(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setStretchLastSection(True)
-        widths = {"Context": 96, "Resource": 120, "State": 78, "Synced rv": 72, "Flags": 70, "Lists": 44,
-                  "Relists": 54, "Watches": 104, "Last watch end": 96, "Bookmarks": 74, "Queue": 50, "Store": 56,
-                  "Backoff": 58, "Synced since": 86, "Last event": 76, "Last error": 150}
-        for name, w in widths.items():
-            self.view.setColumnWidth(COLUMNS.index(name), w)
+        hh.setStretchLastSection(True)  # the last error: what is left, elided at its end
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        for name in ("Context", "Resource"):  # "kmon-demo" and "kmon-demo-2" stay apart
+            elide_column(self.view, COLUMNS.index(name), Qt.TextElideMode.ElideMiddle)
+        self.columns = ColumnSizer(self.view, self._measure, stretch=COLUMNS.index("Last error"),
+                                   stretch_least=chars_width(self.view, 24))
+        for name in HIDDEN:  # (right click on the header shows them)
+            self.view.setColumnHidden(COLUMNS.index(name), True)
+        ElidedToolTips(self.view)
+        install_column_menu(self.view, self.columns)
 
         self.verify_btn = QPushButton("Verify cache")
         self.verify_btn.setToolTip("Compare the selected informers' caches with a fresh list from the server")
@@ -104,11 +111,23 @@ class Inspector(QWidget):
         self.model.rowsInserted.connect(lambda *_a: self._update_summary())
         self.model.rowsRemoved.connect(lambda *_a: self._update_summary())
         self._update_summary()
+        self.columns.refit()
 
     # ------------------------------------------------------------------ refresh
     def refresh(self, stats: dict[tuple[str, str], Any]) -> None:
         self.model.update_stats(stats)
         self._update_summary()
+        self.columns.refit()  # (a few dozen rows, once a second: columns grow to new text)
+
+    def _measure(self) -> dict[int, Fit]:
+        """Every column's content width (the rows are informers: a few dozen at most)."""
+        rows = self.model.rows[:200]
+        out = {}
+        for c, name in enumerate(COLUMNS):
+            want = max(header_width(self.view, c), text_width(self.view, [r.cells[c] for r in rows]))
+            least = text_width(self.view, [_SHRINKS[name]]) if name in _SHRINKS else want
+            out[c] = Fit(want, min(want, least))
+        return out
 
     def _update_summary(self) -> None:
         states: dict[str, int] = {}
@@ -198,8 +217,8 @@ class Inspector(QWidget):
             lines.insert(0, f"<i>{ok} of {len(keys)} verified caches match the server</i>")
         if self.result.isHidden():
             self.result.show()
-            total = sum(self.split.sizes())
-            low = 4 * self.fontMetrics().height() + 8
+            total = sum(self.split.sizes())  # (a short dock keeps most of its rows for the table)
+            low = max(2 * self.fontMetrics().height() + 8, min(4 * self.fontMetrics().height() + 8, total // 3))
             self.split.setSizes([max(0, total - low), low])
         self.result.setHtml("<br>".join(lines))
 

@@ -20,13 +20,16 @@ from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
 
-__all__ = ["COLUMNS", "InspectorModel", "InformerRow", "KeyRole", "state_of"]
+__all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "state_of"]
 
+# what tells an informer's health first; the counters a diagnosis needs after them (hidden
+# by default: HIDDEN); the last error last, where it takes the width that is left
 COLUMNS = (
-    "Context", "Resource", "State", "Synced rv", "Flags", "Lists", "Relists", "Watches",
-    "Last watch end", "Bookmarks", "Queue", "Store", "Backoff", "Synced since", "Last event",
-    "Last error", "Verify",
+    "Context", "Resource", "State", "Store", "Synced rv", "Relists", "Watches", "Last watch end",
+    "Synced since", "Last event", "Queue", "Verify", "Flags", "Lists", "Bookmarks", "Backoff",
+    "Last error",
 )
+HIDDEN = ("Flags", "Lists", "Bookmarks", "Backoff")
 KeyRole = Qt.ItemDataRole.UserRole + 1  # (context, resource)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _INVALID = QModelIndex()
@@ -189,32 +192,35 @@ class InspectorModel(QAbstractTableModel):
         st = r.stats
         now = self.clock()
         if st is None:
-            return [r.context, r.resource, "starting"] + [""] * (len(COLUMNS) - 4) + [r.verify]
+            cells = {"Context": r.context, "Resource": r.resource, "State": "starting", "Verify": r.verify}
+            return [cells.get(c, "") for c in COLUMNS]
         flags = []
         if getattr(st, "unavailable", False):
             flags.append("rv unavailable")
         if getattr(st, "paginated", False):
             flags.append("paginated")
         ended = sum((st.watches_ended or {}).values())
-        return [
-            r.context,
-            r.resource,
-            state_of(st),
-            str(st.last_synced_version or ""),
-            ", ".join(flags),
-            f"{st.lists:,}",
-            f"{st.relists:,}",
-            f"{st.watches_started:,} / {ended:,} ended",
-            r.last_watch_end,
-            f"{st.bookmarks:,}",
-            f"{st.queue_depth:,}",
-            f"{st.store_size:,}",
-            f"{st.current_backoff:.1f} s" if st.current_backoff else "",
-            _ago(now - r.synced_at) if (r.synced_at is not None and st.synced) else ("not synced" if not st.synced else ""),
-            _ago(now - st.last_event_time) if st.last_event_time else "",
-            st.last_error or "",
-            r.verify,
-        ]
+        cells = {
+            "Context": r.context,
+            "Resource": r.resource,
+            "State": state_of(st),
+            "Store": f"{st.store_size:,}",
+            "Synced rv": str(st.last_synced_version or ""),
+            "Relists": f"{st.relists:,}",
+            "Watches": f"{st.watches_started:,} / {ended:,} ended",
+            "Last watch end": r.last_watch_end,
+            "Synced since": (_ago(now - r.synced_at) if (r.synced_at is not None and st.synced)
+                             else ("not synced" if not st.synced else "")),
+            "Last event": _ago(now - st.last_event_time) if st.last_event_time else "",
+            "Queue": f"{st.queue_depth:,}",
+            "Verify": r.verify,
+            "Flags": ", ".join(flags),
+            "Lists": f"{st.lists:,}",
+            "Bookmarks": f"{st.bookmarks:,}",
+            "Backoff": f"{st.current_backoff:.1f} s" if st.current_backoff else "",
+            "Last error": st.last_error or "",
+        }
+        return [cells[c] for c in COLUMNS]
 
     # --- reading ----------------------------------------------------------------------------
     def key_at(self, row: int) -> tuple[str, str] | None:
@@ -273,8 +279,17 @@ class InspectorModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             st = r.stats
-            if name == "Relists" and st is not None and st.last_relist_reason:
-                return f"last relist: {st.last_relist_reason}"
+            if name == "State" and st is not None:  # what the hidden-by-default columns say
+                parts = [r.cells[col]]
+                if st.current_backoff:
+                    parts.append(f"next attempt in {st.current_backoff:.1f} s")
+                if r.cells[COLUMNS.index("Flags")]:
+                    parts.append(r.cells[COLUMNS.index("Flags")])
+                if st.last_error:
+                    parts.append(f"last error: {st.last_error}")
+                return "\n".join(parts)
+            if name == "Relists" and st is not None:
+                return f"{st.lists:,} lists in all" + (f"; last relist: {st.last_relist_reason}" if st.last_relist_reason else "")
             if name == "Watches" and st is not None and st.watches_ended:
                 return "ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
             if name == "Verify":
@@ -294,4 +309,7 @@ _HEADER_TIPS = {
     "Store": "objects in the cache (indexer)",
     "Backoff": "current delay before the next list/watch attempt",
     "Verify": "last comparison of the cache with a fresh consistent list from the server",
+    "Relists": "lists after the first one (a watch that expired or failed)",
+    "Last watch end": "why the last watch ended (expired, closed by the server, an error…)",
+    "Synced since": "when the last list finished",
 }

@@ -4,7 +4,8 @@ Why this module exists: the tree's logic (coalescing, counts, ordering) lives in
 ``ObjectTree``; this class only forwards its notifications (napari's pattern) —
 ``beginInsertRows``/``endInsertRows`` per run of new rows, ``dataChanged`` for exactly the
 rows changed (merged into contiguous ranges), ``beginResetModel`` only for a real reset (or
-a new sort order) — and renders nodes for views. It never rebuilds itself per event.
+a new sort order) — and renders nodes for views (what each cell says: ``tree_cells``). It
+never rebuilds itself per event.
 
 Two view concerns live here because they change what rows exist: each kind shows at most
 ``ROW_CAP`` objects and a "... N more" row (QTreeView re-lays out every expanded row after
@@ -19,18 +20,30 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyle
 
-from kmon.monitor.summary import created_epoch, format_age, summarize
-from kmon.monitor.tree import CONTEXT, KIND, MORE, NAMESPACE, OBJECT, ROOT, Node, ObjectTree, display_resource
+from kmon.monitor.tree import CONTEXT, KIND, MORE, OBJECT, ROOT, Node, ObjectTree
 
-__all__ = ["ObjectTreeModel", "NodeRole", "COLUMNS", "FADE_SECONDS", "ROW_CAP"]
+from .tree_cells import (
+    COL_AGE,
+    COL_DELTA,
+    COL_NAME,
+    COL_RV,
+    COL_STATUS,
+    COLUMNS,
+    HEADER_TIPS,
+    ORDERS,
+    ContextIcons,
+    NodeRole,
+    display,
+    more_data,
+    tooltip,
+)
 
-COLUMNS = ("Name", "Age", "Resource version", "Status", "Last delta")
+__all__ = ["ObjectTreeModel", "NodeRole", "COLUMNS", "FADE_SECONDS", "ROW_CAP",
+           "COL_NAME", "COL_AGE", "COL_RV", "COL_STATUS", "COL_DELTA"]
+
 _NCOLS = len(COLUMNS)
 _INVALID = QModelIndex()
-COL_NAME, COL_AGE, COL_RV, COL_STATUS, COL_DELTA = range(5)
-NodeRole = Qt.ItemDataRole.UserRole + 1
 FADE_SECONDS = 1.5
 ROW_CAP = 1000  # objects shown per kind row before a "... N more" row (see begin_insert)
 
@@ -54,36 +67,6 @@ _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # (enum | per call: slow)
 
 
-def _count_text(node: Node) -> str:
-    return f"{node.count:,}"
-
-
-def _order_age(node: Node) -> float:
-    if node.created is None:
-        node.created = created_epoch(node.obj) or 0.0
-    return -node.created  # ascending age: youngest first
-
-
-def _order_rv(node: Node) -> int:
-    try:
-        return int(node.rv)
-    except ValueError:
-        return 0
-
-
-def _order_status(node: Node) -> str:
-    if node.summary is None:
-        node.summary = summarize(node.obj, node.resource)
-    return node.summary
-
-
-def _order_delta(node: Node) -> str:
-    return node.last_type
-
-
-_ORDERS = {COL_AGE: _order_age, COL_RV: _order_rv, COL_STATUS: _order_status, COL_DELTA: _order_delta}
-
-
 class ObjectTreeModel(QAbstractItemModel):
     """Adapts an ``ObjectTree`` (it becomes the tree's listener)."""
 
@@ -100,7 +83,7 @@ class ObjectTreeModel(QAbstractItemModel):
         self._now_mono = self._mono()
         self._bold = QFont()
         self._bold.setBold(True)
-        self._icons: dict[str, Any] = {}
+        self._icons = ContextIcons()
         self.rows_changed = 0  # rows reported through dataChanged (for tests and the bench)
         self.row_cap: int | None = row_cap
         self._ops: list = []  # pending begin_* translations, matched by end_*
@@ -288,7 +271,7 @@ class ObjectTreeModel(QAbstractItemModel):
         """Order objects by a column (QTreeView calls this on header clicks; -1: by name).
         The tree keeps the order as deltas arrive (a changed key moves its row): no proxy,
         and every batch stays O(changes)."""
-        key = _ORDERS.get(column)
+        key = ORDERS.get(column)
         reverse = column >= 0 and order == Qt.SortOrder.DescendingOrder
         if key is not self.tree.order or reverse != self.tree.reverse:
             self.tree.set_order(key, reverse)
@@ -354,8 +337,9 @@ class ObjectTreeModel(QAbstractItemModel):
     # rowCount() > 0) are what we want and save a Python call per row on every relayout.
 
     def headerData(self, section: int, orientation, role=_DISPLAY):
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == _DISPLAY or role == _TOOLTIP:
+                return COLUMNS[section] if role == _DISPLAY else HEADER_TIPS[section] or None
         return None
 
     # ------------------------------------------------------------ data
@@ -365,9 +349,9 @@ class ObjectTreeModel(QAbstractItemModel):
         node: Node = index.internalPointer()
         col = index.column()
         if node.level == MORE:
-            return self._more_data(node, col, role)
+            return more_data(node, col, role)
         if role == _DISPLAY:
-            return self._display(node, col)
+            return display(node, col, self._now_wall)
         if role == _BACKGROUND:
             if node.level == OBJECT and node.changed_at:
                 age = self._now_mono - node.changed_at
@@ -390,94 +374,12 @@ class ObjectTreeModel(QAbstractItemModel):
                 return f
             return None
         if role == _TOOLTIP:
-            return self._tooltip(node)
+            return tooltip(node)
         if role == _DECORATION and col == COL_NAME:
-            return self._icon(node)
+            return self._icons.icon(node)
         if role == _ALIGN and col in (COL_AGE, COL_RV):
             return _RIGHT
         return None
-
-    def _display(self, node: Node, col: int) -> str | None:
-        level = node.level
-        if level == OBJECT:
-            if col == COL_NAME:
-                return node.name
-            if col == COL_AGE:
-                if node.created is None:
-                    node.created = created_epoch(node.obj) or 0.0
-                return format_age(self._now_wall - node.created) if node.created else ""
-            if col == COL_RV:
-                return node.rv
-            if col == COL_STATUS:
-                if node.is_deleted:
-                    return "deleted"
-                if node.summary is None:
-                    node.summary = summarize(node.obj, node.resource)
-                return node.summary
-            if col == COL_DELTA:
-                return node.last_type
-            return None
-        if col == COL_NAME:
-            label = display_resource(node.name) if level == KIND else node.name
-            return f"{label} ({_count_text(node)})"
-        if col == COL_STATUS:
-            if level == CONTEXT:
-                if node.error:
-                    return f"⚠ {node.error}"
-                return node.progress or node.state
-            if level == KIND:
-                return node.progress
-        return None
-
-    def _more_data(self, node: Node, col: int, role: int) -> Any:
-        if role == _DISPLAY and col == COL_NAME:
-            return f"… {node.count:,} more {display_resource(node.parent.name)}"
-        if role == _DISPLAY and col == COL_STATUS:
-            return "type in the filter box (Ctrl+F) to see them"
-        if role == _FOREGROUND:
-            return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == _FONT:
-            f = QFont()
-            f.setItalic(True)
-            return f
-        if role == NodeRole:
-            return node
-        return None
-
-    def _tooltip(self, node: Node) -> str | None:
-        if node.level == CONTEXT:
-            if node.error:
-                return f"{node.name}: {node.error}"
-            return f"{node.name}: {node.state or 'open'} — {node.count:,} objects"
-        if node.level == NAMESPACE:
-            return f"namespace {node.name}: {node.count:,} objects"
-        if node.level == KIND:
-            return f"{node.name}: {node.count:,} objects" + (f"\n{node.progress}" if node.progress else "")
-        if node.level == OBJECT:
-            return f"{node.resource} {node.key}\nresourceVersion {node.rv}, last delta {node.last_type}"
-        return None
-
-    def _icon(self, node: Node) -> Any:
-        if node.level != CONTEXT:
-            return None
-        if node.error:
-            name = "error"
-        elif node.state in ("connecting", "starting", "loading", "") and not node.count:
-            name = "busy"
-        else:
-            name = "ok"
-        icon = self._icons.get(name)
-        if icon is None:
-            if not isinstance(QApplication.instance(), QApplication):
-                return None  # model tier without widgets: no style to draw icons
-            style = QApplication.style()
-            sp = {
-                "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
-                "busy": QStyle.StandardPixmap.SP_BrowserReload,
-                "ok": QStyle.StandardPixmap.SP_DriveNetIcon,
-            }[name]
-            icon = self._icons[name] = style.standardIcon(sp)
-        return icon
 
     # ------------------------------------------------------------ helpers
     def index_for(self, node: Node, column: int = 0) -> QModelIndex:

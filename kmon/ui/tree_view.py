@@ -19,8 +19,10 @@ import time
 from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
+from kmon.monitor.timeseries import DELTA_TYPES
 from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
 
+from .columns import ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, install_column_menu, text_width
 from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
@@ -53,13 +55,23 @@ class ObjectTreeView(QTreeView):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)  # source order (by name) until a header is clicked
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(COL_NAME, 340)
-        self.setColumnWidth(COL_AGE, 60)
-        self.setColumnWidth(COL_RV, 110)
-        self.setColumnWidth(COL_DELTA, 80)
+        # the name takes what is left; the other columns fit their content (Status keeps a
+        # readable width however narrow the window: the name gives way first, elided in
+        # the middle, where a generated pod name's suffix tells it apart)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        elide_column(self, COL_STATUS, Qt.TextElideMode.ElideRight)
+        self.columns = ColumnSizer(self, self._measure, stretch=COL_NAME, stretch_least=chars_width(self, 24))
+        self._refit = QTimer(self)  # rows arrived: measure again in a moment (not per batch)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(1000)
+        self._refit.timeout.connect(self.columns.refit)
+        self.expanded.connect(lambda _i: QTimer.singleShot(0, self.columns.refit))  # (once expanded)
+        ElidedToolTips(self)
+        install_column_menu(self, self.columns)
         self._connect(model)
+        self.columns.refit()
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         self._ages = QTimer(self)
         self._ages.setInterval(1000)
@@ -122,6 +134,36 @@ class ObjectTreeView(QTreeView):
             for r in range(first, last + 1):
                 self.expand(model.index(r, 0))
 
+    # ------------------------------------------------------------------ columns
+    def _content_arrived(self, *_a) -> None:
+        if not self._refit.isActive():
+            self._refit.start()
+
+    def _measure(self) -> dict[int, Fit]:
+        """Column widths from the font and a sample of the shown objects (at most 300, from
+        the expanded kinds): ages and delta types are short known texts."""
+        model = self.source
+        sample: list[Node] = []
+        for node in self._expanded_nodes():
+            if node.level == KIND:
+                sample.extend(node.children[:max(0, min(300 - len(sample), node.shown if node.shown >= 0 else 300))])
+                if len(sample) >= 300:
+                    break
+        status = [model.data(model.index_for(n, COL_STATUS)) or "" for n in sample]
+        rv = [n.rv for n in sample]
+        want = {
+            COL_AGE: (text_width(self, ["999d", "23h", "59m"]), 0),
+            COL_RV: (text_width(self, rv), 0),
+            COL_STATUS: (min(text_width(self, status + ["Running, 1/1 ready"]), chars_width(self, 48)),
+                         text_width(self, ["Running, 1/1 ready"])),
+            COL_DELTA: (text_width(self, DELTA_TYPES), 0),
+        }
+        out = {}
+        for c, (w, least) in want.items():
+            w = max(w, header_width(self, c))
+            out[c] = Fit(w, min(w, max(least, header_width(self, c))))
+        return out
+
     # ------------------------------------------------------------------ models
     def set_source(self, model: ObjectTreeModel) -> None:
         """Show another tree model (the workspace's filtered one, or the full one again),
@@ -130,6 +172,7 @@ class ObjectTreeView(QTreeView):
             return
         expanded, sel_key = self._state()
         for sig, slot in ((self.source.rowsInserted, self._rows_inserted),
+                          (self.source.rowsInserted, self._content_arrived),
                           (self.source.rowsAboutToBeRemoved, self._rows_removing),
                           (self.source.modelAboutToBeReset, self._save_state),
                           (self.source.modelReset, self._restore_state),
@@ -151,6 +194,7 @@ class ObjectTreeView(QTreeView):
     def _connect(self, model: ObjectTreeModel) -> None:
         """Connect after ``setModel`` (our modelReset slot must run after the view's)."""
         model.rowsInserted.connect(self._rows_inserted)
+        model.rowsInserted.connect(self._content_arrived)
         model.modelAboutToBeReset.connect(self._save_state)
         model.modelReset.connect(self._restore_state)
         model.sigFading.connect(self._fading)

@@ -50,7 +50,7 @@ class Views(QObject):
                 capacity = DEFAULT_CAPACITY
         self.journal = Journal(capacity)
         self.book = SeriesBook()
-        self.log = EventLog(EventLogModel(self.journal))
+        self.log = EventLog(EventLogModel(self.journal), settings=settings)
         self.charts = ChartsView(self.book)
         self.inspector = Inspector(workspace)
         self.ingest_ms = 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit
 
@@ -21,6 +22,10 @@ class _Highlighter(QSyntaxHighlighter):
     def __init__(self, doc, palette: QPalette) -> None:
         super().__init__(doc)
         self.diff = False
+        self.set_palette(palette)
+
+    def set_palette(self, palette: QPalette) -> None:
+        """Colours from ``palette`` (again when the user switches between light and dark)."""
         self.key = QTextCharFormat()
         self.key.setForeground(palette.color(QPalette.ColorRole.Link))
         self.comment = QTextCharFormat()
@@ -32,6 +37,7 @@ class _Highlighter(QSyntaxHighlighter):
         self.hunk = QTextCharFormat()
         self.hunk.setForeground(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self.hunk.setFontItalic(True)
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt name)
         if self.diff:
@@ -65,6 +71,11 @@ class YamlView(QPlainTextEdit):
         self._hl = _Highlighter(self.document(), self.palette())
         self._hl.diff = diff
         self.setTabChangesFocus(True)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._hl.set_palette(self.palette())
 
     def set_text(self, text: str, *, keep_scroll: bool = True) -> None:
         if text == self.toPlainText():

@@ -98,7 +98,7 @@ def test_whole_session_is_read_only_and_leaks_nothing(secure_env, make_app, qtbo
     # ... until the user reveals it explicitly
     if detail.reveal.isVisible():
         qtbot.mouseClick(detail.reveal, Qt.MouseButton.LeftButton)
-        assert SECRET_B64 in detail.yaml.toPlainText()
+        assert SECRET_VALUE in detail.yaml.toPlainText()  # decoded from base64
     # verify the cache against the server
     res = ws.sessions["sim-b"].verify_async("pods").result(20)
     assert res.ok, res.summary()

@@ -139,11 +139,12 @@ def test_secret_values_masked_until_revealed(make_app, demo, qtbot):
         assert "aHVudGVyMg==" not in yaml_text and MASK in yaml_text
         assert app.win.detail.reveal.isVisible()
         qtbot.mouseClick(app.win.detail.reveal, Qt.MouseButton.LeftButton)
-        assert "aHVudGVyMg==" in app.win.detail.yaml.toPlainText()
+        assert "password: hunter2" in app.win.detail.yaml.toPlainText()  # decoded from base64
         # a new selection hides them again
         app.win.tree.select_node(next(tree.objects("kmon-demo", "configmaps")))
         app.win.tree.select_node(tree.find("kmon-demo", "secrets", "shop/db-creds"))
         assert "aHVudGVyMg==" not in app.win.detail.yaml.toPlainText()
+        assert "hunter2" not in app.win.detail.yaml.toPlainText()
     finally:
         store.delete("secrets", "db-creds", "shop")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 
 import pytest
 from PySide6.QtTest import QAbstractItemModelTester
@@ -163,13 +165,64 @@ def test_export_shown_and_all_redacts(qtbot, tmp_path):
     with open(tmp_path / "all.csv") as f:
         got = list(csv.DictReader(f))
     assert len(got) == 8 and not any("abcd1234" in r["detail"] for r in got)
-    # through the (non-native) file dialog
-    dlg = log.export_dialog("csv", shown=True)
-    dlg.selectFile(str(tmp_path / "dialog.csv"))
-    dlg.accept()
-    assert (tmp_path / "dialog.csv").exists()
-    with open(tmp_path / "dialog.csv") as f:
+
+
+def test_export_dialog_is_the_desktops_and_remembers_where(qtbot, tmp_path, monkeypatch, settings):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.chdir(tmp_path)  # the current directory is not where exports go
+    asked = []
+    target = tmp_path / "out"
+    target.mkdir()
+
+    def fake_dialog(parent, caption, start, filters, *a, **kw):
+        asked.append((start, filters, a, kw))
+        return str(target / "mine"), filters.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    log = EventLog(EventLogModel(Journal(100)), settings=settings)
+    qtbot.addWidget(log)
+    log.append_items(feed_items(5))
+    log.set_types({"error"})
+    with qtbot.waitSignal(log.sigExported) as done:
+        assert log.export_dialog("csv", shown=True) == str(target / "mine.csv")
+        assert not log.export_btn.isEnabled()  # (written off the GUI thread)
+    assert done.args == [str(target / "mine.csv"), 1, ""] and log.export_btn.isEnabled()
+    start, filters, extra, kw = asked[0]
+    # the static (native) dialog, no DontUseNativeDialog option, not the current directory
+    assert not extra and not kw and filters.startswith("CSV (*.csv)")
+    assert os.path.dirname(start) != str(tmp_path) and os.path.isdir(os.path.dirname(start))
+    assert re.fullmatch(r"kmon-events-c1-\d{8}-\d{6}\.csv", os.path.basename(start))
+    with open(target / "mine.csv") as f:
         assert len(list(csv.DictReader(f))) == 1
+    # the next dialog opens where the last export went, in this run and the next one
+    with qtbot.waitSignal(log.sigExported):
+        log.export_dialog("jsonl", shown=False)
+    assert os.path.dirname(asked[1][0]) == str(target) and asked[1][0].endswith(".jsonl")
+    again = EventLog(EventLogModel(Journal(100)), settings=settings)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.sigExported):
+        again.export_dialog("jsonl")
+    assert os.path.dirname(asked[2][0]) == str(target)
+    assert os.path.basename(asked[2][0]).startswith("kmon-events-2")  # no rows: no context part
+
+
+def test_export_dialog_cancel_and_failure(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    answer = [""]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (answer[0], "")))
+    log = EventLog(EventLogModel(Journal(100)))
+    qtbot.addWidget(log)
+    log.append_items(feed_items(2))
+    assert log.export_dialog("jsonl") == "" and log.last_error is None  # cancelled
+    answer[0] = str(tmp_path / "no" / "such" / "dir" / "x.jsonl")
+    with qtbot.waitSignal(log.sigExported) as done:
+        log.export_dialog("jsonl")
+    assert done.args[1] == 0 and done.args[2]  # nothing written, and why
+    box = log.last_error
+    assert isinstance(box, QMessageBox) and box.isVisible() and "x.jsonl" in box.text()
+    box.close()
 
 
 @pytest.mark.parametrize("capacity", [10, 1000])

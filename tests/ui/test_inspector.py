@@ -50,3 +50,37 @@ def test_rows_and_changed_cells(qapp):
     model.ingest([SessionItem("c1", "pods", "warning", "pods: differs", "verified",
                               detail={"ok": False, "missing": ["ns/a"], "extra": [], "stale": []})])
     assert model.cell("c1", "pods", "Verify") == "1 missing"
+
+
+def test_the_last_error_is_readable_however_narrow_the_dock(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from kmon.ui.columns import cell_tooltip
+    from kmon.ui.inspector import Inspector
+    from kmon.ui.inspector_model import HIDDEN
+
+    error = "list pods: Get \"https://10.0.0.1:6443/api/v1/pods\": dial tcp 10.0.0.1:6443: connect: connection refused"
+    insp = Inspector(workspace=None)
+    qtbot.addWidget(insp)
+    insp.resize(1050, 250)
+    insp.show()
+    qtbot.waitExposed(insp)
+    insp.refresh({("kmon-demo", "pods"): stats(state="backing-off", current_backoff=3.2, last_error=error),
+                  ("kmon-demo-2", "deployments.apps"): stats()})
+    QApplication.processEvents()
+    view, model = insp.view, insp.model
+    col = COLUMNS.index("Last error")
+    assert col == len(COLUMNS) - 1 and view.horizontalHeader().stretchLastSection()  # it takes what is left
+    assert all(view.isColumnHidden(COLUMNS.index(c)) for c in HIDDEN)
+    row = [model.key_at(r) for r in range(model.rowCount())].index(("kmon-demo", "pods"))
+    err = model.index(row, col)
+    assert 0 <= view.visualRect(err).left() < view.viewport().width() - 100  # on screen
+    assert cell_tooltip(view, err) == error  # elided there: the whole error on hover
+    # where the column is scrolled away, the State cell says it (and the hidden columns)
+    state = model.data(model.index(row, COLUMNS.index("State")), Qt.ItemDataRole.ToolTipRole)
+    assert error in state and "3.2 s" in state
+    # informers are named whole, in the middle when they must be elided
+    res = COLUMNS.index("Resource")
+    assert view.itemDelegateForColumn(res).mode == Qt.TextElideMode.ElideMiddle
+    assert view.columnWidth(res) >= view.fontMetrics().horizontalAdvance("deployments.apps")
