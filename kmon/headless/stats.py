@@ -87,7 +87,7 @@ def _stats(args: argparse.Namespace) -> int:
     from kmon.headless.render import use_color
 
     sel = Selection.from_args(args)
-    live = Live(sel)
+    live = Live(sel, command="kmon stats")
     out = sys.stdout
     tty = use_color(out) or _isatty(out)
     color = use_color(out)

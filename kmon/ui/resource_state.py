@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 __all__ = ["ResourceState", "ResourceStates", "freshness_level"]
@@ -55,6 +55,8 @@ class ContextState:
     state: str = "connecting"
     error: str = ""
     message: str = ""
+    # names the context's discovery does not know: {name: kubectl's message}; never resources
+    rejected: dict[str, str] = field(default_factory=dict)
 
 
 class ResourceStates:
@@ -131,6 +133,9 @@ class ResourceStates:
                 if it.resource is None:
                     cs = self.contexts.get(it.context) or ContextState(it.context)
                     self.contexts[it.context] = cs
+                    if it.state == "rejected":  # a name, not a resource, and no change of state
+                        cs.rejected[str((it.detail or {}).get("resource") or "")] = it.message
+                        continue
                     cs.state = it.state or cs.state
                     msg = it.message
                     if msg.startswith(f"{it.context}: "):  # the row already names the context

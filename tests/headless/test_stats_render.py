@@ -81,6 +81,10 @@ def test_stats_once_prints_one_row_per_informer(sim, workload, kubeconfig):
 
 def test_stats_errors(tmp_path, kubeconfig):
     out = run_kmon("stats", "--kubeconfig", kubeconfig, "nosuchthings", "--once")
-    assert out.returncode == 1 and out.stderr.decode().startswith("kmon stats: nosuchthings: the server doesn't have")
+    assert out.returncode == 1 and out.stderr.decode() == 'error: the server doesn\'t have a resource type "nosuchthings"\n'
+    out = run_kmon("stats", "--kubeconfig", kubeconfig, "pods", "nosuchthings", "--once")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.decode().splitlines()[-1] == "kmon stats: continuing with pods"
+    assert [ln.split()[0] for ln in out.stdout.decode().splitlines()] == ["RESOURCE", "pods"]
     out = run_kmon("stats", "--kubeconfig", kubeconfig, "--interval", "0")
     assert out.returncode == 2 and b"--interval" in out.stderr
