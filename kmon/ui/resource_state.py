@@ -14,7 +14,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["ResourceState", "ResourceStates", "freshness_level"]
+__all__ = ["ContextFreshness", "ResourceState", "ResourceStates", "freshness_level"]
+
+_RANK = {"ok": 0, "unknown": 1, "amber": 2, "red": 3}
 
 
 def freshness_level(silence: float | None, amber: float, red: float) -> str:
@@ -47,6 +49,23 @@ class ResourceState:
         if self.state == "error":
             return f"⚠ {self.error}"
         return ""
+
+
+@dataclass
+class ContextFreshness:
+    """How fresh one context's cache is: ``level`` is its worst resource's ("unknown" with no
+    resource yet), ``resource``/``silence`` name that resource when it is amber or red, and
+    ``last_event`` is the time since the context's freshest event (None: none yet)."""
+
+    context: str
+    level: str
+    resource: str = ""
+    silence: float | None = None
+    last_event: float | None = None
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.level]
 
 
 @dataclass
@@ -179,6 +198,22 @@ class ResourceStates:
         if st.state != "synced":
             return "unknown" if st.state != "error" else "red"
         return freshness_level(self.silence(st, now), self.amber, self.red)
+
+    def context_freshness(self, context: str, now: float | None = None) -> ContextFreshness:
+        """The freshness of ``context`` as a whole (see ``ContextFreshness``)."""
+        now = self.clock() if now is None else now
+        rs = self.of_context(context)
+        out = ContextFreshness(context, "ok" if rs else "unknown")
+        for st in rs:
+            lvl = self.freshness(st, now)
+            sil = self.silence(st, now)
+            if _RANK[lvl] > out.rank or (lvl == out.level and lvl in ("amber", "red") and (sil or 0) > (out.silence or 0)):
+                out.level, out.resource, out.silence = lvl, st.resource, sil
+            if sil is not None and (out.last_event is None or sil < out.last_event):
+                out.last_event = sil
+        if out.level not in ("amber", "red"):
+            out.resource, out.silence = "", None
+        return out
 
     def of_context(self, context: str) -> list[ResourceState]:
         return sorted((s for k, s in self.resources.items() if k[0] == context), key=lambda s: s.resource)
