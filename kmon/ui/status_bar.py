@@ -5,6 +5,8 @@ right now — every resource synced, events flowing, and no watch silent for too
 (freshness: time since the last event or bookmark per resource; amber after the first
 threshold, red after the second). It renders ``ResourceStates`` once a second and on each
 batch that changed a state; the per-resource table is in the tooltip and the popup menu.
+The freshness indicator names the context it describes ("kmon-demo: fresh · last event <1s
+ago"): with several open, the worst one, each context's line in the tooltip.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
 from .icons import dot_icon
-from .resource_state import ResourceStates
+from .resource_state import ContextFreshness, ResourceStates
 
 __all__ = ["StatusBar"]
+
 
 def _ago(s: float | None) -> str:
     if s is None:
@@ -104,10 +107,12 @@ class StatusBar(QStatusBar):
         self.fresh.setVisible(named is not None)  # nothing to describe without a context
         self.fresh.setIcon(dot_icon(self.worst, 12))
         self.fresh.setText(self.freshness_text(named) if named is not None else "")
-        lines = "".join(f"<b>{html.escape(f.context)}</b>: {html.escape(self.freshness_text(f, named=False))}<br>" for f in per)
+        lines = "".join(
+            f"<b>{html.escape(f.context)}</b>: {html.escape(self.freshness_text(f, named=False))}<br>" for f in per
+        )
         self.fresh.setToolTip(lines + self.table_html(rs))
 
-    def freshness_text(self, f, *, named: bool = True) -> str:
+    def freshness_text(self, f: ContextFreshness, *, named: bool = True) -> str:
         """"kmon-demo: fresh · last event <1s ago", "kmon-demo: pods silent 75s"."""
         if f.level in ("amber", "red") and f.resource:
             st = self.states.resources.get((f.context, f.resource))
