@@ -119,9 +119,11 @@ class Live:
         stop: threading.Event | None = None,
         demo_churn: float = 20.0,
         informer_options: dict[str, Any] | None = None,
+        command: str = "kmon",
     ) -> None:
         from kmon.monitor.feed import Feed
 
+        self.command = command  # names the notes on stderr ("kmon watch: ...")
         self.selection = selection
         self.feed = feed if feed is not None else Feed()
         self.stop = stop if stop is not None else threading.Event()
@@ -167,11 +169,14 @@ class Live:
                 raise HeadlessError(f"context {self.context}: {self.session.error}")
             if self.stop.is_set():
                 return False
+        _report_unknown(self.command, self.session)
         failed = self.session.failed_resources
         if failed:
             name, why = next(iter(failed.items()))
             why = why if why.startswith(name) else f"{name}: {why}"
             raise HeadlessError(why)
+        if not self.session.resources and self.session.unknown_resources:
+            raise HeadlessError("")  # every name was unknown: kubectl's words are said
         return True
 
     @property
@@ -220,6 +225,21 @@ class Live:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _report_unknown(command: str, session: Any) -> None:
+    """kubectl's line for each name the server does not serve (``error: the server doesn't
+    have a resource type "nosuchthing"``) on stderr, then what kmon goes on with."""
+    unknown = session.unknown_resources
+    if not unknown:
+        return
+    for name, err in unknown.items():
+        print(f"error: {err}", file=sys.stderr)
+        if err.hint:
+            print(f"{command}: {name}: {err.hint}", file=sys.stderr)
+    running = sorted(session.resources)
+    if running:
+        print(f"{command}: continuing with {', '.join(running)}", file=sys.stderr)
 
 
 class signals_stop:
@@ -293,7 +313,8 @@ def run_main(command: str, body: Callable[[], int]) -> int:
     try:
         code = body()
     except HeadlessError as e:
-        print(f"kmon {command}: {e}", file=sys.stderr)
+        if str(e):  # empty: already said
+            print(f"kmon {command}: {e}", file=sys.stderr)
         code = EXIT_ERROR
     except BrokenPipeError:
         quiet_broken_pipe()

@@ -62,7 +62,7 @@ class Recorder:
         self.include_secret_values = include_secret_values
         self.drain_interval = drain_interval
         self.compresslevel = compresslevel
-        self.live = Live(self.selection, stop=stop, demo_churn=demo_churn)
+        self.live = Live(self.selection, stop=stop, demo_churn=demo_churn, command="kmon record")
         self.writer: Any = None
         self.error: str | None = None
         self.failed = threading.Event()

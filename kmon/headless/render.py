@@ -9,7 +9,9 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
   decides: a TTY and no ``NO_COLOR``).
 - ``json_line``: ``kmon watch -o json`` and ``kmon replay --to-json``: one record per line,
   exactly the recording's records (``kmon.monitor.recording.record_from_item``).
-- ``stats_table``: ``kmon stats``: one row per informer.
+- ``stats_table``: ``kmon stats``: one row per informer, fitted to the terminal's width
+  (``output_width``): the last error is cut with "…" and the least telling columns are
+  dropped, so a row never wraps; pipes and files get every column.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ __all__ = [
     "COLUMNS",
     "EventTable",
     "json_line",
+    "output_width",
+    "stats_layout",
     "stats_rows",
     "stats_table",
     "truncate",
@@ -156,6 +160,20 @@ STATS_COLUMNS = (
     "RESOURCE", "STATE", "SYNCED RV", "FLAGS", "LISTS", "RELISTS", "WATCHES", "LAST END",
     "BOOKMARKS", "QUEUE", "STORE", "BACKOFF", "SYNCED FOR", "LAST EVENT", "LAST ERROR",
 )
+# what a narrow terminal gives up, in order, while a row does not fit: ("drop", column) or
+# ("cut", column, narrowest) — RESOURCE is cut in the middle so a group keeps its end
+# ("deploym…kmon.io"). RESOURCE, STATE and LAST ERROR always stay.
+STATS_FIT_STEPS: tuple[tuple[Any, ...], ...] = (
+    ("drop", "BOOKMARKS"), ("drop", "LISTS"), ("drop", "FLAGS"), ("drop", "SYNCED FOR"),
+    ("drop", "BACKOFF"), ("drop", "LAST END"), ("drop", "QUEUE"), ("drop", "WATCHES"),
+    ("cut", "RESOURCE", 16),
+    ("drop", "RELISTS"), ("drop", "STORE"), ("drop", "LAST EVENT"), ("drop", "SYNCED RV"),
+    ("cut", "RESOURCE", 8),
+)
+# LAST ERROR keeps this much (when it has that much to say; a third of a narrower line)
+# before a column goes
+_ERROR_WANTED = 48
+_ERR = STATS_COLUMNS.index("LAST ERROR")
 
 
 def age(seconds: float | None) -> str:
@@ -178,11 +196,12 @@ def stats_rows(
     last_end: dict[str, str] | None = None,
     synced_at: dict[str, float] | None = None,
     now: float | None = None,
-    error_width: int = 48,
+    error_width: int | None = None,
 ) -> list[list[str]]:
     """One row of cells per informer ({resource: InformerStats}), sorted by resource.
     ``last_end``: the reason of each resource's last WatchEnded; ``synced_at``: when it
-    first synced (both come from the feed)."""
+    first synced (both come from the feed). The last error is whole (one line, redacted)
+    unless ``error_width`` cuts it: ``stats_table`` fits it to the terminal."""
     now = time.time() if now is None else now
     last_end = last_end or {}
     synced_at = synced_at or {}
@@ -191,6 +210,7 @@ def stats_rows(
         st = stats[res]
         flags = ",".join(f for f, on in (("unavailable", st.unavailable), ("paginated", st.paginated)) if on) or "-"
         since = synced_at.get(res)
+        error = truncate(redact_text(st.last_error), error_width or 0) if st.last_error else "-"
         rows.append([
             res,
             st.state,
@@ -206,19 +226,52 @@ def stats_rows(
             f"{st.current_backoff:.1f}s" if st.current_backoff else "-",
             age(now - since) if st.synced and since is not None else ("yes" if st.synced else "no"),
             age(now - st.last_event_time) if st.last_event_time else "-",
-            truncate(redact_text(st.last_error), error_width) if st.last_error else "-",
+            error,
         ])
     return rows
 
 
-def stats_table(rows: Sequence[Sequence[str]], *, color: bool = False) -> list[str]:
-    """Aligned lines (header first); widths fit the content."""
+def stats_layout(rows: Sequence[Sequence[str]], width: int | None) -> tuple[list[int], list[int]]:
+    """(columns shown, width of every column) for lines of at most ``width`` characters
+    (None: every column, whole). LAST ERROR gets what the others leave, down to its title;
+    while it would get less than ``_ERROR_WANTED`` (a third of the line, what it has to
+    say, if less), the steps of ``STATS_FIT_STEPS`` apply in order."""
     widths = [len(c) for c in STATS_COLUMNS]
     for r in rows:
         for i, cell in enumerate(r):
             widths[i] = max(widths[i], len(cell))
+    shown = list(range(len(STATS_COLUMNS)))
+    if width is None:
+        return shown, widths
+    wanted = max(len(STATS_COLUMNS[_ERR]), min(widths[_ERR], _ERROR_WANTED, width // 3))
+
+    def excess() -> int:
+        return sum(widths[i] for i in shown if i != _ERR) + len(GAP) * (len(shown) - 1) + wanted - width
+
+    for step in STATS_FIT_STEPS:
+        if excess() <= 0:
+            break
+        i = STATS_COLUMNS.index(step[1])
+        if step[0] == "drop":
+            shown.remove(i)
+        else:
+            widths[i] = max(step[2], widths[i] - excess())
+    widths[_ERR] = max(len(STATS_COLUMNS[_ERR]), min(widths[_ERR], wanted - excess()))
+    return shown, widths
+
+
+def stats_table(rows: Sequence[Sequence[str]], *, color: bool = False, width: int | None = None) -> list[str]:
+    """Aligned lines (header first). With ``width`` every line fits in it (see
+    ``stats_layout``; a line is cut only where even RESOURCE, STATE and LAST ERROR do not
+    fit); without, every column is shown whole."""
+    shown, widths = stats_layout(rows, width)
+    last = shown[-1]
+
     def fmt(cells: Sequence[str]) -> str:
-        return GAP.join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+        parts = [truncate(cells[i], widths[i], middle=i == 0) for i in shown]
+        line = GAP.join(p if i == last else p.ljust(widths[i]) for p, i in zip(parts, shown)).rstrip()
+        return line[:width] if width is not None else line
+
     head = fmt(STATS_COLUMNS)
     out = [f"\x1b[1m{head}{_RESET}" if color else head]
     for r in rows:
@@ -227,3 +280,21 @@ def stats_table(rows: Sequence[Sequence[str]], *, color: bool = False) -> list[s
             line = f"\x1b[31m{line}{_RESET}"
         out.append(line)
     return out
+
+
+def output_width(stream: TextIO = sys.stdout) -> int | None:
+    """How wide lines written to ``stream`` may be: ``$COLUMNS`` when set, else the
+    terminal's width; None (no limit) for a pipe or a file, so ``kmon stats > log`` and
+    scripts get every column."""
+    try:
+        cols = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        cols = 0
+    if cols > 0:
+        return cols
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, ValueError, OSError):
+        pass
+    return None

@@ -39,12 +39,19 @@ def parser() -> argparse.ArgumentParser:
             "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started) "
             "and LAST END (why the last one ended), BOOKMARKS, QUEUE (DeltaFIFO depth), STORE (objects "
             "cached), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
+            "Rows fit the terminal ($COLUMNS, else its width): the last error is cut with \"…\" and "
+            "BOOKMARKS, LISTS, FLAGS, SYNCED FOR, BACKOFF, LAST END, QUEUE, WATCHES... are left out, in that "
+            "order, as the width requires; -o wide, a pipe or a file get every column. "
             "Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
         ),
     )
     add_selection_arguments(p)
     p.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between refreshes (default 2)")
     p.add_argument("--once", action="store_true", help="print once after the initial sync and exit")
+    p.add_argument(
+        "-o", "--output", choices=("table", "wide"), default="table",
+        help="table: fit the terminal (default); wide: every column, whole, however long the lines",
+    )
     return p
 
 
@@ -75,19 +82,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_main("stats", lambda: _stats(args))
 
 
-def _render(live: Live, tracker: StatsTracker, color: bool) -> list[str]:
+def _render(live: Live, tracker: StatsTracker, color: bool, width: int | None) -> list[str]:
     from kmon.headless.render import stats_rows, stats_table
 
     tracker.update(live.feed.drain())
     rows = stats_rows(live.session.stats(), last_end=tracker.last_end, synced_at=tracker.synced_at)
-    return stats_table(rows, color=color)
+    return stats_table(rows, color=color, width=width)
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from kmon.headless.render import use_color
+    from kmon.headless.render import truncate, use_color
 
     sel = Selection.from_args(args)
-    live = Live(sel)
+    live = Live(sel, command="kmon stats")
     out = sys.stdout
     tty = use_color(out) or _isatty(out)
     color = use_color(out)
@@ -100,7 +107,7 @@ def _stats(args: argparse.Namespace) -> int:
                 synced = live.wait_synced(SYNC_TIMEOUT)
                 if stop.is_set():
                     return EXIT_OK
-                lines = _render(live, tracker, color)
+                lines = _render(live, tracker, color, _width(args, out))
                 write_stdout(("\n".join(lines) + "\n").encode())
                 if not synced:
                     print(f"kmon stats: not every informer synced within {SYNC_TIMEOUT:g} s", file=sys.stderr)
@@ -108,10 +115,12 @@ def _stats(args: argparse.Namespace) -> int:
                 return EXIT_OK
             title = f"kmon stats: context {live.context}, server {live.server}"
             while True:
-                lines = _render(live, tracker, color)
+                width = _width(args, out)  # read each time: the terminal may be resized
+                lines = _render(live, tracker, color, width)
                 stamp = time.strftime("%H:%M:%S")
                 if tty:
-                    text = _HOME_CLEAR + f"{title}  {stamp}  (Ctrl+C to stop)\n\n" + "\n".join(lines) + "\n"
+                    head = truncate(f"{title}  {stamp}  (Ctrl+C to stop)", width or 0)
+                    text = _HOME_CLEAR + f"{head}\n\n" + "\n".join(lines) + "\n"
                 else:
                     text = f"# {stamp} {title}\n" + "\n".join(lines) + "\n\n"
                 write_stdout(text.encode())
@@ -120,6 +129,12 @@ def _stats(args: argparse.Namespace) -> int:
         finally:
             live.close()
     return EXIT_OK
+
+
+def _width(args: argparse.Namespace, stream: Any) -> int | None:
+    from kmon.headless.render import output_width
+
+    return None if args.output == "wide" else output_width(stream)
 
 
 def _isatty(stream: Any) -> bool:

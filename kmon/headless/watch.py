@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     sel = Selection.from_args(args)
-    live = Live(sel)
+    live = Live(sel, command="kmon watch")
     out = sys.stdout
     out.flush()
     if args.output == "json":

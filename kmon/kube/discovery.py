@@ -13,7 +13,9 @@ is decoded with orjson straight from the raw response, never into generated mode
 from __future__ import annotations
 
 import difflib
+import json
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
@@ -30,21 +32,46 @@ AGGREGATED_ACCEPT = (
 __all__ = ["ApiResource", "UnknownResourceError", "AmbiguousResourceError", "discover", "resolve"]
 
 log = logging.getLogger(__name__)
+_VERSION = re.compile(r"^v\d+((alpha|beta)\d+)?$", re.I)
 
 
 class UnknownResourceError(LookupError):
-    """No served resource is spelled like that; ``suggestions`` lists close matches."""
+    """No served resource is spelled like that. ``str()`` is kubectl's message for it (``the
+    server doesn't have a resource type "nosuchthing"``, naming the group and version when
+    the name had them); ``suggestions`` lists close matches and ``hint`` says them."""
 
     def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        msg = f"the server doesn't have a resource type {name!r}"
-        if self.suggestions:
-            msg += "; did you mean " + ", ".join(self.suggestions) + "?"
-        super().__init__(msg)
+        super().__init__(_kubectl_no_match(name))
+
+    @property
+    def hint(self) -> str:
+        """"did you mean deployments.apps?" when something close is served, else ""."""
+        return f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
 
     def __str__(self) -> str:  # LookupError would quote the message
         return str(self.args[0])
+
+
+def _go_quote(s: str) -> str:
+    """Go's %q for the names kubectl quotes."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _kubectl_no_match(name: str) -> str:
+    """kubectl's words for a name no resource matches (``cmdutil.CheckErr`` on a
+    ``NoResourceMatchError``): ``resource.group`` and ``resource.version.group`` name the
+    group (and version) apart."""
+    spelled = name.strip()
+    parts = spelled.split(".", 2)
+    msg = "the server doesn't have a resource type "
+    if len(parts) == 3 and _VERSION.match(parts[1]):
+        return msg + f"{_go_quote(parts[0])} in group {_go_quote(parts[2])} and version {_go_quote(parts[1])}"
+    if len(parts) >= 2:
+        res, _, group = spelled.partition(".")
+        return msg + f"{_go_quote(res)} in group {_go_quote(group)}"
+    return msg + _go_quote(spelled)
 
 
 class AmbiguousResourceError(UnknownResourceError):

@@ -101,12 +101,14 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     # Authorization headers and bare schemes: "Bearer xyz", "Basic abc="
     (re.compile(r"(?i)\b(bearer|basic)(\s+|%20)[A-Za-z0-9\-._~+/=:%]+"), "\\1\\2" + MASK),
-    # key=value / key: value / "key": "value" for secret-looking keys
+    # key=value / key: value / "key": "value" for credential-like keys. Never "secrets": that
+    # is the resource, and "secrets: watching" or "secrets: 403 Forbidden" is a status.
     (
         re.compile(
             r"""(?ix)
             (["']?
-             (?:[a-z0-9_\-]*?(?:token|password|passwd|secret|api[_-]?key|apikey|credential)s?
+             (?:[a-z0-9_\-]*?(?:token|password|passwd|api[_-]?key|apikey|credential)s?
+              |[a-z0-9_\-]*?secret(?:[_-]?access)?(?:[_-]?key)?
               |client[_-]key[_-]data|client[_-]certificate[_-]data|authorization)
              ["']?\s*[:=]\s*["']?)
             (?!\s)(?!••)(?!(?i:bearer|basic)\s)([^\s"',;&}\]]+)

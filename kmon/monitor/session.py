@@ -11,8 +11,12 @@ Failure handling, so one problem never takes down more than it must:
 - the context cannot be used (unknown context, broken kubeconfig entry, missing exec
   plugin, bad CA, unreachable server, 401/403 during discovery): ``session.error``, a
   ``SessionItem`` with level "error" and state "failed"; other sessions are unaffected.
-- a resource cannot be started (unknown name, informer construction failed): a
-  ``SessionItem`` for that resource and ``session.failed_resources[name]``; the others run.
+- a name discovery does not know (``pods,nosuchthing``): rejected once, with kubectl's
+  message, in a context-level ``SessionItem`` (state "rejected", ``detail["resource"]``
+  the name) and ``session.unknown_resources[name]``; it is never a resource of the session
+  (no informer, no retry) and the others run.
+- a resource cannot be started (informer construction failed): a ``SessionItem`` for that
+  resource and ``session.failed_resources[name]``; the others run.
 - a running resource fails (403 on list, server gone): the informer's reflector backs off
   and retries as client-go does; ``handle.error`` and one ``SessionItem`` per distinct error
   say why, and a "ready" ``SessionItem`` says when it recovered.
@@ -203,6 +207,7 @@ class ContextSession:
         self._handles: dict[str, ResourceHandle] = {}
         self._pending: list[str] = []  # start_resource calls made before discovery finished
         self._failed: dict[str, str] = {}
+        self._unknown: dict[str, Any] = {}  # names discovery does not know: UnknownResourceError
         self._stopped = threading.Event()
         self._settled = threading.Event()  # discovery finished (ok or not)
         self._connect_thread: threading.Thread | None = None
@@ -371,6 +376,13 @@ class ContextSession:
             return dict(self._failed)
 
     @property
+    def unknown_resources(self) -> dict[str, Any]:
+        """Names discovery does not know, as asked: {name: its ``UnknownResourceError``}
+        (``str()`` is kubectl's message, ``hint`` suggests close names)."""
+        with self._lock:
+            return dict(self._unknown)
+
+    @property
     def api_client(self) -> Any:
         return self._api_client
 
@@ -402,8 +414,13 @@ class ContextSession:
                 why = self._error or f"session is {self._state}"
                 self._failed[name] = why
                 return None
+        from kmon.kube.discovery import UnknownResourceError
+
         try:
             res = self.resolve(name)
+        except UnknownResourceError as e:
+            self._reject(name, e)
+            return None
         except Exception as e:
             self._resource_failed(name, describe_error(e))
             return None
@@ -453,6 +470,16 @@ class ContextSession:
         with self._lock:
             self._failed[name] = message
         self._emit(name, "error", f"{name}: {message}", "failed")
+
+    def _reject(self, name: str, err: Any) -> None:
+        """``name`` is no resource of this server: say so once, as kubectl does."""
+        with self._lock:
+            if name in self._unknown:
+                return
+            self._unknown[name] = err
+        detail = {"resource": name, "suggestions": list(err.suggestions)}
+        hint = f" ({err.hint})" if err.hint else ""
+        self._emit(None, "error", f"{self.context}: error: {err}{hint}", "rejected", detail)
 
     def _error_watcher(self, handle: ResourceHandle):
         """A reflector listener turning errors into one SessionItem per distinct error."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["ResourceState", "ResourceStates", "freshness_level"]
+__all__ = ["ContextFreshness", "ResourceState", "ResourceStates", "freshness_level"]
+
+_RANK = {"ok": 0, "unknown": 1, "amber": 2, "red": 3}
 
 
 def freshness_level(silence: float | None, amber: float, red: float) -> str:
@@ -50,11 +52,30 @@ class ResourceState:
 
 
 @dataclass
+class ContextFreshness:
+    """How fresh one context's cache is: ``level`` is its worst resource's ("unknown" with no
+    resource yet), ``resource``/``silence`` name that resource when it is amber or red, and
+    ``last_event`` is the time since the context's freshest event (None: none yet)."""
+
+    context: str
+    level: str
+    resource: str = ""
+    silence: float | None = None
+    last_event: float | None = None
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.level]
+
+
+@dataclass
 class ContextState:
     name: str
     state: str = "connecting"
     error: str = ""
     message: str = ""
+    # names the context's discovery does not know: {name: kubectl's message}; never resources
+    rejected: dict[str, str] = field(default_factory=dict)
 
 
 class ResourceStates:
@@ -131,6 +152,9 @@ class ResourceStates:
                 if it.resource is None:
                     cs = self.contexts.get(it.context) or ContextState(it.context)
                     self.contexts[it.context] = cs
+                    if it.state == "rejected":  # a name, not a resource, and no change of state
+                        cs.rejected[str((it.detail or {}).get("resource") or "")] = it.message
+                        continue
                     cs.state = it.state or cs.state
                     msg = it.message
                     if msg.startswith(f"{it.context}: "):  # the row already names the context
@@ -174,6 +198,22 @@ class ResourceStates:
         if st.state != "synced":
             return "unknown" if st.state != "error" else "red"
         return freshness_level(self.silence(st, now), self.amber, self.red)
+
+    def context_freshness(self, context: str, now: float | None = None) -> ContextFreshness:
+        """The freshness of ``context`` as a whole (see ``ContextFreshness``)."""
+        now = self.clock() if now is None else now
+        rs = self.of_context(context)
+        out = ContextFreshness(context, "ok" if rs else "unknown")
+        for st in rs:
+            lvl = self.freshness(st, now)
+            sil = self.silence(st, now)
+            if _RANK[lvl] > out.rank or (lvl == out.level and lvl in ("amber", "red") and (sil or 0) > (out.silence or 0)):
+                out.level, out.resource, out.silence = lvl, st.resource, sil
+            if sil is not None and (out.last_event is None or sil < out.last_event):
+                out.last_event = sil
+        if out.level not in ("amber", "red"):
+            out.resource, out.silence = "", None
+        return out
 
     def of_context(self, context: str) -> list[ResourceState]:
         return sorted((s for k, s in self.resources.items() if k[0] == context), key=lambda s: s.resource)

@@ -5,6 +5,8 @@ right now — every resource synced, events flowing, and no watch silent for too
 (freshness: time since the last event or bookmark per resource; amber after the first
 threshold, red after the second). It renders ``ResourceStates`` once a second and on each
 batch that changed a state; the per-resource table is in the tooltip and the popup menu.
+The freshness indicator names the context it describes ("kmon-demo: fresh · last event <1s
+ago"): with several open, the worst one, each context's line in the tooltip.
 """
 
 from __future__ import annotations
@@ -15,11 +17,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
 from .icons import dot_icon
-from .resource_state import ResourceStates
+from .resource_state import ContextFreshness, ResourceStates
 
 __all__ = ["StatusBar"]
-
-_RANK = {"ok": 0, "unknown": 1, "amber": 2, "red": 3}
 
 
 def _ago(s: float | None) -> str:
@@ -96,20 +96,32 @@ class StatusBar(QStatusBar):
             text += f" · {len(errors)} failing"
         self.synced.setText(text)
         self.rate.setText(f"{self.states.events_per_second():,.0f} events/s")
-        worst, worst_s, worst_silence = "ok" if rs else "unknown", None, None
-        for s in rs:
-            lvl = self.states.freshness(s)
-            sil = self.states.silence(s)
-            if _RANK[lvl] > _RANK[worst] or (lvl == worst and (sil or 0) > (worst_silence or 0)):
-                worst, worst_s, worst_silence = lvl, s, sil
-        self.worst = worst
-        self.fresh.setIcon(dot_icon(worst, 12))
-        if worst_s is not None and worst in ("amber", "red"):
-            self.fresh.setText(f"{worst_s.resource} silent {_ago(worst_silence)}")
+        self._refresh_freshness(names, rs)
+
+    def _refresh_freshness(self, names: list[str], rs: list) -> None:
+        """The freshness button names the context it describes: the worst one (the last
+        opened among equals); the tooltip has every context's line, then the table."""
+        per = [self.states.context_freshness(n) for n in names]
+        named = max(reversed(per), key=lambda f: (f.rank, f.silence or 0.0), default=None)
+        self.worst = named.level if named is not None else "unknown"
+        self.fresh.setVisible(named is not None)  # nothing to describe without a context
+        self.fresh.setIcon(dot_icon(self.worst, 12))
+        self.fresh.setText(self.freshness_text(named) if named is not None else "")
+        lines = "".join(
+            f"<b>{html.escape(f.context)}</b>: {html.escape(self.freshness_text(f, named=False))}<br>" for f in per
+        )
+        self.fresh.setToolTip(lines + self.table_html(rs))
+
+    def freshness_text(self, f: ContextFreshness, *, named: bool = True) -> str:
+        """"kmon-demo: fresh · last event <1s ago", "kmon-demo: pods silent 75s"."""
+        if f.level in ("amber", "red") and f.resource:
+            st = self.states.resources.get((f.context, f.resource))
+            what = f"{f.resource} failing" if st is not None and st.state == "error" else f"{f.resource} silent {_ago(f.silence)}"
+        elif f.last_event is not None:
+            what = f"fresh · last event {_ago(f.last_event)} ago"
         else:
-            freshest = min((self.states.silence(s) for s in rs if s.last_activity is not None), default=None)
-            self.fresh.setText(f"fresh · last event {_ago(freshest)} ago" if freshest is not None else "waiting for events")
-        self.fresh.setToolTip(self.table_html(rs))
+            what = "waiting for events"
+        return f"{f.context}: {what}" if named else what
 
     def table_html(self, rs=None) -> str:
         rs = rs if rs is not None else list(self.states.resources.values())

@@ -239,8 +239,11 @@ class Workspace(QObject):
                 self.sigResourcesChanged.emit(ctx)
         for it in items:
             level = getattr(it, "level", None)
-            # a context's own failure is shown through sigContextState (its tree root)
-            if level in ("warning", "error") and it.context in self.sessions and (it.resource is not None or level == "warning"):
+            # a context's own failure is shown through sigContextState (its tree root); a
+            # rejected resource name (state "rejected") is a message of its own
+            if level in ("warning", "error") and it.context in self.sessions and (
+                it.resource is not None or level == "warning" or it.state == "rejected"
+            ):
                 self.sigMessage.emit(level, it.message)
             elif level == "info" and it.resource is not None and it.state in ("started", "stopped"):
                 self.sigResourcesChanged.emit(it.context)

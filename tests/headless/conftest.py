@@ -32,13 +32,15 @@ def kmon_env() -> dict[str, str]:
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("NO_COLOR", None)
     env.pop("KMON_DEBUG", None)
+    env.pop("COLUMNS", None)  # a pipe's width is the program's choice, not the test runner's
     return env
 
 
-def run_kmon(*args: str, timeout: float = 60.0, **kw) -> subprocess.CompletedProcess:
-    """``python -m kmon ARGS`` to completion."""
+def run_kmon(*args: str, timeout: float = 60.0, env_extra: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+    """``python -m kmon ARGS`` to completion (``env_extra`` added to its environment)."""
     return subprocess.run(
-        [sys.executable, "-m", "kmon", *args], capture_output=True, timeout=timeout, cwd=REPO, env=kmon_env(), **kw
+        [sys.executable, "-m", "kmon", *args], capture_output=True, timeout=timeout, cwd=REPO,
+        env={**kmon_env(), **(env_extra or {})}, **kw,
     )
 
 

@@ -163,3 +163,18 @@ def test_record_stops_cleanly_on_sigint_and_a_kill_loses_at_most_about_a_second(
             assert rec.error and rec.error.startswith("recording truncated at byte "), rec.error
             last = max(r["time"] for r in rec.records)
             assert last >= killed_at - 2.5, (killed_at - last)  # 1 s flush + 0.2 s drain + slack
+
+
+def test_record_skips_an_unknown_resource_and_records_the_others(tmp_path, sim, workload, kubeconfig):
+    """kmon issue 10, point 16: kubectl's message, then the valid resources are recorded."""
+    path = tmp_path / "r.kmonrec"
+    out = run_kmon("record", "-o", str(path), "--kubeconfig", kubeconfig, "--duration", "1", "pods", "nosuchthing")
+    assert out.returncode == 0, out.stderr
+    err = out.stderr.decode().splitlines()
+    assert err[:2] == ['error: the server doesn\'t have a resource type "nosuchthing"', "kmon record: continuing with pods"]
+    rec = read_recording(path)
+    assert rec.header["resources"] == ["pods"] and rec.header["selection"]["requested"] == ["pods", "nosuchthing"]
+    assert {r["resource"] for r in rec if r["kind"] == "delta"} == {"pods"}
+    out = run_kmon("record", "-o", str(tmp_path / "none.kmonrec"), "--kubeconfig", kubeconfig, "nosuchthing")
+    assert out.returncode == 1 and not (tmp_path / "none.kmonrec").exists()
+    assert out.stderr.decode() == 'error: the server doesn\'t have a resource type "nosuchthing"\n'

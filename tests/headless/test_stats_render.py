@@ -10,7 +10,8 @@ import pytest
 from kmon.cache.delta_fifo import DeltaType
 from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
 from kmon.cache.keys import DeletedFinalStateUnknown
-from kmon.headless.render import EventTable, age, truncate
+from kmon.cache.stats import InformerStats
+from kmon.headless.render import STATS_COLUMNS, EventTable, age, stats_rows, stats_table, truncate
 from kmon.monitor.feed import DeltaItem, ReflectorItem, SessionItem
 
 from .conftest import run_kmon
@@ -81,6 +82,116 @@ def test_stats_once_prints_one_row_per_informer(sim, workload, kubeconfig):
 
 def test_stats_errors(tmp_path, kubeconfig):
     out = run_kmon("stats", "--kubeconfig", kubeconfig, "nosuchthings", "--once")
-    assert out.returncode == 1 and out.stderr.decode().startswith("kmon stats: nosuchthings: the server doesn't have")
+    assert out.returncode == 1 and out.stderr.decode() == 'error: the server doesn\'t have a resource type "nosuchthings"\n'
+    out = run_kmon("stats", "--kubeconfig", kubeconfig, "pods", "nosuchthings", "--once")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.decode().splitlines()[-1] == "kmon stats: continuing with pods"
+    assert [ln.split()[0] for ln in out.stdout.decode().splitlines()] == ["RESOURCE", "pods"]
     out = run_kmon("stats", "--kubeconfig", kubeconfig, "--interval", "0")
     assert out.returncode == 2 and b"--interval" in out.stderr
+
+
+FORBIDDEN = ('403 Forbidden: configmaps is forbidden: User "system:serviceaccount:monitoring:kmon" cannot list '
+             'resource "configmaps" in API group "" at the cluster scope')
+
+
+def _informer(name, state="watching", error="", **kw):
+    base = dict(
+        name=name, state=state, lists=3, relists=1, last_relist_reason="", list_duration_last=0.1,
+        list_duration_total=0.3, list_items_last=10, list_items_total=30, pages_total=3, pages_last=1,
+        watches_started=4, watches_ended={}, events={}, bookmarks=12, expired=0, errors={}, current_backoff=0.0,
+        last_synced_version="123456", unavailable=False, paginated=True, queue_depth=0, store_size=1234,
+        synced=True, last_event_time=995.0, last_error=error, deltas_processed=100, handler_errors=0,
+    )
+    return InformerStats(**{**base, **kw})
+
+
+def _stats():
+    return {
+        "configmaps": _informer("configmaps", "backing-off", FORBIDDEN, current_backoff=1.6, unavailable=True,
+                                synced=False),
+        "deployments.apps": _informer("deployments.apps"),
+        "pods": _informer("pods"),
+        "widgets.demo.kmon.io": _informer("widgets.demo.kmon.io"),
+    }
+
+
+def _columns(header: str) -> list[str]:
+    return re.split(r"\s{2,}", header.strip())
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_stats_rows_fit_the_terminal_and_never_wrap(width):
+    """kmon issue 10, point 18: rows were ~150 columns wide whatever the terminal."""
+    rows = stats_rows(_stats(), last_end={"pods": "expired", "configmaps": "error"}, synced_at={"pods": 900.0}, now=1000.0)
+    lines = stats_table(rows, width=width)
+    assert all(len(ln) <= width for ln in lines), [len(ln) for ln in lines]
+    shown = _columns(lines[0])
+    assert shown[:2] == ["RESOURCE", "STATE"] and shown[-1] == "LAST ERROR"
+    # every cell of a shown column starts where its title does
+    starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", lines[0])]
+    assert len(starts) == len(shown)
+    for ln in lines[1:]:
+        for s in starts[1:]:
+            assert ln[s - 2:s] == "  " and ln[s] != " ", (ln, s)
+    cm = next(ln for ln in lines if ln.startswith("configmaps"))
+    err = cm[starts[-1]:]
+    assert err.startswith("403 Forbidden: configmaps")
+    if width < 200:
+        assert err.endswith("…")  # cut, not wrapped
+    # the least telling columns go first (STATS_FIT_STEPS), as the width requires
+    if width == 80:
+        assert shown == ["RESOURCE", "STATE", "SYNCED RV", "LAST EVENT", "LAST ERROR"]
+        assert lines[-1].startswith("widgets….kmon.io")  # cut in the middle: the group's end stays
+    elif width == 120:
+        assert shown == ["RESOURCE", "STATE", "SYNCED RV", "RELISTS", "STORE", "LAST EVENT", "LAST ERROR"]
+    else:
+        assert shown == [c for c in STATS_COLUMNS if c != "BOOKMARKS"]
+        assert lines[-1].startswith("widgets.demo.kmon.io  ")
+    # without a width (a pipe, -o wide): every column, the error whole
+    full = stats_table(rows)
+    assert _columns(full[0]) == list(STATS_COLUMNS) and FORBIDDEN in full[1]
+
+
+def _in_terminal(*args: str, columns: int) -> list[str]:
+    """``kmon ARGS`` with stdout on a pseudo-terminal ``columns`` wide: its output lines."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from .conftest import REPO, kmon_env
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, columns, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "kmon", *args], stdout=slave, stderr=subprocess.PIPE, cwd=REPO,
+                            env={**kmon_env(), "NO_COLOR": "1"})
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert proc.wait(30) == 0, proc.stderr.read()
+    return out.decode().replace("\r\n", "\n").splitlines()
+
+
+def test_stats_fits_a_real_terminal_and_keeps_every_column_in_a_pipe(sim, workload, kubeconfig):
+    lines = _in_terminal("stats", "--kubeconfig", kubeconfig, "--once", "pods", "deploy", "configmaps", columns=80)
+    assert lines[0].startswith("RESOURCE") and len(lines) == 4
+    assert all(len(ln) <= 80 for ln in lines), lines
+    assert "BOOKMARKS" not in lines[0] and "LAST ERROR" in lines[0]
+    wide = _in_terminal("stats", "--kubeconfig", kubeconfig, "--once", "-o", "wide", "pods", columns=80)
+    assert _columns(wide[0]) == list(STATS_COLUMNS)
+    piped = run_kmon("stats", "--kubeconfig", kubeconfig, "--once", "pods")
+    assert _columns(piped.stdout.decode().splitlines()[0]) == list(STATS_COLUMNS)
+    narrow = run_kmon("stats", "--kubeconfig", kubeconfig, "--once", "pods", env_extra={"COLUMNS": "80"})
+    assert all(len(ln) <= 80 for ln in narrow.stdout.decode().splitlines())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 
+import orjson
 import pytest
 import yaml
 
@@ -109,7 +110,6 @@ def test_watch_errors_are_one_line(tmp_path, kubeconfig, sim):
         "broken kubeconfig": ["--kubeconfig", str(bad)],
         "missing kubeconfig": ["--kubeconfig", str(tmp_path / "nope")],
         "unknown context": ["--kubeconfig", kubeconfig, "--context", "nosuch"],
-        "unknown resource": ["--kubeconfig", kubeconfig, "pods", "nosuchthings"],
         "unreachable server": ["--kubeconfig", str(unreachable)],
     }
     errors = {}
@@ -119,5 +119,27 @@ def test_watch_errors_are_one_line(tmp_path, kubeconfig, sim):
         assert out.returncode == 1, (what, out.returncode, err)
         assert err.startswith("kmon watch: ") and err.count("\n") == 1, (what, err)
         assert "Traceback" not in err and out.stdout == b"", (what, err, out.stdout)
-    assert "nosuchthings" in errors["unknown resource"] and "nosuch" in errors["unknown context"]
+    assert "nosuch" in errors["unknown context"]
     assert "connection refused" in errors["unreachable server"] and "broken" in errors["broken kubeconfig"]
+
+
+def test_watch_rejects_an_unknown_resource_with_kubectls_words_and_runs_the_others(sim, workload, kubeconfig):
+    """kmon issue 10, point 16."""
+    out = run_kmon("watch", "--kubeconfig", kubeconfig, "nosuchthing", "--duration", "5", timeout=30)
+    assert out.returncode == 1 and out.stdout == b""
+    assert out.stderr.decode() == 'error: the server doesn\'t have a resource type "nosuchthing"\n'
+    out = run_kmon("watch", "--kubeconfig", kubeconfig, "-o", "json", "pods,nosuchthing", "--duration", "1.5", timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.decode().splitlines() == [
+        'error: the server doesn\'t have a resource type "nosuchthing"',
+        "kmon watch: continuing with pods",
+    ]
+    recs = [orjson.loads(line) for line in out.stdout.splitlines()]
+    assert {r["resource"] for r in recs if r["kind"] != "session"} == {"pods"}
+    assert any(r["kind"] == "delta" for r in recs)
+    rejected = [r for r in recs if r["type"] == "rejected"]
+    assert len(rejected) == 1 and rejected[0]["resource"] is None and rejected[0]["detail"]["resource"] == "nosuchthing"
+    out = run_kmon("watch", "--kubeconfig", kubeconfig, "podz", "--duration", "5", timeout=30)
+    assert out.returncode == 1
+    assert out.stderr.decode().splitlines() == [
+        'error: the server doesn\'t have a resource type "podz"', "kmon watch: podz: did you mean pods?"]

@@ -58,6 +58,26 @@ def test_unknown_resource_lists_close_matches(resources):
         resolve(resources, "")
 
 
+@pytest.mark.parametrize("name,message", [
+    ("nosuchthing", 'the server doesn\'t have a resource type "nosuchthing"'),
+    ("pods.nosuchgroup", 'the server doesn\'t have a resource type "pods" in group "nosuchgroup"'),
+    ("deployments.v9.apps", 'the server doesn\'t have a resource type "deployments" in group "apps" and version "v9"'),
+])
+def test_unknown_resource_says_it_as_kubectl_does(resources, name, message):
+    with pytest.raises(UnknownResourceError) as ei:
+        resolve(resources, name)
+    assert str(ei.value) == message
+
+
+def test_unknown_resource_hint_names_close_matches(resources):
+    with pytest.raises(UnknownResourceError) as ei:
+        resolve(resources, "deploymnts")
+    assert ei.value.hint == "did you mean deployments.apps?"
+    with pytest.raises(UnknownResourceError) as ei:
+        resolve(resources, "zzzzzzzz")
+    assert ei.value.hint == ""
+
+
 def _rl(gv, resources):
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 

@@ -122,18 +122,26 @@ def test_forbidden_resource_fails_alone(sim, kubeconfig):
     assert not _threads_of_ours()
 
 
-def test_unknown_resource_fails_alone(sim, kubeconfig):
+def test_unknown_resource_is_rejected_once_and_the_others_run(sim, kubeconfig):
     feed = Feed()
     with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods", "nosuchthings"]) as s:
         assert s.wait_synced(10)
         assert set(s.resources) == {"pods"}
-        assert "nosuchthings" in s.failed_resources
-        assert s.start_resource("nonsense") is None and "nonsense" in s.failed_resources
+        assert set(s.unknown_resources) == {"nosuchthings"} and s.failed_resources == {}
+        assert str(s.unknown_resources["nosuchthings"]) == 'the server doesn\'t have a resource type "nosuchthings"'
+        assert s.start_resource("nosuchthings") is None  # asked again: not said again
+        assert s.start_resource("nonsense") is None and "nonsense" in s.unknown_resources
         h = s.start_resource("cm")  # kubectl spelling
         assert h is not None and h.full_name == "configmaps" and s.start_resource("configmaps") is h
         assert s.stop_resource("cm")
         assert "configmaps" not in s.resources and not h.thread.is_alive()
         assert not s.stop_resource("configmaps")
+        items = _session_items(feed.drain())
+    rejected = [i for i in items if i.state == "rejected"]
+    assert [i.detail["resource"] for i in rejected] == ["nosuchthings", "nonsense"]
+    assert all(i.resource is None and i.level == "error" for i in rejected)
+    assert rejected[0].message == 'good: error: the server doesn\'t have a resource type "nosuchthings"'
+    assert not any(i.resource in ("nosuchthings", "nonsense") for i in items)  # never a resource
     assert not _threads_of_ours()
 
 

@@ -233,3 +233,26 @@ def test_capacity_setting(qtbot, capacity):
     log.set_capacity(capacity)
     assert log.model.journal.capacity == capacity
     assert log.model.rowCount() == min(53, capacity)
+
+
+def test_secrets_status_messages_read_as_said_and_credentials_stay_masked(qapp, tmp_path):
+    """kmon issue 10, point 3: "secrets: watching" must not become "secrets: ••••••"."""
+    from kmon.monitor.masking import MASK
+
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    model = EventLogModel(Journal(100))
+    model.append_items([
+        SessionItem("kmon-demo", "secrets", "info", "secrets: watching", "started"),
+        SessionItem("kmon-demo", "secrets", "warning", "secrets: 403 Forbidden: secrets is forbidden; retrying", "error"),
+        SessionItem("kmon-demo", "secrets", "error", f"secrets: 401 Unauthorized: Authorization: Bearer {token}", "failed"),
+    ])
+    details = [model.data(model.index(r, 6)) for r in range(model.rowCount())]
+    assert details[0] == "secrets: watching"
+    assert details[1].startswith("secrets: 403 Forbidden")
+    assert token not in details[2] and f"Bearer {MASK}" in details[2] and details[2].startswith("secrets: 401")
+    log = EventLog()
+    log.append_items([SessionItem("kmon-demo", "secrets", "info", "secrets: watching", "started")])
+    for ext in ("jsonl", "csv"):
+        assert log.export(tmp_path / f"log.{ext}") == 1
+        text = (tmp_path / f"log.{ext}").read_text(encoding="utf-8")
+        assert "secrets: watching" in text and MASK not in text

@@ -1,0 +1,81 @@
+"""The status bar's freshness indicator names the context it describes (kmon issue 10,
+point 18): one context, several (the worst named, every one in the tooltip), none."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+from kmon.monitor.feed import ReflectorItem, SessionItem
+from kmon.ui.resource_state import ResourceStates
+from kmon.ui.status_bar import StatusBar
+
+
+class _Signals(QObject):
+    sigApplied = Signal(list)
+    sigContextsChanged = Signal(list)
+    sigMessage = Signal(str, str)
+
+
+class FakeWorkspace:
+    """What the status bar reads from a workspace, on a fake clock."""
+
+    def __init__(self, contexts: list[str]):
+        self._s = _Signals()
+        self.sigApplied, self.sigContextsChanged, self.sigMessage = (
+            self._s.sigApplied, self._s.sigContextsChanged, self._s.sigMessage)
+        self.now = [1000.0]
+        self.states = ResourceStates(amber=60, red=120, clock=lambda: self.now[0])
+        self.sessions = {c: object() for c in contexts}
+
+    def open_contexts(self):
+        return list(self.sessions)
+
+    def synced(self, ctx: str, res: str, t: float) -> None:
+        ev = lambda kind, **d: ReflectorItem(ctx, res, ReflectorEvent(kind, t, "1", d))  # noqa: E731
+        self.states.apply([ev(ReflectorEventKind.ListStarted), ev(ReflectorEventKind.ListFinished, items=3)])
+
+
+def test_one_context_is_named(qapp):
+    ws = FakeWorkspace(["kmon-demo"])
+    ws.synced("kmon-demo", "pods", 1000.0)
+    bar = StatusBar(ws)
+    bar.refresh()
+    assert bar.fresh.text() == "kmon-demo: fresh · last event <1s ago"
+    ws.now[0] = 1075.0
+    bar.refresh()
+    assert bar.worst == "amber" and bar.fresh.text() == "kmon-demo: pods silent 75s"
+    assert "kmon-demo</b>: pods silent 75s" in bar.fresh.toolTip()
+
+
+def test_several_contexts_name_the_worst_and_list_all_in_the_tooltip(qapp):
+    ws = FakeWorkspace(["kmon-demo", "kmon-demo-2", "prod"])
+    ws.synced("kmon-demo", "pods", 1000.0)
+    ws.synced("kmon-demo-2", "pods", 1000.0)
+    ws.synced("prod", "pods", 1000.0)
+    bar = StatusBar(ws)
+    ws.now[0] = 1003.0
+    bar.refresh()
+    assert bar.worst == "ok" and bar.fresh.text() == "prod: fresh · last event 3s ago"  # the last opened
+    ws.synced("kmon-demo", "pods", 1070.0)
+    ws.synced("prod", "pods", 1070.0)
+    ws.now[0] = 1071.0
+    bar.refresh()  # kmon-demo-2 has been silent for 71 s: amber, named although others are fresh
+    assert bar.worst == "amber" and bar.fresh.text() == "kmon-demo-2: pods silent 71s"
+    tip = bar.fresh.toolTip()
+    for line in ("<b>kmon-demo</b>: fresh · last event 1s ago", "<b>kmon-demo-2</b>: pods silent 71s",
+                 "<b>prod</b>: fresh · last event 1s ago"):
+        assert line in tip, tip
+    ws.states.apply([SessionItem("prod", "pods", "error", "pods: 403 Forbidden", "failed", 1071.0)])
+    bar.refresh()  # failing is worse than silent
+    assert bar.worst == "red" and bar.fresh.text() == "prod: pods failing"
+
+
+def test_a_context_without_events_yet_and_no_context(qapp):
+    ws = FakeWorkspace(["kmon-demo"])
+    bar = StatusBar(ws)
+    bar.refresh()
+    assert bar.fresh.text() == "kmon-demo: waiting for events" and not bar.fresh.isHidden()
+    ws.sessions.clear()
+    bar.refresh()
+    assert bar.fresh.isHidden()
