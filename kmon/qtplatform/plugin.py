@@ -32,11 +32,11 @@ from kmon.qtplatform.packages import install_lines
 __all__ = ["Probes", "Verdict", "candidates", "check", "import_problem", "plugin_dir", "x11_listening",
            "wayland_listening"]
 
-# plugin name -> the files that may provide it (newest Qt first); names not here need no check
+# plugin -> the files that may provide it (newest Qt first; in Qt 6.11 one file serves wayland,
+# wayland-egl and wayland-brcm); plugins not here (offscreen, minimal, eglfs...) are left to Qt
 _PLUGIN_FILES = {
     "xcb": ("libqxcb.so",),
-    "wayland": ("libqwayland.so", "libqwayland-generic.so"),
-    "wayland-egl": ("libqwayland.so", "libqwayland-egl.so"),
+    "wayland": ("libqwayland.so", "libqwayland-generic.so", "libqwayland-egl.so"),
 }
 
 NO_DISPLAY_HINT = (
@@ -56,7 +56,7 @@ def candidates(env: Mapping[str, str]) -> list[str]:
         if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
             names.append("wayland")
         names.append("xcb")  # when DISPLAY is set, and Qt's built-in default otherwise
-    return [n.split(":", 1)[0].strip() for n in names if n.strip()]
+    return [n.split(":", 1)[0].strip().lower() for n in names if n.strip()]  # Qt ignores case
 
 
 def pyside_roots() -> list[str]:
@@ -160,7 +160,7 @@ def _find_plugin(name: str, dirs: Sequence[str]) -> str | None:
 def judge(name: str, env: Mapping[str, str], dirs: Sequence[str], probes: Probes) -> Verdict:
     """Whether Qt's plugin ``name`` can start in ``env``. Plugins this module does not know
     (offscreen, minimal, eglfs...) are left to Qt."""
-    base = "wayland-egl" if name.startswith("wayland") and name != "wayland" else name
+    base = "wayland" if name.startswith("wayland") else name
     if base not in _PLUGIN_FILES:
         return Verdict(name, True)
     plugin = _find_plugin(base, dirs)
