@@ -12,10 +12,10 @@ import argparse
 import importlib
 import sys
 
-from kmon import __version__
-from kmon import qtplatform
+from kmon import __version__, qtplatform
 
 __all__ = ["main", "parser", "check_qt"]
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(

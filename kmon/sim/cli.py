@@ -19,7 +19,6 @@ from kmon.sim.server import SimServer
 from kmon.sim.workload import NAMESPACE_POOL, Workload
 
 DEFAULT_PREFIX = "kmon-demo"
-CLUSTERS = (DEFAULT_PREFIX, DEFAULT_PREFIX + "-2")
 # HTTP spellings of method parameters that differ from the Python names
 _HTTP_PARAM = {"resource_plural": "resource"}
 
