@@ -1,8 +1,9 @@
 """``kmon [options]``: open the desktop app (kubectl's spelling for the options).
 
-Why this module exists: parsing and the Qt availability check must happen before anything
-imports Qt, so a machine without Qt's system libraries gets a sentence naming the packages
-to install (exit status 2) instead of a traceback. The app itself is ``kmon.ui.app``.
+Why this module exists: parsing and the Qt availability checks must happen before anything
+imports Qt, so a machine without Qt's system libraries (or without a display) gets one
+message naming what to install (exit status 1) instead of a traceback or Qt's abort. The
+app itself is ``kmon.ui.app``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import argparse
 import importlib
 import sys
 
-__all__ = ["main", "parser", "check_qt"]
+from kmon import __version__, qtplatform
 
-_DEBIAN_PACKAGES = "libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3"
-_DISPLAY_PACKAGES = "libxcb-cursor0 libxkbcommon-x11-0"
+__all__ = ["main", "parser", "check_qt"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,25 +42,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="open the embedded demo cluster (two churning contexts)")
     p.add_argument("--screenshot", metavar="FILE", help="render the main window to this PNG and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="seconds to wait before --screenshot (default 5)")
+    p.add_argument("-V", "--version", action="version", version=f"kmon {__version__}")
     return p
 
 
 def check_qt() -> str | None:
-    """None when PySide6's widgets load; otherwise what to tell the user."""
+    """None when Qt can open a window here; otherwise what to tell the user. First the
+    platform plugin (Qt aborts the process when it cannot load it: checked without Qt), then
+    PySide6's widgets."""
+    problem = qtplatform.check()
+    if problem:
+        return problem
     try:
         importlib.import_module("PySide6.QtWidgets")
     except ImportError as e:
         text = str(e)
         if "No module named" in text:
             return f"kmon: PySide6 is not installed ({text}).\nInstall kmon with its dependencies: pip install kmon"
-        return (
-            f"kmon: Qt cannot start: {text}\n"
-            "Qt's system libraries are missing. On Debian/Ubuntu install them with:\n"
-            f"  sudo apt-get install {_DEBIAN_PACKAGES}\n"
-            "and, to show windows on a real X11/Wayland display, also:\n"
-            f"  sudo apt-get install {_DISPLAY_PACKAGES}\n"
-            "(Fedora: mesa-libGL mesa-libEGL libxkbcommon fontconfig dbus-libs xcb-util-cursor)"
-        )
+        return qtplatform.import_problem(text)
     return None
 
 
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = check_qt()
     if problem:
         print(problem, file=sys.stderr)
-        return 2
+        return 1
     from kmon.ui.app import run
 
     return run(args)

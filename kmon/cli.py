@@ -24,11 +24,6 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
         return int(module.main(argv[1:]) or 0)
-    if argv and argv[0] in ("-V", "--version"):
-        from kmon import __version__
-
-        print(f"kmon {__version__}")
-        return 0
     from kmon import app_cli
 
     return int(app_cli.main(argv) or 0)

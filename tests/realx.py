@@ -89,8 +89,11 @@ def real_display():
     missing = _missing_tools()
     if missing:
         pytest.skip(f"real-window test skipped: {', '.join(missing)} not installed ({INSTALL_HINT})")
+    # -noreset: an X server resets when its last client disconnects, and a readiness probe
+    # disconnecting just as openbox connects then made openbox fail ("Failed to open the
+    # display") about one start in ten
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", "1", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )
     line = xvfb.stdout.readline().decode().strip()  # Xvfb writes the display number once ready

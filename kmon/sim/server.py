@@ -260,6 +260,10 @@ class SimServer(HTTPServerCore):
             result = f.stall_watches(seconds)
         elif name == "send_malformed_line":
             result = f.send_malformed_line()
+        elif name == "html_next":
+            result = f.html_next(int(q.get("n", "1")), int(q.get("code", "502")))
+        elif name == "inject_raw":  # the request body is written verbatim
+            result = f.inject_raw(req.body or b"", q.get("close", "").lower() in ("1", "true"))
         elif name == "jump_revision":
             result = f.jump_revision(int(q.get("delta", "1000")))
         elif name == "forbid":

@@ -117,28 +117,6 @@ def test_settings_file_is_the_injected_one(tmp_path):
     assert Settings(QSettings(str(tmp_path / "x.ini"), QSettings.Format.IniFormat)).resources() == ["pods", "nodes"]
 
 
-def test_missing_qt_libraries_say_what_to_install(monkeypatch, capsys):
-    import builtins
-
-    from kmon import app_cli
-
-    real = builtins.__import__
-
-    def fake(name, *a, **k):
-        if name.startswith("PySide6"):
-            raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
-        return real(name, *a, **k)
-
-    import importlib
-
-    monkeypatch.setattr(builtins, "__import__", fake)
-    monkeypatch.setattr(importlib, "import_module", lambda name, *a: fake(name))
-    assert app_cli.main(["--demo"]) == 2
-    err = capsys.readouterr().err
-    assert "libegl1" in err and "libgl1" in err and "libxkbcommon0" in err and "libxcb-cursor0" in err
-    assert "Traceback" not in err
-
-
 def test_screenshot_command(tmp_path):
     shot = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
