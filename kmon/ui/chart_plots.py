@@ -1,0 +1,150 @@
+"""The charts' drawing surface: four pyqtgraph plots on one time axis and their curves.
+
+Why this module exists: ``ChartsView`` decides what to show and when; this module owns how
+it is drawn. Drawing rules (the 100,000-point figures of the issue): every curve is created
+once per series and fed with ``setData``, never recreated; plots clip to the view and
+downsample in "peak" mode; pens are 1 px cosmetic; grids are off (they belong to the axes,
+so every curve update would repaint them). The plots share one X axis (linked), shown under
+the last plot only. No legend is drawn inside a plot (it would cover the lines): the series
+list and the legend label beside the plots explain the colours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from kmon.monitor.timeseries import DELTA_TYPES
+
+from .chart_theme import ChartTheme
+
+__all__ = ["PlotStack", "SeriesCurves", "ffill"]
+
+_AXIS_WIDTH = 62
+
+
+def ffill(a: np.ndarray) -> np.ndarray:
+    """Carry the last finite value forward over NaNs (leading NaNs stay)."""
+    if not len(a):
+        return a
+    ok = np.isfinite(a)
+    if ok.all():
+        return a.copy()
+    idx = np.where(ok, np.arange(len(a)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = a[idx]
+    out[: int(np.argmax(ok)) if ok.any() else len(a)] = np.nan
+    return out
+
+
+def _fast(curve: Any) -> Any:
+    curve.setClipToView(True)
+    curve.setDownsampling(auto=True, method="peak")
+    return curve
+
+
+class SeriesCurves:
+    """The curves of one (context, resource): created once, fed with setData."""
+
+    def __init__(self, plots: "PlotStack", name: str) -> None:
+        self.name = name
+        self.rv = _fast(plots.p_rv.plot())
+        self.size = _fast(plots.p_size.plot())
+        self.queue = _fast(plots.p_queue.plot())
+        self.markers = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: data, pxMode=True)
+        plots.p_rv.addItem(self.markers)
+        self._placed = ((plots.p_rv, self.rv), (plots.p_size, self.size), (plots.p_queue, self.queue),
+                        (plots.p_rv, self.markers))
+        self.version: tuple = ()
+        self.marker_version: tuple = ()
+        self.markers_ahead = False
+        self.colour = QColor()
+        self.style = Qt.PenStyle.SolidLine
+
+    def set_pen(self, colour: QColor, style: Qt.PenStyle) -> None:
+        if colour == self.colour and style == self.style:
+            return
+        self.colour, self.style = QColor(colour), style
+        pen = pg.mkPen(colour, width=1, style=style)
+        for c in (self.rv, self.size, self.queue):
+            c.setPen(pen)
+
+    def set_visible(self, on: bool) -> None:
+        for _plot, it in self._placed:
+            it.setVisible(on)
+
+    def remove(self) -> None:
+        for plot, it in self._placed:
+            plot.removeItem(it)
+
+
+class PlotStack(pg.GraphicsLayoutWidget):
+    """resourceVersion, events/s, cache size and queue depth, top to bottom."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chartPlots")
+        self.ci.setContentsMargins(2, 2, 6, 2)
+        self.ci.setSpacing(6)
+        self.plots: list[pg.PlotItem] = []
+        self.p_rv = self._plot("resourceVersion", 0)
+        self.p_events = self._plot("events/s", 1)
+        self.p_size = self._plot("cache size", 2)
+        self.p_queue = self._plot("queue", 3)
+        for p in self.plots[:-1]:  # one time axis, at the bottom (hidden axes cost no paint)
+            p.hideAxis("bottom")
+        for row, stretch in enumerate((3, 2, 2, 2)):
+            self.ci.layout.setRowStretchFactor(row, stretch)
+        self.queue_shown = True
+        self.type_curves: dict[str, Any] = {t: _fast(self.p_events.plot()) for t in DELTA_TYPES}
+        self.note = pg.TextItem("", anchor=(0, 0))
+        self.note.setParentItem(self.p_rv.vb)
+        self.note.setPos(8, 4)
+
+    def _plot(self, title: str, row: int) -> pg.PlotItem:
+        p = self.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        p.setLabel("left", title)
+        p.setClipToView(True)
+        p.setDownsampling(auto=True, mode="peak")
+        p.setMenuEnabled(False)
+        p.getAxis("left").setWidth(_AXIS_WIDTH)
+        p.vb.setAutoVisible(y=True)
+        p.vb.disableAutoRange()  # following at first: ranges set by the view
+        if self.plots:
+            p.setXLink(self.plots[0])
+        self.plots.append(p)
+        return p
+
+    def visible_plots(self) -> list[pg.PlotItem]:
+        return self.plots if self.queue_shown else self.plots[:-1]
+
+    def set_queue_shown(self, on: bool) -> None:
+        """Show or drop the queue-depth plot (a recording has no queue to plot); the time
+        axis moves to whichever plot is last."""
+        if on == self.queue_shown:
+            return
+        self.queue_shown = on
+        if on:
+            self.addItem(self.p_queue, row=3, col=0)
+            self.p_size.hideAxis("bottom")
+        else:
+            self.removeItem(self.p_queue)
+            self.p_size.showAxis("bottom")
+        self.ci.layout.setRowStretchFactor(3, 2 if on else 0)
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        self.setBackground(theme.background)
+        axis_pen = pg.mkPen(theme.foreground, width=1)
+        for p in self.plots:
+            for side in ("left", "bottom"):
+                ax = p.getAxis(side)
+                ax.setPen(axis_pen)
+                ax.setTextPen(axis_pen)
+            p.setLabel("left", p.getAxis("left").labelText, color=theme.foreground.name())
+        for t, c in self.type_curves.items():
+            c.setPen(pg.mkPen(theme.types[t], width=1))
+        self.note.setColor(theme.note)
