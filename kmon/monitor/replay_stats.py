@@ -12,8 +12,8 @@ reflector and informer change their ``InformerStats`` (``kmon/cache/reflector.py
   "final state unknown" delete) and of each bookmark. Numeric versions never go back (the
   recorder writes a list's end, from the reflector thread, before the informer thread
   records the last deltas that preceded it).
-- ``state``: listing from ``ListStarted``, watching from ``WatchStarted`` (still listing
-  while a WatchList streams its initial state) or a finished list, backing off from
+- ``state``: listing from ``ListStarted`` until the watch starts (``WatchStarted``; for a
+  WatchList, which streams the list over its watch, the list's end), backing off from
   ``Backoff``, stopped at a ``WatchEnded`` for a stop or a session's "stopped" (the whole
   context when it names no resource), failed at a session's "failed" for the resource. A
   list after a stop is a new informer: its counters start again.
@@ -68,6 +68,7 @@ class ReplayStats:
         self.handler_errors = 0
         self.listener_errors = 0
         self.handler_backlog: dict[str, int] = {}
+        self._streaming = False  # the list in progress is a WatchList's initial events
 
     def _synced_at(self, rv: str) -> None:
         """The reflector's last synced version moves to ``rv`` (never back, when numeric)."""
@@ -102,13 +103,16 @@ class ReplayStats:
     def _reflector(self, typ: str, rv: str, d: dict[str, Any], t: Any) -> None:
         if typ == "ListStarted":
             self.state, self.pages_last, self.current_backoff = "listing", 0, 0.0
+            self._streaming = False
         elif typ == "Page":
             self.pages_total += 1
             self.pages_last += 1
             self.paginated = self.paginated or bool(d.get("paginated")) or self.pages_last > 1
         elif typ == "ListFinished":
             self.lists += 1
-            self.state, self.synced, self.unavailable = "watching", True, False
+            self.synced, self.unavailable = True, False
+            if self._streaming:  # a WatchList goes on watching on the same stream
+                self.state = "watching"
             self.list_items_last = int(d.get("items") or 0)
             self.list_items_total += self.list_items_last
             self.list_duration_last = float(d.get("duration") or 0.0)
@@ -122,7 +126,8 @@ class ReplayStats:
         elif typ == "WatchStarted":
             self.watches_started += 1
             self.current_backoff = 0.0
-            self.state = "listing" if d.get("reason") == "watch-list" else "watching"
+            self._streaming = d.get("reason") == "watch-list"
+            self.state = "listing" if self._streaming else "watching"
         elif typ == "WatchEnded":
             reason = str(d.get("reason") or "closed")
             self.watches_ended[reason] = self.watches_ended.get(reason, 0) + 1
@@ -145,7 +150,7 @@ class ReplayStats:
             self.state, self.current_backoff = "backing-off", float(d.get("delay") or 0.0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k not in ("context", "resource")}
+        return {k: v for k, v in vars(self).items() if k not in ("context", "resource") and not k.startswith("_")}
 
 
 class StatsFold:

@@ -75,9 +75,12 @@ def test_states_end_as_the_live_app_showed_them():
     assert (stats[("c1", "pods")].state, stats[("c1", "pods")].lists, stats[("c1", "pods")].store_size) == ("watching", 1, 2)
     assert stats[("c1", "configmaps")].state == "watching"
     assert fold(recs + [session(2.0, "failed", res="pods", level="error")])[("c1", "pods")].state == "failed"
-    # a WatchList streams its initial state over a watch: still listing until it ends
+    # listing until the watch starts; a WatchList streams its list over its watch: listing
+    # until the list ends
+    assert fold(listed(0.0, 10, ["a"])[:-1])[("c1", "pods")].state == "listing"
     wl = [refl(0.0, "ListStarted"), refl(0.0, "WatchStarted", reason="watch-list")]
     assert fold(wl)[("c1", "pods")].state == "listing"
+    assert fold(wl + [refl(0.5, "ListFinished", 10, items=0, pages=0)])[("c1", "pods")].state == "watching"
 
 
 def _source(records, end):
