@@ -27,6 +27,11 @@ resolution doubles, so history is never dropped, only coarsened (48 h at 2 s, ..
 series therefore holds at most ``max_points`` x (1 rv + 5 counts + 2 samples) numbers, about
 5.5 MB at the default; markers are capped at ``max_markers`` (the oldest go first).
 
+Feeding: ``ingest(items)`` takes drained feed batches; ``ingest_records(records)`` folds
+recording records the same way without making feed items of them (a replay seek refills a
+``clear()``-ed book from every record before the new position); ``sample_all`` takes the
+once-a-second stats samples.
+
 Not thread-safe: one thread owns a book (the GUI's, fed from ``Feed.drain``).
 """
 

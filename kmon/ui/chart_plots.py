@@ -89,7 +89,7 @@ class PlotStack(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("chartPlots")
         self.ci.setContentsMargins(2, 2, 6, 2)
-        self.ci.setSpacing(6)
+        self.ci.setSpacing(10)  # room between one plot's lowest tick label and the next one's highest
         self.plots: list[pg.PlotItem] = []
         self.p_rv = self._plot("resourceVersion", 0)
         self.p_events = self._plot("events/s", 1)

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate
 
 __all__ = ["DEFAULT_SHOWN", "SeriesKey", "SeriesList", "series_label"]
 
@@ -50,6 +50,26 @@ def _swatch(colour: QColor | None, style: Qt.PenStyle, dpr: float) -> QIcon:
     return QIcon(pm)
 
 
+class _KeepContext(QStyledItemDelegate):
+    """Where a label does not fit, shorten the resource and keep the context whole
+    ("deploym… · kmon-demo-2"): the context is what tells two rows apart."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        key = index.data(_KEY)
+        if not key or " · " not in option.text:
+            return
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        avail = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget).width() - 6
+        fm = option.fontMetrics
+        if fm.horizontalAdvance(option.text) <= avail:
+            return
+        tail = f" · {key[0]}"
+        room = avail - fm.horizontalAdvance(tail)
+        if room >= fm.horizontalAdvance("pods…"):
+            option.text = fm.elidedText(key[1], Qt.TextElideMode.ElideRight, room) + tail
+
+
 class SeriesList(QListWidget):
     sigShownChanged = Signal()
 
@@ -57,7 +77,8 @@ class SeriesList(QListWidget):
         super().__init__(parent)
         self.setObjectName("chartSeries")
         self.setIconSize(_SWATCH)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the context in view
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setItemDelegate(_KeepContext(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumHeight(2 * self.fontMetrics().height())
         self.setToolTip("Series to plot: tick to draw, the swatch is its line")

@@ -41,6 +41,7 @@ EMPTY_NO_CONTEXT = "No data yet — open a context to see its informers over tim
 EMPTY_NO_DATA = "No data yet — the charts start with the first list of {contexts}"
 EMPTY_NOTHING_SHOWN = "Nothing to plot — tick a series on the left"
 _LATE = 0.3  # seconds after its end until a bucket counts as complete
+_LIST_MIN, _PLOTS_MIN = 150, 420  # pixels the series list and the plots get at least
 
 
 def _message(text: str) -> QLabel:
@@ -212,15 +213,19 @@ class ChartsView(QWidget):
         self._left_sized_by_user = True
 
     def _fit_list(self) -> None:
-        """Widen the series list to its labels (at most 40% of the view) until the user
-        sizes it."""
+        """Size the series list to its labels, leaving the plots at least ``_PLOTS_MIN``
+        pixels (and the list at most 40%), until the user moves the splitter."""
         sizes = self.split.sizes()
         total = sum(sizes)
         if self._left_sized_by_user or total <= 0:
             return
-        want = min(self.list.preferred_width(), int(total * 0.4))
-        if sizes[0] < want:
+        want = max(_LIST_MIN, min(self.list.preferred_width(), total - _PLOTS_MIN, int(total * 0.4)))
+        if sizes[0] != want:
             self.split.setSizes([want, total - want])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_list()
 
     # ------------------------------------------------------------------ follow
     @property
