@@ -11,6 +11,7 @@ list and the legend label beside the plots explain the colours.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from kmon.monitor.timeseries import DELTA_TYPES
+from kmon.monitor.timeseries import DELTA_TYPES, ResourceSeries
 
-from .chart_theme import ChartTheme
+from .chart_series_list import series_label
+from .chart_theme import MARKER_LABEL, MARKER_SHAPE, ChartTheme
 
 __all__ = ["PlotStack", "SeriesCurves", "ffill"]
 
@@ -50,8 +52,7 @@ def _fast(curve: Any) -> Any:
 class SeriesCurves:
     """The curves of one (context, resource): created once, fed with setData."""
 
-    def __init__(self, plots: "PlotStack", name: str) -> None:
-        self.name = name
+    def __init__(self, plots: "PlotStack") -> None:
         self.rv = _fast(plots.p_rv.plot())
         self.size = _fast(plots.p_size.plot())
         self.queue = _fast(plots.p_queue.plot())
@@ -80,6 +81,45 @@ class SeriesCurves:
     def remove(self) -> None:
         for plot, it in self._placed:
             plot.removeItem(it)
+
+    def draw(self, s: ResourceSeries, n: int, theme: ChartTheme) -> None:
+        """Show the first ``n`` buckets of ``s`` (only what changed since the last call):
+        gaps carried forward, markers on the resourceVersion line."""
+        book = s.book
+        m = min(n, len(s))
+        version = (m, book.resolution, book.generation)
+        mversion = (len(s.markers), s.markers[-1].time if s.markers else 0.0, book.resolution, book.generation)
+        if version == self.version and mversion == self.marker_version:
+            return
+        self.version = version
+        x = s.x()[:m]
+        rv = ffill(s.rv[:m]) if s.rv_numeric else np.full(m, np.nan)
+        self.rv.setData(x, rv, connect="finite")
+        self.size.setData(x, ffill(s.size[:m]), connect="finite")
+        self.queue.setData(x, ffill(s.queue[:m]), connect="finite")
+        if mversion == self.marker_version and not self.markers_ahead:
+            return
+        self.marker_version = mversion
+        if not s.markers:
+            self.markers.clear()
+            return
+        mt = np.fromiter((mk.time for mk in s.markers), dtype=np.float64, count=len(s.markers))
+        # a marker past the plotted seconds sits on the curve's last value for now: place it
+        # again once its second is plotted
+        self.markers_ahead = not len(x) or float(mt.max()) >= float(x[-1]) + book.resolution
+        finite = np.isfinite(rv)
+        my = np.interp(mt, x[finite], rv[finite]) if finite.any() else np.zeros(len(mt))
+        label = series_label((s.context, s.resource), True)
+        spots = []
+        for mk, yy, xx in zip(s.markers, my.tolist(), mt.tolist()):
+            sym, _hue, size, _glyph = MARKER_SHAPE.get(mk.kind, ("o", "", 8, ""))
+            col = theme.markers.get(mk.kind, theme.foreground)
+            spots.append({
+                "pos": (xx, yy), "symbol": sym, "size": size, "brush": pg.mkBrush(col), "pen": pg.mkPen(col, width=1),
+                "data": f"{MARKER_LABEL.get(mk.kind, mk.kind)} — {label}\n"
+                        f"{time.strftime('%H:%M:%S', time.localtime(mk.time))}  {mk.text}",
+            })
+        self.markers.setData(spots)
 
 
 class PlotStack(pg.GraphicsLayoutWidget):

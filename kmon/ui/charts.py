@@ -27,12 +27,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from kmon.monitor.timeseries import DELTA_TYPES, ResourceSeries, SeriesBook
+from kmon.monitor.timeseries import DELTA_TYPES, SeriesBook
 
 from .chart_colours import ColourSlots
-from .chart_plots import PlotStack, SeriesCurves, ffill
-from .chart_series_list import SeriesKey, SeriesList, series_label
-from .chart_theme import MARKER_LABEL, MARKER_SHAPE, ChartTheme, theme_for
+from .chart_plots import PlotStack, SeriesCurves
+from .chart_series_list import SeriesKey, SeriesList
+from .chart_theme import ChartTheme, theme_for
 
 __all__ = ["ChartsView", "WINDOWS", "EMPTY_NO_CONTEXT", "EMPTY_NO_DATA", "EMPTY_NOTHING_SHOWN"]
 
@@ -59,6 +59,7 @@ class ChartsView(QWidget):
                  clock=time.time) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.late = _LATE  # a replay has every record of a second once its position passed it: 0
         self.setObjectName("charts")
         self.book = book
         self.curves: dict[SeriesKey, SeriesCurves] = {}
@@ -317,7 +318,7 @@ class ChartsView(QWidget):
         if math.isnan(b.t0):
             return 0
         # a bucket's last deltas reach the book a batch (~0.1-0.3 s) after it ended
-        return max(0, int((self.clock() - _LATE - b.t0) // b.resolution))
+        return max(0, int((self.clock() - self.late - b.t0) // b.resolution))
 
     def _show_page(self, n: int, shown: set[SeriesKey]) -> bool:
         """The empty-state message instead of axes when nothing can be drawn; True when the
@@ -362,12 +363,12 @@ class ChartsView(QWidget):
             assert s is not None
             c = self.curves.get(key)
             if c is None:
-                c = self.curves[key] = SeriesCurves(self.glw, self.list.label(key))
+                c = self.curves[key] = SeriesCurves(self.glw)
             if self.slots.get(key) is None:
                 self.slots.acquire(key)
                 self._style(key)
             c.set_visible(True)
-            self._draw(s, c, n)
+            c.draw(s, n, self.theme)
             if not s.rv_numeric:
                 opaque.append(self.list.label(key))
             counts = s.counts[:n]
@@ -392,43 +393,6 @@ class ChartsView(QWidget):
             QTimer.singleShot(0, self._follow_now)
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
-
-    def _draw(self, s: ResourceSeries, c: SeriesCurves, n: int) -> None:
-        m = min(n, len(s))
-        version = (m, self.book.resolution, self.book.generation)
-        mversion = (len(s.markers), s.markers[-1].time if s.markers else 0.0, self.book.resolution,
-                    self.book.generation)
-        if version == c.version and mversion == c.marker_version:
-            return
-        c.version = version
-        x = s.x()[:m]
-        rv = ffill(s.rv[:m]) if s.rv_numeric else np.full(m, np.nan)
-        c.rv.setData(x, rv, connect="finite")
-        c.size.setData(x, ffill(s.size[:m]), connect="finite")
-        c.queue.setData(x, ffill(s.queue[:m]), connect="finite")
-        if mversion == c.marker_version and not c.markers_ahead:
-            return
-        c.marker_version = mversion
-        if not s.markers:
-            c.markers.clear()
-            return
-        mt = np.fromiter((mk.time for mk in s.markers), dtype=np.float64, count=len(s.markers))
-        # a marker past the plotted seconds sits on the curve's last value for now: place it
-        # again once its second is plotted
-        c.markers_ahead = not len(x) or float(mt.max()) >= float(x[-1]) + self.book.resolution
-        finite = np.isfinite(rv)
-        my = np.interp(mt, x[finite], rv[finite]) if finite.any() else np.zeros(len(mt))
-        label = series_label((s.context, s.resource), True)
-        spots = []
-        for mk, yy, xx in zip(s.markers, my.tolist(), mt.tolist()):
-            sym, _hue, size, _glyph = MARKER_SHAPE.get(mk.kind, ("o", "", 8, ""))
-            col = self.theme.markers.get(mk.kind, self.theme.foreground)
-            spots.append({
-                "pos": (xx, yy), "symbol": sym, "size": size, "brush": pg.mkBrush(col), "pen": pg.mkPen(col, width=1),
-                "data": f"{MARKER_LABEL.get(mk.kind, mk.kind)} — {label}\n"
-                        f"{time.strftime('%H:%M:%S', time.localtime(mk.time))}  {mk.text}",
-            })
-        c.markers.setData(spots)
 
     def marker_spots(self, key: SeriesKey) -> list[str]:
         """The tooltip texts of the markers drawn for ``key`` (for tests)."""

@@ -157,7 +157,7 @@ def _install_views(win: MainWindow, ws: Workspace, settings: Settings, source: R
     views = install_views(win, ws, settings)
     book, charts = views.book, views.charts
     book.t0 = source.origin
-    charts.clock = lambda: source.position
+    charts.clock, charts.late = (lambda: source.position), 0.0
     charts.set_queue_shown(False)
 
     def stats() -> dict:

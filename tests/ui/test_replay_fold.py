@@ -13,14 +13,12 @@ import numpy as np
 import pytest
 from helpers_sim import wait_for
 from PySide6.QtCore import QPoint, Qt
+from test_replay import RESOURCES, replay, sim_recorder  # noqa: F401  (replay: a fixture)
 
 from kmon.monitor.recording import read_recording
-from kmon.monitor.replay_source import ReplaySource
 from kmon.ui.inspector_model import state_of
 
 pytestmark = pytest.mark.timeout(120)
-
-RESOURCES = ["pods", "configmaps", "secrets"]
 
 
 def _caught_up(session, store) -> bool:
@@ -44,19 +42,7 @@ def recorded(tmp_path_factory):
     synced rv, store size)})], the last one after the stop."""
     import time
 
-    from kmon.headless.common import Selection
-    from kmon.headless.record import Recorder
-    from kmon.sim import SimServer
-    from kmon.sim.kubeconfig import write_kubeconfig
-    from kmon.sim.workload import Workload
-
-    d = tmp_path_factory.mktemp("fold")
-    srv = SimServer(token="t0ken-fold", seed=3).start()
-    wl = Workload(srv.store, seed=7, rate=0.0, namespaces=2, pods=30, secrets=2, configmaps=2, max_events=40)
-    wl.populate()
-    kc = write_kubeconfig(d / "kubeconfig", [("sim", srv)])
-    path = str(d / "fold.kmonrec")
-    rec = Recorder(path, Selection(resources=RESOURCES, kubeconfig=str(kc)))
+    srv, wl, rec, path = sim_recorder(tmp_path_factory.mktemp("fold"), "fold", seed=3, workload_seed=7, rate=0.0)
     snapshots = []
 
     def snapshot():
@@ -95,30 +81,6 @@ def recorded(tmp_path_factory):
     return path, snapshots
 
 
-@pytest.fixture
-def replay(qtbot, qloop, settings):
-    from kmon.ui.replay import build_replay
-
-    made = []
-
-    def make(path, size=(1500, 900)):
-        source = ReplaySource.open(path, float("inf"))
-        ws, win, ctl = build_replay(source, settings=settings)
-        qtbot.addWidget(win)
-        win.resize(*size)
-        win.show()
-        made.append((ws, win, ctl))
-        return ws, win, ctl
-
-    yield make
-    for ws, win, ctl in made:
-        ctl.stop()
-        win.close()
-        assert ws.close_all(timeout=1.0)
-        ws.runner.shutdown(wait=True)
-    qloop.close()
-
-
 def _inspector(win, res):
     model = win.views.inspector.model
     return (model.cell("sim", res, "State"), model.cell("sim", res, "Synced rv"),
@@ -136,6 +98,7 @@ def _chart_rv(win, res, t):
 def test_the_replayed_inspector_and_charts_show_what_live_showed(recorded, replay, qtbot):
     path, snapshots = recorded
     ws, win, ctl = replay(path)
+    win.show()
     charts = win.views.charts
     for t, live in snapshots[:-1]:
         ctl.seek(t)
@@ -167,8 +130,9 @@ def test_the_replayed_inspector_and_charts_show_what_live_showed(recorded, repla
 def test_after_a_seek_every_plot_shows_the_data_up_to_then(recorded, replay, qtbot):
     path, snapshots = recorded
     ws, win, ctl = replay(path)
+    win.show()
     charts = win.views.charts
-    t = snapshots[3][0]
+    t = math.floor(snapshots[3][0]) + 1.1  # early in a second: the one before is complete all the same
     ctl.seek(t)
     charts.set_shown(None)
     records = [r for r in ctl.source.recording.records if r["time"] < math.floor(t)]
@@ -195,6 +159,7 @@ def test_after_a_seek_every_plot_shows_the_data_up_to_then(recorded, replay, qtb
 def test_a_click_on_the_slider_jumps_there_and_keys_step_sensibly(recorded, replay, qtbot):
     path, _snapshots = recorded
     ws, win, ctl = replay(path)
+    win.show()
     bar = win.transport
     slider = bar.slider
     qtbot.waitExposed(win)
@@ -228,6 +193,7 @@ def test_a_status_message_never_covers_the_recording_header_at_1280x720(recorded
     data = open(path, "rb").read()
     cut.write_bytes(data[: len(data) // 2])
     ws, win, ctl = replay(str(cut), size=(1280, 720))
+    win.show()
     qtbot.waitExposed(win)
     status, header = win.status, win.replay_header
     assert win.errors.isVisible() and "stops at" in " ".join(win.errors.texts())
