@@ -64,11 +64,13 @@ class ChartTheme:
 
     def legend_html(self) -> str:
         """The fixed colours explained: delta types of the events/s plot, marker shapes."""
+        # (no break inside an entry: a narrow column wraps between entries only)
         types = " ".join(
             f"<span style='color:{self.types[t].name()}'>━━</span>&nbsp;{t}" for t in DELTA_TYPES
         )
         markers = " ".join(
-            f"<span style='color:{self.markers[k].name()}'>{MARKER_SHAPE[k][3]}</span>&nbsp;{MARKER_LABEL[k]}"
+            f"<span style='color:{self.markers[k].name()}'>{MARKER_SHAPE[k][3]}</span>&nbsp;"
+            + MARKER_LABEL[k].replace(" ", "&nbsp;")
             for k in MARKER_KINDS
         )
         return f"<small>events/s: {types}<br>{markers}</small>"
