@@ -159,9 +159,6 @@ class PlotStack(pg.GraphicsLayoutWidget):
         self.plots.append(p)
         return p
 
-    def visible_plots(self) -> list[pg.PlotItem]:
-        return self.plots if self.queue_shown else self.plots[:-1]
-
     def set_queue_shown(self, on: bool) -> None:
         """Show or drop the queue-depth plot (a recording has no queue to plot); the time
         axis moves to whichever plot is last."""

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from kmon.monitor.timeseries import DELTA_TYPES, MARKER_KINDS
 
-from .chart_colours import hex_of, palette, readable
+from .chart_colours import palette, readable
 
 __all__ = ["ChartTheme", "CONTEXT_DASHES", "MARKER_LABEL", "MARKER_SHAPE", "theme_for"]
 
@@ -86,7 +86,7 @@ def theme_for(pal: QPalette) -> ChartTheme:
         foreground=fg,
         muted=muted if muted.isValid() else fg,
         series=[_q(c) for c in palette(b)],
-        types={t: QColor(hex_of(readable(QColor(h).getRgb(), b))) for t, h in TYPE_HUES.items()},
-        markers={k: QColor(hex_of(readable(QColor(s[1]).getRgb(), b))) for k, s in MARKER_SHAPE.items()},
-        note=QColor(hex_of(readable(QColor(_NOTE_HUE).getRgb(), b, 4.5))),  # text: the text bar
+        types={t: _q(readable(_rgb(QColor(h)), b)) for t, h in TYPE_HUES.items()},
+        markers={k: _q(readable(_rgb(QColor(s[1])), b)) for k, s in MARKER_SHAPE.items()},
+        note=_q(readable(_rgb(QColor(_NOTE_HUE)), b, 4.5)),  # a text: WCAG's bar for text
     )

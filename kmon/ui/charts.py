@@ -350,17 +350,17 @@ class ChartsView(QWidget):
             return
         self._signature = signature
         for key in [k for k in self.curves if k not in shown]:
-            self.slots.release(key)
             self.curves[key].set_visible(False)
-            self._style(key)
-        for key in [k for k in self.list.keys() if k not in shown and k not in self.curves]:
-            self.list.set_swatch(key, None)
+            if self.slots.get(key) is not None:  # its colour is free for the next one shown
+                self.slots.release(key)
+                self._style(key)
         opaque: list[str] = []
         totals: np.ndarray | None = None
         x_all: np.ndarray | None = None
         for key in sorted(shown):
             s = self.book.get(*key)
-            assert s is not None
+            if s is None:
+                continue
             c = self.curves.get(key)
             if c is None:
                 c = self.curves[key] = SeriesCurves(self.glw)

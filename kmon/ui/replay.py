@@ -254,7 +254,7 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     # place while shown (never drawn over it), and it elides instead of widening the window
     header = ElidedLabel(text)
     header.setObjectName("replayHeader")
-    header.setToolTip(tip)
+    header.setToolTip(f"{text}\n{tip}")  # the whole line too, when it is elided
     win.status.addWidget(header, 1)
     win.replay_header, win.replay_position = header, bar.time_label  # type: ignore[attr-defined]
     if source.error:  # in the error area, where it stays (a status message would go away)
