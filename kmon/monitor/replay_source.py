@@ -5,121 +5,31 @@ another producer of feed items. ``ReplaySource`` owns a ``Replayer`` over a load
 and one ``Feed`` per recorded context (the same feeds a live ``ContextSession`` would fill,
 registered with the GUI's bridge); ``tick()`` pushes what became due at the replay speed.
 ``ReplayContext`` stands in for a ``ContextSession`` (the workspace's ``session_factory``):
-no informer, no thread, no network; ``stats()`` reconstructs ``InformerStats`` from the
-recorded reflector events. Seeking is the source's job too: ``seek(t)`` moves the replayer
-and returns the caches then, and ``history_until(t)`` the last items before ``t`` for views
-that keep history, so a jump costs one rebuild instead of replaying every item through the
-views. No Qt.
+no informer, no thread, no network; ``stats()`` folds ``InformerStats`` from the recorded
+records the way live counts them (``kmon.monitor.replay_stats``), and ``samples_until(t)``
+gives the charts the once-a-second stats samples the live app took, by recording time.
+Seeking is the source's job too: ``seek(t)`` moves the replayer and returns the caches then,
+``history_until(t)`` the last items before ``t`` for views that keep history, and
+``timeline(t)`` what the charts took up to ``t``, so a jump costs one rebuild instead of
+replaying every item through the views. No Qt.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from kmon.monitor.feed import Feed, FeedItem
 from kmon.monitor.recording import Recording, Replayer, item_from_record, read_recording
+from kmon.monitor.replay_stats import ReplayStats, StatsFold
 
 __all__ = ["ReplayContext", "ReplaySource", "ReplayStats", "SPEEDS"]
 
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 60.0, float("inf"))  # inf: as fast as the views take it
 MAX_SPEED = 1e9  # "max": the rest of the recording on the next tick
-
-
-class ReplayStats:
-    """``InformerStats``-like counters of one recorded informer, folded from its reflector
-    and delta records (the recording has no queue, so ``queue_depth`` is 0)."""
-
-    def __init__(self, context: str, resource: str) -> None:
-        self.context, self.resource = context, resource
-        self.name = f"{context}/{resource}"
-        self.state = "starting"
-        self.lists = self.relists = 0
-        self.last_relist_reason = ""
-        self.list_duration_last = self.list_duration_total = 0.0
-        self.list_items_last = self.list_items_total = 0
-        self.pages_total = self.pages_last = 0
-        self.watches_started = 0
-        self.watches_ended: dict[str, int] = {}
-        self.events: dict[str, int] = {}
-        self.bookmarks = 0
-        self.expired = 0
-        self.errors: dict[str, int] = {}
-        self.current_backoff = 0.0
-        self.last_synced_version = ""
-        self.unavailable = False
-        self.paginated = False
-        self.queue_depth = 0
-        self.store_size = 0
-        self.synced = False
-        self.last_event_time: float | None = None
-        self.last_error = ""
-        self.deltas_processed = 0
-        self.handler_errors = 0
-        self.listener_errors = 0
-        self.handler_backlog: dict[str, int] = {}
-
-    _WATCH_EVENT = {"Added": "ADDED", "Updated": "MODIFIED", "Deleted": "DELETED"}
-
-    def fold(self, rec: dict[str, Any], store_size: int) -> None:
-        kind, typ, t = rec.get("kind"), rec.get("type"), rec.get("time")
-        if kind == "delta":
-            self.deltas_processed += 1
-            self.store_size = store_size
-            ev = self._WATCH_EVENT.get(typ)
-            if ev and not rec.get("initial"):
-                self.events[ev] = self.events.get(ev, 0) + 1
-                self.last_event_time = t
-            return
-        if kind == "session":
-            if rec.get("type") == "stopped" and rec.get("resource"):
-                self.state = "stopped"
-            return
-        if kind != "reflector":
-            return
-        d = rec.get("detail") or {}
-        rv = str(rec.get("resource_version") or "")
-        if typ == "ListStarted":
-            self.state, self.pages_last = "listing", 0
-        elif typ == "Page":
-            self.pages_total += 1
-            self.pages_last += 1
-            self.paginated = self.paginated or bool(d.get("paginated")) or self.pages_last > 1
-        elif typ == "ListFinished":
-            self.lists += 1
-            self.state, self.synced = "watching", True
-            self.list_items_last = int(d.get("items") or 0)
-            self.list_items_total += self.list_items_last
-            self.list_duration_last = float(d.get("duration") or 0.0)
-            self.list_duration_total += self.list_duration_last
-            self.last_synced_version = rv or self.last_synced_version
-            self.current_backoff = 0.0
-        elif typ == "Relist":  # the reflector announces its initial list as a Relist too
-            if str(d.get("reason") or "") != "initial":
-                self.relists += 1
-                self.last_relist_reason = str(d.get("reason") or "")
-        elif typ == "WatchStarted":
-            self.watches_started += 1
-            self.state, self.current_backoff = "watching", 0.0
-        elif typ == "WatchEnded":
-            reason = str(d.get("reason") or "closed")
-            self.watches_ended[reason] = self.watches_ended.get(reason, 0) + 1
-        elif typ == "Bookmark":
-            self.bookmarks += 1
-            self.events["BOOKMARK"] = self.events.get("BOOKMARK", 0) + 1
-            self.last_event_time = t
-        elif typ == "Expired":
-            self.expired += 1
-        elif typ == "Error":
-            why = str(d.get("reason") or "error")
-            self.errors[why] = self.errors.get(why, 0) + 1
-            self.last_error = str(d.get("error") or why)
-        elif typ == "Backoff":
-            self.state, self.current_backoff = "backing-off", float(d.get("delay") or 0.0)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k not in ("context", "resource")}
+_BEFORE_END = 1e-3  # a second's sample is timed this much before its end (inside it)
 
 
 class ReplaySource:
@@ -152,9 +62,10 @@ class ReplaySource:
             for res in recording.header.get("resources") or []:
                 if res not in self._resources[c]:
                     self._resources[c].append(res)
-        self._stats: dict[tuple[str, str], ReplayStats] = {}
-        self._stats_index = 0  # records folded into _stats
-        self._sizes: dict[tuple[str, str], set[str]] = {}
+        self._fold = StatsFold(recording.records)  # at the position: what stats() answers
+        self._sampler = StatsFold(recording.records)  # at the last chart sample
+        self.origin = float(math.floor(self.start_time))  # where the charts' seconds start
+        self._sampled = self.origin  # the end of the last second sampled
 
     @classmethod
     def open(cls, path: str, speed: float = 1.0, **kw: Any) -> "ReplaySource":
@@ -309,30 +220,52 @@ class ReplaySource:
     # --- reconstructed stats ------------------------------------------------------------
     def stats(self, context: str) -> dict[str, ReplayStats]:
         """``{resource: ReplayStats}`` of one context at the current position."""
-        self._fold_stats()
-        return {res: st for (c, res), st in self._stats.items() if c == context}
+        self._fold.advance(self.replayer._index)
+        return {res: st for (c, res), st in self._fold.stats.items() if c == context}
 
-    def _fold_stats(self) -> None:
-        idx = self.replayer._index  # records applied so far
-        if idx < self._stats_index:  # went back: fold again from the start
-            self._stats, self._sizes, self._stats_index = {}, {}, 0
+    def samples_until(self, t: float) -> list[tuple[float, dict[tuple[str, str], dict[str, Any]]]]:
+        """The charts' stats samples for every whole recording second that ended by ``t``
+        and was not sampled yet: ``(time, {(context, resource): {store_size, queue_depth,
+        last_synced_version}})``, each the state at the end of its second, timed just
+        before that end. The live app samples its informers once a second; sampling by
+        recording time gives the charts the same points at any replay speed."""
+        out = []
+        if t < self._sampled:  # went back (seek): again from the start
+            self._sampler.reset()
+            self._sampled = self.origin
+        times = self.replayer._times
+        while self._sampled + 1.0 <= t:
+            end = self._sampled + 1.0
+            self._sampler.advance(bisect.bisect_left(times, end))
+            out.append((end - _BEFORE_END, self._sampler.sample()))
+            self._sampled = end
+        return out
+
+    def timeline(self, t: float) -> Iterator[tuple[list[dict[str, Any]], float, dict[tuple[str, str], dict[str, Any]]]]:
+        """Everything the charts took from the start up to ``t``, for refilling them after a
+        seek: ``(records, time, samples)`` per recorded second — the records of that second
+        (by position, in file order), then the samples at its end (only the informers whose
+        sampled values changed; the last second: all of them). The records after the last
+        whole second come last, with no samples. Afterwards ``samples_until`` goes on
+        from ``t``."""
+        self._sampler.reset()
+        self._sampled = self.origin
         records = self.recording.records
-        for i in range(self._stats_index, idx):
-            rec = records[i]
-            c, res = rec.get("context"), rec.get("resource")
-            if not c or not res:
-                continue
-            k = (c, res)
-            st = self._stats.get(k)
-            if st is None:
-                st = self._stats[k] = ReplayStats(c, res)
-            size = 0
-            if rec.get("kind") == "delta":
-                keys = self._sizes.setdefault(k, set())
-                (keys.discard if rec.get("type") == "Deleted" else keys.add)(rec.get("key"))
-                size = len(keys)
-            st.fold(rec, size)
-        self._stats_index = idx
+        times = self.replayer._times
+        stop = bisect.bisect_right(times, t)
+        last: dict[tuple[str, str], dict[str, Any]] = {}
+        i = 0
+        while self._sampled + 1.0 <= t:
+            end = self._sampled + 1.0
+            j = min(bisect.bisect_left(times, end), stop)
+            self._sampler.advance(j)
+            now = self._sampler.sample()
+            final = self._sampled + 2.0 > t
+            changed = now if final else {k: v for k, v in now.items() if last.get(k) != v}
+            last = now
+            yield records[i:j], end - _BEFORE_END, changed
+            i, self._sampled = j, end
+        yield records[i:stop], t, {}
 
 
 class _Handle:

@@ -27,6 +27,11 @@ resolution doubles, so history is never dropped, only coarsened (48 h at 2 s, ..
 series therefore holds at most ``max_points`` x (1 rv + 5 counts + 2 samples) numbers, about
 5.5 MB at the default; markers are capped at ``max_markers`` (the oldest go first).
 
+Feeding: ``ingest(items)`` takes drained feed batches; ``ingest_records(records)`` folds
+recording records the same way without making feed items of them (a replay seek refills a
+``clear()``-ed book from every record before the new position); ``sample_all`` takes the
+once-a-second stats samples.
+
 Not thread-safe: one thread owns a book (the GUI's, fed from ``Feed.drain``).
 """
 
@@ -216,6 +221,7 @@ class SeriesBook:
         self.max_markers = max_markers
         self.t0: float = math.floor(t0) if t0 is not None else math.nan
         self.resolution = 1.0
+        self.generation = 0  # bumped by clear()
         self._series: dict[tuple[str, str], ResourceSeries] = {}
 
     def index(self, t: float) -> int:
@@ -266,38 +272,23 @@ class SeriesBook:
         for (context, resource), st in stats_by_key.items():
             self.sample(context, resource, st, t)
 
+    def clear(self) -> None:
+        """Forget every series (a replay seek refills the book); ``t0`` stays, the
+        resolution returns to its start, ``generation`` counts the clears."""
+        self._series.clear()
+        self.resolution = 1.0
+        self.generation += 1
+
     def ingest(self, items: Iterable[FeedItem]) -> int:
         """Update from a drained feed batch; returns how many items were used."""
         used = 0
-        last: tuple[tuple[str, str], ResourceSeries] | None = None
         for item in items:
             if isinstance(item, DeltaItem):
-                key = (item.context, item.resource)
-                s = last[1] if last is not None and last[0] == key else self.series(*key)
-                last = (key, s)
                 rec = item.record
-                i = self.index(rec.time)
-                s._ensure(i)
-                j = _TYPE_INDEX.get(enum_text(rec.type))
-                if j is not None:
-                    s._counts[i, j] += 1
-                s.total_events += 1
-                s._note_rv(i, rec.resource_version)
+                self._delta(item.context, item.resource, rec.time, enum_text(rec.type), rec.resource_version)
             elif isinstance(item, ReflectorItem):
-                s = self.series(item.context, item.resource)
                 ev = item.event
-                kind = enum_text(ev.kind)
-                i = self.index(ev.time)
-                if kind in ("Bookmark", "ListFinished"):
-                    s._note_rv(i, ev.resource_version)
-                mk = _MARKER_OF.get(kind)
-                d = ev.detail or {}
-                if mk == "relist" and d.get("reason") == "initial":
-                    mk = None  # the first list is not a relist
-                elif mk == "watch-restart" and d.get("reason") in ("stopped", "initial-events-end"):
-                    mk = None
-                if mk is not None:
-                    s.add_marker(ev.time, mk, reflector_detail(kind, d, enum_text(ev.resource_version)))
+                self._reflector(item.context, item.resource, enum_text(ev.kind), ev.time, ev.resource_version, ev.detail)
             elif isinstance(item, SessionItem):
                 if item.level != "error" or item.resource is None:
                     continue
@@ -306,6 +297,52 @@ class SeriesBook:
                 continue
             used += 1
         return used
+
+    def ingest_records(self, records: Iterable[dict[str, Any]]) -> int:
+        """The same from recording records (``docs/recording-format.md``) without making feed
+        items of them: a replay seek refills the book from every record before the new
+        position, and must fold them exactly as ``ingest`` folded the items."""
+        used = 0
+        for r in records:
+            ctx, res, kind = r.get("context"), r.get("resource"), r.get("kind")
+            if not ctx or not res:
+                continue
+            t = float(r.get("time") or 0.0)
+            if kind == "delta":
+                self._delta(ctx, res, t, str(r.get("type") or ""), str(r.get("resource_version") or ""))
+            elif kind == "reflector":
+                self._reflector(ctx, res, str(r.get("type") or ""), t, str(r.get("resource_version") or ""),
+                                r.get("detail"))
+            elif kind == "session" and r.get("level") == "error":
+                self.series(ctx, res).add_marker(t, "error", str(r.get("message") or ""))
+            else:
+                continue
+            used += 1
+        return used
+
+    def _delta(self, context: str, resource: str, t: float, delta_type: str, rv: Any) -> None:
+        s = self._series.get((context, resource)) or self.series(context, resource)
+        i = self.index(t)
+        s._ensure(i)
+        j = _TYPE_INDEX.get(delta_type)
+        if j is not None:
+            s._counts[i, j] += 1
+        s.total_events += 1
+        s._note_rv(i, rv)
+
+    def _reflector(self, context: str, resource: str, kind: str, t: float, rv: Any, detail: Any) -> None:
+        s = self.series(context, resource)
+        i = self.index(t)
+        if kind in ("Bookmark", "ListFinished"):
+            s._note_rv(i, rv)
+        mk = _MARKER_OF.get(kind)
+        d = detail or {}
+        if mk == "relist" and d.get("reason") == "initial":
+            mk = None  # the first list is not a relist
+        elif mk == "watch-restart" and d.get("reason") in ("stopped", "initial-events-end"):
+            mk = None
+        if mk is not None:
+            s.add_marker(t, mk, reflector_detail(kind, d, enum_text(rv)))
 
     def __repr__(self) -> str:
         return f"<SeriesBook series={len(self._series)} resolution={self.resolution:g} s>"

@@ -3,90 +3,53 @@
 Why this module exists: relists, 410s and watch restarts are easiest to understand against
 time — a version line that jumps, an event rate that spikes with Replaced deltas, a queue
 that fills while a list is processed. The numbers come from ``kmon.monitor.timeseries``
-(``SeriesBook``, fed by the views coordinator); this widget only draws them.
+(``SeriesBook``, fed by the views coordinator); this widget decides what to draw and when:
 
-Drawing rules (the 100,000-point figures of the issue): every curve is created once and fed
-with ``setData`` from a timer (2 Hz), never recreated; plots clip to the view and
-downsample in "peak" mode; pens are 1 px cosmetic. The four plots share one time axis
-(linked X). "Follow" keeps the newest data in view; panning or zooming turns it off.
+- what: the series ticked in the ``SeriesList`` (the legend of the per-series plots); each
+  drawn series gets its own palette slot (``ColourSlots``: kept while drawn) and the dash
+  style of its context; events/s sums the drawn series per delta type.
+- when: a timer (2 Hz) pushes the book's complete buckets into the curves of
+  ``chart_plots.PlotStack``; nothing while hidden or unchanged. "Follow" keeps the newest
+  data in view; panning or zooming turns it off.
+- nothing to draw: no axes, a short message instead (no context open, no data yet,
+  nothing ticked).
+- colours: from the widget's palette (``chart_theme``), again whenever the palette changes.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from kmon.monitor.timeseries import DELTA_TYPES, MARKER_KINDS, ResourceSeries, SeriesBook
+from kmon.monitor.timeseries import DELTA_TYPES, SeriesBook
 
-__all__ = ["ChartsView", "WINDOWS"]
+from .chart_colours import ColourSlots
+from .chart_plots import PlotStack, SeriesCurves
+from .chart_series_list import SeriesKey, SeriesList
+from .chart_theme import ChartTheme, theme_for
+
+__all__ = ["ChartsView", "WINDOWS", "EMPTY_NO_CONTEXT", "EMPTY_NO_DATA", "EMPTY_NOTHING_SHOWN"]
 
 WINDOWS: tuple[tuple[str, float], ...] = (("Last 5 min", 300.0), ("Last hour", 3600.0), ("All", math.inf))
-TYPE_COLOURS = {"Added": "#2e9d4f", "Updated": "#3f7fd0", "Deleted": "#d04a3f", "Replaced": "#8a63c8", "Sync": "#9aa5b1"}
-# marker kind -> (symbol, colour, size)
-MARKER_STYLE = {
-    "relist": ("t1", "#e08a1e", 11),
-    "watch-restart": ("o", "#3a9aa5", 6),
-    "expired": ("star", "#d0453a", 13),
-    "error": ("x", "#d0453a", 10),
-}
-MARKER_LABEL = {"relist": "relist", "watch-restart": "watch restart", "expired": "410 expired", "error": "error"}
-SeriesKey = tuple[str, str]
+EMPTY_NO_CONTEXT = "No data yet — open a context to see its informers over time"
+EMPTY_NO_DATA = "No data yet — the charts start with the first list of {contexts}"
+EMPTY_NOTHING_SHOWN = "Nothing to plot — tick a series on the left"
 _LATE = 0.3  # seconds after its end until a bucket counts as complete
+_LIST_MIN, _PLOTS_MIN = 150, 420  # pixels the series list and the plots get at least
 
 
-def _ffill(a: np.ndarray) -> np.ndarray:
-    """Carry the last finite value forward over NaNs (leading NaNs stay)."""
-    if not len(a):
-        return a
-    ok = np.isfinite(a)
-    if ok.all():
-        return a.copy()
-    idx = np.where(ok, np.arange(len(a)), 0)
-    np.maximum.accumulate(idx, out=idx)
-    out = a[idx]
-    out[: int(np.argmax(ok)) if ok.any() else len(a)] = np.nan
-    return out
-
-
-class _SeriesCurves:
-    """The curves of one (context, resource): created once, fed with setData."""
-
-    def __init__(self, view: "ChartsView", key: SeriesKey, colour: QColor) -> None:
-        name = f"{key[1]} @ {key[0]}"
-        pen = pg.mkPen(colour, width=1)
-        self.rv = view.p_rv.plot(name=name, pen=pen)
-        self.size = view.p_size.plot(pen=pen)
-        self.queue = view.p_queue.plot(pen=pen)
-        self.markers = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: data, pxMode=True)
-        view.p_rv.addItem(self.markers)
-        self.items = (self.rv, self.size, self.queue, self.markers)
-        self.version: tuple = ()
-        self.marker_version: tuple = ()
-        self.markers_ahead = False
-        for c in (self.rv, self.size, self.queue):
-            c.setClipToView(True)
-            c.setDownsampling(auto=True, method="peak")
-
-    def set_visible(self, on: bool) -> None:
-        for it in self.items:
-            it.setVisible(on)
+def _message(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setMargin(24)
+    return label
 
 
 class ChartsView(QWidget):
@@ -96,27 +59,21 @@ class ChartsView(QWidget):
                  clock=time.time) -> None:
         super().__init__(parent)
         self.clock = clock
-        self._signature: tuple = ()
+        self.late = _LATE  # a replay has every record of a second once its position passed it: 0
         self.setObjectName("charts")
         self.book = book
-        self.curves: dict[SeriesKey, _SeriesCurves] = {}
-        self._items: dict[SeriesKey, QListWidgetItem] = {}
+        self.curves: dict[SeriesKey, SeriesCurves] = {}
+        self.slots = ColourSlots()
+        self.contexts: list[str] = []
+        self._signature: tuple = ()
         self._following = True
         self._programmatic = 0
         self.updates = 0
         self.last_update_ms = 0.0
 
-        pal = self.palette()
-        bg = pal.color(QPalette.ColorRole.Base)
-        fg = pal.color(QPalette.ColorRole.Text)
-        pg.setConfigOptions(antialias=False, foreground=fg, background=bg)
-
-        # --- left: what to show
-        self.list = QListWidget()
-        self.list.setObjectName("chartSeries")
-        self.list.setMinimumHeight(2 * self.fontMetrics().height())
-        self.list.setToolTip("Resources to plot")
-        self.list.itemChanged.connect(self._item_changed)
+        # --- left: what to show, and the legend
+        self.list = SeriesList()
+        self.list.sigShownChanged.connect(self.refresh)
         self.window_box = QComboBox()
         for label, _s in WINDOWS:
             self.window_box.addItem(label)
@@ -126,13 +83,9 @@ class ChartsView(QWidget):
         self.follow.setToolTip("Keep the newest data in view (panning or zooming turns it off)")
         self.follow.setChecked(True)
         self.follow.toggled.connect(self.set_following)
-        legend = QLabel(
-            "<small>" + " ".join(
-                f"<span style='color:{MARKER_STYLE[k][1]}'>{sym}</span>&nbsp;{MARKER_LABEL[k]}"
-                for k, sym in zip(MARKER_KINDS, ("▲", "●", "★", "✕"))
-            ) + "</small>"
-        )
-        legend.setWordWrap(True)
+        self.legend = QLabel()
+        self.legend.setObjectName("chartLegend")
+        self.legend.setWordWrap(True)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(2, 2, 2, 2)
@@ -142,108 +95,138 @@ class ChartsView(QWidget):
         row.addWidget(self.follow)
         ll.addLayout(row)
         ll.addWidget(self.list, 1)
-        ll.addWidget(legend)
+        ll.addWidget(self.legend)
 
-        # --- right: the plots, one time axis
-        self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setObjectName("chartPlots")
-        self.glw.ci.setContentsMargins(2, 2, 6, 2)
-        self.glw.ci.setSpacing(6)
-        self.plots: list[pg.PlotItem] = []
-
-        def plot(title: str, row: int) -> pg.PlotItem:
-            p = self.glw.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-            p.setLabel("left", title)
-            # no grid: grid lines belong to the axes, so every curve update would repaint them
-            p.setClipToView(True)
-            p.setDownsampling(auto=True, mode="peak")
-            p.setMenuEnabled(False)
-            p.getAxis("left").setWidth(62)
-            p.vb.setAutoVisible(y=True)
-            p.vb.disableAutoRange()  # following at first: ranges set by refresh()
+        # --- right: the plots (or why there are none)
+        self.glw = PlotStack()
+        self.plots = self.glw.plots
+        self.p_rv, self.p_events, self.p_size, self.p_queue = self.plots
+        self.type_curves = self.glw.type_curves
+        self.note = self.glw.note
+        for p in self.plots:
             p.vb.sigRangeChangedManually.connect(lambda *_a: self.set_following(False))
-            if self.plots:
-                p.setXLink(self.plots[0])
-            self.plots.append(p)
-            return p
-
-        self.p_rv = plot("resourceVersion", 0)
-        self.p_events = plot("events/s", 1)
-        self.p_size = plot("cache size", 2)
-        self.p_queue = plot("queue", 3)
-        for p in self.plots[:-1]:  # one time axis, at the bottom (hidden axes cost no paint)
-            p.hideAxis("bottom")
-        for row, stretch in enumerate((3, 2, 2, 2)):
-            self.glw.ci.layout.setRowStretchFactor(row, stretch)
-        self.rv_legend = self.p_rv.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
-        ev_legend = self.p_events.addLegend(offset=(6, 4), labelTextSize="8pt", colCount=5, verSpacing=-6)
-        self.type_curves: dict[str, Any] = {}
-        for t in DELTA_TYPES:
-            c = self.p_events.plot(name=t, pen=pg.mkPen(TYPE_COLOURS[t], width=1))
-            c.setClipToView(True)
-            c.setDownsampling(auto=True, method="peak")
-            self.type_curves[t] = c
-        for leg in (self.rv_legend, ev_legend):
-            leg.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 200))
-        self.note = pg.TextItem("", color="#d0453a", anchor=(0, 0))
-        self.note.setParentItem(self.p_rv.vb)
-        self.note.setPos(8, 4)
-
+        self.nothing_shown = _message(EMPTY_NOTHING_SHOWN)
+        self.plot_area = QStackedWidget()
+        self.plot_area.addWidget(self.glw)
+        self.plot_area.addWidget(self.nothing_shown)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.glw)
+        split.addWidget(self.plot_area)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([190, 800])
+        split.setSizes([200, 800])
+        split.splitterMoved.connect(self._user_sized)
+        self.split = split
+        self._left_sized_by_user = False
+        self.empty = _message(EMPTY_NO_CONTEXT)
+        self.empty.setObjectName("chartsEmpty")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(split)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(split)
+        lay.addWidget(self.pages)
 
+        self.theme: ChartTheme = theme_for(self.palette())
+        self._apply_theme()
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
 
+    # ------------------------------------------------------------------ palette
+    def changeEvent(self, event) -> None:  # noqa: N802 - new palette: new colours
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            theme = theme_for(self.palette())
+            if (theme.background, theme.foreground) != (self.theme.background, self.theme.foreground):
+                self.theme = theme
+                self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        t = self.theme
+        self.glw.apply_theme(t)
+        self.legend.setText(t.legend_html())
+        for label in (self.empty, self.nothing_shown):
+            label.setStyleSheet(f"color: {t.muted.name()};")
+        for key in self.curves:
+            self._style(key)
+        for c in self.curves.values():
+            c.marker_version = ()  # markers are redrawn in the new colours
+        self._signature = ()
+        self.refresh()
+
+    def _style(self, key: SeriesKey) -> None:
+        """Pen and swatch of ``key`` from its slot and its context."""
+        slot = self.slots.get(key)
+        c = self.curves.get(key)
+        if slot is None:
+            self.list.set_swatch(key, None)
+            return
+        colour = self.theme.series_colour(slot)
+        ctx = self.contexts.index(key[0]) if key[0] in self.contexts else 0
+        style = self.theme.dash(ctx)
+        if c is not None:
+            c.set_pen(colour, style)
+        self.list.set_swatch(key, colour, style)
+
+    def colour_of(self, key: SeriesKey) -> str | None:
+        """The colour ``key`` is drawn in (``#rrggbb``), None when it is not drawn."""
+        slot = self.slots.get(key)
+        return None if slot is None else self.theme.series_colour(slot).name()
+
     # ------------------------------------------------------------------ selection
     def shown_keys(self) -> list[SeriesKey]:
-        return [k for k, it in self._items.items() if it.checkState() == Qt.CheckState.Checked]
+        return self.list.shown_keys()
 
     def set_shown(self, keys: list[SeriesKey] | None) -> None:
         """Plot these (context, resource) series only (None: all known)."""
         self._sync_list()
-        for k, it in self._items.items():
-            it.setCheckState(Qt.CheckState.Checked if keys is None or k in keys else Qt.CheckState.Unchecked)
+        self.list.set_shown(keys)
+
+    def set_contexts(self, names: Sequence[str]) -> None:
+        """The contexts open (live) or recorded (replay), in order: labels carry the context
+        once there is more than one; the first draws solid lines, the next dashed ones."""
+        self.contexts = list(names)
+        self._sync_list(force=True)
+        for key in self.curves:
+            self._style(key)
+        self._signature = ()
         self.refresh()
 
-    def _sync_list(self) -> None:
-        for key in sorted(self.book.keys()):
-            if key in self._items:
-                continue
-            it = QListWidgetItem(key[1] if len({k[0] for k in self.book.keys()}) < 2 else f"{key[1]} · {key[0]}")
-            it.setToolTip(f"{key[1]} in context {key[0]}")
-            it.setData(Qt.ItemDataRole.UserRole, key)
-            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            # by default: the busiest kinds (pods, deployments) of every context
-            default = key[1] in ("pods", "deployments.apps", "replicasets.apps")
-            it.setCheckState(Qt.CheckState.Checked if default else Qt.CheckState.Unchecked)
-            colour = pg.intColor(len(self._items), hues=9, values=1, maxValue=230, minValue=150)
-            it.setForeground(colour)
-            self._items[key] = it
-            self.list.blockSignals(True)
-            self.list.addItem(it)
-            self.list.sortItems()
-            self.list.blockSignals(False)
-        for key in [k for k in self._items if self.book.get(*k) is None]:  # a context closed
-            it = self._items.pop(key)
-            self.list.takeItem(self.list.row(it))
+    def set_queue_shown(self, on: bool) -> None:
+        """Show the queue-depth plot (not for a recording: it has no queue depths)."""
+        self.glw.set_queue_shown(on)
+        self._signature = ()
+
+    def _sync_list(self, force: bool = False) -> None:
+        keys = sorted(self.book.keys())
+        if not force and len(keys) == len(self.list.keys()) and set(keys) == set(self.list.keys()):
+            return
+        for key in self.list.sync(keys, self.contexts):  # gone: a context closed, a replay seek
+            self.slots.release(key)
             c = self.curves.pop(key, None)
-            if c is not None:  # PlotItem.removeItem also takes the curve out of the legend
-                for plot, item in ((self.p_rv, c.rv), (self.p_size, c.size), (self.p_queue, c.queue),
-                                   (self.p_rv, c.markers)):
-                    plot.removeItem(item)
+            if c is not None:
+                c.remove()
+        self._fit_list()
 
-    def _item_changed(self, _item: QListWidgetItem) -> None:
-        self.refresh()
+    def _user_sized(self, *_a) -> None:
+        self._left_sized_by_user = True
+
+    def _fit_list(self) -> None:
+        """Size the series list to its labels, leaving the plots at least ``_PLOTS_MIN``
+        pixels (and the list at most 40%), until the user moves the splitter."""
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        if self._left_sized_by_user or total <= 0:
+            return
+        want = max(_LIST_MIN, min(self.list.preferred_width(), total - _PLOTS_MIN, int(total * 0.4)))
+        if sizes[0] != want:
+            self.split.setSizes([want, total - want])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_list()
 
     # ------------------------------------------------------------------ follow
     @property
@@ -335,7 +318,19 @@ class ChartsView(QWidget):
         if math.isnan(b.t0):
             return 0
         # a bucket's last deltas reach the book a batch (~0.1-0.3 s) after it ended
-        return max(0, int((self.clock() - _LATE - b.t0) // b.resolution))
+        return max(0, int((self.clock() - self.late - b.t0) // b.resolution))
+
+    def _show_page(self, n: int, shown: set[SeriesKey]) -> bool:
+        """The empty-state message instead of axes when nothing can be drawn; True when the
+        plots are up."""
+        if not any(min(n, len(s)) for s in self.book):
+            names = [c for c in self.contexts if c] or sorted({k[0] for k in self.book.keys()})
+            self.empty.setText(EMPTY_NO_DATA.format(contexts=", ".join(names)) if names else EMPTY_NO_CONTEXT)
+            self.pages.setCurrentWidget(self.empty)
+            return False
+        self.pages.setCurrentIndex(1)
+        self.plot_area.setCurrentWidget(self.glw if shown else self.nothing_shown)
+        return True
 
     def refresh(self) -> None:
         """Push the book's complete buckets into the curves (timer, 2 Hz; nothing while
@@ -344,31 +339,38 @@ class ChartsView(QWidget):
             return
         t0 = time.perf_counter()
         self._sync_list()
-        shown = set(self.shown_keys())
+        shown = {k for k in self.shown_keys() if self.book.get(*k) is not None}
         n = self.complete_buckets()
-        signature = (n, self.book.resolution, tuple(sorted(shown)), tuple(
+        if not self._show_page(n, shown):
+            return
+        signature = (n, self.book.resolution, self.book.generation, tuple(sorted(shown)), tuple(
             (min(n, len(s)), len(s.markers), s.markers[-1].time if s.markers else 0.0, s.rv_numeric)
             for s in (self.book.get(*k) for k in sorted(shown)) if s is not None))
         if signature == self._signature:
             return
         self._signature = signature
+        for key in [k for k in self.curves if k not in shown]:
+            self.curves[key].set_visible(False)
+            if self.slots.get(key) is not None:  # its colour is free for the next one shown
+                self.slots.release(key)
+                self._style(key)
         opaque: list[str] = []
         totals: np.ndarray | None = None
         x_all: np.ndarray | None = None
-        for key, it in self._items.items():
+        for key in sorted(shown):
             s = self.book.get(*key)
-            c = self.curves.get(key)
-            on = key in shown and s is not None
-            if not on:
-                if c is not None:
-                    c.set_visible(False)
+            if s is None:
                 continue
+            c = self.curves.get(key)
             if c is None:
-                c = self.curves[key] = _SeriesCurves(self, key, it.foreground().color())
+                c = self.curves[key] = SeriesCurves(self.glw)
+            if self.slots.get(key) is None:
+                self.slots.acquire(key)
+                self._style(key)
             c.set_visible(True)
-            self._draw(s, c, n)
+            c.draw(s, n, self.theme)
             if not s.rv_numeric:
-                opaque.append(f"{key[1]} @ {key[0]}")
+                opaque.append(self.list.label(key))
             counts = s.counts[:n]
             if totals is None or len(counts) > len(totals):
                 grown = np.zeros((len(counts), len(DELTA_TYPES)), dtype=np.float64)
@@ -391,43 +393,6 @@ class ChartsView(QWidget):
             QTimer.singleShot(0, self._follow_now)
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
-
-    def _draw(self, s: ResourceSeries, c: _SeriesCurves, n: int) -> None:
-        m = min(n, len(s))
-        version = (m, self.book.resolution)
-        mversion = (len(s.markers), s.markers[-1].time if s.markers else 0.0, self.book.resolution)
-        if version == c.version and mversion == c.marker_version:
-            return
-        c.version = version
-        x = s.x()[:m]
-        rv = _ffill(s.rv[:m]) if s.rv_numeric else np.full(m, np.nan)
-        c.rv.setData(x, rv, connect="finite")
-        c.size.setData(x, _ffill(s.size[:m]), connect="finite")
-        c.queue.setData(x, _ffill(s.queue[:m]), connect="finite")
-        if mversion == c.marker_version and not c.markers_ahead:
-            return
-        c.marker_version = mversion
-        if s.markers:
-            mt = np.fromiter((m.time for m in s.markers), dtype=np.float64, count=len(s.markers))
-            # a marker past the plotted seconds sits on the curve's last value for now:
-            # place it again once its second is plotted
-            c.markers_ahead = not len(x) or float(mt.max()) >= float(x[-1]) + self.book.resolution
-            finite = np.isfinite(rv)
-            if finite.any():
-                my = np.interp(mt, x[finite], rv[finite])  # (past the last complete second: its value)
-            else:
-                my = np.zeros(len(mt))
-            spots = []
-            for m, yy, xx in zip(s.markers, my.tolist(), mt.tolist()):
-                sym, col, size = MARKER_STYLE.get(m.kind, ("o", "#888888", 8))
-                spots.append({
-                    "pos": (xx, yy), "symbol": sym, "size": size, "brush": pg.mkBrush(col), "pen": pg.mkPen(col, width=1),
-                    "data": f"{MARKER_LABEL.get(m.kind, m.kind)} — {s.resource} @ {s.context}\n"
-                            f"{time.strftime('%H:%M:%S', time.localtime(m.time))}  {m.text}",
-                })
-            c.markers.setData(spots)
-        else:
-            c.markers.clear()
 
     def marker_spots(self, key: SeriesKey) -> list[str]:
         """The tooltip texts of the markers drawn for ``key`` (for tests)."""

@@ -5,55 +5,35 @@ live. Replay is just another source of feed items: ``kmon.monitor.replay_source`
 recording into one ``Feed`` per recorded context, the workspace opens those contexts through
 ``ReplayContext`` (read-only: no informer, no network), and the bridge's batches reach the
 tree, the detail pane and every other view exactly as live ones do. This module adds what
-only replay has: the transport toolbar (play/pause, speed, a time slider over the
-recording), seeking (the trees rebuilt from the cache at that moment in one reset, views
-with history refilled in bulk through ``Workspace.sigReset``), a banner when the recording
-is damaged, the recording's header in the status bar, and the process entry point.
+only replay has: the controller behind the transport toolbar (``replay_transport``),
+seeking (the trees rebuilt from the cache at that moment in one reset, views with history
+refilled in bulk through ``Workspace.sigReset``), the docked views fed in recording time,
+a banner when the recording is damaged, the recording's header in the status bar, and the
+process entry point.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import tempfile
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QSlider, QStyle, QToolBar
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtWidgets import QAbstractButton, QLabel, QSizePolicy
 
-from kmon.monitor.replay_source import SPEEDS, ReplayContext, ReplaySource
+from kmon.monitor.replay_source import ReplayContext, ReplaySource
 
 from .context_switcher import ContextEntry
 from .main_window import MainWindow
+from .replay_transport import TransportBar, format_time
 from .settings import Settings
 from .workspace import Workspace
 
 __all__ = ["ReplayController", "TransportBar", "build_replay", "main", "format_time"]
 
 LIVE_ONLY_TIP = "Verify cache needs a live cluster: this window replays a recording"
-SLIDER_STEPS_PER_SECOND = 10  # slider resolution: 0.1 s of recording time
-
-
-def format_time(t: float, *, date: bool = False) -> str:
-    """A recording time as local wall-clock time (milliseconds; with the date if asked)."""
-    base = time.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S", time.localtime(t))
-    return f"{base}.{int((t % 1) * 1000):03d}"
-
-
-def _elapsed(s: float) -> str:
-    s = max(0.0, s)
-    if s < 60:
-        return f"{s:.1f} s"
-    m, sec = divmod(int(s), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def _speed_text(x: float) -> str:
-    return "max" if x == float("inf") else f"{x:g}×"
 
 
 class ReplayController(QObject):
@@ -127,93 +107,6 @@ class ReplayController(QObject):
             self.sigPlaying.emit(playing)
 
 
-class TransportBar(QToolBar):
-    """Play/pause, speed, and a slider over the recording's span with the time shown."""
-
-    def __init__(self, controller: ReplayController, parent=None) -> None:
-        super().__init__("Replay", parent)
-        self.setObjectName("replayToolbar")
-        self.setMovable(False)
-        self.ctl = controller
-        src = controller.source
-        self._icons = {
-            True: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause),
-            False: self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-        }
-        self.act_play = QAction(self._icons[False], "Play", self, shortcut=QKeySequence("Space"))
-        self.act_play.setToolTip("Play or pause the replay (Space)")
-        self.act_play.triggered.connect(controller.toggle)
-        self.speed = QComboBox()
-        self.speed.setToolTip("Replay speed (recording seconds per second)")
-        for x in SPEEDS:
-            self.speed.addItem(_speed_text(x), x)
-        self.set_speed_shown(src.speed)
-        self.speed.activated.connect(lambda i: controller.set_speed(float(self.speed.itemData(i))))
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setObjectName("replaySlider")
-        self.slider.setMinimumWidth(360)
-        self.slider.setRange(0, max(1, math.ceil((src.end_time - src.start_time) * SLIDER_STEPS_PER_SECOND)))
-        self.slider.setPageStep(max(1, self.slider.maximum() // 20))
-        self.slider.setToolTip("Drag or click to jump: the tree shows the cache as it was then")
-        self.time_label = QLabel("")
-        self.time_label.setObjectName("replayTime")
-        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("2026-01-01 00:00:00.000  (+0:00:00 / 0:00:00)") + 8)
-        self.addWidget(QLabel(" Replay "))
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addAction(self.act_play)
-        self.addWidget(self.speed)
-        self.addSeparator()
-        self.addWidget(self.slider)
-        self.addWidget(self.time_label)
-        self._programmatic = False
-        self.slider.valueChanged.connect(self._value_changed)
-        self.slider.sliderReleased.connect(lambda: self._seek_to_slider())
-        controller.sigPosition.connect(self.show_position)
-        controller.sigPlaying.connect(self._playing)
-        self.show_position(src.position)
-
-    def set_speed_shown(self, speed: float) -> None:
-        i = self.speed.findData(speed)
-        if i < 0:
-            self.speed.addItem(_speed_text(speed), speed)
-            i = self.speed.count() - 1
-        self.speed.setCurrentIndex(i)
-
-    def time_at(self, value: int) -> float:
-        return self.ctl.source.start_time + value / SLIDER_STEPS_PER_SECOND
-
-    def value_at(self, t: float) -> int:
-        return int(round((t - self.ctl.source.start_time) * SLIDER_STEPS_PER_SECOND))
-
-    def show_position(self, t: float) -> None:
-        if not self.slider.isSliderDown():
-            self._programmatic = True
-            self.slider.setValue(self.value_at(t))
-            self._programmatic = False
-        self._label(t)
-
-    def _label(self, t: float) -> None:
-        src = self.ctl.source
-        self.time_label.setText(
-            f"{format_time(t, date=True)}  (+{_elapsed(t - src.start_time)} / {_elapsed(src.end_time - src.start_time)})"
-        )
-
-    def _value_changed(self, value: int) -> None:
-        if self._programmatic:
-            return
-        if self.slider.isSliderDown():  # dragging: show where; seek on release
-            self._label(self.time_at(value))
-            return
-        self._seek_to_slider()
-
-    def _seek_to_slider(self) -> None:
-        self.ctl.seek(self.time_at(self.slider.value()))
-
-    def _playing(self, on: bool) -> None:
-        self.act_play.setText("Pause" if on else "Play")
-        self.act_play.setIcon(self._icons[on])
-
-
 def _read_only(win: MainWindow, source: ReplaySource) -> None:
     """Everything that needs a cluster is disabled, with a tooltip saying why."""
     win.switcher.set_entries([ContextEntry(c, server=str(source.context_info(c).get("server") or "")) for c in source.contexts])
@@ -251,40 +144,73 @@ def _read_only(win: MainWindow, source: ReplaySource) -> None:
 
 
 def _install_views(win: MainWindow, ws: Workspace, settings: Settings, source: ReplaySource, ctl: ReplayController) -> Any:
-    """The docked event log, charts and inspector, fed like live; what differs: stats are
-    sampled at the replay position (reconstructed from the recorded reflector events), and
-    a seek clears them and refills them in bulk with what happened before the new
-    position."""
+    """The docked event log, charts and inspector, fed like live. What differs: the stats
+    are folded from the records (``ReplaySource.stats``); the charts take their
+    once-a-second samples by recording time as the replay moves (``samples_until``) and
+    show time up to the replay position; a seek refills them from the start up to the new
+    position through the same fold (``timeline``); recordings have no queue depths, so no
+    queue plot."""
     try:
         from .views import install_views
     except ImportError:  # a kmon without the docked views
         return None
     views = install_views(win, ws, settings)
-    views.book.t0 = float(math.floor(source.start_time))
+    book, charts = views.book, views.charts
+    book.t0 = source.origin
+    charts.clock, charts.late = (lambda: source.position), 0.0
+    charts.set_queue_shown(False)
+
+    def stats() -> dict:
+        return {(ctx, res): st for ctx, s in list(ws.sessions.items()) for res, st in s.stats().items()}
 
     def sample() -> None:
-        stats = {(ctx, res): st for ctx, s in list(ws.sessions.items()) for res, st in s.stats().items()}
-        views.book.sample_all(stats, source.position)
-        views.inspector.refresh(stats)
+        """The inspector at the replay position (the stats timer, once a second)."""
+        views.inspector.refresh(stats())
+
+    def sample_charts(_t: float = 0.0) -> None:
+        for t, samples in source.samples_until(source.position):
+            book.sample_all(samples, t)
 
     def reset(items: list) -> None:
         views.log.model.clear()
         views.log.append_items(items)
-        for ctx in {k[0] for k in views.book.keys()}:
-            views.book.remove(ctx)
-        views.charts.refresh()  # drops the curves of the series just removed
-        views.book.ingest(items)
+        book.clear()
+        for records, t, samples in source.timeline(source.position):
+            book.ingest_records(records)
+            book.sample_all(samples, t)
         sample()  # first: the inspector only annotates rows that exist
         views.inspector.model.ingest(items)
-        views.charts.refresh()
+        charts.refresh()
 
     views.stats_timer.timeout.disconnect()
     views.stats_timer.timeout.connect(sample)
-    inspector_model = views.inspector.model
-    inspector_model.clock = lambda: source.position  # "synced since", "last event" in recording time
+    ctl.sigPosition.connect(sample_charts)
+    ctl.sigPlaying.connect(lambda playing: None if playing else sample())  # the end: at once
+    views.inspector.model.clock = lambda: source.position  # "synced since", "last event" in recording time
     ws.sigReset.connect(reset)
     views.sample_replay = sample  # type: ignore[attr-defined]
     return views
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides its text to the width it gets (the full text stays in
+    ``text()``) instead of asking for all of it."""
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self):  # noqa: N802
+        hint = super().minimumSizeHint()
+        hint.setWidth(self.fontMetrics().horizontalAdvance("Recording…"))
+        return hint
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        r = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
 def _header_text(source: ReplaySource) -> tuple[str, str]:
@@ -324,20 +250,16 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     name = os.path.basename(source.recording.path)
     win.setWindowTitle(f"kmon — replay — {name}")
     text, tip = _header_text(source)
-    header = QLabel(text)
+    # the header is an ordinary status-bar widget on the left: a status message takes its
+    # place while shown (never drawn over it), and it elides instead of widening the window
+    header = ElidedLabel(text)
     header.setObjectName("replayHeader")
-    header.setToolTip(tip)
-    win.status.insertPermanentWidget(0, header)
-    position = QLabel("")
-    position.setObjectName("replayPosition")
-    win.status.insertPermanentWidget(1, position)
-    ctl.sigPosition.connect(lambda t: position.setText(f"at {format_time(t)}" + (" · end" if source.at_end else "")))
-    win.replay_header, win.replay_position = header, position  # type: ignore[attr-defined]
-    if source.error:
+    header.setToolTip(f"{text}\n{tip}")  # the whole line too, when it is elided
+    win.status.addWidget(header, 1)
+    win.replay_header, win.replay_position = header, bar.time_label  # type: ignore[attr-defined]
+    if source.error:  # in the error area, where it stays (a status message would go away)
         last = format_time(source.end_time, date=True)
-        msg = f"Replay of {name} stops at {last}: {source.error}"
-        win.errors.add(msg, key="replay-damage")
-        win.status.showMessage(f"⚠ {msg}", 60000)
+        win.errors.add(f"Replay of {name} stops at {last}: {source.error}", key="replay-damage")
     win.replay_message = source.error  # type: ignore[attr-defined]
     ctl.sigPosition.emit(source.position)
     return ws, win, ctl

@@ -73,6 +73,7 @@ class Views(QObject):
         if hasattr(workspace, "sigReset"):  # a replay seek: what is queued belongs to the old position
             workspace.sigReset.connect(lambda _items: self._pending.clear())
         workspace.sigContextsChanged.connect(self._contexts_changed)
+        self.charts.set_contexts(workspace.open_contexts())
         self.log.sigObjectSelected.connect(self.select_object)
         self.log.sigCapacityChanged.connect(self._capacity_changed)
         self.stats_timer = QTimer(self)
@@ -177,6 +178,7 @@ class Views(QObject):
         open_ = set(names)
         for ctx in {k[0] for k in self.book.keys()} - open_:
             self.book.remove(ctx)
+        self.charts.set_contexts(names)
         if self.faults is not None and names:
             self.faults.set_context(names[-1])
 

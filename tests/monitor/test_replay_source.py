@@ -105,7 +105,8 @@ def test_stats_are_reconstructed_from_reflector_and_delta_records():
     st = src.stats("c1")["pods"]
     assert (st.lists, st.relists, st.watches_started, st.expired) == (2, 1, 1, 1)
     assert st.watches_ended == {"expired": 1} and st.last_relist_reason == "watch expired (410)"
-    assert st.synced and st.store_size == 1 and st.last_synced_version == "5"
+    # as the live reflector: the last watch event's version, not the last list's
+    assert st.synced and st.store_size == 1 and st.last_synced_version == "6"
     src.seek(T0 + 0.5)  # going back folds again from the start
     st = src.stats("c1")["pods"]
     assert (st.lists, st.relists, st.store_size, st.state) == (1, 0, 2, "watching")

@@ -96,3 +96,21 @@ def test_geometric_growth():
         b.ingest([delta(t=T0 + i)])
         caps.add(len(s._rv))
     assert len(caps) <= 8  # doublings, not one reallocation per point
+
+
+def test_records_fold_like_the_feed_items_they_came_from():
+    from kmon.monitor.recording import item_from_record, record_from_item
+
+    items = [refl("Relist", t=T0 + 0.1, reason="initial"), delta("Replaced", "a", rv="5", t=T0 + 0.2),
+             refl("ListFinished", "7", t=T0 + 0.3), delta("Updated", "a", rv="9", t=T0 + 1.5),
+             refl("Expired", "9", t=T0 + 2.0, reason="watch"),
+             refl("Relist", "9", t=T0 + 2.1, reason="watch expired (410)"),
+             delta("Deleted", "a", rv="12", t=T0 + 2.2), refl("WatchEnded", "12", t=T0 + 3.0, reason="closed"),
+             SessionItem("c", "pods", "error", "pods: forbidden", "failed", T0 + 3.5)]
+    records = [record_from_item(it) for it in items]
+    a, b = SeriesBook(), SeriesBook()
+    assert a.ingest([item_from_record(r) for r in records]) == b.ingest_records(records) == len(items)
+    sa, sb = a.get("c", "pods"), b.get("c", "pods")
+    assert (sa.counts == sb.counts).all() and np.array_equal(sa.rv, sb.rv, equal_nan=True)
+    assert list(sa.markers) == list(sb.markers) and [m.kind for m in sb.markers] == [
+        "expired", "relist", "watch-restart", "error"]

@@ -3,6 +3,10 @@ opaque resourceVersions, follow."""
 
 from __future__ import annotations
 
+import itertools
+
+from PySide6.QtCore import Qt
+
 from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
 from kmon.monitor.feed import DeltaItem, ReflectorItem
 from kmon.monitor.timeseries import SeriesBook
@@ -54,3 +58,139 @@ def test_curves_markers_and_follow(qtbot):
     assert not rv_curve.isVisible()
     charts.set_shown(None)
     assert rv_curve.isVisible() and charts.curves[("c1", "pods")].rv is rv_curve
+
+
+# --- colours, labels, legends, empty state ----------------------------------------------------
+RESOURCES = ["pods", "deployments.apps", "replicasets.apps", "configmaps", "secrets", "services", "events", "nodes"]
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    for role, c in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                    (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#e6e6e6"),
+                    (QPalette.ColorRole.PlaceholderText, "#8c8c8c")):
+        pal.setColor(role, QColor(c))
+    return pal
+
+
+def _charts(qtbot, book, contexts):
+    charts = ChartsView(book, interval_ms=10_000, clock=lambda: T0 + 100)
+    qtbot.addWidget(charts)
+    charts.resize(1000, 600)
+    charts.set_contexts(contexts)
+    charts.show()
+    return charts
+
+
+def _rgb(name):
+    from PySide6.QtGui import QColor
+
+    c = QColor(name)
+    return (c.red(), c.green(), c.blue())
+
+
+def test_every_visible_series_has_its_own_readable_colour_on_light_and_dark(qtbot):
+    from kmon.ui.chart_colours import MIN_CONTRAST, contrast_ratio, delta_e
+
+    book = SeriesBook()
+    contexts = ["kmon-demo", "kmon-demo-2"]
+    for ctx in contexts:
+        for res in RESOURCES:
+            book.ingest([delta(T0 + i, str(10 + i), res=res, ctx=ctx) for i in range(30)])
+    charts = _charts(qtbot, book, contexts)
+    charts.set_shown(None)
+    keys = [(c, r) for c in contexts for r in RESOURCES]
+    assert sorted(charts.curves) == sorted(keys)
+
+    def check():
+        bg = _rgb(charts.glw.backgroundBrush().color().name())
+        pens = {k: charts.curves[k].rv.opts["pen"] for k in keys}
+        colours = {k: _rgb(p.color().name()) for k, p in pens.items()}
+        assert {k: charts.colour_of(k) for k in keys} == {k: p.color().name() for k, p in pens.items()}
+        for (ka, a), (kb, b) in itertools.combinations(colours.items(), 2):
+            assert delta_e(a, b) >= 15.0, (ka, kb, a, b)
+        for k, c in colours.items():
+            assert contrast_ratio(c, bg) >= MIN_CONTRAST, (k, c, bg)
+        for t, c in charts.type_curves.items():
+            assert contrast_ratio(_rgb(c.opts["pen"].color().name()), bg) >= MIN_CONTRAST, t
+        # the same resource in two contexts: another colour, and the second context dashed
+        for r in RESOURCES:
+            a, b = pens[("kmon-demo", r)], pens[("kmon-demo-2", r)]
+            assert a.color() != b.color()
+            assert (a.style(), b.style()) == (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
+        # the list is the legend: each drawn series shows its colour
+        assert {k: charts.list.swatch_colour(k) for k in keys} == {k: charts.colour_of(k) for k in keys}
+        return bg
+
+    light = check()
+    assert light == (255, 255, 255)
+    charts.setPalette(dark_palette())
+    assert check() == (30, 30, 30)
+    # no legend inside a plot (it covered the lines)
+    assert all(p.legend is None for p in charts.plots)
+
+
+def test_a_series_keeps_its_colour_while_others_are_toggled(qtbot):
+    book = SeriesBook()
+    for res in RESOURCES[:4]:
+        book.ingest([delta(T0 + i, str(10 + i), res=res) for i in range(30)])
+    charts = _charts(qtbot, book, ["c1"])
+    charts.set_shown([("c1", r) for r in RESOURCES[:3]])
+    before = {k: charts.colour_of(k) for k in charts.shown_keys()}
+    assert len(set(before.values())) == 3
+    charts.list.item_of(("c1", "deployments.apps")).setCheckState(Qt.CheckState.Unchecked)
+    assert charts.colour_of(("c1", "deployments.apps")) is None
+    assert charts.list.swatch_colour(("c1", "deployments.apps")) is None
+    charts.list.item_of(("c1", "configmaps")).setCheckState(Qt.CheckState.Checked)
+    for k in (("c1", "pods"), ("c1", "replicasets.apps")):
+        assert charts.colour_of(k) == before[k]
+    shown = {charts.colour_of(k) for k in (("c1", "pods"), ("c1", "replicasets.apps"))}
+    assert charts.colour_of(("c1", "configmaps")) not in shown  # (the colour freed may be reused)
+    charts.list.item_of(("c1", "configmaps")).setCheckState(Qt.CheckState.Unchecked)
+    charts.list.item_of(("c1", "deployments.apps")).setCheckState(Qt.CheckState.Checked)
+    assert charts.colour_of(("c1", "deployments.apps")) == before[("c1", "deployments.apps")]
+
+
+def test_every_series_is_labelled_with_its_context_once_two_are_open(qtbot):
+    book = SeriesBook()
+    book.ingest([delta(T0 + i, str(10 + i), ctx="kmon-demo") for i in range(30)])
+    charts = _charts(qtbot, book, ["kmon-demo"])
+    charts.refresh()
+    assert [charts.list.item(i).text() for i in range(charts.list.count())] == ["pods"]
+    # a second context opens and its series arrive: the first context's are relabelled too
+    book.ingest([delta(T0 + i, str(10 + i), ctx="kmon-demo-2") for i in range(30)])
+    book.ingest([ReflectorItem("kmon-demo", "pods", ReflectorEvent(ReflectorEventKind.Relist, T0 + 20, "25",
+                                                                    {"reason": "watch expired (410)"}))])
+    charts.set_contexts(["kmon-demo", "kmon-demo-2"])
+    assert sorted(charts.list.item(i).text() for i in range(charts.list.count())) == [
+        "pods · kmon-demo", "pods · kmon-demo-2"]
+    assert any("relist — pods · kmon-demo\n" in t for t in charts.marker_spots(("kmon-demo", "pods")))
+    # and back to one context: bare names again
+    book.remove("kmon-demo-2")
+    charts.set_contexts(["kmon-demo"])
+    assert [charts.list.item(i).text() for i in range(charts.list.count())] == ["pods"]
+
+
+def test_no_axes_until_there_is_something_to_draw(qtbot):
+    from kmon.ui.charts import EMPTY_NO_CONTEXT, EMPTY_NOTHING_SHOWN
+
+    book = SeriesBook()
+    charts = _charts(qtbot, book, [])
+    charts.refresh()
+    assert charts.empty.isVisible() and not charts.glw.isVisible()
+    assert charts.empty.text() == EMPTY_NO_CONTEXT
+    charts.set_contexts(["kmon-demo"])
+    assert charts.empty.isVisible() and "kmon-demo" in charts.empty.text()
+    book.ingest([delta(T0 + i, str(10 + i), res="configmaps", ctx="kmon-demo") for i in range(30)])
+    charts.refresh()  # data, but configmaps are not ticked by default
+    assert not charts.empty.isVisible() and charts.nothing_shown.isVisible() and not charts.glw.isVisible()
+    assert charts.nothing_shown.text() == EMPTY_NOTHING_SHOWN
+    charts.set_shown(None)
+    assert charts.glw.isVisible() and not charts.nothing_shown.isVisible()
+    # the context closes: its series go, the message comes back
+    book.remove("kmon-demo")
+    charts.set_contexts([])
+    charts.refresh()
+    assert charts.empty.isVisible() and not charts.glw.isVisible() and charts.list.count() == 0

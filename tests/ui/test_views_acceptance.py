@@ -127,3 +127,20 @@ def test_dock_layout_persists_with_the_window(make_app, demo, qtbot, settings):
     assert not again.win.views.dock_charts.isVisible()
     assert again.win.views.dock_log.isVisible() and again.win.views.dock_inspector.isVisible()
     assert again.win.views.journal.capacity == 5_000
+
+
+def test_two_contexts_every_chart_series_carries_its_context(make_app, demo, qtbot):
+    from PySide6.QtCore import Qt
+
+    ctxs = demo.contexts[:2]
+    assert len(ctxs) == 2
+    app = make_app(demo.kubeconfig_path, argv=["--resources", "pods"], contexts=ctxs).open()
+    app.wait_synced()
+    app.win.show()
+    charts = app.win.views.charts
+    keys = [(c, "pods") for c in ctxs]
+    qtbot.waitUntil(lambda: all(k in charts.curves for k in keys), timeout=10000)
+    labels = sorted(charts.list.item(i).text() for i in range(charts.list.count()))
+    assert labels == sorted(f"pods · {c}" for c in ctxs)
+    a, b = (charts.curves[k].rv.opts["pen"] for k in keys)
+    assert a.color() != b.color() and (a.style(), b.style()) == (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
