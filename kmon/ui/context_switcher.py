@@ -179,6 +179,9 @@ class ContextSwitcher(QComboBox):
         name = self.current_name()
         if name:
             opt.currentText = f"{name} (missing)" if name == self.missing else name
+        else:  # (as QComboBox paints its placeholder)
+            opt.currentText = self.placeholderText()
+            opt.palette.setBrush(QPalette.ColorRole.ButtonText, opt.palette.placeholderText())
         p.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
         p.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 

@@ -40,6 +40,7 @@ class EmptyState(QWidget):
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setMaximumWidth(640)
+        self.detail.setMinimumWidth(320)
         self.demo_btn = QPushButton("Open the demo cluster")
         self.demo_btn.setToolTip("Two local API servers with churning workloads: explore kmon without a cluster")
         self.file_btn = QPushButton("Open kubeconfig…")
@@ -56,26 +57,31 @@ class EmptyState(QWidget):
         lay.addStretch(2)
         lay.addWidget(icon)
         lay.addWidget(self.title)
-        lay.addWidget(self.detail, 0, Qt.AlignmentFlag.AlignHCenter)
+        middle = QHBoxLayout()  # the explanation wraps at up to 640 px, centred
+        middle.addStretch(1)
+        middle.addWidget(self.detail, 4)
+        middle.addStretch(1)
+        lay.addLayout(middle)
         lay.addSpacing(12)
         lay.addLayout(buttons)
         lay.addStretch(3)
 
-    def show_state(self, *, error: str, searched: str, has_contexts: bool) -> None:
+    def show_state(self, *, error: str, searched: list[str], has_contexts: bool) -> None:
         """``error``: why the kubeconfig could not be read ("" when it was); ``searched``:
-        where kmon looked; ``has_contexts``: the kubeconfig has contexts to choose from."""
+        where kmon looked, one line each; ``has_contexts``: the kubeconfig has contexts."""
+        looked = "kmon looked at:\n" + "\n".join(searched)
         if error.startswith("no kubeconfig found"):
             self.title.setText("No kubeconfig found")
-            self.detail.setText(f"{searched}.\nOpen a kubeconfig file, or explore kmon on its embedded demo cluster.")
+            self.detail.setText(f"{looked}\n\nOpen a kubeconfig file, or explore kmon on its embedded demo cluster.")
         elif error:
             self.title.setText("The kubeconfig cannot be read")
-            self.detail.setText(f"{error}\n{searched}.")
+            self.detail.setText(f"{error}\n\n{looked}")
         elif has_contexts:
             self.title.setText("No context open")
             self.detail.setText("Choose a context of the kubeconfig to watch its informer caches.")
         else:
             self.title.setText("The kubeconfig has no contexts")
-            self.detail.setText(f"{searched}.")
+            self.detail.setText(looked)
         self.switch_btn.setVisible(has_contexts)
         self.switch_btn.setDefault(has_contexts)
         self.demo_btn.setDefault(not has_contexts)

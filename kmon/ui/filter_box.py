@@ -41,7 +41,7 @@ class FilterBox(QLineEdit):
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.setStyleSheet("QLabel#filterNotice { color: #d93025; padding: 2px 6px; }")
         self.notice.setVisible(False)
-        self.act_clear = QAction("Clear filter", self, shortcut=QKeySequence("Escape"))
+        self.act_clear = QAction("Clear the filter box", self, shortcut=QKeySequence("Escape"))
         self.act_clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.act_clear.triggered.connect(self.clear)
         self.addAction(self.act_clear)

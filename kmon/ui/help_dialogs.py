@@ -62,7 +62,7 @@ def shortcut_rows(win: QWidget) -> list[tuple[str, str, str]]:
             if a.menu() is not None:
                 walk(a.menu(), section)
                 continue
-            if a.isSeparator():
+            if a.isSeparator() or id(a) in seen:  # (an action in two menus: listed once)
                 continue
             seen.add(id(a))
             keys = _keys(a.shortcuts())

@@ -101,6 +101,7 @@ class Kubeconfigs(QObject):
         self.entries: list[ContextEntry] = []
         self.current: str | None = None
         self.demo: Any = None
+        self._demo_task: Any = None
         self.opened_with: dict[str, str | None] = {}  # open context -> fingerprint
         self._loaded: dict[str, str | None] = {}  # file -> digest when last loaded
         self._dismissed: dict[str, str | None] | None = None
@@ -125,19 +126,19 @@ class Kubeconfigs(QObject):
     def files_in_use(self) -> list[str]:
         return list(self.cfg.files) if self.cfg is not None else []
 
-    def searched(self) -> str:
-        """Where kmon looked for a kubeconfig, for people ("$KUBECONFIG (unset) and …")."""
+    def searched(self) -> list[str]:
+        """Where kmon looked for a kubeconfig, one line per place, for people
+        ("$KUBECONFIG: not set", "~/.kube/config: /home/me/.kube/config does not exist")."""
         def state(p: str) -> str:
-            return p if os.path.exists(p) else f"{p} (does not exist)"
+            return p if os.path.exists(p) else f"{p} does not exist"
 
         if self.explicit is not None:
-            return "kmon looked at " + ", ".join(state(p) for p in self.paths())
+            return [state(p) for p in self.paths()]
         env = os.environ.get("KUBECONFIG", "")
+        lines = [f"$KUBECONFIG: {env}" if env.strip() else "$KUBECONFIG: not set"]
         if env.strip():
-            return f"kmon looked at $KUBECONFIG = {env}: " + ", ".join(state(p) for p in self.paths())
-        home = os.path.join("~", ".kube", "config")
-        p = self.paths()[0]
-        return f"kmon looked at $KUBECONFIG (unset) and {home}" + ("" if os.path.exists(p) else f" ({p} does not exist)")
+            return lines + [state(p) for p in self.paths()]
+        return lines + [f"~/.kube/config: {state(self.paths()[0])}"] + [state(p) for p in self.paths()[1:]]
 
     def _snapshot(self) -> dict[str, str | None]:
         return {p: _digest(p) for p in self.paths()}
@@ -278,17 +279,22 @@ class Kubeconfigs(QObject):
         if self.demo is not None:
             self.ws.open_context(self.demo.contexts[0])
             return
+        if self._demo_task is not None:  # (a second click while it starts)
+            return
         from kmon.monitor.demo import DemoCluster
 
         self.sigMessage.emit("info", "Starting the demo cluster…")
 
         def started(demo: Any) -> None:
+            self._demo_task = None
             self.demo = demo
             self.add_file(demo.kubeconfig_path)
             self.sigDemo.emit(demo)
             self.ws.open_context(demo.contexts[0])
+            self.sigMessage.emit("info", f"Demo cluster started: contexts {', '.join(demo.contexts)}")
 
-        self.ws.runner.run(DemoCluster, what="starting the demo cluster", on_done=started)
+        self._demo_task = self.ws.runner.run(DemoCluster, what="starting the demo cluster", on_done=started)
+        self._demo_task.add_done_callback(lambda t: setattr(self, "_demo_task", None))
 
     def stop_demo(self) -> None:
         if self.demo is not None:

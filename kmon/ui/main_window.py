@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.quick.sigSwitch.connect(workspace.switch_context)
         self.quick.sigOpen.connect(workspace.open_context)
         self.switcher.set_current("")
+        self.act_close.setEnabled(False)  # (until a context opens)
         self.restore_layout()
 
     # ------------------------------------------------------------------ actions
@@ -164,7 +165,6 @@ class MainWindow(QMainWindow):
         self.switcher.set_entries(entries)
         self.switcher.set_current(self.current_context())
         self.quick.set_entries(entries, self.ws.open_contexts())
-        self.errors.remove("kubeconfig")  # (read now)
         self._show_empty_state()
 
     def attach_kubeconfigs(self, kubeconfigs) -> None:
@@ -177,9 +177,7 @@ class MainWindow(QMainWindow):
         self.notices.on_dismiss = kubeconfigs.dismiss
         self.empty.sigDemo.connect(self.menus.act_demo.trigger)
         self.empty.sigOpenFile.connect(self.menus.act_open_kubeconfig.trigger)
-        self.set_entries(kubeconfigs.entries)
-        if kubeconfigs.error:
-            self.errors.add(f"kubeconfig: {kubeconfigs.error}", key="kubeconfig")
+        self.set_entries(kubeconfigs.entries)  # (an unreadable kubeconfig: the empty state says why)
 
     def _offer_reload(self, files: list[str]) -> None:
         if not files:
@@ -248,6 +246,7 @@ class MainWindow(QMainWindow):
             if key.startswith("ctx:") and key[4:] not in names:
                 self.errors.remove(key)
         self.setWindowTitle(f"kmon — {', '.join(names)}" if names else "kmon")
+        self.act_close.setEnabled(bool(names) and not getattr(self.ws, "read_only", False))
         self._show_empty_state()
 
     def _show_empty_state(self) -> None:

@@ -81,9 +81,10 @@ class MenuBar(QObject):
         self.act_reconnect = _action(w, "Reco&nnect context", keys="Shift+F5",
                                      tip="A new connection for the selected context (its kubeconfig entries read again)",
                                      slot=lambda: self.reconnect(self.win.current_context()))
-        # (the platform's Quit keys: Ctrl+Q on Linux and Windows, Cmd+Q on macOS; some
-        # platform themes define none, and then Ctrl+Q)
-        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        # (the platform's Quit key: Ctrl+Q on Linux, Cmd+Q on macOS; some platform themes
+        # define none, and then Ctrl+Q)
+        quit_keys = QKeySequence(QKeySequence.StandardKey.Quit)
+        quit_keys = quit_keys if not quit_keys.isEmpty() else QKeySequence("Ctrl+Q")
         self.act_quit = _action(w, "&Quit", keys=quit_keys, tip="Close the window and stop every informer", slot=self.quit)
         self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.act_shortcuts = _action(w, "&Keyboard shortcuts", keys=["Ctrl+/", QKeySequence.StandardKey.HelpContents],

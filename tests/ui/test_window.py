@@ -167,6 +167,7 @@ def test_shortcuts_dialog_lists_every_shortcut_from_the_actions(make_app, demo, 
     assert by_action[("Context", "Switch context")] == "Ctrl+K"
     assert by_action[("Context", "Open another context")] == "Ctrl+Shift+K"
     assert by_action[("File", "Reload kubeconfig")] == "F5"
+    assert ("Context", "Reload kubeconfig") not in by_action  # (in two menus: listed once)
     assert by_action[("View", "Event log")] == "Ctrl+L"
     assert by_action[("View", "Filter")] == "Ctrl+F"
     assert by_action[("Help", "Keyboard shortcuts")].startswith("Ctrl+/")
@@ -347,16 +348,23 @@ def no_kubeconfig(tmp_path, monkeypatch):
     return home
 
 
-def test_first_start_without_kubeconfig_offers_the_demo_and_a_file(make_app, qtbot, no_kubeconfig):
+def test_first_start_without_kubeconfig_offers_the_demo_and_a_file(make_app, qtbot, no_kubeconfig, monkeypatch):
+    import kmon.monitor.demo as demo_module
+
+    started = []
+    real_demo = demo_module.DemoCluster
+    monkeypatch.setattr(demo_module, "DemoCluster", lambda: started.append(1) or real_demo(churn=5.0, pods=20))
     app = make_app(None).open()
     win = app.win
     win.show()
     assert app.contexts == []
+    assert not win.act_close.isEnabled() and win.switcher.currentIndex() == -1
+    assert not win.errors.isVisible()  # the empty state says it all
     assert win.stack.currentWidget() is win.empty
     assert win.empty.title.text() == "No kubeconfig found"
     detail = win.empty.detail.text()
-    assert "$KUBECONFIG (unset)" in detail and "~/.kube/config" in detail
-    assert str(no_kubeconfig / ".kube" / "config") in detail
+    assert "$KUBECONFIG: not set" in detail
+    assert f"~/.kube/config: {no_kubeconfig / '.kube' / 'config'} does not exist" in detail
     assert win.empty.demo_btn.isVisible() and win.empty.file_btn.isVisible()
     assert not win.empty.switch_btn.isVisible()
     # "Open kubeconfig…" asks for a file; a chosen file's contexts are offered
@@ -366,7 +374,9 @@ def test_first_start_without_kubeconfig_offers_the_demo_and_a_file(make_app, qtb
     kc = win.kubeconfigs
     try:
         win.empty.demo_btn.click()
+        win.empty.demo_btn.click()  # impatient: still one demo cluster
         qtbot.waitUntil(lambda: app.ws.open_contexts() == ["kmon-demo"], timeout=30000)
+        assert started == [1] and win.act_close.isEnabled()
         assert win.stack.currentWidget() is win.tree
         assert [e.name for e in win.entries] == ["kmon-demo", "kmon-demo-2"]
         assert win.views.faults is not None  # the fault toolbar, as with --demo

@@ -73,7 +73,15 @@ def test_switcher_title_and_quit_in_a_real_window(real_display, kmon_demo):  # n
     time.sleep(0.5)  # give a second or third window the time to appear: there is no event for "nothing more"
     assert len(d.windows("^Switch context")) == 1
 
+    # clicking the main window closes it, as a popup would
+    geo = dict(line.split("=") for line in d.xdotool("getwindowgeometry", "--shell", main).split())
+    d.xdotool("mousemove", "--window", main, "60", str(int(geo["HEIGHT"]) - 12), "click", "1")  # the status bar
+    _wait(lambda: not d.windows("^Switch context"), what="a click elsewhere to close the switcher")
+    _wait(lambda: d.active_window_name() == "kmon — kmon-demo", what="the main window to be active again")
+
     # typed text reaches the field (not the tree): Enter switches to the best match
+    d.key("ctrl+k")
+    _wait(lambda: d.active_window_name().startswith("Switch context"), what="the switcher to take the keyboard")
     d.type("demo-2")
     d.key("Return")
     _wait(lambda: not d.windows("^Switch context"), what="Enter to close the switcher")
