@@ -35,6 +35,9 @@ from .context_switcher import ContextEntry, entries_of
 __all__ = ["Kubeconfigs", "ReloadReport", "fingerprint"]
 
 _PATH_FIELDS = ("certificate-authority", "client-certificate", "client-key", "tokenFile")
+# watched for changes beside the kubeconfig files (not tokenFile: projected tokens rotate
+# hourly, and the client reads the file again by itself)
+_WATCHED_FIELDS = ("certificate-authority", "client-certificate", "client-key")
 
 
 def _digest(path: str) -> str | None:
@@ -140,8 +143,20 @@ class Kubeconfigs(QObject):
             return lines + [state(p) for p in self.paths()]
         return lines + [f"~/.kube/config: {state(self.paths()[0])}"] + [state(p) for p in self.paths()[1:]]
 
+    def watched(self) -> list[str]:
+        """The kubeconfig files, and the certificate and key files their entries name."""
+        out = self.paths()
+        if self.cfg is not None:
+            for kind in ("clusters", "users"):
+                for body, _file in self.cfg.entries.get(kind, {}).values():
+                    for f in _WATCHED_FIELDS:
+                        v = body.get(f)
+                        if isinstance(v, str) and v and v not in out:
+                            out.append(v)
+        return out
+
     def _snapshot(self) -> dict[str, str | None]:
-        return {p: _digest(p) for p in self.paths()}
+        return {p: _digest(p) for p in self.watched()}
 
     def load(self) -> bool:
         """Read every file now; on success the new ``KubeConfig`` is what sessions opened
@@ -149,15 +164,15 @@ class Kubeconfigs(QObject):
         good one and sets ``error``."""
         paths = self.paths()
         arg: Any = paths[0] if self.explicit is not None and len(paths) == 1 else paths
-        snapshot = self._snapshot()
         try:
             cfg = load_kubeconfig(arg)
         except KubeconfigError as e:
             self.error = str(e)
-            self._loaded = snapshot
+            self._loaded = self._snapshot()
             self._watch()
             return False
         self.cfg, self.error = cfg, ""
+        snapshot = self._snapshot()  # (with the files the new entries name)
         self.ws.options["kubeconfig"] = cfg
         self.entries = entries_of(cfg)
         self.current = cfg.current_context or None
@@ -243,7 +258,7 @@ class Kubeconfigs(QObject):
             return
         files = set(self.watcher.files())
         dirs = set(self.watcher.directories())
-        for p in self.paths():
+        for p in self.watched():
             if os.path.isfile(p) and p not in files:
                 self.watcher.addPath(p)  # (again: an editor that replaces the file drops it)
             d = os.path.dirname(p)

@@ -185,7 +185,8 @@ class MainWindow(QMainWindow):
             return
         home = os.path.expanduser("~")
         names = ", ".join(f.replace(home, "~", 1) if f.startswith(home + os.sep) else f for f in files)
-        self.notices.offer(f"The kubeconfig changed on disk ({names}).",
+        what = "The kubeconfig" if set(files) <= set(self.kubeconfigs.paths()) else "The kubeconfig or a file it names"
+        self.notices.offer(f"{what} changed on disk ({names}).",
                            [("Reload kubeconfig", self.menus.act_reload.trigger), ("Not now", self.notices.dismiss)])
 
     def current_context(self) -> str:

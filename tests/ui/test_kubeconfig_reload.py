@@ -181,3 +181,41 @@ def test_reconnect_one_context_from_the_menu_and_the_tree(make_app, sims, qtbot,
     for task in list(ws.closing.values()):
         qtbot.waitUntil(task.done, timeout=5000)
     assert not alpha._handles or all(not h.running for h in alpha.resources.values())
+
+
+def test_a_server_restarted_with_a_new_certificate_authority(make_app, qtbot, tmp_path):
+    """The issue's case: connected, then the server comes back on the same address with a
+    new CA. Every watch fails verification until the kubeconfig (here: the CA file it
+    names) is updated and read again; the reload offer follows the CA file."""
+    from urllib.parse import urlparse
+
+    first = _sim(6, ["c1"], tls=True)
+    port = urlparse(first.url).port
+    ca = tmp_path / "ca.crt"
+    ca.write_bytes(first.ca_data)
+    path = tmp_path / "config"
+    _write(path, {"secure": {"server": first.url, "certificate-authority": str(ca)}})
+    app = make_app(str(path), argv=["--resources", "configmaps"], contexts=["secure"]).open()
+    ws, win = app.ws, app.win
+    second = None
+    try:
+        qtbot.waitUntil(lambda: _names(ws, "secure") == ["c1"], timeout=15000)
+        first.stop()
+        second = SimServer(token=TOKEN, tls=True, seed=7, port=port).start()  # same address, new CA
+        second.store.create("namespaces", {"metadata": {"name": "default"}})
+        for n in ("c1", "c2"):
+            second.store.create("configmaps", {"metadata": {"name": n, "namespace": "default"}})
+        st = ws.states.resources[("secure", "configmaps")]
+        qtbot.waitUntil(lambda: st.state == "error" and "certificate" in st.error.lower(), timeout=30000)
+        assert _names(ws, "secure") == ["c1"]  # what was cached stays meanwhile
+        ca.write_bytes(second.ca_data)  # the new CA, where the kubeconfig says it is
+        qtbot.waitUntil(lambda: win.notices.isVisibleTo(win), timeout=10000)
+        assert "ca.crt" in win.notices.text.text() and "a file it names" in win.notices.text.text()
+        win.notices.buttons["Reload kubeconfig"].click()
+        assert win.status.currentMessage() == "Kubeconfig reloaded; reconnected secure (changed)"
+        qtbot.waitUntil(lambda: _names(ws, "secure") == ["c1", "c2"], timeout=15000)
+        qtbot.waitUntil(lambda: ws.states.resources[("secure", "configmaps")].state == "synced", timeout=15000)
+    finally:
+        app.close()
+        if second is not None:
+            second.stop()
