@@ -13,21 +13,15 @@ import sys
 import time
 
 import pytest
+from helpers_sim import wait_for
 from realx import real_display  # noqa: F401
 
 pytestmark = pytest.mark.timeout(180)
 
 
 def _wait(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll ``cond`` (it asks an external process: there is nothing to wait on)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    """Poll ``cond``: it asks an external process (xdotool), there is nothing to wait on."""
+    return wait_for(cond, timeout, what, step=0.1)
 
 
 @pytest.fixture
