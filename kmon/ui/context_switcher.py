@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-__all__ = ["ContextEntry", "ContextSwitcher", "QuickSwitcher", "load_context_entries", "rank_entries"]
+__all__ = ["ContextEntry", "ContextSwitcher", "QuickSwitcher", "entries_of", "rank_entries"]
 
 NameRole = Qt.ItemDataRole.UserRole
 DescRole = Qt.ItemDataRole.UserRole + 1
@@ -53,18 +53,6 @@ class ContextEntry:
 def entries_of(cfg) -> list[ContextEntry]:
     """The switcher's entries for a loaded ``KubeConfig``."""
     return [ContextEntry(c.name, c.cluster, c.user, c.namespace, c.server) for c in cfg.contexts]
-
-
-def load_context_entries(kubeconfig=None) -> tuple[list[ContextEntry], str | None, str]:
-    """(entries, current context, error text) from the merged kubeconfig (files only, no
-    network)."""
-    try:
-        from kmon.kube.config import load_kubeconfig
-
-        cfg = load_kubeconfig(kubeconfig)
-    except Exception as e:  # a broken kubeconfig is shown, not raised
-        return [], None, str(e)
-    return entries_of(cfg), cfg.current_context or None, ""
 
 
 def _is_subsequence(needle: str, hay: str) -> bool:

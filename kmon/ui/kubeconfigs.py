@@ -166,8 +166,8 @@ class Kubeconfigs(QObject):
         arg: Any = paths[0] if self.explicit is not None and len(paths) == 1 else paths
         try:
             cfg = load_kubeconfig(arg)
-        except KubeconfigError as e:
-            self.error = str(e)
+        except Exception as e:  # (KubeconfigError, or anything a broken file provokes): shown
+            self.error = str(e) or type(e).__name__
             self._loaded = self._snapshot()
             self._watch()
             return False
@@ -188,7 +188,12 @@ class Kubeconfigs(QObject):
         ``KubeconfigError`` when it cannot be read). Contexts it shares a name with an
         earlier file keep the earlier file's (kubectl's rule) and are named in a warning."""
         path = os.path.abspath(os.path.expanduser(path))
-        own = load_kubeconfig(path)
+        try:
+            own = load_kubeconfig(path)
+        except KubeconfigError:
+            raise
+        except Exception as e:
+            raise KubeconfigError(str(e) or type(e).__name__, file=path) from e
         new = path not in self.paths()
         if new:
             self.added.append(path)

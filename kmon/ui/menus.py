@@ -51,6 +51,7 @@ class MenuBar(QObject):
         self.kubeconfigs: Any = None
         self._shortcuts: ShortcutsDialog | None = None
         self._about: AboutDialog | None = None
+        self._tree_menu: QMenu | None = None
         self._build_actions()
         bar = win.menuBar()
         self.file = bar.addMenu("&File")
@@ -277,12 +278,14 @@ class MenuBar(QObject):
         self._about.show()
         return self._about
 
-    def tree_menu(self, pos) -> QMenu | None:
+    def tree_menu(self, pos) -> QMenu:
         """The tree's right-click menu: the clicked row's context (reconnect, close)."""
         tree = self.win.tree
         node = tree.node_at(tree.indexAt(pos))
         ctx = getattr(node, "context", "") if node is not None else ""
-        menu = QMenu(tree)
+        if self._tree_menu is not None:
+            self._tree_menu.deleteLater()
+        menu = self._tree_menu = QMenu(tree)
         if ctx:
             menu.addAction(f"Reconnect {ctx}", lambda: self.reconnect(ctx)).setEnabled(self.kubeconfigs is not None)
             menu.addAction(f"Close {ctx}", lambda: self.win.ws.close_context(ctx)).setEnabled(self.win.act_close.isEnabled())
@@ -290,5 +293,4 @@ class MenuBar(QObject):
         menu.addAction(self.win.act_expand)
         menu.addAction(self.win.act_collapse)
         menu.popup(tree.viewport().mapToGlobal(pos))
-        self.last_tree_menu = menu
         return menu
