@@ -19,6 +19,7 @@ __all__ = ["PALETTES", "apply_palette", "dark_palette", "is_dark"]
 PALETTES = {"system": "System", "light": "Light", "dark": "Dark"}
 
 _original: dict[int, tuple[str, QPalette]] = {}  # id(app) -> the platform's style and palette
+_current: dict[int, str] = {}  # id(app) -> the palette applied last
 
 
 def dark_palette() -> QPalette:
@@ -54,6 +55,9 @@ def apply_palette(name: str, app: QApplication | None = None) -> str:
     key = id(app)
     if key not in _original:
         _original[key] = (app.style().name(), QPalette(app.palette()))
+    if _current.get(key, "system") == name:
+        return name  # (at start with "system": the platform's look, untouched)
+    _current[key] = name
     style_name, original = _original[key]
     hints = app.styleHints()
     if name == "system":
