@@ -148,8 +148,7 @@ class Workspace(QObject):
         ``options["kubeconfig"]``), watching the resources it watched (its saved choice
         when it never connected). Its rows go and come back with the new list; the other
         contexts are not touched."""
-        old = self.sessions.get(name)
-        if old is None:
+        if name not in self.sessions:
             return
         running = self.running_resources(name)
         order = list(self.sessions)
