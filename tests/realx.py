@@ -107,6 +107,10 @@ def real_display():
     deadline = time.monotonic() + 20
     while True:
         probe = subprocess.run(["xdotool", "getdisplaygeometry"], env=disp.env(), capture_output=True)
+        if probe.returncode == 0 and wm.poll() is not None:
+            # it could not open the display yet (seen when several Xvfb start at once): again
+            wm = subprocess.Popen(["openbox", "--sm-disable"], env=disp.env(), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         ready = probe.returncode == 0 and wm.poll() is None
         if ready:
             root = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=disp.env(),

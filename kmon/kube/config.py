@@ -194,10 +194,13 @@ def _resolve_paths(kind: str, entry: dict[str, Any], base_dir: str) -> dict[str,
     return entry
 
 
-def load_kubeconfig(path: "str | os.PathLike[str] | KubeConfig | None" = None) -> KubeConfig:
+def load_kubeconfig(
+    path: "str | os.PathLike[str] | KubeConfig | list[str] | tuple[str, ...] | None" = None,
+) -> KubeConfig:
     """Load and merge kubeconfig files as kubectl does.
 
-    ``path`` (like ``--kubeconfig``) names one file that must exist. Otherwise ``$KUBECONFIG``
+    ``path`` (like ``--kubeconfig``) names one file that must exist; a list of paths is
+    merged in order like ``$KUBECONFIG`` (missing ones skipped). Otherwise ``$KUBECONFIG``
     (several files joined with ``os.pathsep``; missing ones are skipped) or ``~/.kube/config``.
     For clusters, users and contexts the first file defining a name wins; ``current-context``
     comes from the first file that sets it. Raises ``KubeconfigError`` for a missing explicit
@@ -205,7 +208,9 @@ def load_kubeconfig(path: "str | os.PathLike[str] | KubeConfig | None" = None) -
     """
     if isinstance(path, KubeConfig):
         return path
-    if path is not None:
+    if isinstance(path, (list, tuple)):
+        paths, explicit = [os.path.expanduser(os.fspath(p)) for p in path], False
+    elif path is not None:
         paths, explicit = [os.path.expanduser(os.fspath(path))], True
     else:
         paths, _from_env = default_kubeconfig_paths()

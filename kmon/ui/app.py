@@ -17,56 +17,62 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from .context_switcher import load_context_entries
 from .icons import app_icon
+from .kubeconfigs import Kubeconfigs
 from .main_window import MainWindow
+from .palette import apply_palette
 from .settings import Settings
 from .workspace import Workspace
 
 __all__ = ["run", "build", "prepare_screenshot", "expand_for_screenshot", "start_gc_policy"]
 
 
-def _resources(args: Any, settings: Settings) -> list[str]:
+def _resources_for(args: Any, settings: Settings):
+    """The resources a context starts with: ``--resources`` for every context, else the
+    context's saved choice (else the one older versions kept for all), else the defaults."""
     from kmon.monitor.session import DEFAULT_RESOURCES
 
     if getattr(args, "resources", None):
-        return [r.strip() for r in args.resources.split(",") if r.strip()]
-    return settings.resources() or list(DEFAULT_RESOURCES)
+        given = [r.strip() for r in args.resources.split(",") if r.strip()]
+        return lambda _context: list(given)
+    return lambda context: settings.resources(context) or list(DEFAULT_RESOURCES)
 
 
 def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_factory=None,
-          views: bool = True) -> tuple[Workspace, MainWindow, list[str]]:
+          views: bool = True, watch: bool = True) -> tuple[Workspace, MainWindow, list[str]]:
     """Create the workspace and the window for parsed ``args``; returns them and the
-    contexts to open (not opened yet). ``views``: dock the event log, charts and cache
-    inspector (``win.views``)."""
-    entries, current, kube_error = load_context_entries(kubeconfig)
+    contexts to open (not opened yet). ``kubeconfig``: a file (``--kubeconfig``, the demo's)
+    or None for kubectl's; ``views``: dock the event log, charts and cache inspector
+    (``win.views``); ``watch``: offer a reload when the kubeconfig files change."""
+    resources_for = _resources_for(args, settings)
     options = {
-        "kubeconfig": kubeconfig,
         "namespace": getattr(args, "namespace", None),
         "label_selector": getattr(args, "selector", None),
         "metadata_only": bool(getattr(args, "metadata_only", False)),
-        "resources": _resources(args, settings),
+        "resources": resources_for(""),
     }
     ws = Workspace(
         options=options,
         session_factory=session_factory,
         freshness=settings.freshness_thresholds(),
         keep_deleted=4.0 if settings.keep_deleted() else 0.0,
+        resources_for=resources_for,
     )
-    win = MainWindow(ws, settings, entries)
+    kc = Kubeconfigs(ws, [os.fspath(kubeconfig)] if kubeconfig else None, watch=watch)
+    win = MainWindow(ws, settings, kc.entries)
+    win.attach_kubeconfigs(kc)
     if views:
         from .views import install_views
 
         install_views(win, ws, settings)
-    known = {e.name for e in entries}
-    if getattr(args, "context", None):
-        contexts = [args.context]
+        kc.sigDemo.connect(win.views.set_demo)
+    known = {e.name for e in kc.entries}
+    wanted = getattr(args, "context", None)
+    if wanted:  # (one that does not exist fails as its session starts, naming the others)
+        contexts = [wanted]
     else:
-        contexts = [c for c in settings.last_contexts() if c in known] or ([current] if current else [])
-    if kube_error:
-        win.errors.add(f"kubeconfig: {kube_error}", key="kubeconfig")
-    elif not contexts:
-        win.errors.add("the kubeconfig has no current context: choose one with Ctrl+K", key="kubeconfig")
+        # (none: the tree area's empty state offers the switcher, a file or the demo)
+        contexts = [c for c in settings.last_contexts() if c in known] or ([kc.current] if kc.current in known else [])
     return ws, win, contexts
 
 
@@ -167,7 +173,8 @@ def make_app() -> tuple[QApplication, Any]:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("kmon")
     app.setApplicationName("kmon")
-    app.setApplicationDisplayName("kmon")
+    # no applicationDisplayName: on X11 and Wayland Qt appends it to every window title
+    # ("kmon — prod — kmon"); the titles name kmon themselves
     app.setDesktopFileName("kmon")
     app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
@@ -191,7 +198,9 @@ def run(args: Any) -> int:
     else:
         qs = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "kmon", "kmon-demo" if demo else "kmon")
     settings = Settings(qs)
+    apply_palette(settings.palette(), app)
     ws, win, contexts = build(args, settings=settings, kubeconfig=kubeconfig)
+    win.menus.sigQuit.connect(app.quit)
     if demo is not None and getattr(win, "views", None) is not None:
         win.views.set_demo(demo)  # the fault toolbar
     if args.screenshot:
@@ -218,6 +227,8 @@ def run(args: Any) -> int:
         ws.runner.shutdown(wait=False)
         if demo is not None:
             demo.stop()
+        if win.kubeconfigs is not None:
+            win.kubeconfigs.stop_demo()  # (one opened from the empty state or the File menu)
     return rc
 
 

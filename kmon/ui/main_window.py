@@ -1,25 +1,32 @@
 """The main window: layout and wiring only.
 
-Toolbar (context switcher, open/close context, filter box, show-deleted toggle), a
-three-pane splitter (resource picker | error area + object tree | detail pane) and the status
-bar. Behaviour lives in the workspace and the widgets; this class connects their signals,
-defines the keyboard shortcuts and saves/restores the layout.
+Menu bar (``menus.py``), toolbar (context switcher, open/close context, filter box,
+show-deleted toggle), a three-pane splitter (resource picker | notices + object tree or
+the empty state | detail pane) and the status bar. Behaviour lives in the workspace and the
+widgets; this class connects their signals, defines the window's actions and saves/restores
+the layout. Its title is "kmon — <open contexts>" (the application sets no display name,
+which Qt would append to every title again).
 """
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
 from .context_switcher import ContextEntry, ContextSwitcher, QuickSwitcher
 from .detail_pane import DetailPane
+from .empty_state import EmptyState
 from .error_area import ErrorArea
+from .filter_box import FilterBox
 from .icons import app_icon
+from .menus import MenuBar
+from .notice_bar import NoticeBar
 from .resource_picker import ResourcePicker
 from .settings import Settings
 from .status_bar import StatusBar
-from .tree_filter import parse_filter
 from .tree_view import ObjectTreeView
 
 __all__ = ["MainWindow"]
@@ -31,19 +38,19 @@ class MainWindow(QMainWindow):
         self.ws = workspace
         self.settings = settings
         self.entries = entries
-        self.setWindowTitle("kmon — Kubernetes informer cache monitor")
+        self.kubeconfigs = None  # set by attach_kubeconfigs (a live window; a replay has none)
+        self.setWindowTitle("kmon")
         self.setWindowIcon(app_icon())
         self.setObjectName("kmonMainWindow")
 
         # --- widgets
         self.switcher = ContextSwitcher()
         self.switcher.set_entries(entries)
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter: name or label selector (app=web,tier!=db)   Ctrl+F")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setMinimumWidth(320)
+        self.filter = FilterBox()
         self.picker = ResourcePicker(workspace)
         self.errors = ErrorArea()
+        self.notices = NoticeBar()
+        self.empty = EmptyState()
         self.tree = ObjectTreeView(workspace.model)
         self.detail = DetailPane(workspace)
         self.status = StatusBar(workspace)
@@ -65,12 +72,8 @@ class MainWindow(QMainWindow):
         self.act_focus_tree = QAction("Focus tree", self, shortcut=QKeySequence("Ctrl+1"))
         self.act_focus_detail = QAction("Focus detail", self, shortcut=QKeySequence("Ctrl+2"))
         self.act_focus_picker = QAction("Focus resources", self, shortcut=QKeySequence("Ctrl+3"))
-        self.act_clear_filter = QAction("Clear filter", self.filter, shortcut=QKeySequence("Escape"))
-        self.act_clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.filter.addAction(self.act_clear_filter)
-        self.act_clear_filter.triggered.connect(self.filter.clear)
-        for a in (self.act_quick, self.act_filter, self.act_focus_tree, self.act_focus_detail, self.act_focus_picker):
-            self.addAction(a)
+        self.act_clear_filter = self.filter.act_clear
+        self.menus = MenuBar(self)
 
         tb = QToolBar("Main")
         tb.setObjectName("mainToolbar")
@@ -92,8 +95,13 @@ class MainWindow(QMainWindow):
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.setSpacing(2)
+        ml.addWidget(self.notices)
+        ml.addWidget(self.filter.notice)
         ml.addWidget(self.errors)
-        ml.addWidget(self.tree, 1)
+        self.stack = QStackedWidget()  # the tree, or the empty state while no context is open
+        self.stack.addWidget(self.tree)
+        self.stack.addWidget(self.empty)
+        ml.addWidget(self.stack, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.picker)
@@ -120,13 +128,8 @@ class MainWindow(QMainWindow):
         self.act_focus_tree.triggered.connect(self.tree.setFocus)
         self.act_focus_detail.triggered.connect(self.detail.tabs.setFocus)
         self.act_focus_picker.triggered.connect(self.picker.filter.setFocus)
-        # rebuilding the filtered tree is O(objects): once typing pauses, not per keystroke
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(200)
-        self._filter_timer.timeout.connect(lambda: self._filter_changed(self.filter.text()))
-        self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.filter.returnPressed.connect(lambda: (self._filter_timer.stop(), self._filter_changed(self.filter.text())))
+        self.filter.sigFilter.connect(self._filter_changed)
+        self.empty.sigSwitch.connect(self.act_quick.trigger)
         self.tree.sigNodeSelected.connect(self.detail.show_node)
         self.tree.sigNodeSelected.connect(self._selection_context)
         self.picker.sigToggled.connect(self._toggle_resource)
@@ -138,23 +141,62 @@ class MainWindow(QMainWindow):
         self._expire.timeout.connect(lambda: [t.expire() for t in workspace.trees()])
         self._expire.start()
         self._keep_deleted(self.act_deleted.isChecked())
-        self._quick: QuickSwitcher | None = None
+        self.quick = QuickSwitcher(self.entries, self)
+        self.quick.sigSwitch.connect(workspace.switch_context)
+        self.quick.sigOpen.connect(workspace.open_context)
+        self.switcher.set_current("")
+        self.act_close.setEnabled(False)  # (until a context opens)
         self.restore_layout()
 
     # ------------------------------------------------------------------ actions
-    def quick_switch(self, mode: str = "switch") -> QuickSwitcher:
-        dlg = QuickSwitcher(self.entries, self, mode=mode)
-        dlg.sigSwitch.connect(self.ws.switch_context)
-        dlg.sigOpen.connect(self.ws.open_context)
-        geo = self.geometry()
-        dlg.move(geo.x() + (geo.width() - dlg.width()) // 2, geo.y() + 80)
-        dlg.show()
-        dlg.filter.setFocus()
-        self._quick = dlg
-        return dlg
+    def quick_switch(self, mode: str = "switch", *, only: list[str] | None = None, title: str = "") -> QuickSwitcher:
+        """Show the one quick switcher, focused on its search field (``only``: list just
+        these contexts)."""
+        entries = [e for e in self.entries if only is None or e.name in only]
+        self.quick.set_entries(entries, self.ws.open_contexts())
+        self.quick.open_for(mode)
+        if title:
+            self.quick.title.setText(title)
+        return self.quick
+
+    def set_entries(self, entries: list[ContextEntry]) -> None:
+        """The kubeconfig's contexts (after a load or reload)."""
+        self.entries = list(entries)
+        self.switcher.set_entries(entries)
+        self.switcher.set_current(self.current_context())
+        self.quick.set_entries(entries, self.ws.open_contexts())
+        self._show_empty_state()
+
+    def attach_kubeconfigs(self, kubeconfigs) -> None:
+        """The live window's kubeconfig files: menus, empty state, reload offer."""
+        self.kubeconfigs = kubeconfigs
+        self.menus.attach(kubeconfigs)
+        kubeconfigs.sigEntries.connect(self.set_entries)
+        kubeconfigs.sigMessage.connect(self._kube_message)
+        kubeconfigs.sigChangedOnDisk.connect(self._offer_reload)
+        self.notices.on_dismiss = kubeconfigs.dismiss
+        self.empty.sigDemo.connect(self.menus.act_demo.trigger)
+        self.empty.sigOpenFile.connect(self.menus.act_open_kubeconfig.trigger)
+        self.set_entries(kubeconfigs.entries)  # (an unreadable kubeconfig: the empty state says why)
+
+    def _offer_reload(self, files: list[str]) -> None:
+        if not files:
+            self.notices.setVisible(False)
+            return
+        home = os.path.expanduser("~")
+        names = ", ".join(f.replace(home, "~", 1) if f.startswith(home + os.sep) else f for f in files)
+        what = "The kubeconfig" if set(files) <= set(self.kubeconfigs.paths()) else "The kubeconfig or a file it names"
+        self.notices.offer(f"{what} changed on disk ({names}).",
+                           [("Reload kubeconfig", self.menus.act_reload.trigger), ("Not now", self.notices.dismiss)])
+
+    def current_context(self) -> str:
+        """The context of the selected row, else the resource picker's, else the last open."""
+        open_ = self.ws.open_contexts()
+        ctx = self.tree.context_of_current() or self.picker.context()
+        return ctx if ctx in open_ else (open_[-1] if open_ else "")
 
     def _close_current(self) -> None:
-        ctx = self.tree.context_of_current() or self.picker.context()
+        ctx = self.current_context()
         if ctx:
             self.ws.close_context(ctx)
 
@@ -162,15 +204,8 @@ class MainWindow(QMainWindow):
         self.filter.setFocus()
         self.filter.selectAll()
 
-    def _filter_changed(self, text: str) -> None:
-        try:
-            flt = parse_filter(text)
-        except ValueError as e:  # keep the current filter until the selector parses
-            self.filter.setToolTip(str(e))
-            self.status.showMessage(f"filter: {e}", 4000)
-            return
-        self.filter.setToolTip("")
-        self.tree.set_source(self.ws.set_filter(flt or None))
+    def _filter_changed(self, flt) -> None:
+        self.tree.set_source(self.ws.set_filter(flt))
         if flt:
             self.tree.expandToDepth(2)  # show the matching objects
 
@@ -191,9 +226,11 @@ class MainWindow(QMainWindow):
 
     def _toggle_resource(self, context: str, name: str, on: bool) -> None:
         (self.ws.start_resource if on else self.ws.stop_resource)(context, name)
-        running = set(self.ws.running_resources(context))
-        (running.add if on else running.discard)(name)
-        self.settings.set_resources(sorted(running))
+        # what the user chose (the picker's ticks), not what runs yet: starts and stops
+        # take effect off the GUI thread, after a second click may have come
+        chosen = set(self.picker.checked()) if context == self.picker.context() else set(self.ws.running_resources(context))
+        (chosen.add if on else chosen.discard)(name)
+        self.settings.set_resources(sorted(chosen), context)
 
     def _selection_context(self, node) -> None:
         ctx = self.tree.context_of_current()
@@ -202,14 +239,24 @@ class MainWindow(QMainWindow):
             self.switcher.set_current(ctx)
 
     def _contexts_changed(self, names: list[str]) -> None:
+        self.switcher.set_current(names[-1] if names else "")
         if names:
-            self.switcher.set_current(names[-1])
             self.picker.set_context(names[-1])
         self.settings.set_last_contexts(names)
         for key, _ in list(self.errors.messages):
             if key.startswith("ctx:") and key[4:] not in names:
                 self.errors.remove(key)
         self.setWindowTitle(f"kmon — {', '.join(names)}" if names else "kmon")
+        self.act_close.setEnabled(bool(names) and not getattr(self.ws, "read_only", False))
+        self._show_empty_state()
+
+    def _show_empty_state(self) -> None:
+        kc = self.kubeconfigs
+        if self.ws.open_contexts() or kc is None:
+            self.stack.setCurrentWidget(self.tree)
+            return
+        self.empty.show_state(error=kc.error, searched=kc.searched(), has_contexts=bool(self.entries))
+        self.stack.setCurrentWidget(self.empty)
 
     def _context_state(self, context: str, state: str, error: str) -> None:
         if error:
@@ -221,6 +268,13 @@ class MainWindow(QMainWindow):
     def _message(self, level: str, text: str) -> None:
         if level == "error":
             self.errors.add(text)
+
+    def _kube_message(self, level: str, text: str) -> None:
+        if level == "info":
+            self.status.showMessage(text, 10000)
+            self.errors.remove("kubeconfig-reload")
+        else:
+            self.errors.add(text, key="kubeconfig-reload")
 
     # ------------------------------------------------------------------ persistence
     def restore_layout(self) -> None:
@@ -241,10 +295,7 @@ class MainWindow(QMainWindow):
         self.settings.set_window_state(self.saveState())
         self.settings.set_splitter("main", self.splitter.saveState())
         self.settings.set_last_contexts(self.ws.open_contexts())
-        ctx = self.picker.context()
-        if ctx:
-            self.settings.set_resources(self.ws.running_resources(ctx))
-        self.settings.sync()
+        self.settings.sync()  # (resource choices are saved as they are made, per context)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.save_layout()

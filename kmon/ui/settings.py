@@ -1,4 +1,5 @@
-"""What persists between runs: window layout, open contexts, selected resources, thresholds.
+"""What persists between runs: window layout, open contexts, resources per context, palette,
+hidden tree columns, thresholds.
 
 Why this module exists: every widget reads and writes through one small typed wrapper, and
 tests inject a ``QSettings`` on a temporary INI file so they never touch the user's settings.
@@ -6,6 +7,8 @@ Organisation "kmon", application "kmon".
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -57,11 +60,38 @@ class Settings:
     def set_last_contexts(self, names: list[str]) -> None:
         self.q.setValue("session/contexts", list(names))
 
-    def resources(self) -> list[str]:
+    @staticmethod
+    def _resources_key(context: str) -> str:
+        # context names hold "/" and ":" (EKS ARNs): one key each, never a settings group
+        return "session/resources_of/" + quote(context, safe="")
+
+    def resources(self, context: str | None = None) -> list[str]:
+        """The resources chosen for ``context``; for a context never configured (or None)
+        the global list older versions kept (empty when there is none: the defaults)."""
+        if context:
+            key = self._resources_key(context)
+            if self.q.contains(key):
+                return _list(self.q.value(key))
         return _list(self.q.value("session/resources"))
 
-    def set_resources(self, names: list[str]) -> None:
-        self.q.setValue("session/resources", list(names))
+    def set_resources(self, names: list[str], context: str | None = None) -> None:
+        self.q.setValue(self._resources_key(context) if context else "session/resources", list(names))
+
+    # appearance
+    def palette(self) -> str:
+        """"system", "light" or "dark"."""
+        v = str(self.q.value("ui/palette", "system")).lower()
+        return v if v in ("system", "light", "dark") else "system"
+
+    def set_palette(self, name: str) -> None:
+        self.q.setValue("ui/palette", name)
+
+    def hidden_columns(self) -> list[str]:
+        """Header texts of the tree columns the user hid."""
+        return _list(self.q.value("tree/hidden_columns"))
+
+    def set_hidden_columns(self, names: list[str]) -> None:
+        self.q.setValue("tree/hidden_columns", list(names))
 
     # behaviour
     def freshness_thresholds(self) -> tuple[float, float]:

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from kmon.monitor.journal import Journal
 from kmon.monitor.timeseries import SeriesBook
@@ -104,22 +104,16 @@ class Views(QObject):
         return d
 
     def _views_menu(self) -> None:
-        tb = self.win.findChild(QToolBar, "mainToolbar")
-        if tb is None:
+        """Each dock's show/hide action, with its shortcut, in the window's View menu."""
+        docks = [(self.dock_log, "Ctrl+L"), (self.dock_charts, "Ctrl+G"), (self.dock_inspector, "Ctrl+I")]
+        menus = getattr(self.win, "menus", None)
+        if menus is not None:
+            menus.add_docks(docks)
             return
-        btn = QToolButton()
-        btn.setText("Views ▾")
-        btn.setToolTip("Show or hide the event log, the charts and the cache inspector")
-        btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(btn)
-        for d, key in ((self.dock_log, "Ctrl+L"), (self.dock_charts, "Ctrl+G"), (self.dock_inspector, "Ctrl+I")):
+        for d, key in docks:  # a bare QMainWindow: the shortcuts at least
             a = d.toggleViewAction()
             a.setShortcut(key)
-            menu.addAction(a)
             self.win.addAction(a)
-        btn.setMenu(menu)
-        tb.addSeparator()
-        tb.addWidget(btn)
 
     def stage_for_screenshot(self, context: str = "kmon-demo") -> None:
         """For ``--screenshot`` on the demo: a compaction and dropped watches (a 410 and a

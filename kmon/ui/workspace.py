@@ -21,45 +21,21 @@ from PySide6.QtCore import QObject, Signal
 
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
-from kmon.monitor.tree import ObjectTree, type_name
+from kmon.monitor.tree import ObjectTree
 
 from .bridge import FeedBridge
 from .resource_state import ResourceStates
 from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
+from .tree_rebuild import filtered_copy, filtered_items, objects_from_caches, refill
 
 __all__ = ["Workspace", "SessionOptions"]
 
 
-class _Rec:
-    """A record as ``ObjectTree.apply`` reads it (for the filtered tree's own deltas)."""
-
-    __slots__ = ("type", "key", "object", "resource_version", "time", "is_in_initial_list")
-
-    def __init__(self, type: str, key: str, object: Any = None, resource_version: str = "") -> None:
-        self.type, self.key, self.object, self.resource_version = type, key, object, resource_version
-        self.time, self.is_in_initial_list = 0.0, False
-
-
-class _Item:
-    __slots__ = ("context", "resource", "record")
-
-    def __init__(self, context: str, resource: str, record: Any) -> None:
-        self.context, self.resource, self.record = context, resource, record
-
-
-class _Quiet:
-    """A tree listener that hears nothing (a rebuild inside one model reset)."""
-
-    def _nothing(self, *args: Any) -> None:
-        pass
-
-    begin_insert = end_insert = begin_remove = end_remove = changed = begin_reset = end_reset = _nothing
-
-
 class SessionOptions(dict):
     """Keyword options handed to every ``ContextSession`` (kubeconfig, namespace,
-    label_selector, metadata_only, resources, informer_options)."""
+    label_selector, metadata_only, resources, informer_options). ``kubeconfig`` is a path
+    or a loaded ``KubeConfig`` (the window's, replaced when the kubeconfig is reloaded)."""
 
 
 class Workspace(QObject):
@@ -82,10 +58,13 @@ class Workspace(QObject):
         keep_deleted: float = 0.0,
         freshness: tuple[float, float] = (60.0, 120.0),
         wall_clock: Callable[[], float] = time.time,
+        resources_for: Callable[[str], list[str] | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.options = dict(options or {})
+        # the resources a context starts with (its saved choice); None: options["resources"]
+        self.resources_for = resources_for
         self.bridge = bridge or FeedBridge(parent=self)
         self.runner = runner or TaskRunner(self)
         self.runner.sigError.connect(lambda what, why: self.sigMessage.emit("error", f"{what}: {why}"))
@@ -118,14 +97,20 @@ class Workspace(QObject):
         """Open ``name`` as another root of the tree (no-op when already open)."""
         if name in self.sessions:
             return
+        self._start_session(name)
+        self.sigContextsChanged.emit(self.open_contexts())
+
+    def _start_session(self, name: str, resources: list[str] | None = None) -> None:
         feed = Feed()
         opts = {k: v for k, v in self.options.items() if v is not None}
+        chosen = resources or (self.resources_for(name) if self.resources_for is not None else None)
+        if chosen:
+            opts["resources"] = list(chosen)
         session = self._factory(name, feed=feed, **opts)
         self.sessions[name] = session
         self.bridge.add_feed(name, feed)
         for tree in self.trees():
             tree.add_context(name, state="connecting")
-        self.sigContextsChanged.emit(self.open_contexts())
         # start() returns at once (discovery runs on the session's thread), but any
         # client construction is kept off the GUI thread all the same.
         self.runner.run(session.start, what=f"opening context {name}")
@@ -133,25 +118,44 @@ class Workspace(QObject):
     def close_context(self, name: str):
         """Remove ``name``'s rows now and stop its threads off the GUI thread; returns the
         asyncio task doing the stop (None when the context was not open)."""
-        session = self.sessions.pop(name, None)
-        if session is None:
+        if name not in self.sessions:
             return None
+        task = self._end_session(name)
+        self.sigContextsChanged.emit(self.open_contexts())
+        return task
+
+    def _end_session(self, name: str):
+        session = self.sessions.pop(name)
         self.bridge.remove_feed(name)
         for tree in self.trees():
             tree.remove_context(name)
         self.history.forget_context(name)
         self.states.forget_context(name)
         self._stopped_resources = {k for k in self._stopped_resources if k[0] != name}
-        self.sigContextsChanged.emit(self.open_contexts())
 
         def done(ok: bool) -> None:
-            self.closing.pop(name, None)
+            if self.closing.get(name) is task:
+                self.closing.pop(name, None)
             if not ok:
                 self.sigMessage.emit("warning", f"{name}: some informer threads took more than a second to end")
 
         task = self.runner.run(session.stop, 1.0, what=f"closing context {name}", on_done=done)
         self.closing[name] = task
         return task
+
+    def reconnect(self, name: str) -> None:
+        """Close ``name``'s session and open a new one in its place (a new API client from
+        ``options["kubeconfig"]``), watching the resources it watched (its saved choice
+        when it never connected). Its rows go and come back with the new list; the other
+        contexts are not touched."""
+        if name not in self.sessions:
+            return
+        running = self.running_resources(name)
+        order = list(self.sessions)
+        self._end_session(name)
+        self._start_session(name, running or None)
+        self.sessions = {n: self.sessions[n] for n in order}  # keep its place
+        self.sigContextsChanged.emit(self.open_contexts())
 
     def switch_context(self, name: str) -> None:
         """Replace every open context by ``name``."""
@@ -218,7 +222,7 @@ class Workspace(QObject):
         self.tree.apply(items)
         if self.filtered is not None:
             self.filtered_model.tick()
-            self.filtered.apply(self._filtered_items(items))
+            self.filtered.apply(filtered_items(self.filter, items))
         self.history.apply(items)
         changed, ctx_changed = self.states.apply(items)
         for ctx, res in changed:
@@ -267,17 +271,8 @@ class Workspace(QObject):
         (``{(context, resource): {key: object}}``) as one model reset, the history and the
         states are refilled from ``items`` (what happened before, oldest first), then
         ``sigReset(items)`` lets views with history do the same."""
-        last_type: dict[tuple[str, str, str], str] = {}
-        for it in items:
-            rec = getattr(it, "record", None)
-            if rec is not None:
-                last_type[(it.context, it.resource, rec.key)] = type_name(rec.type)
-        objects = [
-            _Item(ctx, res, _Rec(last_type.get((ctx, res, key), "Added"), key, obj))
-            for (ctx, res), cache in caches.items()
-            if ctx in self.sessions and (ctx, res) not in self._stopped_resources
-            for key, obj in cache.items()
-        ]
+        objects = objects_from_caches(caches, items, keep=lambda ctx, res: ctx in self.sessions
+                                      and (ctx, res) not in self._stopped_resources)
         self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
         self.history.apply(items)
         self.states.resources.clear()
@@ -286,26 +281,12 @@ class Workspace(QObject):
         for tree, model in ((self.tree, self.model), (self.filtered, self.filtered_model)):
             if tree is None:
                 continue
-            if tree is self.filtered:
-                flt = self.filter
-                objs = [it for it in objects if flt.matches(it.record.key, it.record.object)]
-            else:
-                objs = objects
+            flt = self.filter if tree is self.filtered else None
             model.beginResetModel()
-            listener, tree.listener = tree.listener, _Quiet()
             try:
-                contexts = [(c.name, c.state, c.error) for c in tree.root.children]
-                tree.clear()
-                for name, state, error in contexts:
-                    cs = self.states.contexts.get(name)
-                    tree.add_context(name, state=cs.state if cs else state, error=cs.error if cs else error)
-                tree.apply(objs)
-                for n in tree.objects():
-                    n.changed_at = 0.0  # no fade: nothing just changed
-                for (ctx, res), st in self.states.resources.items():
-                    tree.set_progress(ctx, st.progress_text(), res)
+                refill(tree, [it for it in objects if flt is None or flt.matches(it.record.key, it.record.object)],
+                       self.states)
             finally:
-                tree.listener = listener
                 model.endResetModel()
         self.sigReset.emit(items)
 
@@ -329,39 +310,13 @@ class Workspace(QObject):
             self.filtered_model = None
             return self.model
         self.filter = flt
-        tree = ObjectTree(keep_deleted=self.tree.keep_deleted, clock=self.tree.clock)
-        for ctx in self.tree.root.children:
-            tree.add_context(ctx.name, state=ctx.state, error=ctx.error)
-            tree.set_progress(ctx.name, ctx.progress)
-        items = [
-            _Item(n.context, n.resource, _Rec(n.last_type or "Added", n.key, n.obj, n.rv))
-            for n in self.tree.objects()
-            if flt.matches(n.key, n.obj)
-        ]
-        tree.apply(items)
-        for n in tree.objects():  # keep the full tree's columns, without a fade
-            src = self.tree.find(n.context, n.resource, n.key)
-            if src is not None:
-                n.last_type, n.changed_at = src.last_type, src.changed_at
+        tree = filtered_copy(self.tree, flt)
         old = self.filtered_model
         self.filtered = tree
         self.filtered_model = ObjectTreeModel(tree, self, wall_clock=self.wall_clock)
         if old is not None:
             old.deleteLater()
         return self.filtered_model
-
-    def _filtered_items(self, items: list) -> list:
-        flt = self.filter
-        out = []
-        for it in items:
-            rec = getattr(it, "record", None)
-            if rec is None:
-                continue
-            if type_name(rec.type) != "Deleted" and flt.matches(rec.key, rec.object):
-                out.append(it)
-            else:  # (no longer) matching: leaves the filtered tree if it was there
-                out.append(_Item(it.context, it.resource, _Rec("Deleted", rec.key)))
-        return out
 
     def all_synced(self) -> bool:
         for s in self.sessions.values():

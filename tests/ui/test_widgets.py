@@ -70,7 +70,7 @@ def test_quick_switcher_opens_another_context(make_app, demo, qtbot):
     win.show()
     dlg = win.quick_switch("open")
     qtbot.keyClicks(dlg.filter, "demo-2")
-    assert dlg.proxy.rowCount() == 1
+    assert dlg.model.rowCount() == 1
     qtbot.keyClick(dlg.filter, Qt.Key.Key_Return)
     assert app.ws.open_contexts() == ["kmon-demo", "kmon-demo-2"]
     qtbot.waitUntil(lambda: app.ws.tree.context("kmon-demo-2") is not None and app.ws.tree.context("kmon-demo-2").count > 0, timeout=15000)
