@@ -42,8 +42,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="open the embedded demo cluster (two churning contexts)")
     p.add_argument("--screenshot", metavar="FILE", help="render the main window to this PNG and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="seconds to wait before --screenshot (default 5)")
+    p.add_argument("--geometry", metavar="WxH", type=_geometry, help="window size in pixels, e.g. 1280x720 (default: the last one; 1600x900 for --screenshot)")
+    p.add_argument("--palette", choices=("system", "light", "dark"), help="colours for this run (default: View ▸ Palette's saved choice)")
     p.add_argument("-V", "--version", action="version", version=f"kmon {__version__}")
     return p
+
+
+def _geometry(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and int(w) >= 320 and int(h) >= 240):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT of at least 320x240, e.g. 1280x720 (got {text!r})")
+    return int(w), int(h)
 
 
 def check_qt() -> str | None:

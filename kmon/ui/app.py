@@ -198,13 +198,14 @@ def run(args: Any) -> int:
     else:
         qs = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "kmon", "kmon-demo" if demo else "kmon")
     settings = Settings(qs)
-    apply_palette(settings.palette(), app)
+    apply_palette(getattr(args, "palette", None) or settings.palette(), app)
     ws, win, contexts = build(args, settings=settings, kubeconfig=kubeconfig)
     win.menus.sigQuit.connect(app.quit)
     if demo is not None and getattr(win, "views", None) is not None:
         win.views.set_demo(demo)  # the fault toolbar
-    if args.screenshot:
-        win.resize(1600, 900)
+    size = getattr(args, "geometry", None) or ((1600, 900) if args.screenshot else None)
+    if size:
+        win.resize(*size)
     for c in contexts:
         ws.open_context(c)
     ws.bridge.start()

@@ -87,3 +87,19 @@ def test_the_license_is_an_spdx_expression_setuptools_understands():
     assert meta["project"]["license"] == "Apache-2.0"  # a TOML table is deprecated (warns on every build)
     build = meta["build-system"]["requires"]
     assert any(re.fullmatch(r"setuptools>=(\d+)", r) and int(r.split(">=")[1]) >= 77 for r in build), build
+
+
+def test_geometry_and_palette_choose_the_window_for_this_run(capsys):
+    """``--geometry`` and ``--palette`` (used for screenshots at 1280x720/1920x1080, light
+    and dark): parsed before Qt; a malformed size is refused with a usage error."""
+    import pytest
+
+    from kmon.app_cli import parser
+
+    args = parser().parse_args(["--geometry", "1280x720", "--palette", "dark"])
+    assert args.geometry == (1280, 720) and args.palette == "dark"
+    assert parser().parse_args([]).geometry is None
+    for bad in ("1280", "10x10", "wide"):
+        with pytest.raises(SystemExit):
+            parser().parse_args(["--geometry", bad])
+        assert "WIDTHxHEIGHT" in capsys.readouterr().err
