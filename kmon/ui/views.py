@@ -88,10 +88,19 @@ class Views(QObject):
         else:  # sizes take once the window has its size: after show()
             QTimer.singleShot(0, self._initial_sizes)
 
+    # below this window height the log and the inspector share one dock area as tabs, so
+    # the tree and the detail pane keep more than half of a 1280x720 window
+    COMPACT_HEIGHT = 900
+
     def _initial_sizes(self) -> None:
         h = self.win.height()
         w = self.win.width()
         self.win.resizeDocks([self.dock_log, self.dock_charts], [int(w * 0.55), int(w * 0.45)], Qt.Orientation.Horizontal)
+        if h < self.COMPACT_HEIGHT:
+            self.win.tabifyDockWidget(self.dock_log, self.dock_inspector)
+            self.dock_log.raise_()
+            self.win.resizeDocks([self.dock_log, self.dock_charts], [int(h * 0.42)] * 2, Qt.Orientation.Vertical)
+            return
         self.win.resizeDocks([self.dock_charts], [int(h * 0.52)], Qt.Orientation.Vertical)
         self.win.resizeDocks([self.dock_log, self.dock_inspector], [int(h * 0.29), int(h * 0.23)], Qt.Orientation.Vertical)
 
