@@ -112,13 +112,18 @@ def _root_oserror(exc: BaseException) -> OSError | None:
 def transport_error(exc: BaseException, url: str, *, read_timeout: float | None = None) -> OSError:
     """Map a urllib3/socket failure to the right ``OSError`` subclass with a short message."""
     where = url.split("?", 1)[0]
+    root = _root_oserror(exc)
+    connecting = isinstance(exc, (u3e.NewConnectionError, u3e.ConnectTimeoutError))
+    if root is not None and root.errno == errno.ETIMEDOUT and not connecting:
+        # the kernel gave the connection up: TCP keepalive probes went unanswered (see
+        # liveness), unlike a read timeout (errno None), which only means silence
+        return ConnectionResetError(errno.ETIMEDOUT, f"connection lost: the server stopped answering TCP keepalive probes ({where})")
     if isinstance(exc, u3e.ReadTimeoutError) or isinstance(exc, socket.timeout):
         n = f"{read_timeout:g} s" if read_timeout else "the read timeout"
         return TimeoutError(f"no data from server for {n} ({where})")
     if isinstance(exc, u3e.SSLError) or isinstance(exc, ssl.SSLError):
-        root = _root_oserror(exc) or exc
-        return TLSError(f"TLS error talking to {where}: {getattr(root, 'reason', None) or root}")
-    root = _root_oserror(exc)
+        cause = root or exc
+        return TLSError(f"TLS error talking to {where}: {getattr(cause, 'reason', None) or cause}")
     if isinstance(root, ConnectionRefusedError) or (root is not None and root.errno == errno.ECONNREFUSED):
         return ConnectionRefusedError(errno.ECONNREFUSED, f"connection refused: {where}")
     if isinstance(exc, u3e.NameResolutionError):

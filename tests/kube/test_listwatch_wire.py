@@ -105,7 +105,8 @@ def test_watch_splits_lines_across_chunks(fake, fake_client):
         end_chunked(h)
 
     fake.routes[PATH] = route
-    w = RestListerWatcher(fake_client, PODS).watch(ListOptions(resource_version="0", allow_watch_bookmarks=True, timeout_seconds=300))
+    lw = RestListerWatcher(fake_client, PODS, inactivity_timeout=600)
+    w = lw.watch(ListOptions(resource_version="0", allow_watch_bookmarks=True, timeout_seconds=300))
     got = list(w)
     assert [e.type for e in got] == ["ADDED"] * 20 + ["BOOKMARK"]
     assert [e.object["metadata"]["resourceVersion"] for e in got] == [str(i) for i in range(20)] + ["99"]
