@@ -29,20 +29,19 @@ import random
 import socket
 from typing import Any
 
+from kmon.env import WATCH_INACTIVITY_TIMEOUT
+
 __all__ = [
     "DEFAULT_INACTIVITY_TIMEOUT",
     "KEEPALIVE_COUNT",
     "KEEPALIVE_IDLE",
     "KEEPALIVE_INTERVAL",
-    "MIN_INACTIVITY_TIMEOUT",
     "enable_keepalive",
     "keepalive_socket_options",
     "watch_timeout_within",
 ]
 
-DEFAULT_INACTIVITY_TIMEOUT = 90.0
-# the smallest limit that leaves room for a whole-second timeoutSeconds below it
-MIN_INACTIVITY_TIMEOUT = 1.5
+DEFAULT_INACTIVITY_TIMEOUT: float = WATCH_INACTIVITY_TIMEOUT.default  # 90 s
 KEEPALIVE_IDLE = 30  # s of silence before the first probe (client-go's dialer: 30 s)
 KEEPALIVE_INTERVAL = 10  # s between probes
 KEEPALIVE_COUNT = 3  # unanswered probes before the kernel gives the connection up
