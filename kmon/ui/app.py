@@ -17,6 +17,9 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from kmon import env
+from kmon.app_cli import startup_problems
+
 from .context_switcher import load_context_entries
 from .icons import app_icon
 from .main_window import MainWindow
@@ -67,11 +70,15 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
         win.errors.add(f"kubeconfig: {kube_error}", key="kubeconfig")
     elif not contexts:
         win.errors.add("the kubeconfig has no current context: choose one with Ctrl+K", key="kubeconfig")
-    return ws, win, contexts
+    problems = startup_problems(args)  # a bad -l or environment variable: open nothing
+    for i, text in enumerate(problems):
+        win.errors.add(f"{text}; no context opened", key=f"startup-{i}")
+    return ws, win, [] if problems else contexts
 
 
-GC_THRESHOLDS = tuple(int(x) for x in os.environ.get("KMON_GC_THRESHOLDS", "3000,3,10").split(","))
-GC_REFREEZE = float(os.environ.get("KMON_GC_REFREEZE", "3"))
+# (a bad value falls back to the default here and is shown at start: startup_problems)
+GC_THRESHOLDS = env.GC_THRESHOLDS.read_or_default()
+GC_REFREEZE = env.GC_REFREEZE.read_or_default()
 
 
 def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE) -> QTimer:
