@@ -27,6 +27,7 @@ __all__ = [
     "SelectorError",
     "parse_field_selector",
     "parse_label_selector",
+    "selector_problems",
 ]
 
 
@@ -376,3 +377,15 @@ def parse_field_selector(text: str | None) -> FieldSelector:
         else:
             raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
     return FieldSelector(tuple(terms))
+
+
+def selector_problems(label_selector: str | None, field_selector: str | None) -> list[str]:
+    """What the API server would reject in these selectors, one message each (empty: fine)."""
+    out: list[str] = []
+    for what, text, parse in (("label", label_selector, parse_label_selector),
+                              ("field", field_selector, parse_field_selector)):
+        try:
+            parse(text)
+        except SelectorError as e:
+            out.append(f"invalid {what} selector {text!r}: {e}")
+    return out
