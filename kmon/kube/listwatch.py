@@ -109,6 +109,9 @@ class RestListerWatcher:
         self._inflight: set[Any] = set()  # responses of lists being read
         self._cancelled: set[int] = set()  # ids of responses cancel() shut down
         self._watches: set[RestWatch] = set()
+        # list bodies so far: bytes received (gzipped when the server compressed) and decoded
+        self.list_bytes_received = 0
+        self.list_bytes_decoded = 0
 
     def __repr__(self) -> str:
         return f"RestListerWatcher({self._path!r}, metadata_only={self.metadata_only})"
@@ -162,6 +165,7 @@ class RestListerWatcher:
             connect_timeout=self.connect_timeout,
             read_timeout=self.inactivity_timeout,
             on_response=self._track,
+            compressed=True,  # as client-go: a large list crosses the wire ~10x smaller
         )
         try:
             try:
@@ -181,6 +185,8 @@ class RestListerWatcher:
                 pass
         if cancelled:
             raise WatchCancelledError(f"list of {self._path} cancelled")
+        self.list_bytes_received += int(getattr(resp, "tell", lambda: len(body))() or len(body))
+        self.list_bytes_decoded += len(body)
         return self._decode_list(body, resp)
 
     def _decode_list(self, body: bytes, resp: Any) -> ListPage:
