@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-__all__ = ["main", "parser", "check_qt", "startup_problems"]
+__all__ = ["main", "parser", "check_qt"]
 
 _DEBIAN_PACKAGES = "libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3"
 _DISPLAY_PACKAGES = "libxcb-cursor0 libxkbcommon-x11-0"
@@ -43,17 +43,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="FILE", help="render the main window to this PNG and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="seconds to wait before --screenshot (default 5)")
     return p
-
-
-def startup_problems(args: argparse.Namespace) -> list[str]:
-    """What keeps the app from opening contexts as asked, one message each: a label selector
-    the API server would reject (in its words), an unusable environment variable. The window
-    shows them and opens nothing, rather than informers the server refuses or settings the
-    user did not ask for."""
-    from kmon import env
-    from kmon.selectors import selector_problems
-
-    return selector_problems(getattr(args, "selector", None), None) + env.problems()
 
 
 def check_qt() -> str | None:

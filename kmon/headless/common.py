@@ -77,10 +77,9 @@ class Selection:
     def from_args(cls, args: argparse.Namespace) -> "Selection":
         """The parsed options, checked before anything connects: ``HeadlessError`` for a
         selector the API server would reject (in its words) or a bad environment variable."""
-        from kmon import env
-        from kmon.selectors import selector_problems
+        from kmon.monitor.preflight import preflight_problems
 
-        problems = selector_problems(args.selector, getattr(args, "field_selector", None)) + env.problems()
+        problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
         if problems:
             raise HeadlessError("\n".join(problems))
         resources: list[str] = []

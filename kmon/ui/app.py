@@ -18,7 +18,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kmon import env
-from kmon.app_cli import startup_problems
+from kmon.monitor.preflight import preflight_problems
 
 from .context_switcher import load_context_entries
 from .icons import app_icon
@@ -70,13 +70,13 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
         win.errors.add(f"kubeconfig: {kube_error}", key="kubeconfig")
     elif not contexts:
         win.errors.add("the kubeconfig has no current context: choose one with Ctrl+K", key="kubeconfig")
-    problems = startup_problems(args)  # a bad -l or environment variable: open nothing
+    problems = preflight_problems(getattr(args, "selector", None))  # a bad -l or variable: open nothing
     for i, text in enumerate(problems):
         win.errors.add(f"{text}; no context opened", key=f"startup-{i}")
     return ws, win, [] if problems else contexts
 
 
-# (a bad value falls back to the default here and is shown at start: startup_problems)
+# (a bad value falls back to the default here and is shown at start: preflight_problems)
 GC_THRESHOLDS = env.GC_THRESHOLDS.read_or_default()
 GC_REFREEZE = env.GC_REFREEZE.read_or_default()
 
