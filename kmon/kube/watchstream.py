@@ -23,7 +23,7 @@ import logging
 import socket
 import threading
 from http.client import HTTPException
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import orjson
 from urllib3 import exceptions as u3e
@@ -239,25 +239,10 @@ class RestWatch:
                         self._read_failed(e)
                         return
                     if lines is None:
-                        if dechunker.partial_line() and not stopped.is_set():
-                            # unexpected EOF inside an event: also a normal end in client-go
-                            log.debug("watch %s ended inside an event (%s)", self._url,
-                                      _describe_line(dechunker.partial_line()))
-                            self.abrupt_close = "stream ended inside an event"
+                        self._ended(dechunker.partial_line())
                         return
-                    if not lines:
-                        continue
-                    events, err = self._decode(lines)
-                    lines = None
-                    if events:
-                        self.events += len(events)
-                        yield events
-                        if events[-1].type == "ERROR":
-                            return
-                        if stopped.is_set():
-                            return
-                    if err is not None:
-                        raise err
+                    if lines and (yield from self._deliver(lines)):
+                        return
                 return
             buf = b""  # the partial line after the last newline
             parts: list[bytes] = []  # pieces of a line that has not ended yet
@@ -269,12 +254,7 @@ class RestWatch:
                     self._read_failed(e)
                     return
                 if not data:
-                    if parts:
-                        buf = b"".join(parts)
-                    if buf.strip() and not stopped.is_set():
-                        # unexpected EOF inside an event: also a normal end in client-go
-                        log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(buf))
-                        self.abrupt_close = "stream ended inside an event"
+                    self._ended(b"".join(parts) if parts else buf)
                     return
                 if b"\n" not in data:
                     # a large event arriving in pieces: gather them, join once
@@ -296,21 +276,34 @@ class RestWatch:
                 lines = data.split(b"\n")
                 buf = lines.pop()
                 pending = len(buf)
-                # no collector pause here: under kmon's GC policy (gcguard) a batch stays far
-                # below the young threshold, and with CPython's default threshold a pause
-                # would only make the next collection walk (and promote) the whole batch
-                events, err = self._decode(lines)
-                if events:
-                    self.events += len(events)
-                    yield events
-                    if events[-1].type == "ERROR":
-                        return
-                    if stopped.is_set():
-                        return
-                if err is not None:
-                    raise err
+                if (yield from self._deliver(lines)):
+                    return
         finally:
             self._close()
+
+    def _deliver(self, lines: list[Any]) -> Generator[list[WatchEvent], None, bool]:
+        """Decode one read's complete lines and yield them as one batch; raise the decode
+        error after the good events. Returns True when the stream is over (an ERROR event,
+        or stopped meanwhile)."""
+        # no collector pause here: under kmon's GC policy (gcguard) a batch stays far below
+        # the young threshold, and with CPython's default threshold a pause would only make
+        # the next collection walk (and promote) the whole batch
+        events, err = self._decode(lines)
+        if events:
+            self.events += len(events)
+            yield events
+            if events[-1].type == "ERROR" or self._stopped.is_set():
+                return True
+        if err is not None:
+            raise err
+        return False
+
+    def _ended(self, partial: Any) -> None:
+        """The stream ended; ``partial``: what arrived of a line that did not end."""
+        if bytes(partial).strip() and not self._stopped.is_set():
+            # unexpected EOF inside an event: also a normal end in client-go
+            log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(partial))
+            self.abrupt_close = "stream ended inside an event"
 
 
 

@@ -182,7 +182,7 @@ class ContextSession:
             )
         except env.EnvError as e:
             self._invalid.append(str(e))
-            self.watch_inactivity_timeout = 0.0
+            self.watch_inactivity_timeout = env.WATCH_INACTIVITY_TIMEOUT.default
         self.kubeconfig = kubeconfig
         self.namespace = namespace or None
         self.label_selector = label_selector or None
