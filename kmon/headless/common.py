@@ -198,12 +198,15 @@ class Live:
             return None, describe_error(e, server=self.server)
 
     def wait_synced(self, timeout: float) -> bool:
-        """Until every resource synced, ``timeout`` passed, ``stop`` was set or a resource
-        that has not synced failed for good (it never will)."""
+        """Until every resource synced and has its watch open (so a snapshot then is a
+        coherent one), ``timeout`` passed, ``stop`` was set or a resource that has not synced
+        failed for good (it never will)."""
         deadline = time.monotonic() + timeout
         while not self.stop.is_set():
             if self.session.wait_synced(min(0.1, max(0.0, deadline - time.monotonic()))):
-                return True
+                if all(st.watches_started or st.state != "watching" for st in self.session.stats().values()):
+                    return True
+                self.stop.wait(0.01)  # synced; a watch request is on its way
             failed = self.failed()
             if time.monotonic() >= deadline or any(
                     not h.has_synced() for name, h in self.session.resources.items() if name in failed):
