@@ -13,6 +13,7 @@ import errno
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,7 +24,7 @@ from kmon.kube import _http
 from kmon.kube.liveness import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, watch_timeout_within
 from kmon.kube.watchstream import RestWatch
 
-from .conftest import ensure_namespace, make_pod
+from .conftest import ensure_namespace
 
 LIMIT = 2.0  # the inactivity limit these tests configure (kmon's default is 90 s)
 
@@ -35,18 +36,22 @@ def wait_for(cond, timeout=15.0):
         time.sleep(0.02)
 
 
-def run_informer(informer):
+@contextmanager
+def synced(informer):
+    """Run ``informer`` until the block ends; yields its reflector events (a live list)."""
+    events = []
+    informer.add_reflector_listener(events.append)
     stop = threading.Event()
     t = threading.Thread(target=informer.run, args=(stop,), daemon=True)
     t.start()
-
-    def finish():
+    try:
+        wait_for(informer.has_synced)
+        yield events
+    finally:
         stop.set()
         t.join(10)
-        assert not t.is_alive()
         informer.list_watcher.api_client.close()
-
-    return finish
+    assert not t.is_alive()
 
 
 def test_a_quiet_resource_watch_is_never_reported_as_failing(sim, sim_kubeconfig):
@@ -56,18 +61,12 @@ def test_a_quiet_resource_watch_is_never_reported_as_failing(sim, sim_kubeconfig
     ensure_namespace(sim.store, "default")
     sim.store.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, "default")
     informer = informer_for("configmaps", kubeconfig=sim_kubeconfig, inactivity_timeout=LIMIT)
-    events = []
-    informer.add_reflector_listener(events.append)
-    finish = run_informer(informer)
-    try:
-        wait_for(informer.has_synced)
+    with synced(informer) as events:
         quiet_since = time.monotonic()
         # three watches in a row ended by the server (or something went wrong meanwhile)
         wait_for(lambda: informer.stats().watches_ended.get("closed", 0) >= 3 or informer.stats().errors)
         quiet_for = time.monotonic() - quiet_since
         st = informer.stats()
-    finally:
-        finish()
     assert quiet_for > LIMIT, "the resource was not quiet past the limit: the test proves nothing"
     assert st.errors == {} and st.last_error == ""
     assert set(st.watches_ended) <= {"closed", "stopped"}
@@ -80,20 +79,16 @@ def test_a_stalled_server_is_still_noticed_within_the_limit(sim, sim_kubeconfig)
     """The complement: the stream stays silent past its own deadline (the server stalled):
     that is reported as an error, and the informer re-watches from its last version."""
     informer = informer_for("configmaps", kubeconfig=sim_kubeconfig, inactivity_timeout=LIMIT)
-    events = []
-    informer.add_reflector_listener(events.append)
-    finish = run_informer(informer)
     try:
-        wait_for(informer.has_synced)
-        sim.faults.stall_watches(3 * LIMIT)
-        wait_for(lambda: any(e.kind == K.Error for e in events))
-        st = informer.stats()
-        assert "no data from server for 2 s, and the watch outlived its own 1 s timeout" in st.last_error
-        assert st.errors.get("silent") and st.watches_ended.get("error")
-        assert st.lists == 1  # re-watched from its last version, no relist
+        with synced(informer) as events:
+            sim.faults.stall_watches(3 * LIMIT)
+            wait_for(lambda: any(e.kind == K.Error for e in events))
+            st = informer.stats()
     finally:
         sim.faults.reset()
-        finish()
+    assert "no data from server for 2 s, and the watch outlived its own 1 s timeout" in st.last_error
+    assert st.errors.get("silent") and st.watches_ended.get("error")
+    assert st.lists == 1  # re-watched from its last version, no relist
 
 
 def test_watch_connections_use_tcp_keepalive(sim, sim_client):
