@@ -14,6 +14,11 @@ writes prepared bytes (so the server is not the bottleneck):
 - memory: bytes per cached pod, full and metadata-only (unique Python objects reachable from
   the indexer, plus the RSS delta as a cross-check).
 
+- list compression: RestListerWatcher's paged list with the server gzipping pages over
+  128 KB (level 1, as kube-apiserver does when asked, and kmon asks, as client-go does) and
+  without: items/s over loopback (transfer is free there, so the difference is the decode
+  cost), bytes on the wire, and what that makes of an initial sync over slower links.
+
 - the cyclic GC: the pause of a full collection with 50,000 pods cached after the initial
   sync and after a churn of 200,000 updates of those pods, and RSS along that churn (flat:
   the periodic freezes of kmon's GC policy leak nothing).
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import gzip
 import os
 import random
 import socket
@@ -58,6 +64,8 @@ LIST_RV = "9000000"
 TARGETS = {"watch_vs_models": 15.0, "watch_vs_bare": 0.6, "list_vs_models": 20.0, "list_vs_bare": 0.5,
            "full_kib_per_pod": 30.0, "meta_kib_per_obj": 2.0, "gc_pause_ms": 50.0}
 CHURN_RV0 = 20_000_000  # churn events carry resourceVersions from here on
+GZIP_THRESHOLD = 128 * 1024  # kube-apiserver compresses responses larger than this
+LINKS_MBIT = (1000, 100, 20)  # link speeds for the sync-time estimate of the compression figure
 
 
 # --------------------------------------------------------------------------- data
@@ -112,6 +120,8 @@ class Dataset:
             meta_items.append(orjson.dumps({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p["metadata"]}))
         self.item_bytes = sum(map(len, full_items)) / max(1, len(full_items))
         self.full_pages = self._pages(full_items, page_size, b"PodList", b"v1")
+        # what kube-apiserver sends a client that accepts gzip: bodies over 128 KB, level 1
+        self.full_pages_gz = [gzip.compress(p, 1) if len(p) > GZIP_THRESHOLD else None for p in self.full_pages]
         self.meta_pages = self._pages(meta_items, page_size, b"PartialObjectMetadataList", b"meta.k8s.io/v1")
 
     @staticmethod
@@ -194,6 +204,7 @@ class BytesServer:
         self._churn = ctx.Value("q", 0)  # updates the next churn watch sends
         self._streams = ctx.Value("i", 0)
         self._started = ctx.Value("d", 0.0)
+        self._gzip = ctx.Value("b", 0)  # gzip large list pages for clients that ask
         self._release = ctx.Event()
         self._lock = threading.Lock()
         self.sock = socket.socket()
@@ -219,6 +230,14 @@ class BytesServer:
         """``time.perf_counter()`` (CLOCK_MONOTONIC, shared by processes) when the last
         prepared stream started to go out."""
         return self._started.value
+
+    @property
+    def gzip(self) -> bool:
+        return bool(self._gzip.value)
+
+    @gzip.setter
+    def gzip(self, on: bool) -> None:
+        self._gzip.value = int(on)
 
     def start_churn(self, n: int) -> None:
         """The open (idle) churn watch sends ``n`` updates now."""
@@ -271,7 +290,13 @@ class BytesServer:
                     body = pages[0] if len(pages) == 1 else _merge_pages(pages)
                 else:
                     body = pages[idx]
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                encoding = b""
+                if self._gzip.value and not meta and "gzip" in headers.get("accept-encoding", ""):
+                    gz = ds.full_pages_gz[idx if q.get("limit") else 0]
+                    if gz is not None:
+                        body, encoding = gz, b"Content-Encoding: gzip\r\n"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n"
+                             % (encoding, len(body)) + body)
         except OSError:
             return
         finally:
@@ -520,8 +545,9 @@ def bench_watch_reader(server: BytesServer, client: Any, events: int) -> float:
     return n / (end - t0)
 
 
-def bench_list_reader(server: BytesServer, client: Any, n: int) -> float:
-    """RestListerWatcher's paged list alone (no cache)."""
+def bench_list_reader(server: BytesServer, client: Any, n: int, wire: dict[str, int] | None = None) -> float:
+    """RestListerWatcher's paged list alone (no cache); ``wire`` gets the bytes received and
+    decoded."""
     from kmon.cache.listwatch import ListOptions
 
     lw = RestListerWatcher(client, PODS, inactivity_timeout=None)
@@ -536,7 +562,55 @@ def bench_list_reader(server: BytesServer, client: Any, n: int) -> float:
             break
     elapsed = time.perf_counter() - t0
     assert got == n
+    if wire is not None:
+        wire.update(received=lw.list_bytes_received, decoded=lw.list_bytes_decoded)
     return n / elapsed
+
+
+def bench_list_compression(server: BytesServer, client: Any, n: int, repeat: int) -> dict[str, Any]:
+    """The paged list alone, with the server gzipping large pages and without (interleaved,
+    best rate kept): {"plain"|"gzip": (items/s, bytes received, bytes decoded)}."""
+    out: dict[str, Any] = {}
+    try:
+        for _ in range(repeat):
+            for key in ("plain", "gzip"):
+                server.gzip = key == "gzip"
+                wire: dict[str, int] = {}
+                rate = bench_list_reader(server, client, n, wire)
+                if rate > out.get(key, (0.0,))[0]:
+                    out[key] = (rate, wire["received"], wire["decoded"])
+    finally:
+        server.gzip = False
+    return out
+
+
+def gunzip_seconds_per_item(ds: Dataset) -> float:
+    """gzip.decompress of the dataset's compressed pages in this process, per item (the
+    decode cost alone, without the transfer it saves)."""
+    pages = [p for p in ds.full_pages_gz if p is not None]
+    if not pages:
+        return 0.0
+    t = time.perf_counter()
+    for p in pages:
+        gzip.decompress(p)
+    return (time.perf_counter() - t) / (ds.n * len(pages) / len(ds.full_pages))
+
+
+def print_compression(c: dict[str, Any], n: int) -> None:
+    (plain, plain_wire, decoded), (gz, gz_wire, _) = c["plain"], c["gzip"]
+    mib = 1 << 20
+    cost = (n / gz - n / plain) / n * 1e6
+    print(f"list compression ({n} pods, RestListerWatcher alone; pages over 128 KiB gzipped at level 1, "
+          "as kube-apiserver does):")
+    print(f"  loopback items/s: plain {plain:,.0f} | gzip {gz:,.0f} ({cost:+.1f} us/item, {(plain / gz - 1) * 100:+.0f}% "
+          f"time, transfer included); gunzip alone {c['gunzip'] * 1e6:.1f} us/item")
+    print(f"  bytes on the wire: plain {plain_wire / mib:,.1f} MiB | gzip {gz_wire / mib:,.1f} MiB "
+          f"({plain_wire / max(1, gz_wire):.1f}x smaller; {decoded / mib:,.1f} MiB of JSON decoded)")
+    est = []
+    for mbit in LINKS_MBIT:  # decode, then transfer (not overlapped: a conservative estimate)
+        link = mbit * 1e6 / 8
+        est.append(f"{mbit} Mbit/s: plain {n / plain + plain_wire / link:.1f} s, gzip {n / gz + gz_wire / link:.1f} s")
+    print("  initial list estimate (decode + transfer): " + "; ".join(est))
 
 
 def bench_watch_models(client: Any, events: int) -> float:
@@ -767,6 +841,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     pods = make_pods(n)
     big = Dataset(pods, 500)
+    gunzip = gunzip_seconds_per_item(big)
     small_ds = Dataset(pods[:small], 500)
     churn_tpl = ChurnTemplates(pods)
     stream = make_watch_stream(pods[:small], events)
@@ -826,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"initial list items/s: pipeline {r['list_pipeline']:,.0f} ({n} pods, {n / r['list_pipeline']:.2f} s) "
               f"| models {r['list_models']:,.0f} ({got} pods, fresh process, default GC) | bare decode "
               f"{r['list_bare']:,.0f} | RestListerWatcher alone {r['list_reader']:,.0f}", flush=True)
+        r["compression"] = bench_list_compression(server, client, n, repeat)
+        r["compression"]["gunzip"] = gunzip
         # memory variants (the default metadata-only mode shrinks; the unshrunk for reference)
         _, size, rss = bench_list_pipeline(server, client, n, metadata_only=True)
         r["meta_bytes"], r["meta_rss"] = size / n, rss / n
@@ -849,6 +926,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ceiling (bare decode kept in a dict) / bare decode: {r['watch_keep'] / r['watch_bare']:.2f}x; "
           f"pipeline / ceiling: {r['watch_pipeline'] / r['watch_keep']:.2f}x; "
           f"ceiling / models: {r['watch_keep'] / r['watch_models']:.1f}x")
+    print_compression(r["compression"], n)
     print("ratios (pipeline / other), target in brackets:")
     ok = True
     for k, v in ratios.items():

@@ -58,9 +58,10 @@ from kmon.cache.keys import (
     split_key,
 )
 from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch, WatchEvent
-from kmon.cache.reflector import Reflector, VeryShortWatchError
+from kmon.cache.reflector import Reflector
 from kmon.cache.stats import InformerStats
 from kmon.cache.store import Indexer
+from kmon.cache.watch_handler import VeryShortWatchError
 
 __all__ = [
     "ApiStatusError", "Backoff", "Clock", "Delta", "DeltaFIFO", "DeltaRecord", "DeltaType",

@@ -92,6 +92,12 @@ def is_too_large_resource_version(err: BaseException) -> bool:
     return err.code == 504 and "too large resource version" in err.message.lower()
 
 
+def is_bad_request(err: BaseException) -> bool:
+    """400 BadRequest: the request itself is wrong (a selector the server cannot parse, a
+    field label the resource does not support): sending it again cannot succeed."""
+    return _code(err) == 400
+
+
 def is_too_many_requests(err: BaseException) -> bool:
     return _code(err) == 429
 

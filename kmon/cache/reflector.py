@@ -29,6 +29,7 @@ from kmon.cache import gcguard
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock
 from kmon.cache.errors import (
+    is_bad_request,
     is_connection_refused,
     is_expired,
     is_internal_error,
@@ -36,12 +37,13 @@ from kmon.cache.errors import (
     is_too_many_requests,
 )
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
+from kmon.cache.interrupt import interrupt_on_stop
 from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
-from kmon.cache.stats import Counters, classify_error
+from kmon.cache.stats import Counters, classify_error, watch_end_reason
 from kmon.cache.retry import RetryWithDeadline
 from kmon.cache.watch_list import WatchListMixin
-from kmon.cache.watch_handler import VeryShortWatchError, handle_watch, handle_watch_batches
+from kmon.cache.watch_handler import handle_watch, handle_watch_batches
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ class Reflector(WatchListMixin):
         self._resync_error: BaseException | None = None
         self._watch_events = 0
         self._stopper_active = False
+        self._list_pages = 0  # pages received by the list in progress
 
     # -- public state ---------------------------------------------------------------------------
     @property
@@ -172,7 +175,9 @@ class Reflector(WatchListMixin):
                     except Exception as err:
                         if stop_event.is_set():
                             break
-                        self._round_failed(err)
+                        if self._round_failed(err):
+                            c.state = "failed"  # asking again cannot help: stop here
+                            return
                     if stop_event.is_set():
                         break
                     delay = self._backoff.next()
@@ -183,7 +188,8 @@ class Reflector(WatchListMixin):
                         break
                     c.current_backoff = 0.0
         finally:
-            c.state = "stopped"
+            if c.state != "failed":
+                c.state = "stopped"
             c.current_backoff = 0.0
 
     @contextmanager
@@ -195,41 +201,30 @@ class Reflector(WatchListMixin):
             return
         self._stopper_active = True
         self._stop_event = stop_event
-        done = threading.Event()
-        waiter = threading.Thread(
-            target=self._interrupt_on_stop, args=(stop_event, done), name=f"{self.name}-stopper", daemon=True
-        )
-        waiter.start()
         try:
-            yield
+            with interrupt_on_stop(stop_event, self.interrupt, f"{self.name}-stopper"):
+                yield
         finally:
-            done.set()
-            waiter.join()
             self._stopper_active = False
 
-    def _round_failed(self, err: BaseException) -> None:
+    def _round_failed(self, err: BaseException) -> bool:
+        """Count and report a failed round; True if it failed for good: the first page of a
+        list answered 400 BadRequest (the request itself is wrong, e.g. a selector the
+        server rejects), which no backoff can fix."""
         phase = self._phase
         text = f"{phase} error: {err}" if str(err) else f"{phase} error: {type(err).__name__}"
         self.counters.count_error(classify_error(err), text)
+        permanent = phase == "list" and self._list_pages == 0 and is_bad_request(err)
         if is_expired(err):
             self.counters.expired += 1
             self._emit(K.Expired, error=str(err), reason=phase)
             self._relist_reason = "watch expired (410)" if phase.startswith("watch") else text
         else:
             self._relist_reason = text
-        log.warning("%s: %s", self.name, text)
-        self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase)
-
-    def _interrupt_on_stop(self, stop_event: threading.Event, done: threading.Event) -> None:
-        # wake on ``done`` at once; notice the stop event (which cannot notify us) by polling
-        while not done.wait(0.1):
-            if stop_event.is_set():
-                break
-        else:
-            return
-        while not done.is_set():
-            self.interrupt()
-            done.wait(0.05)
+        log.warning("%s: %s%s", self.name, text, " (not retried)" if permanent else "")
+        detail = {"permanent": True} if permanent else {}
+        self._emit(K.Error, error=str(err) or type(err).__name__, reason=phase, **detail)
+        return permanent
 
     def interrupt(self) -> None:
         """Abort in-flight I/O: stop the open watch and cancel a running list (if the
@@ -302,6 +297,7 @@ class Reflector(WatchListMixin):
             c.relists += 1
         c.last_relist_reason = reason
         c.state = "listing"
+        self._list_pages = 0
         self._emit(K.Relist, reason=reason, resource_version_requested=rv)
         self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
 
@@ -315,6 +311,7 @@ class Reflector(WatchListMixin):
 
         def on_page(page: ListPage, n: int) -> None:
             c.pages_total += 1
+            self._list_pages = n
             if self._listeners:
                 self._emit(K.Page, items=len(page.items), pages=n)
 
@@ -344,6 +341,9 @@ class Reflector(WatchListMixin):
                 if rv == "0" and result.paginated:
                     self._paginated_result = True
                 self._set_unavailable(False)
+                # listed: from here on the reflector follows changes. Said before the store
+                # can report synced, so no one sees a synced informer still "listing"
+                c.state = "watching"
                 self._store.replace(result.items, result.resource_version)
                 self._set_last_sync(result.resource_version)
         except _Stopped:
@@ -471,12 +471,13 @@ class Reflector(WatchListMixin):
                 continue  # stop is handled at the top; a normal close re-watches
             text = str(err) or type(err).__name__
             if isinstance(err, TimeoutError) and clock.monotonic() - start >= 1.0:
-                # no byte for the inactivity timeout: the connection may be dead (laptop sleep,
-                # NAT/VPN drop) or the resource merely quiet on a server that sends no periodic
-                # bookmarks (before Kubernetes 1.27). As client-go does when its HTTP/2 health
-                # check closes a dead connection: re-watch from the last version, no relist --
-                # a dead server fails the new watch, compacted history answers 410.
-                c.count_error("idle", f"watch idle: {text}")
+                # silent past the list-watcher's inactivity limit although the server was
+                # given a shorter deadline (kmon.kube.liveness): the connection is dead or the
+                # server stalled -- an idle watch ends normally instead. As client-go does when
+                # its HTTP/2 health check closes a dead connection: re-watch from the last
+                # version, no relist; a dead server fails the new watch, compaction answers 410.
+                c.count_error("silent", f"watch error: {text}")
+                self._emit(K.Error, error=text, reason="watch")
                 continue
             if reason == "expired":
                 # relist at the last synced version: a list at a version returns data at
@@ -505,20 +506,7 @@ class Reflector(WatchListMixin):
             w.stop()
         except Exception:
             log.debug("%s: watch.stop() failed", self.name, exc_info=True)
-        if stop_event.is_set():
-            reason = "stopped"
-        elif err is None:
-            reason = "closed"
-        elif is_expired(err):
-            reason = "expired"
-        elif is_too_many_requests(err):
-            reason = "too-many-requests"
-        elif is_internal_error(err):
-            reason = "internal-error"
-        elif isinstance(err, VeryShortWatchError):
-            reason = "very-short"
-        else:
-            reason = "error"
+        reason = watch_end_reason(err, stop_event.is_set())
         self.counters.count_watch_end(reason)
         if self._listeners:
             detail: dict[str, Any] = {

@@ -133,3 +133,22 @@ def classify_error(err: BaseException) -> str:
     if isinstance(err, OSError):
         return "transport"
     return type(err).__name__
+
+
+def watch_end_reason(err: BaseException | None, stopped: bool) -> str:
+    """Why a watch ended, as one of ``WATCH_END_REASONS`` (not "initial-events-end")."""
+    from kmon.cache import errors as e
+
+    if stopped:
+        return "stopped"
+    if err is None:
+        return "closed"
+    if e.is_expired(err):
+        return "expired"
+    if e.is_too_many_requests(err):
+        return "too-many-requests"
+    if e.is_internal_error(err):
+        return "internal-error"
+    if getattr(err, "very_short_watch", False):
+        return "very-short"
+    return "error"

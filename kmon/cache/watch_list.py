@@ -85,6 +85,7 @@ class WatchListMixin(_Base):
         resource_version = final_rv[0]
         self._set_unavailable(False)
         items = temporary.list()
+        c.state = "watching"  # before the store can report synced (the watch is open)
         self._store.replace(items, resource_version)
         self._set_last_sync(resource_version)
         duration = self._clock.monotonic() - start

@@ -75,6 +75,13 @@ class Selection:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Selection":
+        """The parsed options, checked before anything connects: ``HeadlessError`` for a
+        selector the API server would reject (in its words) or a bad environment variable."""
+        from kmon.monitor.preflight import preflight_problems
+
+        problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
+        if problems:
+            raise HeadlessError("\n".join(problems))
         resources: list[str] = []
         for r in args.resources or []:  # "pods,deploy" works as in kubectl
             resources.extend(x for x in r.split(",") if x.strip())
@@ -196,14 +203,40 @@ class Live:
             return None, describe_error(e, server=self.server)
 
     def wait_synced(self, timeout: float) -> bool:
-        """Until every resource synced, ``timeout`` passed or ``stop`` was set."""
+        """Until every resource synced and has its watch open (so a snapshot then is a
+        coherent one), ``timeout`` passed, ``stop`` was set or a resource that has not synced
+        failed for good (it never will)."""
         deadline = time.monotonic() + timeout
         while not self.stop.is_set():
             if self.session.wait_synced(min(0.1, max(0.0, deadline - time.monotonic()))):
-                return True
-            if time.monotonic() >= deadline:
+                if all(st.watches_started or st.state != "watching" for st in self.session.stats().values()):
+                    return True
+                self.stop.wait(0.01)  # synced; a watch request is on its way
+            failed = self.failed()
+            if time.monotonic() >= deadline or any(
+                    not h.has_synced() for name, h in self.session.resources.items() if name in failed):
                 return False
         return False
+
+    def failed(self) -> dict[str, str]:
+        """{resource: why} of the resources whose informer failed for good (a 400 on list:
+        the server rejects the request itself, so it is not retried)."""
+        out = {}
+        for name, h in self.session.resources.items():
+            try:
+                st = h.informer.stats()
+            except Exception:
+                continue
+            if st.state == "failed":
+                out[name] = h.error or st.last_error or "failed"
+        return out
+
+    def all_failed(self) -> str | None:
+        """Why, when every resource failed for good (nothing left to watch); else None."""
+        failed = self.failed()
+        if not failed or len(failed) < len(self.session.resources):
+            return None
+        return "; ".join(why if why.startswith(name) else f"{name}: {why}" for name, why in failed.items())
 
     def close(self, timeout: float = 5.0) -> bool:
         """Stop the session, joining its informer threads (within ``timeout``), and the demo

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from kmon.headless.common import (
     EXIT_OK,
+    HeadlessError,
     Live,
     Selection,
     add_selection_arguments,
@@ -42,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
             "namespace, name, key, resource_version, initial, final_state_unknown, object "
             "(Secret values masked); reflector: resource_version, detail; session: level, "
             "message, detail. See docs/recording-format.md. Exit status: 0 stopped (signal, "
-            "--duration, or the reader closed the pipe), 1 error, 2 usage."
+            "--duration, or the reader closed the pipe), 1 error (also when every informer failed "
+            "for good: the server rejected the request itself), 2 usage."
         ),
     )
     add_selection_arguments(p)
@@ -86,12 +88,16 @@ def _watch(args: argparse.Namespace) -> int:
             if args.output == "table" and not args.no_headers:
                 write_stdout((table.header() + "\n").encode())
             deadline = time.monotonic() + args.duration if args.duration else None
+            failed = None
             while not stop.wait(DRAIN_INTERVAL):
                 emit(live.feed.drain())
-                if deadline is not None and time.monotonic() >= deadline:
+                failed = live.all_failed()
+                if failed or (deadline is not None and time.monotonic() >= deadline):
                     break
             live.close()
             emit(live.feed.drain())  # what happened while stopping (watch ends, "stopped")
         finally:
             live.close()
+    if failed:
+        raise HeadlessError(f"nothing left to watch: {failed}")
     return EXIT_OK

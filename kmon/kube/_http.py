@@ -46,10 +46,14 @@ def base_url(api_client: Any) -> str:
     return str(api_client.configuration.host).rstrip("/")
 
 
-def request_headers(api_client: Any, path: str, accept: str) -> dict[str, str]:
-    """The headers the official client would send for a GET of ``path`` (auth refreshed)."""
+def request_headers(api_client: Any, path: str, accept: str, *, compressed: bool = False) -> dict[str, str]:
+    """The headers the official client would send for a GET of ``path`` (auth refreshed);
+    ``compressed`` asks for a gzipped body, as client-go does (kube-apiserver compresses
+    bodies over 128 KB; urllib3 decodes them)."""
     headers: dict[str, str] = dict(getattr(api_client, "default_headers", {}) or {})
     headers["Accept"] = accept
+    if compressed:
+        headers["Accept-Encoding"] = "gzip"
     headers["User-Agent"] = getattr(api_client, "user_agent", None) or "kmon"
     queries: list[tuple[str, str]] = []
     api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, "GET", None)
@@ -112,13 +116,18 @@ def _root_oserror(exc: BaseException) -> OSError | None:
 def transport_error(exc: BaseException, url: str, *, read_timeout: float | None = None) -> OSError:
     """Map a urllib3/socket failure to the right ``OSError`` subclass with a short message."""
     where = url.split("?", 1)[0]
+    root = _root_oserror(exc)
+    connecting = isinstance(exc, (u3e.NewConnectionError, u3e.ConnectTimeoutError))
+    if root is not None and root.errno == errno.ETIMEDOUT and not connecting:
+        # the kernel gave the connection up: TCP keepalive probes went unanswered (see
+        # liveness), unlike a read timeout (errno None), which only means silence
+        return ConnectionResetError(errno.ETIMEDOUT, f"connection lost: the server stopped answering TCP keepalive probes ({where})")
     if isinstance(exc, u3e.ReadTimeoutError) or isinstance(exc, socket.timeout):
         n = f"{read_timeout:g} s" if read_timeout else "the read timeout"
         return TimeoutError(f"no data from server for {n} ({where})")
     if isinstance(exc, u3e.SSLError) or isinstance(exc, ssl.SSLError):
-        root = _root_oserror(exc) or exc
-        return TLSError(f"TLS error talking to {where}: {getattr(root, 'reason', None) or root}")
-    root = _root_oserror(exc)
+        cause = root or exc
+        return TLSError(f"TLS error talking to {where}: {getattr(cause, 'reason', None) or cause}")
     if isinstance(root, ConnectionRefusedError) or (root is not None and root.errno == errno.ECONNREFUSED):
         return ConnectionRefusedError(errno.ECONNREFUSED, f"connection refused: {where}")
     if isinstance(exc, u3e.NameResolutionError):
@@ -151,14 +160,16 @@ def open_get(
     connect_timeout: float | None = 30.0,
     read_timeout: float | None = None,
     on_response: Any = None,
+    compressed: bool = False,
 ) -> urllib3.BaseHTTPResponse:
     """Issue one GET, return the open (unread) response for a 2xx, raise otherwise.
 
     ``on_response(resp)`` is called as soon as the response exists (so another thread can
     close it); error bodies are read (bounded) and the response released before raising.
+    ``compressed``: ask for gzip (for whole bodies; a watch stream is read raw, uncompressed).
     """
     url = build_url(api_client, path, query)
-    headers = request_headers(api_client, path, accept)
+    headers = request_headers(api_client, path, accept, compressed=compressed)
     pool = api_client.rest_client.pool_manager
     try:
         resp = pool.request(
@@ -208,6 +219,6 @@ def read_json(resp: Any, url: str, *, read_timeout: float | None = None) -> Any:
 
 
 def get_json(api_client: Any, path: str, query: Iterable[tuple[str, Any]] = (), *, accept: str = JSON, read_timeout: float | None = 60.0) -> Any:
-    """GET ``path`` and return the decoded JSON body."""
-    resp = open_get(api_client, path, query, accept=accept, read_timeout=read_timeout)
+    """GET ``path`` (gzip welcome) and return the decoded JSON body."""
+    resp = open_get(api_client, path, query, accept=accept, read_timeout=read_timeout, compressed=True)
     return read_json(resp, path, read_timeout=read_timeout)

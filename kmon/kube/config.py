@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from kmon.kube.liveness import enable_keepalive
+
 __all__ = [
     "ContextInfo",
     "KubeConfig",
@@ -445,6 +447,7 @@ def api_client_for(context: str | None = None, kubeconfig: KubeConfig | str | os
 
         configuration.refresh_api_key_hook = refresh
     client.user_agent = "kmon/0.1 (read-only)"
+    enable_keepalive(client)  # dead connections fail within about a minute (see liveness)
     return client
 
 

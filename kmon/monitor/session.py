@@ -9,7 +9,8 @@ away from the GUI thread and every failure turned into something a person can re
 
 Failure handling, so one problem never takes down more than it must:
 - the context cannot be used (unknown context, broken kubeconfig entry, missing exec
-  plugin, bad CA, unreachable server, 401/403 during discovery): ``session.error``, a
+  plugin, bad CA, unreachable server, 401/403 during discovery; or, before connecting, a
+  selector the server would reject or a bad environment variable): ``session.error``, a
   ``SessionItem`` with level "error" and state "failed"; other sessions are unaffected.
 - a name discovery does not know (``pods,nosuchthing``): rejected once, with kubectl's
   message, in a context-level ``SessionItem`` (state "rejected", ``detail["resource"]``
@@ -19,7 +20,8 @@ Failure handling, so one problem never takes down more than it must:
   resource and ``session.failed_resources[name]``; the others run.
 - a running resource fails (403 on list, server gone): the informer's reflector backs off
   and retries as client-go does; ``handle.error`` and one ``SessionItem`` per distinct error
-  say why, and a "ready" ``SessionItem`` says when it recovered.
+  say why, and a "ready" ``SessionItem`` says when it recovered (``resource_errors``). A 400
+  on list (the request itself is wrong) is not retried: the resource is "failed" for good.
 Messages never contain credentials (``redact_text`` is applied to every one).
 
 Threads: "kmon-session-<context>" (discovery; daemon, as a connect may hang past stop's
@@ -29,17 +31,18 @@ them). The app never writes to a cluster: only GET requests are made.
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+from kmon import env
 from kmon.monitor.feed import Feed, SessionItem, attach
 from kmon.monitor.masking import redact_text
+from kmon.monitor.resource_errors import reflector_error_reporter
 from kmon.monitor.verify import VerifyResult, verify_informer
+from kmon.selectors import selector_problems
 
 if TYPE_CHECKING:
     from kmon.cache.stats import InformerStats
@@ -90,9 +93,6 @@ class ResourceHandle:
         return bool(self.informer is not None and self.informer.has_synced())
 
 
-_AUTH_CODE = re.compile(r"^\s*(401|403)\b")
-
-
 def describe_error(err: BaseException, *, server: str = "", what: str = "") -> str:
     """A short, credential-free explanation of ``err`` for people."""
     from kmon.cache.errors import ApiStatusError, is_connection_refused
@@ -131,20 +131,14 @@ def describe_error(err: BaseException, *, server: str = "", what: str = "") -> s
 
 
 TLS_INSECURE_TEXT = "TLS verification disabled by kubeconfig (insecure-skip-tls-verify)"
-INACTIVITY_ENV = "KMON_WATCH_INACTIVITY_TIMEOUT"
+INACTIVITY_ENV = env.WATCH_INACTIVITY_TIMEOUT.name
 
 
 def inactivity_timeout_from_env() -> float:
-    """Seconds without a byte from the server after which a list or watch is given up as dead
-    (laptop sleep, VPN drop, stalled server): ``$KMON_WATCH_INACTIVITY_TIMEOUT`` if set to a
-    positive number, else the kube layer's default (90 s)."""
-    from kmon.kube.listwatch import DEFAULT_INACTIVITY_TIMEOUT
-
-    try:
-        v = float(os.environ.get(INACTIVITY_ENV, ""))
-    except ValueError:
-        return DEFAULT_INACTIVITY_TIMEOUT
-    return v if v > 0 else DEFAULT_INACTIVITY_TIMEOUT
+    """Seconds without a byte from the server after which a list, or a watch past its own
+    deadline, is given up as dead (``kmon.kube.liveness``): ``$KMON_WATCH_INACTIVITY_TIMEOUT``
+    if set, else 90 s. Raises ``kmon.env.EnvError`` (naming the variable) for a bad value."""
+    return env.WATCH_INACTIVITY_TIMEOUT.read()
 
 
 def _close_client(client: Any) -> None:
@@ -183,9 +177,16 @@ class ContextSession:
         watch_inactivity_timeout: float | None = None,
     ) -> None:
         self.context = context
-        self.watch_inactivity_timeout = (
-            watch_inactivity_timeout if watch_inactivity_timeout is not None else inactivity_timeout_from_env()
-        )
+        # what makes this session unusable before it connects (a selector the server would
+        # reject, a bad environment variable): said by start() as the session's failure
+        self._invalid = selector_problems(label_selector, field_selector)
+        try:
+            self.watch_inactivity_timeout = (
+                watch_inactivity_timeout if watch_inactivity_timeout is not None else inactivity_timeout_from_env()
+            )
+        except env.EnvError as e:
+            self._invalid.append(str(e))
+            self.watch_inactivity_timeout = env.WATCH_INACTIVITY_TIMEOUT.default
         self.kubeconfig = kubeconfig
         self.namespace = namespace or None
         self.label_selector = label_selector or None
@@ -243,6 +244,9 @@ class ContextSession:
 
     def _connect(self) -> None:
         try:
+            if self._invalid:
+                self._fail("; ".join(self._invalid))
+                return
             self._emit(None, "info", f"{self.context}: connecting", "connecting")
             try:
                 client = self._api_client
@@ -446,7 +450,7 @@ class ContextSession:
             informer = SharedIndexInformer(lw, **opts)
             handle = ResourceHandle(resource=res, informer=informer, list_watcher=lw)
             attach(informer, self.feed, self.context, full)
-            informer.add_reflector_listener(self._error_watcher(handle))
+            informer.add_reflector_listener(reflector_error_reporter(handle, full, self._emit))
         except Exception as e:
             self._resource_failed(name, describe_error(e, what=f"starting {full}"))
             return None
@@ -480,30 +484,6 @@ class ContextSession:
         detail = {"resource": name, "suggestions": list(err.suggestions)}
         hint = f" ({err.hint})" if err.hint else ""
         self._emit(None, "error", f"{self.context}: error: {err}{hint}", "rejected", detail)
-
-    def _error_watcher(self, handle: ResourceHandle):
-        """A reflector listener turning errors into one SessionItem per distinct error."""
-        full = handle.resource.full_name
-
-        def on_event(event: Any) -> None:
-            kind = getattr(event.kind, "value", event.kind)
-            if kind == "Error":
-                text = redact_text(str((event.detail or {}).get("error") or "error"))
-                if text != handle.error:
-                    handle.error = text
-                    auth = _AUTH_CODE.match(text)
-                    level = "error" if auth else "warning"
-                    hint = "; retrying with backoff"
-                    self._emit(full, level, f"{full}: {text}{hint}", "failed" if auth else "error")
-            elif kind in ("ListFinished", "WatchStarted") and handle.error is not None:
-                handle.error = None
-                if kind == "ListFinished":
-                    what = f"listed {(event.detail or {}).get('items', '?')} objects"
-                else:
-                    what = "watching again"
-                self._emit(full, "info", f"{full}: recovered, {what}", "ready")
-
-        return on_event
 
     def _run_informer(self, handle: ResourceHandle) -> None:
         full = handle.resource.full_name

@@ -2,9 +2,11 @@
 
 Why this module exists: kmon's promise is "the tree always equals the cache"; verifying is
 how a user checks that the cache equals the *cluster*. We read a consistent snapshot
-(resourceVersion "" is served from etcd, not from the watch cache; paged, so continue tokens
-keep it one snapshot) through the informer's own ListerWatcher (same selectors, same
-metadata-only mode) and compare keys and resourceVersions with the indexer.
+(resourceVersion "": as fresh as etcd at the time of the request -- kube-apiserver 1.31+
+serves it from its watch cache once that cache has caught up with etcd's current revision
+(ConsistentListFromCache; from etcd itself before, or when the feature is off); paged, so
+continue tokens keep it one snapshot) through the informer's own ListerWatcher (same
+selectors, same metadata-only mode) and compare keys and resourceVersions with the indexer.
 
 A cache under churn lags the server by a few milliseconds, so a single comparison can show
 differences that are only in flight. ``verify_informer`` therefore waits for the informer

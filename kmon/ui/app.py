@@ -17,6 +17,9 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from kmon import env
+from kmon.monitor.preflight import preflight_problems
+
 from .icons import app_icon
 from .kubeconfigs import Kubeconfigs
 from .main_window import MainWindow
@@ -73,11 +76,15 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
     else:
         # (none: the tree area's empty state offers the switcher, a file or the demo)
         contexts = [c for c in settings.last_contexts() if c in known] or ([kc.current] if kc.current in known else [])
-    return ws, win, contexts
+    problems = preflight_problems(getattr(args, "selector", None))  # a bad -l or variable: open nothing
+    for i, text in enumerate(problems):
+        win.errors.add(f"{text}; no context opened", key=f"startup-{i}")
+    return ws, win, [] if problems else contexts
 
 
-GC_THRESHOLDS = tuple(int(x) for x in os.environ.get("KMON_GC_THRESHOLDS", "3000,3,10").split(","))
-GC_REFREEZE = float(os.environ.get("KMON_GC_REFREEZE", "3"))
+# (a bad value falls back to the default here and is shown at start: preflight_problems)
+GC_THRESHOLDS = env.GC_THRESHOLDS.read_or_default()
+GC_REFREEZE = env.GC_REFREEZE.read_or_default()
 
 
 def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE) -> QTimer:

@@ -7,12 +7,13 @@ import pytest
 
 from kmon.cache.clock import FakeClock
 from kmon.cache.delta_fifo import DeltaType as T
+from kmon.cache.errors import ApiStatusError
 from kmon.cache.events import ReflectorEventKind as K
 from kmon.cache.informer import FuncHandler, SharedIndexInformer
 from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.cache.listwatch import ListPage
 
-from .fakes import FakeCluster, FakeWatch, ScriptedListerWatcher, pod
+from .fakes import FakeCluster, FakeWatch, ListWatch, ScriptedListerWatcher, pod
 from .helpers import running, wait_until
 
 # every test runs with watches read event by event and in batches (see conftest)
@@ -402,3 +403,60 @@ def test_removed_handler_stops_receiving_and_its_thread_is_joined():
     assert len(gone.log) == 1
     assert not reg.is_alive()
     assert set(threading.enumerate()) - before == set()
+
+
+def test_a_synced_informer_says_watching_while_its_watch_request_is_on_its_way():
+    """``kmon stats --once`` prints right after sync: the list is done, so the informer
+    follows changes ("watching"), even before the watch's response headers arrived."""
+    requested, answer = threading.Event(), threading.Event()
+
+    def watch(options):
+        requested.set()
+        answer.wait(5)  # the watch request is in flight (a real server's round trip)
+        return FakeWatch()
+
+    inf = informer(ListWatch(lambda options: ListPage([pod("a")], "1"), watch))
+    try:
+        with running(inf.run):
+            assert wait_until(inf.has_synced)
+            st = inf.stats()
+            assert requested.wait(5)
+            answer.set()
+    finally:
+        answer.set()
+    assert st.synced and st.state == "watching"
+
+
+BAD_SELECTOR = ApiStatusError(400, "BadRequest", "unable to parse requirement: found '', expected: ',' or ')'")
+
+
+def test_a_400_on_list_fails_the_informer_for_good_keeping_what_it_has():
+    """A request the server rejects as malformed (a bad selector) cannot be fixed by asking
+    again: the informer stops retrying, says why and keeps its state "failed"."""
+    lw = ScriptedListerWatcher().on_list(BAD_SELECTOR)
+    inf = informer(lw)
+    events = deque()
+    inf.add_reflector_listener(events.append)
+    with running(inf.run):
+        assert wait_until(lambda: inf.stats().state == "failed")
+        assert wait_until(lambda: not any(t.name == "pods-reflector" for t in threading.enumerate()))
+        st = inf.stats()
+    assert len(lw.list_calls) == 1 and not lw.watch_calls  # asked once
+    errors = [e for e in events if e.kind == K.Error]
+    assert len(errors) == 1 and errors[0].detail["permanent"] is True
+    assert "400 BadRequest: unable to parse requirement" in errors[0].detail["error"]
+    assert "400 BadRequest: unable to parse requirement" in st.last_error and st.errors == {"api-400": 1}
+    assert not [e for e in events if e.kind == K.Backoff]
+    assert inf.stats().state == "failed"  # also after stop
+
+
+def test_a_400_on_a_later_page_is_retried():
+    """Only the first page says the request is wrong; a continuation the server refuses is
+    retried as any other failed list."""
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("a")], "1", continue_="t"), BAD_SELECTOR,
+                                         ListPage([pod("a")], "2"))
+    inf = informer(lw, page_size=1)
+    with running(inf.run):
+        assert wait_until(inf.has_synced)
+        assert inf.stats().state == "watching"
+    assert len(lw.list_calls) == 3

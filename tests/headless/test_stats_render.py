@@ -71,9 +71,11 @@ def test_stats_once_prints_one_row_per_informer(sim, workload, kubeconfig):
     head = lines[0].split("  ")
     assert lines[0].startswith("RESOURCE") and "SYNCED RV" in lines[0] and "LAST ERROR" in lines[0]
     assert [ln.split()[0] for ln in lines[1:]] == ["configmaps", "deployments.apps", "pods"]
+    watches_col = lines[0].index("WATCHES")
     for ln in lines[1:]:
         cells = ln.split()
-        assert cells[1] == "watching"
+        assert cells[1] == "watching"  # synced: the list is done (never "listing")...
+        assert int(ln[watches_col:].split()[0]) >= 1  # ...and --once waited for the watch
         assert len(ln) <= len(lines[0]) + 60
     store_col = lines[0].index("STORE")
     assert lines[3][store_col:].split()[0] == str(sim.store.count("pods"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -11,7 +13,7 @@ import yaml
 
 from kmon.sim.kubeconfig import kubeconfig_dict
 
-from .conftest import KmonProcess, run_kmon
+from .conftest import REPO, KmonProcess, kmon_env, run_kmon
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -143,3 +145,45 @@ def test_watch_rejects_an_unknown_resource_with_kubectls_words_and_runs_the_othe
     assert out.returncode == 1
     assert out.stderr.decode().splitlines() == [
         'error: the server doesn\'t have a resource type "podz"', "kmon watch: podz: did you mean pods?"]
+
+
+def test_bad_selectors_and_settings_are_refused_before_connecting(kubeconfig, sim):
+    """A selector the server would reject (said in the server's words, as kubectl relays
+    them) or an unusable environment variable: one line, exit 1, no request sent."""
+    sim.requests.clear()
+    cases = {
+        ("-l", "app in (web"): "invalid label selector 'app in (web': unable to parse requirement: "
+                               "found '', expected: ',' or ')'",
+        ("--field-selector", "status.phase"): "invalid field selector 'status.phase': invalid selector: "
+                                              "'status.phase'; can't understand 'status.phase'",
+    }
+    for args, message in cases.items():
+        for command in ("watch", "stats", "record"):
+            extra = ("-o", "/dev/null") if command == "record" else ()
+            out = run_kmon(command, "--kubeconfig", kubeconfig, "pods", *args, *extra, timeout=30)
+            assert out.returncode == 1, (command, args, out.stderr)
+            assert out.stderr.decode() == f"kmon {command}: {message}\n"
+    env = dict(kmon_env(), KMON_WATCH_INACTIVITY_TIMEOUT="abc")
+    out = subprocess.run([sys.executable, "-m", "kmon", "watch", "--kubeconfig", kubeconfig, "pods"],
+                         capture_output=True, timeout=30, cwd=REPO, env=env)
+    assert out.returncode == 1
+    assert out.stderr.decode() == ("kmon watch: environment variable KMON_WATCH_INACTIVITY_TIMEOUT='abc' is not "
+                                   "a number of seconds >= 1.5\n")
+    assert list(sim.requests) == []  # refused before connecting
+
+
+def test_a_request_the_server_rejects_is_not_retried_and_watch_exits_1(kubeconfig, sim):
+    """A field label the resource does not support passes the client-side check but the
+    server answers 400: the informer fails for good (said once, not retried) and, with
+    nothing left to watch, ``kmon watch`` ends with status 1 instead of retrying forever."""
+    out = run_kmon("watch", "--kubeconfig", kubeconfig, "-o", "json", "pods", "--field-selector", "spec.nosuch=x",
+                   "--duration", "20", timeout=40)
+    assert out.returncode == 1, out.stderr
+    last = out.stderr.decode().splitlines()[-1]
+    assert last.startswith("kmon watch: nothing left to watch: pods: 400 BadRequest: field label not supported")
+    lists = [r for r in sim.requests if r.path.endswith("/pods") and r.status == 400]
+    assert len(lists) == 1
+    records = [orjson.loads(ln) for ln in out.stdout.splitlines()]
+    failed = [r for r in records if r["kind"] == "session" and r["type"] == "failed"]
+    assert failed and "not retried" in failed[0]["message"] and failed[0]["level"] == "error"
+    assert not [r for r in records if r["kind"] == "reflector" and r["type"] == "Backoff"]

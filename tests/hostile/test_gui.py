@@ -65,6 +65,7 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
             env.wait_watches_settled(ws.sessions["sim"])  # see SimEnv.wait_watches_settled
             qt_ticker.reset()
             messages.clear()
+            t_fault = time.time()
             start()
             st = lambda r: ws.states.resources.get(("sim", r))
             # shown: as the resource's state while it lasts, and as a message in the status
@@ -73,7 +74,8 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
             # is: the event log says why it ended; the freshness dot turns amber if it lasts)
             shown = lambda r: (st(r) is not None and re.search(pattern, st(r).error or "")) or any(
                 m.startswith(f"{r}: ") and re.search(pattern, m) for m in messages) or any(
-                row.resource == r and re.search(pattern, row.detail) for row in list(journal)[-500:])
+                row.resource == r and row.time >= t_fault and re.search(pattern, row.detail)
+                for row in list(journal)[-500:])  # (this fault's rows: an earlier one's words may match)
             try:
                 qtbot.waitUntil(lambda: all(shown(r) for r in affected), timeout=15000)
             except Exception:

@@ -15,5 +15,6 @@ def test_bench_pipeline_quick():
         capture_output=True, text=True, timeout=110, cwd=ROOT,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    for words in ("watch events/s", "initial list items/s", "watch_vs_models", "list_vs_bare", "metadata-only"):
+    for words in ("watch events/s", "initial list items/s", "watch_vs_models", "list_vs_bare", "metadata-only",
+                  "list compression", "bytes on the wire"):
         assert words in out.stdout

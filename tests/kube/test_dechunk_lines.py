@@ -8,7 +8,7 @@ import io
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kmon.kube.listwatch import WatchDecodeError, _Dechunker
+from kmon.kube.dechunk import Dechunker as _Dechunker, WatchDecodeError
 
 
 class Raw:
@@ -58,9 +58,9 @@ def test_an_unfinished_line_is_kept_as_partial_and_the_limit_is_enforced(monkeyp
     d = _Dechunker(Raw(b"5\r\n{\"a\":\r\n0\r\n\r\n", []))
     assert read_all(d) == []
     assert d.partial_line() == b'{"a":'
-    import kmon.kube.listwatch as lw
+    import kmon.kube.dechunk as lw
 
-    monkeypatch.setattr(lw, "_MAX_LINE", 10)
+    monkeypatch.setattr(lw, "MAX_LINE", 10)
     d = _Dechunker(Raw(b"14\r\n" + b"x" * 20 + b"\r\n0\r\n\r\n", []))
     with pytest.raises(WatchDecodeError):
         read_all(d)

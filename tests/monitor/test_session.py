@@ -296,3 +296,48 @@ def test_verify_async_reaches_feed(sim, kubeconfig):
         with pytest.raises(KeyError):
             bad.result(5)
     assert not _threads_of_ours()
+
+
+@pytest.mark.parametrize("opts,env_value,message", [
+    ({"label_selector": "app in (web"}, None,
+     "good: invalid label selector 'app in (web': unable to parse requirement: found '', expected: ',' or ')'"),
+    ({}, "abc", "good: environment variable KMON_WATCH_INACTIVITY_TIMEOUT='abc' is not a number of seconds >= 1.5"),
+])
+def test_a_bad_selector_or_setting_fails_the_session_before_it_connects(sim, kubeconfig, monkeypatch, opts,
+                                                                        env_value, message):
+    if env_value is not None:
+        monkeypatch.setenv("KMON_WATCH_INACTIVITY_TIMEOUT", env_value)
+    sim.requests.clear()
+    feed = Feed()
+    s = ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods"], **opts)  # never raises
+    try:
+        s.start()
+        assert not s.wait_ready(10) and s.state == "failed"
+        assert s.error == message.removeprefix("good: ")
+        failed = [i for i in _session_items(feed.drain()) if i.state == "failed"]
+        assert [(i.level, i.message) for i in failed] == [("error", message)]
+        assert s.resources == {} and "pods" in s.failed_resources
+    finally:
+        s.stop(1.0)
+    assert list(sim.requests) == []
+
+
+def test_a_resource_the_server_rejects_fails_for_good_and_says_so_once(sim, kubeconfig):
+    """A field selector pods support but configmaps do not: configmaps' list answers 400,
+    which is not retried (said once, as an error); pods carry on."""
+    feed = Feed()
+    s = ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods", "configmaps"],
+                       field_selector="spec.nodeName=node-1")
+    s.start()
+    try:
+        assert s.wait_synced(10, names=["pods"])
+        cm = s.resources["configmaps"]
+        wait_for(lambda: cm.informer.stats().state == "failed", 10, "configmaps failed")
+        assert "400 BadRequest: field label not supported: spec.nodeName" in cm.error
+        items = [i for i in _session_items(feed.drain()) if i.resource == "configmaps" and i.level != "info"]
+        assert [(i.level, i.state) for i in items] == [("error", "failed")]
+        assert "not retried" in items[0].message
+        assert s.resources["pods"].error is None and s.state == "ready"
+        assert len([r for r in sim.requests if r.path.endswith("/configmaps")]) == 1
+    finally:
+        assert s.stop(1.0)

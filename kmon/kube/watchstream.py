@@ -1,0 +1,325 @@
+"""``RestWatch``: one open watch stream, read raw and decoded into ``WatchEvent`` batches.
+
+Why this module exists: it is the hot path between the cluster and the cache. The stream is
+read in large pieces (de-chunked by ``dechunk.Dechunker`` when it can be), every complete
+line of one read is decoded with orjson at once, and the reflector gets the events of one
+read as one batch. No generated models, no ``kubernetes.watch.Watch`` (which parses each
+event three times).
+
+How a stream ends, which the reflector decides from:
+- normally: the server closed it (its ``timeoutSeconds`` passed), or it ended abruptly (reset,
+  unexpected EOF, even inside an event; the peer failed TCP keepalive), as client-go's
+  StreamWatcher treats these: ``abrupt_close`` says why; the reflector re-watches.
+- an ``ERROR`` event: delivered as the last event of its batch.
+- a line that is not a well-formed event -> ``WatchDecodeError`` after the events before it.
+- no byte for the read timeout although the watch's own ``timeoutSeconds`` passed ->
+  ``TimeoutError`` (the connection is dead or the server stalled; see ``liveness``).
+``stop()`` may be called from any thread: it shuts the socket down so a blocked read returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from http.client import HTTPException
+from typing import Any, Callable, Generator, Iterator
+
+import orjson
+from urllib3 import exceptions as u3e
+
+from kmon.cache.listwatch import WatchEvent
+from kmon.kube import _http
+from kmon.kube.dechunk import MAX_LINE, Dechunker, WatchDecodeError
+
+__all__ = ["RestWatch", "partial_object_metadata", "shutdown_socket"]
+
+log = logging.getLogger("kmon.kube.listwatch")
+
+_READ_SIZE = 1 << 18  # bytes asked of each read1: large, so a burst of events costs one call
+_OBJECT_EVENTS = frozenset(("ADDED", "MODIFIED", "DELETED"))
+_loads = orjson.loads
+_JSONDecodeError = orjson.JSONDecodeError
+
+
+def _probable_eof(err: BaseException) -> bool:
+    """client-go's net.IsProbableEOF: the peer went away mid-stream."""
+    return isinstance(err, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or (
+        isinstance(err, ConnectionError) and not isinstance(err, (ConnectionRefusedError, _http.TLSError))
+        and "closed" in str(err)
+    )
+
+
+def _describe_line(line: Any) -> str:
+    return f"{len(line)} bytes starting {bytes(line[:40])!r}"
+
+
+def partial_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """A full object reduced to PartialObjectMetadata (for servers that ignored the Accept)."""
+    return {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": obj.get("metadata") or {}}
+
+
+
+class RestWatch:
+    """One open watch stream. Iterate for ``WatchEvent``s; ``stop()`` from any thread."""
+
+    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False,
+                 shrink: Callable[[Any], Any] | None = None, timeout_seconds: int | None = None) -> None:
+        self._resp = resp
+        self.timeout_seconds = timeout_seconds  # the deadline the server was given
+        self._shrink = shrink
+        self._url = url
+        self._read_timeout = read_timeout
+        self._metadata_only = metadata_only
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()  # guards closing the response (stop() vs. the reader)
+        self._closed = False
+        self.events = 0  # events delivered so far (for stats and tests)
+        self.abrupt_close: str | None = None  # why the stream ended early, if it did
+        self._dechunker: Dechunker | None = None  # set by _reader when we de-chunk ourselves
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def stop(self) -> None:
+        """End the watch: a read blocked on the socket returns promptly and iteration ends."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        shutdown_socket(self._resp)
+        self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._resp.close()
+        except Exception:
+            pass
+        try:
+            self._resp.release_conn()
+        except Exception:
+            pass
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        return self._events()
+
+    def __enter__(self) -> "RestWatch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _reader(self) -> Callable[[int], bytes] | None:
+        """A ``read(n)`` returning the next body bytes (b"" at the end of the stream), or
+        None when the stream is de-chunked here (``self._dechunker``)."""
+        resp = self._resp
+        fp = getattr(resp, "_fp", None)
+        if fp is None or resp.headers.get("Content-Encoding"):
+            return resp.read1  # urllib3 decompresses (watches do not ask for compression)
+        raw = getattr(fp, "fp", None)
+        if (getattr(fp, "chunked", False) and getattr(fp, "chunk_left", 0) is None
+                and raw is not None and hasattr(raw, "read1")):
+            # de-chunk ourselves from large raw reads: a burst of events costs one read (and
+            # one release of the GIL) instead of one per HTTP chunk
+            self._dechunker = Dechunker(raw)
+            return None
+        if hasattr(fp, "read1"):
+            return fp.read1
+        return resp.read1
+
+    def _decode(self, lines: list[bytes]) -> tuple[list[WatchEvent], WatchDecodeError | None]:
+        """Events of ``lines`` up to the first bad one (returned as the error) or ERROR."""
+        loads = _loads
+        metadata_only = self._metadata_only
+        shrink = self._shrink
+        object_events = _OBJECT_EVENTS
+        out: list[WatchEvent] = []
+        append = out.append
+        for line in lines:  # bytes, or memoryviews into the read buffer (no copy)
+            if not line:
+                continue
+            try:
+                ev = loads(line)
+            except _JSONDecodeError as e:
+                if bytes(line).isspace():
+                    continue
+                return out, WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}")
+            if type(ev) is not dict:
+                return out, WatchDecodeError(f"watch line is not an event object: {_describe_line(line)}")
+            etype = ev.get("type")
+            obj = ev.get("object")
+            if type(obj) is not dict:
+                return out, WatchDecodeError(f"watch event {etype!r} has no object: {_describe_line(line)}")
+            if etype in object_events:
+                md = obj.get("metadata")
+                if type(md) is not dict or not md.get("name"):
+                    return out, WatchDecodeError(f"watch event {etype} object has no metadata.name: {_describe_line(line)}")
+                if metadata_only:
+                    if obj.get("kind") != "PartialObjectMetadata":
+                        obj = partial_object_metadata(obj)
+                    if shrink is not None:
+                        obj = shrink(obj)
+            elif etype == "BOOKMARK":
+                md = obj.get("metadata")
+                if type(md) is not dict or "resourceVersion" not in md:
+                    return out, WatchDecodeError(f"BOOKMARK without metadata.resourceVersion: {_describe_line(line)}")
+            elif etype == "ERROR":
+                append(WatchEvent("ERROR", obj))
+                return out, None
+            else:
+                return out, WatchDecodeError(f"unknown watch event type {etype!r}")
+            append(WatchEvent(etype, obj))
+        return out, None
+
+    def batches(self) -> Iterator[list[WatchEvent]]:
+        """The events in the batches they arrived in (all complete lines of one large socket
+        read, decoded at once): what the reflector consumes, so a burst of events costs one
+        hand-over to the cache instead of one per event. An ERROR event ends its batch and
+        the stream; a malformed line raises after the events before it were delivered."""
+        return self._batches()
+
+    def _events(self) -> Iterator[WatchEvent]:
+        stopped = self._stopped
+        batches = self._batches()
+        try:
+            for batch in batches:
+                for ev in batch:
+                    yield ev
+                    if ev.type == "ERROR":
+                        # the stream is over after an ERROR; the reflector maps it to an
+                        # ApiStatusError (errors.ApiStatusError.from_status)
+                        return
+                    if stopped.is_set():
+                        return
+        finally:
+            batches.close()
+
+    def _read_failed(self, e: BaseException) -> None:
+        """A read raised: return if that ends the watch normally (stopped, or the peer went
+        away as client-go's StreamWatcher treats it), else raise the mapped error."""
+        if self._stopped.is_set():
+            return
+        mapped = _http.transport_error(e, self._url, read_timeout=self._read_timeout)
+        if isinstance(mapped, TimeoutError):
+            if self.timeout_seconds and self._read_timeout and self.timeout_seconds < self._read_timeout:
+                # the server was asked to end this watch well before the limit (see
+                # liveness.py): its silence is a fault, not a quiet resource
+                where = self._url.split("?", 1)[0]
+                mapped = TimeoutError(
+                    f"no data from server for {self._read_timeout:g} s, and the watch outlived its own "
+                    f"{self.timeout_seconds} s timeout: the connection is dead or the server stalled ({where})"
+                )
+            raise mapped from e
+        if _probable_eof(mapped):
+            # as client-go's StreamWatcher: an abrupt close (unexpected EOF, reset) ends the
+            # watch normally; the reflector re-watches from its last version, no relist
+            log.debug("watch %s closed abruptly: %s", self._url, mapped)
+            self.abrupt_close = str(mapped)
+            return
+        raise mapped from e
+
+    def _batches(self) -> Iterator[list[WatchEvent]]:
+        stopped = self._stopped
+        try:
+            read = self._reader()
+            dechunker = self._dechunker
+            if dechunker is not None:
+                # the common case: lines cut straight out of each raw read (memoryviews, no
+                # copies), decoded as one batch
+                while not stopped.is_set():
+                    try:
+                        lines = dechunker.read_lines(_READ_SIZE)
+                    except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
+                        if isinstance(e, WatchDecodeError):
+                            raise
+                        self._read_failed(e)
+                        return
+                    if lines is None:
+                        self._ended(dechunker.partial_line())
+                        return
+                    if lines and (yield from self._deliver(lines)):
+                        return
+                return
+            buf = b""  # the partial line after the last newline
+            parts: list[bytes] = []  # pieces of a line that has not ended yet
+            pending = 0  # bytes of the unfinished line
+            while not stopped.is_set():
+                try:
+                    data = read(_READ_SIZE)
+                except (OSError, ValueError, AttributeError, u3e.HTTPError, HTTPException) as e:
+                    self._read_failed(e)
+                    return
+                if not data:
+                    self._ended(b"".join(parts) if parts else buf)
+                    return
+                if b"\n" not in data:
+                    # a large event arriving in pieces: gather them, join once
+                    if buf:
+                        parts.append(buf)
+                        buf = b""
+                    parts.append(data)
+                    pending += len(data)
+                    if pending > MAX_LINE:
+                        raise WatchDecodeError(f"watch line longer than {MAX_LINE} bytes")
+                    continue
+                if parts:
+                    parts.append(data)
+                    data = b"".join(parts)
+                    parts = []
+                    pending = 0
+                elif buf:
+                    data = buf + data
+                lines = data.split(b"\n")
+                buf = lines.pop()
+                pending = len(buf)
+                if (yield from self._deliver(lines)):
+                    return
+        finally:
+            self._close()
+
+    def _deliver(self, lines: list[Any]) -> Generator[list[WatchEvent], None, bool]:
+        """Decode one read's complete lines and yield them as one batch; raise the decode
+        error after the good events. Returns True when the stream is over (an ERROR event,
+        or stopped meanwhile)."""
+        # no collector pause here: under kmon's GC policy (gcguard) a batch stays far below
+        # the young threshold, and with CPython's default threshold a pause would only make
+        # the next collection walk (and promote) the whole batch
+        events, err = self._decode(lines)
+        if events:
+            self.events += len(events)
+            yield events
+            if events[-1].type == "ERROR" or self._stopped.is_set():
+                return True
+        if err is not None:
+            raise err
+        return False
+
+    def _ended(self, partial: Any) -> None:
+        """The stream ended; ``partial``: what arrived of a line that did not end."""
+        if bytes(partial).strip() and not self._stopped.is_set():
+            # unexpected EOF inside an event: also a normal end in client-go
+            log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(partial))
+            self.abrupt_close = "stream ended inside an event"
+
+
+
+def shutdown_socket(resp: Any) -> None:
+    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
+    sock = None
+    conn = getattr(resp, "_connection", None) or getattr(resp, "connection", None)
+    if conn is not None:
+        sock = getattr(conn, "sock", None)
+    if sock is None:
+        fp = getattr(resp, "_fp", None)
+        raw = getattr(getattr(fp, "fp", None), "raw", None)
+        sock = getattr(raw, "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
