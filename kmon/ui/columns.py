@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-__all__ = ["ColumnSizer", "chars_width", "ElideDelegate", "ElidedToolTips", "Fit", "cell_tooltip", "text_width"]
+__all__ = ["ColumnChooser", "ColumnSizer", "keep_columns", "chars_width", "ElideDelegate", "ElidedToolTips", "Fit", "cell_tooltip", "text_width"]
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -199,46 +199,81 @@ class ElidedToolTips(QObject):
         return True
 
 
-def install_column_menu(view: QAbstractItemView, sizer: ColumnSizer | None = None,
-                        on_change: Callable[[], None] | None = None) -> None:
-    """A right click on the header: show or hide each column (the first stays), and "Fit
-    columns to contents"."""
-    header = _header(view)
-    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+class ColumnChooser(QObject):
+    """Which columns of a view show. The header's right-click menu and the window's View ▸
+    Columns both fill their menus here (a checkable entry per column, the first always
+    shown, then "Fit columns to contents"); ``sigChanged`` tells whoever keeps the choice."""
 
-    def menu_at(pos: QPoint) -> None:
-        column_menu(view, sizer, on_change).popup(header.mapToGlobal(pos))
+    sigChanged = Signal()
 
-    header.customContextMenuRequested.connect(menu_at)
+    def __init__(self, view: QAbstractItemView, sizer: ColumnSizer | None = None) -> None:
+        super().__init__(view)
+        self.view = view
+        self.sizer = sizer
+        header = _header(view)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._popup)
+
+    def titles(self) -> list[str]:
+        model = self.view.model()
+        return [str(model.headerData(c, Qt.Orientation.Horizontal, _DISPLAY) or "") for c in range(_header(self.view).count())]
+
+    def hidden(self) -> list[str]:
+        """Header texts of the hidden columns."""
+        header = _header(self.view)
+        return [t for c, t in enumerate(self.titles()) if header.isSectionHidden(c)]
+
+    def set_hidden(self, names: Iterable[str]) -> None:
+        """Hide exactly the columns titled ``names`` (never the first); no ``sigChanged``."""
+        names = set(names)
+        header = _header(self.view)
+        for c, title in enumerate(self.titles()):
+            header.setSectionHidden(c, c != 0 and title in names)
+        if self.sizer is not None:
+            self.sizer.refit()
+
+    def set_shown(self, column: int, on: bool) -> None:
+        _header(self.view).setSectionHidden(column, not on)
+        if self.sizer is not None:
+            self.sizer.refit()
+        self.sigChanged.emit()
+
+    def fill(self, menu: QMenu) -> None:
+        """Add this view's column entries (and "Fit columns to contents") to ``menu``."""
+        header = _header(self.view)
+        for c, title in enumerate(self.titles()):
+            a = menu.addAction(title)
+            a.setCheckable(True)
+            a.setChecked(not header.isSectionHidden(c))
+            if c == 0:
+                a.setEnabled(False)
+                a.setToolTip("The first column is always shown")
+            a.toggled.connect(lambda on, c=c: self.set_shown(c, on))
+        if self.sizer is not None:
+            menu.addSeparator()
+            menu.addAction("Fit columns to contents", self.sizer.reset)
+
+    def menu(self) -> QMenu:
+        """The header's menu (deleted once closed)."""
+        menu = QMenu(self.view)
+        menu.setObjectName("columnMenu")
+        menu.setToolTipsVisible(True)
+        self.fill(menu)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        return menu
+
+    def _popup(self, pos: QPoint) -> None:
+        self.menu().popup(_header(self.view).mapToGlobal(pos))
 
 
-def column_menu(view: QAbstractItemView, sizer: ColumnSizer | None = None,
-                on_change: Callable[[], None] | None = None) -> QMenu:
-    """The header's menu: a checkable entry per column, then "Fit columns to contents"."""
-    header = _header(view)
-    model = view.model()
-    menu = QMenu(view)
-    menu.setObjectName("columnMenu")
-    for c in range(header.count()):
-        title = str(model.headerData(c, Qt.Orientation.Horizontal, _DISPLAY) or "")
-        a = menu.addAction(title)
-        a.setCheckable(True)
-        a.setChecked(not header.isSectionHidden(c))
-        a.setEnabled(c != 0)
-
-        def toggle(on: bool, c: int = c) -> None:
-            header.setSectionHidden(c, not on)
-            if sizer is not None:
-                sizer.refit()
-            if on_change is not None:
-                on_change()
-
-        a.toggled.connect(toggle)
-    if sizer is not None:
-        menu.addSeparator()
-        menu.addAction("Fit columns to contents", sizer.reset)
-    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    return menu
+def keep_columns(chooser: ColumnChooser, settings, view: str) -> bool:
+    """Hide ``view``'s columns as last chosen (``settings.hidden_columns(view)``) and save every
+    later choice; True when a saved choice was applied."""
+    saved = settings.hidden_columns(view)
+    if saved is not None:
+        chooser.set_hidden(saved)
+    chooser.sigChanged.connect(lambda: settings.set_hidden_columns(chooser.hidden(), view))
+    return saved is not None
 
 
 def elide_column(view: QTableView | QTreeView, column: int, mode: Qt.TextElideMode) -> ElideDelegate:

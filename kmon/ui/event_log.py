@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from kmon.monitor.event_filter import EventFilter
 from kmon.monitor.journal import JournalRow
 
-from .columns import ColumnSizer, ElidedToolTips, chars_width, elide_column, install_column_menu
+from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, chars_width, elide_column, keep_columns
 from .event_log_filters import LogFilters, tool_button
 from .event_log_model import CONTEXT, DETAIL, TYPE_GROUPS, EventLogModel, RowRole, measure_columns
 from .log_export import ExportJob, ExportPlace, report_failure, write_rows
@@ -140,7 +140,10 @@ class EventLog(QWidget):
         self._content_seen: tuple[int, ...] = ()
         self._auto_context = True  # the Context column shows once a second context does
         ElidedToolTips(self.view)
-        install_column_menu(self.view, self.columns, on_change=lambda: setattr(self, "_auto_context", False))
+        self.column_chooser = ColumnChooser(self.view, self.columns)
+        self.column_chooser.sigChanged.connect(lambda: setattr(self, "_auto_context", False))
+        if settings is not None and keep_columns(self.column_chooser, settings, "log"):
+            self._auto_context = False  # the user chose the columns: no automatic Context
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .columns import ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, install_column_menu, text_width
+from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .inspector_model import COLUMNS, HIDDEN, InspectorModel
 
 __all__ = ["Inspector"]
@@ -72,7 +72,7 @@ class Inspector(QWidget):
         for name in HIDDEN:  # (right click on the header shows them)
             self.view.setColumnHidden(COLUMNS.index(name), True)
         ElidedToolTips(self.view)
-        install_column_menu(self.view, self.columns)
+        self.column_chooser = ColumnChooser(self.view, self.columns)
 
         self.verify_btn = QPushButton("Verify cache")
         self.verify_btn.setToolTip("Compare the selected informers' caches with a fresh list from the server")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from kmon.kube.config import KubeconfigError
 
+from .columns import keep_columns
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .palette import PALETTES, apply_palette
 
@@ -64,7 +65,7 @@ class MenuBar(QObject):
         self._fill_help()
         for a in self.all_actions():
             win.addAction(a)  # shortcuts work with the menu bar hidden too
-        self.apply_hidden_columns()
+        keep_columns(self.win.tree.column_chooser, self.win.settings, "tree")
         win.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         win.tree.customContextMenuRequested.connect(self.tree_menu)
 
@@ -180,32 +181,7 @@ class MenuBar(QObject):
 
     def _fill_columns(self) -> None:
         self.columns.clear()
-        header = self.win.tree.header()
-        model = self.win.tree.model()
-        for col in range(header.count()):
-            title = str(model.headerData(col, Qt.Orientation.Horizontal) or f"Column {col + 1}")
-            a = self.columns.addAction(title)
-            a.setCheckable(True)
-            a.setChecked(not header.isSectionHidden(col))
-            if col == 0:
-                a.setEnabled(False)
-                a.setToolTip("The name column is always shown")
-            a.toggled.connect(lambda on, c=col: self.set_column_shown(c, on))
-
-    def set_column_shown(self, col: int, on: bool) -> None:
-        header = self.win.tree.header()
-        header.setSectionHidden(col, not on)
-        model = self.win.tree.model()
-        hidden = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(header.count())
-                  if header.isSectionHidden(c)]
-        self.win.settings.set_hidden_columns(hidden)
-
-    def apply_hidden_columns(self) -> None:
-        hidden = set(self.win.settings.hidden_columns())
-        header = self.win.tree.header()
-        model = self.win.tree.model()
-        for col in range(1, header.count()):
-            header.setSectionHidden(col, str(model.headerData(col, Qt.Orientation.Horizontal)) in hidden)
+        self.win.tree.column_chooser.fill(self.columns)
 
     def set_palette(self, name: str) -> None:
         apply_palette(name)

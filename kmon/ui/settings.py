@@ -86,12 +86,15 @@ class Settings:
     def set_palette(self, name: str) -> None:
         self.q.setValue("ui/palette", name)
 
-    def hidden_columns(self) -> list[str]:
-        """Header texts of the tree columns the user hid."""
-        return _list(self.q.value("tree/hidden_columns"))
+    def hidden_columns(self, view: str = "tree") -> list[str] | None:
+        """Header texts of the columns the user hid in ``view`` ("tree", "log",
+        "inspector"); None when never chosen (the view's own default holds)."""
+        value = self.q.value(f"{view}/hidden_columns")
+        return None if value is None else _list(value)
 
-    def set_hidden_columns(self, names: list[str]) -> None:
-        self.q.setValue("tree/hidden_columns", list(names))
+    def set_hidden_columns(self, names: list[str], view: str = "tree") -> None:
+        # (an empty list is stored as one empty string: "chosen, none hidden")
+        self.q.setValue(f"{view}/hidden_columns", list(names) or "")
 
     # behaviour
     def freshness_thresholds(self) -> tuple[float, float]:

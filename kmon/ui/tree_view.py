@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 from kmon.monitor.timeseries import DELTA_TYPES
 from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
 
-from .columns import ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, install_column_menu, text_width
+from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, NodeRole, ObjectTreeModel
 
 __all__ = ["ObjectTreeView"]
@@ -69,7 +69,7 @@ class ObjectTreeView(QTreeView):
         self._refit.timeout.connect(self.columns.refit)
         self.expanded.connect(lambda _i: QTimer.singleShot(0, self.columns.refit))  # (once expanded)
         ElidedToolTips(self)
-        install_column_menu(self, self.columns)
+        self.column_chooser = ColumnChooser(self, self.columns)
         self._connect(model)
         self.columns.refit()
         self.selectionModel().currentRowChanged.connect(self._current_changed)

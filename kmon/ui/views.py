@@ -22,6 +22,7 @@ from kmon.monitor.journal import Journal
 from kmon.monitor.timeseries import SeriesBook
 
 from .charts import ChartsView
+from .columns import keep_columns
 from .event_log import EventLog
 from .event_log_model import EventLogModel
 from .fault_panel import FaultPanel
@@ -53,6 +54,8 @@ class Views(QObject):
         self.log = EventLog(EventLogModel(self.journal), settings=settings)
         self.charts = ChartsView(self.book)
         self.inspector = Inspector(workspace)
+        if settings is not None:
+            keep_columns(self.inspector.column_chooser, settings, "inspector")
         self.ingest_ms = 0.0
         self._pending: list = []
         self._ingest_timer = QTimer(self)

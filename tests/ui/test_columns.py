@@ -134,12 +134,10 @@ def test_default_layout_shows_what_matters(make_app, demo, qtbot, size):
 
 
 def test_header_menu_hides_columns_and_user_widths_hold_until_fit_again(qtbot):
-    from kmon.ui.columns import column_menu
-
     log = _shown_log(qtbot, 1050)
     view, hh = log.view, log.view.horizontalHeader()
     fitted = hh.sectionSize(OBJECT)
-    menu = column_menu(view, log.columns)
+    menu = log.column_chooser.menu()
     acts = {a.text(): a for a in menu.actions() if a.isCheckable()}
     assert not acts["Time"].isEnabled()  # (the first column stays)
     acts["RV"].setChecked(False)

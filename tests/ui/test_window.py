@@ -258,6 +258,32 @@ def test_tree_columns_shown_and_hidden_from_the_view_menu_persist(make_app, demo
     assert settings.hidden_columns() == ["Age"]
     again = make_app(demo.kubeconfig_path, contexts=[])
     assert again.win.tree.header().isSectionHidden(age)
+    # the header's own menu (right click) is the same choice, saved the same way
+    menu = again.win.tree.column_chooser.menu()
+    acts = {a.text(): a for a in menu.actions() if a.isCheckable()}
+    assert not acts["Age"].isChecked()
+    acts["Age"].setChecked(True)
+    acts["Status"].setChecked(False)
+    assert settings.hidden_columns() == ["Status"]
+    menu.close()
+
+
+def test_event_log_and_inspector_columns_chosen_by_the_user_persist(make_app, demo, qtbot, settings):
+    """The inspector hides some columns by default and the log shows Context only once two
+    contexts were seen; what the user picks in either header menu comes back next time."""
+    app = make_app(demo.kubeconfig_path, contexts=[])
+    views = app.win.views
+    assert settings.hidden_columns("inspector") is None  # (nothing chosen yet: the defaults)
+    default_hidden = views.inspector.column_chooser.hidden()
+    assert default_hidden
+    views.inspector.column_chooser.set_shown(views.inspector.column_chooser.titles().index(default_hidden[0]), True)
+    assert settings.hidden_columns("inspector") == default_hidden[1:]
+    log = views.log.column_chooser
+    log.set_shown(log.titles().index("RV"), False)
+    assert "RV" in settings.hidden_columns("log")
+    again = make_app(demo.kubeconfig_path, contexts=[]).win.views
+    assert again.inspector.column_chooser.hidden() == default_hidden[1:]
+    assert "RV" in again.log.column_chooser.hidden()
 
 
 # ---------------------------------------------------------------------- filter box
