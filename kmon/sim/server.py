@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 import yaml
 
+from kmon.sim import discovery as _discovery
 from kmon.sim import resources as R
 from kmon.sim import tls as _tls
 from kmon.sim.faults import Faults
@@ -91,7 +92,8 @@ class SimServer(HTTPServerCore):
     # ---------------------------------------------------------------- responses
     def _send_json(self, req: Request, code: int, body, headers=()) -> int:
         data = body if isinstance(body, (bytes, bytearray)) else orjson.dumps(body)
-        req.conn.send_response(code, [_JSON, *headers], [data], req.keep_alive)
+        typed = any(k.lower() == "content-type" for k, _ in headers)
+        req.conn.send_response(code, [*(() if typed else (_JSON,)), *headers], [data], req.keep_alive)
         return code
 
     def _send_error(self, req: Request, err: StoreError) -> int:
@@ -151,9 +153,9 @@ class SimServer(HTTPServerCore):
             return html
         segs = [s for s in path.split("/") if s]
         if req.method == "GET":
-            doc = self._discovery(path, segs)
+            doc = self._discovery(req, path, segs)
             if doc is not None:
-                return self._send_json(req, 200, doc)
+                return self._send_json(req, 200, doc.body, doc.headers)
         if len(segs) >= 2 and segs[0] == "api" and segs[1] == "v1":
             group, version, rest = "", "v1", segs[2:]
         elif len(segs) >= 4 and segs[0] == "apis":
@@ -167,11 +169,13 @@ class SimServer(HTTPServerCore):
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
         if (res is None or len(rest) > 3 or (ns is not None and not res.namespaced)
-                or (sub is not None and sub not in ("status", "finalize"))):
+                or (sub is not None and res.subresource(sub) is None)):
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
         if name is not None and res.namespaced and ns is None:
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
         verb = self._verb(req.method, name, q)
+        if verb not in (res.subresource(sub).verbs if sub else res.verbs):
+            raise StoreError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         if self.faults.is_forbidden(res.plural, res.group):
             raise self._forbidden(res, verb, ns, name)
         if verb == "watch":
@@ -206,34 +210,9 @@ class SimServer(HTTPServerCore):
                           f'"{res.plural}" in API group "{res.group}" {scope}',
                           details={**({"name": name} if name else {}), "group": res.group, "kind": res.plural})
 
-    def _discovery(self, path: str, segs: list[str]):
-        if path == "/version":
-            return R.version_doc()
-        if path == "/api":
-            return R.api_versions_doc(f"{self.host}:{self.port}")
-        if path == "/api/v1":
-            return R.api_resource_list_doc("", "v1")
-        if path == "/apis":
-            return R.api_group_list_doc()
-        if path == "/openapi/v3":
-            return R.openapi_v3_root()
-        if path.startswith("/openapi/v3/"):
-            doc = R.openapi_v3_group(path[len("/openapi/v3/"):])
-            if doc is not None:
-                return doc
-        if segs and segs[0] == "openapi":
-            raise StoreError(404, "NotFound", "the server could not find the requested resource")
-        if len(segs) == 2 and segs[0] == "apis":
-            doc = R.api_group_doc(segs[1])
-            if doc is None:
-                raise StoreError(404, "NotFound", "the server could not find the requested resource")
-            return doc
-        if len(segs) == 3 and segs[0] == "apis":
-            doc = R.api_resource_list_doc(segs[1], segs[2])
-            if doc is None:
-                raise StoreError(404, "NotFound", "the server could not find the requested resource")
-            return doc
-        return None
+    def _discovery(self, req: Request, path: str, segs: list[str]):
+        """The discovery or OpenAPI document at ``path`` (None: not a discovery path)."""
+        return _discovery.serve(req.headers.get("accept", ""), path, segs, f"{self.host}:{self.port}")
 
     # ---------------------------------------------------------------- admin
     def _admin(self, req: Request, path: str, q: dict) -> int:

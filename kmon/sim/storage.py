@@ -96,7 +96,7 @@ class Store:
         self.history_limit = max(1, int(history_limit))
         self._hist: list[Event] = []
         self._hist_revs: list[int] = []
-        self._tables = {r.key: _Table(r) for r in R.CATALOGUE}
+        self._tables = {r.key: _Table(r) for r in R.STORED}
         self._owned: dict[str, set[tuple[str, Key]]] = {}
         self._rng = random.Random(seed)
         self._snap_cache: dict[str, tuple[int, dict[Key, Entry], list[Key]]] = {}
