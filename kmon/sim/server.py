@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 import yaml
 
+from kmon.sim import access as _access
 from kmon.sim import discovery as _discovery
 from kmon.sim import resources as R
 from kmon.sim import tls as _tls
@@ -127,18 +128,15 @@ class SimServer(HTTPServerCore):
             status = self._send_error(req, StoreError(500, "InternalError", f"Internal error occurred: {exc}"))
         record(status)
 
-    def _authorized(self, req: Request) -> bool:
-        auth = req.headers.get("authorization", "")
-        return auth[:7].lower() == "bearer " and auth[7:].strip() == self.token
-
     def _dispatch(self, req: Request, path: str, q: dict, record) -> int:
         path = path.rstrip("/") or "/"
         if path in ("/healthz", "/livez", "/readyz"):
             req.conn.send_response(200, [("Content-Type", "text/plain")], [b"ok"], req.keep_alive)
             return 200
-        if not self._authorized(req):
-            raise StoreError(401, "Unauthorized", "Unauthorized")
+        user = _access.authenticate(req.headers.get("authorization", ""), self.token, self.user)
         if path.startswith("/_kmon/"):
+            if user == _access.ANONYMOUS:
+                raise StoreError(401, "Unauthorized", "Unauthorized")
             return self._admin(req, path, q)
         fail = self.faults.take_failure()
         if fail is not None:
@@ -152,6 +150,8 @@ class SimServer(HTTPServerCore):
             req.conn.send_response(html, [("Content-Type", "text/html")], [page], req.keep_alive)
             return html
         segs = [s for s in path.split("/") if s]
+        if user == _access.ANONYMOUS and not _access.is_resource_path(segs) and path not in _access.PUBLIC_PATHS:
+            raise _access.nonresource_forbidden(user, req.method, path)
         if req.method == "GET":
             doc = self._discovery(req, path, segs)
             if doc is not None:
@@ -176,8 +176,8 @@ class SimServer(HTTPServerCore):
         verb = self._verb(req.method, name, q)
         if verb not in (res.subresource(sub).verbs if sub else res.verbs):
             raise StoreError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-        if self.faults.is_forbidden(res.plural, res.group):
-            raise self._forbidden(res, verb, ns, name)
+        if user == _access.ANONYMOUS or self.faults.is_forbidden(res.plural, res.group):
+            raise _access.forbidden(user, res, verb, ns, name, sub)
         if verb == "watch":
             return self._watch(req, res, ns, name, q, record)
         if verb == "list":
@@ -201,14 +201,6 @@ class SimServer(HTTPServerCore):
         if method == "DELETE":
             return "delete" if name else "deletecollection"
         raise StoreError(405, "MethodNotAllowed", f"method {method} is not supported")
-
-    def _forbidden(self, res: R.Resource, verb: str, ns: str | None, name: str | None) -> StoreError:
-        full = res.plural if not res.group else f"{res.plural}.{res.group}"
-        what = f'{full} "{name}"' if name else full
-        scope = f'in the namespace "{ns}"' if ns is not None else "at the cluster scope"
-        return StoreError(403, "Forbidden", f'{what} is forbidden: User "{self.user}" cannot {verb} resource '
-                          f'"{res.plural}" in API group "{res.group}" {scope}',
-                          details={**({"name": name} if name else {}), "group": res.group, "kind": res.plural})
 
     def _discovery(self, req: Request, path: str, segs: list[str]):
         """The discovery or OpenAPI document at ``path`` (None: not a discovery path)."""
