@@ -7,11 +7,11 @@ import time
 from urllib.parse import parse_qsl, unquote
 
 import orjson
-import yaml
 
 from kmon.sim import access as _access
 from kmon.sim import discovery as _discovery
 from kmon.sim import resources as R
+from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
 from kmon.sim.faults import Faults
 from kmon.sim.httpcore import HTTPServerCore, Request
@@ -382,63 +382,10 @@ class SimServer(HTTPServerCore):
         return 200
 
     # ---------------------------------------------------------------- writes
-    def _body(self, req: Request):
-        ct = req.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        try:
-            if "yaml" in ct:
-                return yaml.safe_load(req.body or b"{}")
-            return orjson.loads(req.body or b"{}")
-        except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-            raise StoreError(400, "BadRequest", f"the body of the request could not be decoded: {exc}") from None
-
     def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,
                q: dict) -> int:
-        st = self.store
-        if q.get("dryRun"):
-            raise StoreError(400, "BadRequest", "dryRun is not supported by kmon.sim")
-        if verb == "create":
-            if name is not None:
-                raise StoreError(405, "MethodNotAllowed", "POST is not supported on a named object")
-            obj = self._body(req)
-            if not isinstance(obj, dict) or (obj.get("kind") and obj["kind"] != res.kind):
-                raise StoreError(400, "BadRequest", f"the body is not a {res.kind}")
-            return self._send_json(req, 201, st.create(res, obj, ns))
-        if verb == "update":
-            obj = self._body(req)
-            if not isinstance(obj, dict):
-                raise StoreError(400, "BadRequest", "the body is not an object")
-            meta = obj.setdefault("metadata", {})
-            if meta.get("name") and meta["name"] != name:
-                raise StoreError(400, "BadRequest", "the name of the object does not match the name on the URL")
-            meta["name"] = name
-            return self._send_json(req, 200, st.update(res, obj, ns, subresource=sub))
-        if verb == "patch":
-            ct = req.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ct not in ("application/merge-patch+json", "application/strategic-merge-patch+json",
-                          "application/json-patch+json"):
-                raise StoreError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - '
-                                 f'accepted media types include: application/json-patch+json, '
-                                 f'application/merge-patch+json, application/strategic-merge-patch+json ({ct})')
-            try:
-                patch = orjson.loads(req.body or b"null")
-            except orjson.JSONDecodeError as exc:
-                raise StoreError(400, "BadRequest", f"invalid patch: {exc}") from None
-            return self._send_json(req, 200, st.patch(res, name, patch, ns, patch_type=ct, subresource=sub))
-        if verb == "delete":
-            opts = self._body(req) if req.body else {}
-            prop = (opts or {}).get("propagationPolicy") or q.get("propagationPolicy") or "Background"
-            return self._send_json(req, 200, st.delete(res, name, ns, propagation=prop,
-                                                       preconditions=(opts or {}).get("preconditions")))
-        if verb == "deletecollection":
-            lm, fm = self._selectors(res, q)
-            entries, _, _, _ = st.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm)
-            items = []
-            for e in entries:
-                o = e.obj()
-                try:
-                    items.append(st.delete(res, o["metadata"]["name"], o["metadata"].get("namespace")))
-                except StoreError:
-                    pass
-            return self._send_json(req, 200, {"kind": res.list_kind, "apiVersion": res.api_version,
-                                              "metadata": {"resourceVersion": str(st.revision)}, "items": items})
-        raise StoreError(405, "MethodNotAllowed", f"{verb} is not supported")
+        call = _writes.Call(res, verb, ns, name, sub, q,
+                            req.headers.get("content-type", "").split(";")[0].strip().lower(), req.body,
+                            req.headers.get("user-agent", ""))
+        out = _writes.perform(self.store, call)
+        return self._send_json(req, out.code, out.body, out.headers)
