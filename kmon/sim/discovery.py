@@ -12,25 +12,10 @@ from functools import lru_cache
 import orjson
 
 from kmon.sim import openapi
-from kmon.sim.catalog import CATALOGUE, Resource
+from kmon.sim.catalog import CATALOGUE, VERSION, Resource
 from kmon.sim.errors import StoreError
 from kmon.sim.resources import groups
 
-VERSION = {
-    "major": "1",
-    "minor": "36",
-    "emulationMajor": "1",
-    "emulationMinor": "36",
-    "minCompatibilityMajor": "1",
-    "minCompatibilityMinor": "35",
-    "gitVersion": "v1.36.2+kmon-sim",
-    "gitCommit": "0000000000000000000000000000000000000000",
-    "gitTreeState": "clean",
-    "buildDate": "2026-01-01T00:00:00Z",
-    "goVersion": "go1.25.5",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
 AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 

@@ -57,7 +57,7 @@ class Result:
 
     def __init__(self, code: int, body, warnings: list[str] = ()) -> None:
         self.code, self.body = code, body
-        self.headers = tuple(("Warning", f'299 - "{w}"') for w in warnings)
+        self.headers = tuple(("Warning", "299 - " + orjson.dumps(w).decode()) for w in warnings)  # strconv.Quote
 
 
 def decode(call: Call):
