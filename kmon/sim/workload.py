@@ -4,6 +4,12 @@ All randomness comes from ``random.Random(seed)``: the same seed on a fresh stor
 the same objects (names, labels, content, uids when the store has the same seed) and the
 same sequence of churn writes for the same number of ``step()`` calls; only timestamps
 differ between runs.
+
+The workload plays the controllers and kubelets of the demo cluster. Pods it removes (a
+replaced pod, a scale-down) are deleted as on a real cluster: first marked Terminating
+(``deletionTimestamp``, grace = the pod's ``terminationGracePeriodSeconds``; one MODIFIED),
+then, ``TERMINATION_STEPS`` churn operations later (a few seconds at the default rate: its
+containers stopped well within the grace period), deleted by their kubelet (DELETED).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections import deque
 from typing import Sequence
 
 from kmon.cache import gcguard
+from kmon.sim import lifecycle
 from kmon.sim import objects as O
 from kmon.sim.storage import Store, StoreError
 
@@ -59,6 +66,8 @@ class Workload:
         # every pod as [deployment, name] for O(1) random picks; index by (namespace, name)
         self._pods: list[tuple[dict, str]] = []
         self._pod_pos: dict[tuple[str, str], int] = {}
+        self._steps = 0  # churn operations so far (the clock of pending terminations)
+        self._terminating: deque[tuple[int, str, str]] = deque()  # (due step, namespace, name)
         self.achieved_rate = 0.0  # writes/s over the last second of churn (see start())
         self._cms: list[tuple[str, str]] = []
         self._widgets: list[tuple[str, str]] = []
@@ -176,12 +185,43 @@ class Workload:
         before = self.writes
         with self._lock:
             for _ in range(n):
+                self._steps += 1
+                self._finish_terminations()
                 op = self.rng.choices(_OP_NAMES, cum_weights=_OP_CUM)[0]
                 try:
                     getattr(self, "_op_" + op)()
                 except StoreError as e:  # objects removed behind our back (tests, faults)
                     log.debug("workload op %s: %s", op, e)
         return self.writes - before
+
+    TERMINATION_STEPS = 120  # churn operations between a pod's Terminating mark and its removal
+
+    def _terminate_pod(self, ns: str, name: str) -> None:
+        """Delete a pod as the API and its kubelet would: Terminating now, gone later (a pod on
+        no node: at once)."""
+        try:
+            p = self.store.get("pods", name, ns)
+        except StoreError:
+            return
+        grace = (p.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        bound = bool((p.get("spec") or {}).get("nodeName"))
+        lifecycle.mark_terminating(self.store, "pods", p, grace if bound else 0)
+        self.writes += 1
+        if bound:
+            self._terminating.append((self._steps + self.TERMINATION_STEPS, ns, name))
+        else:
+            self.store.delete("pods", name, ns)
+            self.writes += 1
+
+    def _finish_terminations(self) -> None:
+        q = self._terminating
+        while q and q[0][0] <= self._steps:
+            _, ns, name = q.popleft()
+            try:
+                self.store.delete("pods", name, ns)
+                self.writes += 1
+            except StoreError:
+                pass  # removed behind our back (tests, faults)
 
     def _pick_pod(self) -> tuple[dict, str] | None:
         if not self._pods:
@@ -226,11 +266,7 @@ class Workload:
             return
         d, name = pick
         self._forget_pod(d, name)
-        try:
-            self.store.delete("pods", name, d["ns"])
-            self.writes += 1
-        except StoreError:
-            pass
+        self._terminate_pod(d["ns"], name)
         p = self._new_pod(d)
         if self.rng.random() < 0.5:
             self._emit_event(d["ns"], p["metadata"]["name"])
@@ -284,11 +320,7 @@ class Workload:
         while len(d["pods"]) > new:
             name = d["pods"][self.rng.randrange(len(d["pods"]))]
             self._forget_pod(d, name)
-            try:
-                self.store.delete("pods", name, ns)
-                self.writes += 1
-            except StoreError:
-                pass
+            self._terminate_pod(ns, name)
 
     # ---------------------------------------------------------------- thread
     def start(self) -> "Workload":
