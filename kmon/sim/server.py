@@ -19,6 +19,7 @@ from kmon.sim.protocol import (RequestLog, RequestRecord, _decode_continue, _enc
                                _metadata_only, _truthy)
 from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from kmon.sim.table import table, wants_table
+from kmon.sim.errors import invalid_list_options
 from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
 from kmon.sim.watch import WatchRegistry, WatchStream
 
@@ -299,11 +300,14 @@ class SimServer(HTTPServerCore):
                 raise expired(_CONTINUE_TOO_OLD)
         else:
             if rvm not in ("", "Exact", "NotOlderThan"):
-                raise StoreError(400, "BadRequest", f'resourceVersionMatch: Unsupported value: "{rvm}"')
+                raise invalid_list_options("resourceVersionMatch", "FieldValueNotSupported", f'Unsupported value: '
+                                           f'"{rvm}": supported values: "Exact", "NotOlderThan", ""')
             if rvm and rv == "":
-                raise StoreError(400, "BadRequest", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
+                                           "resourceVersionMatch is forbidden unless resourceVersion is provided")
             if rvm == "Exact" and rv == "0":
-                raise StoreError(400, "BadRequest", 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", 'Forbidden: '
+                                           'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
             if rv == "0":
                 limit = 0  # served from the watch cache: the limit is ignored, the list is not paginated
             elif rv:
@@ -342,11 +346,11 @@ class SimServer(HTTPServerCore):
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         sie = q.get("sendInitialEvents")
         if sie is not None and _truthy(sie) and rvm != "NotOlderThan":
-            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
-                             "resourceVersionMatch to NotOlderThan")
+            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: sendInitialEvents "
+                                       "requires setting resourceVersionMatch to NotOlderThan")
         if rvm and sie is None:
-            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
-                             "for watch unless sendInitialEvents is provided")
+            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
+                                       "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
         try:
             timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else self.watch_timeout
         except ValueError:

@@ -14,22 +14,45 @@ from kmon.sim.resources import Resource
 from kmon.sim.storage import Entry
 
 
-def _age(ts: str | None) -> str:
+def _since(ts: str | None) -> int | None:
     if not ts:
-        return "<unknown>"
+        return None
     try:
-        t = calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ"))
+        return int(time.time() - calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")))
     except ValueError:
-        return "<unknown>"
-    s = max(0, int(time.time() - t))
+        return None
+
+
+def human_duration(seconds: int) -> str:
+    """apimachinery's ``duration.HumanDuration`` (what kubectl shows as AGE)."""
+    if seconds < -1:
+        return "<invalid>"
+    s = max(0, seconds)
     if s < 120:
         return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400 * 2:
-        h, m = divmod(s // 60, 60)
-        return f"{h}h{m}m" if h < 10 and m else f"{h}h"
-    return f"{s // 86400}d"
+    minutes = s // 60
+    if minutes < 10:
+        return f"{minutes}m{s % 60}s" if s % 60 else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        return f"{hours // 24}d{hours % 24}h" if hours % 24 else f"{hours // 24}d"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        days = (hours // 24) % 365
+        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
+    return f"{hours // 24 // 365}y"
+
+
+def _age(ts: str | None) -> str:
+    s = _since(ts)
+    return "<unknown>" if s is None else human_duration(s)
 
 
 def _col(name: str, type_: str = "string", priority: int = 0, fmt: str = "") -> dict:
@@ -40,7 +63,11 @@ def _pod(o: dict) -> list:
     spec, st = o.get("spec") or {}, o.get("status") or {}
     cs = st.get("containerStatuses") or []
     ready = sum(1 for c in cs if c.get("ready"))
-    restarts = sum(int(c.get("restartCount", 0)) for c in cs)
+    restarts = str(sum(int(c.get("restartCount", 0)) for c in cs))
+    last = max((t for c in cs if (t := ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))),
+               default=None)
+    if last and _since(last) is not None:
+        restarts += f" ({_age(last)} ago)"
     phase = st.get("phase", "Unknown")
     if (o["metadata"]).get("deletionTimestamp"):
         phase = "Terminating"
