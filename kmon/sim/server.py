@@ -11,6 +11,7 @@ import orjson
 from kmon.sim import access as _access
 from kmon.sim import discovery as _discovery
 from kmon.sim import resources as R
+from kmon.sim import subresources as _subresources
 from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
 from kmon.sim.faults import Faults
@@ -179,6 +180,9 @@ class SimServer(HTTPServerCore):
             raise StoreError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         if user == _access.ANONYMOUS or self.faults.is_forbidden(res.plural, res.group):
             raise _access.forbidden(user, res, verb, ns, name, sub)
+        if sub in _subresources.SERVED or res.key == "bindings":
+            ans = _subresources.serve(self.store, res, req.method, ns, name, sub or "binding", q, req.body)
+            return self._send_json(req, ans.code, ans.body, (("Content-Type", ans.content_type),))
         if verb == "watch":
             return self._watch(req, res, ns, name, q, record)
         if verb == "list":

@@ -197,7 +197,7 @@ def _update(store: Store, call: Call) -> Result:
                 nm.pop(k, None)
         nm.pop("selfLink", None)
         defaulting.apply_defaults(res, new)
-        validation.validate(res, new, cur)
+        validation.validate(res, new, None if sub in _SUB_FIELDS else cur)  # those subresources may change spec
         operation = "Apply" if call.content_type == "application/apply-patch+yaml" else "Update"
         managed_fields.record(cur, new, res, call.manager, operation, sub, now_rfc3339(), owned)
         if call.dry_run:
@@ -226,12 +226,36 @@ def _merge_scope(res: Resource, sub: str | None, cur: dict, new: dict) -> dict:
             del out["spec"]["finalizers"]
         out["metadata"]["resourceVersion"] = (new.get("metadata") or {}).get("resourceVersion")
         return out
+    if sub in _SUB_FIELDS:  # ephemeralcontainers, resize, approval: only their part
+        out = orjson.loads(orjson.dumps(cur))
+        _SUB_FIELDS[sub](out, new)
+        out["metadata"]["resourceVersion"] = (new.get("metadata") or {}).get("resourceVersion")
+        return out
     if res.has_status:
         if "status" in cur:
             new["status"] = cur["status"]
         else:
             new.pop("status", None)
     return new
+
+
+def _take_ephemeral(out: dict, new: dict) -> None:
+    out.setdefault("spec", {})["ephemeralContainers"] = (new.get("spec") or {}).get("ephemeralContainers") or []
+
+
+def _take_resources(out: dict, new: dict) -> None:
+    wanted = {c.get("name"): c.get("resources") for c in (new.get("spec") or {}).get("containers") or ()
+              if isinstance(c, dict)}
+    for c in (out.get("spec") or {}).get("containers") or ():
+        if c.get("name") in wanted and wanted[c["name"]] is not None:
+            c["resources"] = wanted[c["name"]]
+
+
+def _take_conditions(out: dict, new: dict) -> None:
+    out.setdefault("status", {})["conditions"] = (new.get("status") or {}).get("conditions") or []
+
+
+_SUB_FIELDS = {"ephemeralcontainers": _take_ephemeral, "resize": _take_resources, "approval": _take_conditions}
 
 
 def _patched(call: Call, cur: dict) -> tuple[dict, list[str]]:
