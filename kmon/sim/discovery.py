@@ -73,18 +73,23 @@ def _gv_of(api_version: str) -> tuple[str, str]:
     return g, v
 
 
+def _with_names(r: Resource, doc: dict) -> dict:
+    """``doc`` plus the short names and categories (both omitted when empty)."""
+    if r.short_names:
+        doc["shortNames"] = list(r.short_names)
+    if r.categories:
+        doc["categories"] = list(r.categories)
+    return doc
+
+
 def api_resource_list_doc(group: str, version: str) -> dict | None:
     rs = [r for r in CATALOGUE if r.group == group and r.version == version]
     if not rs:
         return None
     resources = []
     for r in rs:
-        doc = {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced, "kind": r.kind,
-               "verbs": list(r.verbs)}
-        if r.short_names:
-            doc["shortNames"] = list(r.short_names)
-        if r.categories:
-            doc["categories"] = list(r.categories)
+        doc = _with_names(r, {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                              "kind": r.kind, "verbs": list(r.verbs)})
         if r.stored:
             doc["storageVersionHash"] = _storage_version_hash(r)
         resources.append(doc)
@@ -100,15 +105,10 @@ def api_resource_list_doc(group: str, version: str) -> dict | None:
 
 
 def _discovery_resource(r: Resource) -> dict:
-    doc: dict = {"resource": r.plural,
-                 "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
-                 "scope": "Namespaced" if r.namespaced else "Cluster",
-                 "singularResource": r.singular,
-                 "verbs": list(r.verbs)}
-    if r.short_names:
-        doc["shortNames"] = list(r.short_names)
-    if r.categories:
-        doc["categories"] = list(r.categories)
+    doc = _with_names(r, {"resource": r.plural,
+                          "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+                          "scope": "Namespaced" if r.namespaced else "Cluster",
+                          "singularResource": r.singular, "verbs": list(r.verbs)})
     if r.subresources:
         subs = []
         for s in r.subresources:

@@ -10,6 +10,8 @@ from typing import Callable
 
 import orjson
 
+from kmon.monitor.summary import format_age
+
 from kmon.sim.resources import Resource
 from kmon.sim.storage import Entry
 
@@ -23,36 +25,9 @@ def _since(ts: str | None) -> int | None:
         return None
 
 
-def human_duration(seconds: int) -> str:
-    """apimachinery's ``duration.HumanDuration`` (what kubectl shows as AGE)."""
-    if seconds < -1:
-        return "<invalid>"
-    s = max(0, seconds)
-    if s < 120:
-        return f"{s}s"
-    minutes = s // 60
-    if minutes < 10:
-        return f"{minutes}m{s % 60}s" if s % 60 else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = s // 3600
-    if hours < 8:
-        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return f"{hours // 24}d{hours % 24}h" if hours % 24 else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
-
-
 def _age(ts: str | None) -> str:
     s = _since(ts)
-    return "<unknown>" if s is None else human_duration(s)
+    return "<unknown>" if s is None else format_age(s)  # apimachinery's HumanDuration
 
 
 def _col(name: str, type_: str = "string", priority: int = 0, fmt: str = "") -> dict:

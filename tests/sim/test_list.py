@@ -201,7 +201,6 @@ def test_table_restarts_and_age_as_kube_apiserver_prints_them(srv):
     import time as _time
 
     from kmon.sim.storage import now_rfc3339
-    from kmon.sim.table import human_duration
 
     p = pod("r", "default")
     p["metadata"]["creationTimestamp"] = now_rfc3339(_time.time() - 125)
@@ -212,5 +211,3 @@ def test_table_restarts_and_age_as_kube_apiserver_prints_them(srv):
     _, _, t = get(srv, "/api/v1/namespaces/default/pods/r", headers={"Accept": accept})
     cells = t["rows"][0]["cells"]
     assert cells[3] in ("3 (65s ago)", "3 (66s ago)") and cells[4] in ("2m5s", "2m6s")
-    assert [human_duration(s) for s in (5, 125, 600, 3 * 3600 + 60, 20 * 3600, 3 * 86400 + 7200, 800 * 86400)] == \
-        ["5s", "2m5s", "10m", "3h1m", "20h", "3d2h", "2y70d"]
