@@ -52,3 +52,24 @@ def is_resource_path(segs: list[str]) -> bool:
     """``/api/v1/<resource>...`` or ``/apis/<group>/<version>/<resource>...`` (RBAC judges
     these by resource; every other path is a non-resource URL)."""
     return (segs[:2] == ["api", "v1"] and len(segs) >= 3) or (segs[:1] == ["apis"] and len(segs) >= 4)
+
+
+def review(res: Resource, body: dict, user: str) -> dict:
+    """The answer to a create of an authentication/authorization review (never stored):
+    who the caller is (``kubectl auth whoami``) and, for access reviews, allowed (the sim's
+    user may do everything; ``kubectl auth can-i``)."""
+    out = {"kind": res.kind, "apiVersion": res.api_version,
+           "metadata": {**((body or {}).get("metadata") or {}), "creationTimestamp": None},
+           "spec": (body or {}).get("spec") or {}}
+    groups = ["system:authenticated"] if user != ANONYMOUS else ["system:unauthenticated"]
+    if res.plural == "selfsubjectreviews":
+        out.pop("spec")
+        out["status"] = {"userInfo": {"username": user, "groups": groups}}
+    elif res.plural == "tokenreviews":
+        out["status"] = {"authenticated": False, "error": "token lookup is not supported by kmon sim"}
+    elif res.plural == "selfsubjectrulesreviews":
+        out["status"] = {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                         "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False}
+    else:
+        out["status"] = {"allowed": True, "reason": f'user "{user}" may do anything in kmon sim'}
+    return out

@@ -125,3 +125,12 @@ def test_tls_with_written_ca(tmp_path):
         ctx = ssl.create_default_context(cadata=s.ca_data.decode())
         with urllib.request.urlopen(f"https://localhost:{s.port}/healthz", timeout=5, context=ctx) as r:
             assert r.read() == b"ok"
+
+
+def test_reviews_answer_who_and_what(srv):
+    status, _, body = request(srv, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                              {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    assert status == 201 and body["status"]["userInfo"]["username"] == "kmon"
+    status, _, body = request(srv, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                              {"spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}}})
+    assert status == 201 and body["status"]["allowed"] is True

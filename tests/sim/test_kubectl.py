@@ -146,3 +146,11 @@ def test_created_pod_shows_pending_and_matches_field_selectors(kube):
     assert r.returncode == 0 and r.stdout.split("\n")[1].split()[:3] == ["fresh", "0/1", "Pending"], r.stdout
     r = kubectl(env, "delete", "pod", "fresh", "-n", "default")  # unscheduled: gone at once
     assert r.returncode == 0 and s.store.list("pods", "default", field_selector="metadata.name=fresh") == []
+
+
+def test_auth_whoami_and_can_i(kube):
+    _, env = kube
+    r = kubectl(env, "auth", "whoami")
+    assert r.returncode == 0 and "kmon" in r.stdout, r.stderr
+    r = kubectl(env, "auth", "can-i", "list", "pods")
+    assert r.returncode == 0 and r.stdout.strip() == "yes", r.stderr
