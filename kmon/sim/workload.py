@@ -93,6 +93,12 @@ class Workload:
             except StoreError as e:
                 if e.code != 409:
                     raise
+        if self.n_widgets:
+            try:
+                st.create("customresourcedefinitions.apiextensions.k8s.io", O.widget_crd())
+            except StoreError as e:
+                if e.code != 409:
+                    raise
         for i in range(self.n_nodes):
             n = O.node(f"{self.node_prefix}-{ZONES[i % 3][-2:]}-{O.rand_str(rng, 5)}", rng, ZONES[i % 3])
             st.create("nodes", n, copy=False)

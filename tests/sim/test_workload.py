@@ -65,6 +65,8 @@ def test_realistic_pods():
 
     assert base64.b64decode(secret["data"]["password"])
     assert st.list("widgets.demo.kmon.io") and st.list("events") and st.list("nodes") and st.list("services")
+    [crd] = st.list("customresourcedefinitions.apiextensions.k8s.io")  # what makes the API serve widgets
+    assert crd["metadata"]["name"] == "widgets.demo.kmon.io" and crd["spec"]["names"]["shortNames"] == ["wd"]
 
 
 def test_churn_thread_at_rate_and_watchable():
