@@ -150,7 +150,7 @@ def record(old: dict | None, new: dict, res: Resource, manager: str, operation: 
                 mine |= paths
             continue
         if e.get("subresource") == sub:
-            paths -= changed | mine
+            paths -= changed  # taken over (an unchanged field applied by two managers stays shared)
         if paths:
             out.append({**e, "fieldsV1": to_fields_v1(paths)})
     if owned is None:
