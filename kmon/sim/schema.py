@@ -15,8 +15,9 @@ from functools import lru_cache
 
 from kmon.sim.catalog import BUILTIN, Resource
 
-_LIST = re.compile(r"^List\[(.+)\]$")
-_DICT = re.compile(r"^Dict\[str, (.+)\]$")
+# the pydantic models (client >= 34) spell List[T] / Dict[str, T], older ones list[T] / dict(str, T)
+_LIST = re.compile(r"^[Ll]ist\[(.+)\]$")
+_DICT = re.compile(r"^(?:Dict\[str, (?P<a>.+)\]|dict\(str, (?P<b>.+)\))$")
 _META_TYPES = frozenset({"ObjectMeta", "ListMeta", "LabelSelector", "LabelSelectorRequirement", "OwnerReference",
                          "ManagedFieldsEntry", "Status", "StatusDetails", "StatusCause", "Condition", "Time",
                          "DeleteOptions", "Preconditions", "APIResource", "APIResourceList", "GroupVersionKind"})
@@ -89,7 +90,7 @@ def _prune(value, t: str, path: str, unknown: list[str]) -> None:
     if m:
         if isinstance(value, dict):
             for k, v in value.items():
-                _prune(v, m.group(1), f"{path}[{k}]", unknown)
+                _prune(v, m.group("a") or m.group("b"), f"{path}[{k}]", unknown)
         return
     if not _is_model(t) or not isinstance(value, dict):
         return
@@ -130,14 +131,6 @@ def definition_name(model_name: str, group: str) -> str:
     return f"io.k8s.api.{pkg}.{version}.{kind}"
 
 
-def referenced(t: str) -> str | None:
-    """The model a type spelling refers to (through lists and maps), if any."""
-    m = _LIST.match(t) or _DICT.match(t)
-    if m:
-        return referenced(m.group(1))
-    return t if _is_model(t) else None
-
-
 def element(t: str) -> tuple[str, str]:
     """``("list" | "map" | "scalar" | "model", inner)``."""
     m = _LIST.match(t)
@@ -145,5 +138,5 @@ def element(t: str) -> tuple[str, str]:
         return "list", m.group(1)
     m = _DICT.match(t)
     if m:
-        return "map", m.group(1)
+        return "map", m.group("a") or m.group("b")
     return ("model", t) if _is_model(t) else ("scalar", t)
