@@ -159,3 +159,20 @@ def test_aggregated_discovery_drives_discover_and_matches_the_plain_walk(sim, si
 
     assert [key(r) for r in agg] == [key(r) for r in plain]
     assert len([r for r in agg if r.group != "demo.kmon.io"]) == 59  # 60 listable, componentstatuses not watchable
+
+
+def test_anonymous_discovery_is_forbidden_with_rbacs_message(sim):
+    """No credentials: kube-apiserver (and the sim) answer 403 for system:anonymous, and the
+    error kmon raises carries RBAC's sentence, not a bare status."""
+    from kmon.cache.errors import ApiStatusError
+
+    from .conftest import client_for_url
+
+    c = client_for_url(sim.url, token="")
+    try:
+        with pytest.raises(ApiStatusError) as ei:
+            discover(c)
+        assert ei.value.code == 403
+        assert 'User "system:anonymous" cannot get path "/api"' in str(ei.value)
+    finally:
+        c.close()
