@@ -194,3 +194,18 @@ def test_churned_pods_terminate_gracefully_and_go_away():
     w.step(w.TERMINATION_STEPS)
     left = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in st.list("pods")}
     assert not terminating & left
+
+
+def test_demo_objects_are_defaulted_and_managed_like_the_apiservers():
+    """What the workload writes ends up as the API server would store it: managedFields on
+    every object, pods with their defaults (kubectl's STATUS, the field selectors match)."""
+    st = Store(seed=6)
+    Workload(st, seed=6, pods=30, namespaces=2).populate()
+    for res in ("namespaces", "nodes", "pods", "services", "configmaps", "secrets", "events", "deployments.apps",
+                "replicasets.apps", "widgets.demo.kmon.io", "customresourcedefinitions.apiextensions.k8s.io"):
+        for o in st.list(res):
+            assert o["metadata"].get("managedFields"), (res, o["metadata"]["name"])
+    pods = st.list("pods")
+    assert len(st.list("pods", field_selector="spec.schedulerName=default-scheduler")) == len(pods)
+    assert all(p["status"]["qosClass"] and p["spec"]["enableServiceLinks"] is True for p in pods)
+    assert all(s["spec"]["clusterIPs"] == [s["spec"]["clusterIP"]] for s in st.list("services"))
