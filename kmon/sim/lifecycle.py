@@ -32,6 +32,7 @@ RETURNS_DELETED_OBJECT = frozenset({
     "csinodes.storage.k8s.io", "storageclasses.storage.k8s.io", "volumeattachments.storage.k8s.io",
     "volumeattributesclasses.storage.k8s.io",
 })
+_IMMORTAL = frozenset({"default", "kube-system", "kube-public"})  # namespace lifecycle admission
 _PURGE_MESSAGE = ("The system is ensuring all content is removed from this namespace.  Upon completion, this "
                   "namespace will automatically be purged by the system.")
 
@@ -142,6 +143,9 @@ def _final(store: Store, res: Resource, cur: dict, opts: DeleteOptions) -> dict:
 
 def _delete_namespace(store: Store, res: Resource, cur: dict, opts: DeleteOptions) -> dict:
     meta = cur["metadata"]
+    if meta["name"] in _IMMORTAL:
+        raise StoreError(403, "Forbidden", f'namespaces "{meta["name"]}" is forbidden: this namespace may not be '
+                         "deleted", details={"name": meta["name"], "kind": "namespaces"})
     if meta.get("deletionTimestamp"):
         if (cur.get("spec") or {}).get("finalizers"):
             raise StoreError(409, "Conflict", f'Operation cannot be fulfilled on namespaces "{meta["name"]}": '

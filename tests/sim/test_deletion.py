@@ -112,3 +112,9 @@ def test_preconditions(srv, pre, code):
     request(srv, "POST", PODS, _pod("pre"))
     status, _, body = request(srv, "DELETE", PODS + "/pre", {"preconditions": pre})
     assert status == code and "Precondition failed" in body["message"]
+
+
+def test_system_namespaces_may_not_be_deleted(srv):
+    status, _, body = request(srv, "DELETE", "/api/v1/namespaces/default")
+    assert status == 403 and body["message"] == 'namespaces "default" is forbidden: this namespace may not be deleted'
+    assert get(srv, "/api/v1/namespaces/default")[2]["status"]["phase"] == "Active"
