@@ -181,6 +181,7 @@ def apply(res: Resource, cur: dict, applied: dict, manager: str, *, force: bool)
     mine = field_set(applied, res, None)
     conflicts: list[tuple[str, str]] = []
     previous: set[Path] = set()
+    others: set[Path] = set()
     for e in _entries(cur):
         paths = from_fields_v1(e.get("fieldsV1"))
         if e.get("subresource"):
@@ -188,6 +189,7 @@ def apply(res: Resource, cur: dict, applied: dict, manager: str, *, force: bool)
         if e.get("manager") == manager and e.get("operation") == "Apply":
             previous = paths
             continue
+        others |= paths
         if e.get("manager") == manager:
             continue
         for p in sorted(paths & mine):
@@ -201,7 +203,7 @@ def apply(res: Resource, cur: dict, applied: dict, manager: str, *, force: bool)
                                   f"{res.api_version}", "field": f} for m, f in conflicts])
     body = {k: v for k, v in applied.items() if k not in ("status",) or not res.has_status}
     new = strategic_merge_patch(cur, body)
-    for p in sorted(previous - mine, key=len, reverse=True):
+    for p in sorted(previous - mine - others, key=len, reverse=True):  # no longer applied, nobody else's
         if p[-1] != "." and all(x.startswith("f:") for x in p) and p[0] != "f:metadata" or \
                 p[:2] in (("f:metadata", "f:labels"), ("f:metadata", "f:annotations")):
             _remove(new, p)
