@@ -10,6 +10,7 @@ trusted; every HTTP client goes through here.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import orjson
@@ -138,8 +139,6 @@ def _create(store: Store, call: Call) -> Result:
 
 def _dry_create(store: Store, res: Resource, obj: dict, ns: str | None) -> dict:
     """What a create would store, without storing it (no resourceVersion: none was used)."""
-    import uuid
-
     meta = obj["metadata"]
     if res.namespaced:
         meta["namespace"] = ns
@@ -159,6 +158,10 @@ def _dry_create(store: Store, res: Resource, obj: dict, ns: str | None) -> dict:
     meta["creationTimestamp"] = now_rfc3339()
     if "spec" in obj:
         meta["generation"] = 1
+    if res.key == "namespaces":  # what the store adds to every namespace
+        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+        obj["status"] = {"phase": "Active"}
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
     defaulting.on_create(res, obj)
     return obj
 
