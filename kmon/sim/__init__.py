@@ -46,6 +46,10 @@ Store methods also accept the kind (``"Pod"``), the short name (``"po"``) or the
     services (svc)                configmaps (cm)           secrets
     events (ev)                   deployments.apps (deploy) replicasets.apps (rs)
     widgets.demo.kmon.io (wd; group demo.kmon.io, version v1, kind Widget, namespaced)
+    ... and every other listable built-in type of kube-apiserver 1.36 (``kmon.sim.catalog``:
+    serviceaccounts, statefulsets.apps, jobs.batch, ingresses.networking.k8s.io,
+    customresourcedefinitions.apiextensions.k8s.io, leases.coordination.k8s.io, ...; 60 in
+    all), empty until something creates objects.
 
 Field selectors: metadata.name and metadata.namespace everywhere; pods also spec.nodeName,
 status.phase, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName,
@@ -62,7 +66,10 @@ Store (``srv.store``; thread-safe; all methods return copies, never live objects
         # namespace from the argument, else obj.metadata.namespace, else "default"; the
         # namespace must exist (404). Sets uid, creationTimestamp (kept if given),
         # generation=1 when the object has spec, resourceVersion, kind, apiVersion;
-        # metadata.generateName supported. 409 AlreadyExists.
+        # metadata.generateName supported. 409 AlreadyExists. Applies the apiserver's
+        # defaults (``kmon.sim.defaulting``: a pod without status.phase gets Pending and
+        # its qosClass, services a clusterIP, ...) but no validation: in-process writers
+        # (the workload, tests) are trusted like controllers; HTTP clients are validated.
     store.get(resource, name, namespace=None) -> dict          # 404 NotFound
     store.list(resource, namespace=None, label_selector=None, field_selector=None) -> list[dict]
         # current objects sorted by (namespace, name); selectors in API syntax
@@ -78,6 +85,8 @@ Store (``srv.store``; thread-safe; all methods return copies, never live objects
         # containers/env/volumes by name, ports by containerPort, conditions by type ...),
         # "json" (RFC 6902), or the matching content types.
     store.delete(resource, name, namespace=None, *, propagation="Background", preconditions=None) -> dict
+        # immediate (the final step: a kubelet's grace-0 delete, the garbage collector;
+        # graceful deletion is the HTTP API's, ``kmon.sim.lifecycle``);
         # returns the last state (resourceVersion = deletion revision). Deleting a
         # namespace deletes everything in it; unless propagation == "Orphan", objects whose
         # ownerReferences name the deleted uid are deleted too (cascading).
@@ -89,15 +98,45 @@ Errors raise ``kmon.sim.StoreError`` (``.code``, ``.reason``, ``.message``, ``.s
 
 HTTP API
 --------
-Discovery: /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
-(APIResourceList with name, singularName, namespaced, kind, verbs, shortNames, categories,
-plus <plural>/status), /openapi/v3 (+ per group-version: minimal permissive schemas so that
-``kubectl apply`` validates server-side), /openapi/v2 -> 404, /healthz.
-Paths: /api/v1/<plural>[/<name>[/status]], /api/v1/namespaces/<ns>/<plural>[/<name>[/status]]
-and the same under /apis/<group>/<version>. GET (get/list/watch), POST, PUT, PATCH
-(merge / strategic-merge / json-patch; apply-patch -> 415), DELETE (DeleteOptions body:
-propagationPolicy, preconditions), DELETE on a collection (deletecollection). Writes with
-dryRun are refused (400); server-side apply (apply-patch+yaml) is not supported (415).
+As kube-apiserver 1.36 answers (the reference where this text is silent).
+Authentication: the bearer token is ``user``; another bearer token -> 401 Unauthorized; no
+token -> ``system:anonymous``, which RBAC allows only /version, /healthz, /livez, /readyz:
+403 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group ""
+at the cluster scope' ('forbidden: User "system:anonymous" cannot get path "/apis"').
+Discovery: /version (1.36), /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
+(21 groups with core, every resource with singularName, namespaced, kind, verbs,
+shortNames, categories, storageVersionHash, and subresources such as pods/log, pods/exec,
+pods/eviction, pods/binding, deployments/scale). /api and /apis answer aggregated
+discovery (``Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList``
+-> that Content-Type, an ETag). /openapi/v2 (JSON) and /openapi/v3 (+ per group version):
+schemas with typed properties, descriptions and required fields derived from the
+``kubernetes`` client's models (``kubectl explain`` works), cached. /healthz.
+Paths: /api/v1/<plural>[/<name>[/<sub>]], /api/v1/namespaces/<ns>/<plural>[/<name>[/<sub>]]
+and the same under /apis/<group>/<version>. A verb a type does not offer -> 405.
+Writes (``kmon.sim.writes``): POST, PUT, PATCH (merge / strategic-merge / json-patch /
+apply-patch+yaml = server-side apply with fieldManager, conflicts 409 unless force=true),
+DELETE, DELETE on a collection; ``dryRun=All`` answers without storing (create 201 without
+resourceVersion). Unknown fields are dropped: ``fieldValidation=Strict`` -> 400 'strict
+decoding error: unknown field "x"', Warn (default) -> ``Warning: 299 - "unknown field ..."``.
+metadata.resourceVersion on create -> 500 "resourceVersion should not be set on objects to
+be created"; client-set uid, creationTimestamp, selfLink, deletionTimestamp, generation are
+reset. Status sent to the main endpoint is ignored (types with a status subresource);
+/status changes only status, /finalize only spec.finalizers. Defaults are applied
+(``kmon.sim.defaulting``); validation failures -> 422 Invalid '<Kind> "<name>" is invalid:
+<field>: <error>' with details.causes (names, labels, configmap keys, pods without
+containers, workload selectors not matching the template, immutable fields).
+managedFields record each writer (fieldManager, else the user agent's product name).
+Deletion (``kmon.sim.lifecycle``): a pod on no node -> MODIFIED (deletionTimestamp, grace 0)
+then DELETED; a pod bound to a node -> MODIFIED (grace = gracePeriodSeconds or its
+terminationGracePeriodSeconds, 30) and Terminating until a grace-0 delete (its kubelet);
+objects with finalizers stay until an update removes the last one; a namespace becomes
+Terminating with its contents (no namespace controller) until /finalize empties its
+finalizers; creating in it -> 403 with cause NamespaceTerminating. DELETE answers the
+object (pods, services, PVs... or anything not yet gone) or a Status Success.
+Subresources (``kmon.sim.subresources``): pods/log (text/plain, tailLines, container),
+pods/binding and bindings (schedules), pods/eviction (graceful delete, 201), */scale
+(autoscaling/v1 Scale), serviceaccounts/token; exec/attach/portforward -> 400 "Upgrade
+request required"; proxy -> 503.
 
 List: ``*List`` kind/apiVersion, metadata.resourceVersion.
   resourceVersion "" = latest (paged by limit); "0" = latest, limit ignored, never paged
@@ -127,8 +166,10 @@ Table (";as=Table;g=meta.k8s.io;v=v1", what kubectl asks for): kubectl's usual c
 for the built-in kinds (NAME, AGE for widgets), rows carry PartialObjectMetadata; on watch
 every event's object is a one-row Table.
 Errors are Status objects: 400 BadRequest (bad selector/parameters), 401 Unauthorized,
-403 Forbidden (faults.forbid), 404 NotFound, 405, 409 AlreadyExists/Conflict, 410
-Expired, 415, 422 Invalid, 429 TooManyRequests (+ Retry-After), 500 InternalError, 504.
+403 Forbidden (anonymous, faults.forbid, NamespaceTerminating), 404 NotFound, 405, 409
+AlreadyExists/Conflict, 410 Expired, 415, 422 Invalid (invalid objects; invalid list
+options: 'ListOptions.meta.k8s.io "" is invalid: ...'), 429 TooManyRequests (+ Retry-After),
+500 InternalError, 504.
 
 Faults (``srv.faults``; also ``POST /_kmon/faults/<name>?seconds=&n=&code=&retry_after=
 &delta=&revision=&resource=&group=`` with the bearer token)
@@ -170,7 +211,10 @@ Other modules
         .populate()   # namespaces (+ default, kube-system), nodes, deployments with
                       # replicasets, services and pods (3-7 KB JSON), configmaps, secrets,
                       # widgets, events -- synchronously
-        .step(n=1) -> writes   # n churn operations synchronously (deterministic per seed)
+        .step(n=1) -> writes   # n churn operations synchronously (deterministic per seed);
+                               # a removed pod is first Terminating (grace 30, MODIFIED) and
+                               # deleted TERMINATION_STEPS (120) operations later, as its
+                               # kubelet would once its containers stopped
         .start() / .stop()     # churn on a thread at `rate` writes/s (token bucket: every
                                # 10 ms the writes owed, in one batch under the store's lock,
                                # so watchers wake once per batch; `rate` may change live)

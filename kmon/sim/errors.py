@@ -39,3 +39,10 @@ def too_large(requested: int, current: int) -> StoreError:
     return StoreError(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
                       causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
                       retry_after=1)
+
+
+def invalid_list_options(field: str, reason: str, message: str) -> StoreError:
+    """422 for list/watch options that fail validation, as ``ValidateListOptions`` words it."""
+    return StoreError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {field}: {message}',
+                      details={"group": "meta.k8s.io", "kind": "ListOptions"},
+                      causes=[{"reason": reason, "message": message, "field": field}])

@@ -256,6 +256,30 @@ def widget(name: str, ns: str, rng: random.Random) -> dict:
             "status": {"phase": "Ready", "observedGeneration": 1}}
 
 
+def widget_crd() -> dict:
+    """The CustomResourceDefinition that makes the API serve widgets (as a cluster has one
+    for every custom resource type it serves)."""
+    schema = {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"}, "shape": {"type": "string"}}},
+        "status": {"type": "object", "properties": {"phase": {"type": "string"},
+                                                    "observedGeneration": {"type": "integer"}}}}}
+    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.demo.kmon.io"},
+            "spec": {"group": "demo.kmon.io", "scope": "Namespaced",
+                     "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList",
+                               "shortNames": ["wd"], "categories": ["all", "kmon"]},
+                     "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                                   "schema": {"openAPIV3Schema": schema}}],
+                     "conversion": {"strategy": "None"}},
+            "status": {"acceptedNames": {"plural": "widgets", "singular": "widget", "kind": "Widget",
+                                         "listKind": "WidgetList", "shortNames": ["wd"], "categories": ["all", "kmon"]},
+                       "storedVersions": ["v1"],
+                       "conditions": [{"type": t, "status": "True", "reason": r, "message": m, "lastTransitionTime": ts()}
+                                      for t, r, m in (("NamesAccepted", "NoConflicts", "no conflicts found"),
+                                                      ("Established", "InitialNamesAccepted",
+                                                       "the initial names have been accepted"))]}}
+
+
 EVENT_REASONS = [("Normal", "Scheduled", "Successfully assigned {ns}/{name} to {node}", "default-scheduler"),
                  ("Normal", "Pulled", "Container image already present on machine", "kubelet"),
                  ("Normal", "Started", "Started container {c}", "kubelet"),

@@ -7,9 +7,12 @@ import time
 from urllib.parse import parse_qsl, unquote
 
 import orjson
-import yaml
 
+from kmon.sim import access as _access
+from kmon.sim import discovery as _discovery
 from kmon.sim import resources as R
+from kmon.sim import subresources as _subresources
+from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
 from kmon.sim.faults import Faults
 from kmon.sim.httpcore import HTTPServerCore, Request
@@ -17,6 +20,7 @@ from kmon.sim.protocol import (RequestLog, RequestRecord, _decode_continue, _enc
                                _metadata_only, _truthy)
 from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from kmon.sim.table import table, wants_table
+from kmon.sim.errors import invalid_list_options
 from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
 from kmon.sim.watch import WatchRegistry, WatchStream
 
@@ -91,7 +95,8 @@ class SimServer(HTTPServerCore):
     # ---------------------------------------------------------------- responses
     def _send_json(self, req: Request, code: int, body, headers=()) -> int:
         data = body if isinstance(body, (bytes, bytearray)) else orjson.dumps(body)
-        req.conn.send_response(code, [_JSON, *headers], [data], req.keep_alive)
+        typed = any(k.lower() == "content-type" for k, _ in headers)
+        req.conn.send_response(code, [*(() if typed else (_JSON,)), *headers], [data], req.keep_alive)
         return code
 
     def _send_error(self, req: Request, err: StoreError) -> int:
@@ -125,18 +130,15 @@ class SimServer(HTTPServerCore):
             status = self._send_error(req, StoreError(500, "InternalError", f"Internal error occurred: {exc}"))
         record(status)
 
-    def _authorized(self, req: Request) -> bool:
-        auth = req.headers.get("authorization", "")
-        return auth[:7].lower() == "bearer " and auth[7:].strip() == self.token
-
     def _dispatch(self, req: Request, path: str, q: dict, record) -> int:
         path = path.rstrip("/") or "/"
         if path in ("/healthz", "/livez", "/readyz"):
             req.conn.send_response(200, [("Content-Type", "text/plain")], [b"ok"], req.keep_alive)
             return 200
-        if not self._authorized(req):
-            raise StoreError(401, "Unauthorized", "Unauthorized")
+        user = _access.authenticate(req.headers.get("authorization", ""), self.token, self.user)
         if path.startswith("/_kmon/"):
+            if user == _access.ANONYMOUS:
+                raise StoreError(401, "Unauthorized", "Unauthorized")
             return self._admin(req, path, q)
         fail = self.faults.take_failure()
         if fail is not None:
@@ -150,10 +152,12 @@ class SimServer(HTTPServerCore):
             req.conn.send_response(html, [("Content-Type", "text/html")], [page], req.keep_alive)
             return html
         segs = [s for s in path.split("/") if s]
+        if user == _access.ANONYMOUS and not _access.is_resource_path(segs) and path not in _access.PUBLIC_PATHS:
+            raise _access.nonresource_forbidden(user, req.method, path)
         if req.method == "GET":
-            doc = self._discovery(path, segs)
+            doc = self._discovery(req, path, segs)
             if doc is not None:
-                return self._send_json(req, 200, doc)
+                return self._send_json(req, 200, doc.body, doc.headers)
         if len(segs) >= 2 and segs[0] == "api" and segs[1] == "v1":
             group, version, rest = "", "v1", segs[2:]
         elif len(segs) >= 4 and segs[0] == "apis":
@@ -167,13 +171,24 @@ class SimServer(HTTPServerCore):
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
         if (res is None or len(rest) > 3 or (ns is not None and not res.namespaced)
-                or (sub is not None and sub not in ("status", "finalize"))):
+                or (sub is not None and res.subresource(sub) is None)):
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
         if name is not None and res.namespaced and ns is None:
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
         verb = self._verb(req.method, name, q)
-        if self.faults.is_forbidden(res.plural, res.group):
-            raise self._forbidden(res, verb, ns, name)
+        if verb not in (res.subresource(sub).verbs if sub else res.verbs):
+            raise StoreError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        if user == _access.ANONYMOUS or self.faults.is_forbidden(res.plural, res.group):
+            raise _access.forbidden(user, res, verb, ns, name, sub)
+        if not res.stored and res.key != "bindings":  # the reviews: answered, never stored
+            try:
+                body = _writes.decode(_writes.Call(res, verb, ns, name, sub, q, "application/json", req.body))
+            except StoreError:  # protobuf (kubectl auth): the answer does not depend on it
+                body = {}
+            return self._send_json(req, 201, _access.review(res, body if isinstance(body, dict) else {}, user))
+        if sub in _subresources.SERVED or res.key == "bindings":
+            ans = _subresources.serve(self.store, res, req.method, ns, name, sub or "binding", q, req.body)
+            return self._send_json(req, ans.code, ans.body, (("Content-Type", ans.content_type),))
         if verb == "watch":
             return self._watch(req, res, ns, name, q, record)
         if verb == "list":
@@ -198,42 +213,9 @@ class SimServer(HTTPServerCore):
             return "delete" if name else "deletecollection"
         raise StoreError(405, "MethodNotAllowed", f"method {method} is not supported")
 
-    def _forbidden(self, res: R.Resource, verb: str, ns: str | None, name: str | None) -> StoreError:
-        full = res.plural if not res.group else f"{res.plural}.{res.group}"
-        what = f'{full} "{name}"' if name else full
-        scope = f'in the namespace "{ns}"' if ns is not None else "at the cluster scope"
-        return StoreError(403, "Forbidden", f'{what} is forbidden: User "{self.user}" cannot {verb} resource '
-                          f'"{res.plural}" in API group "{res.group}" {scope}',
-                          details={**({"name": name} if name else {}), "group": res.group, "kind": res.plural})
-
-    def _discovery(self, path: str, segs: list[str]):
-        if path == "/version":
-            return R.version_doc()
-        if path == "/api":
-            return R.api_versions_doc(f"{self.host}:{self.port}")
-        if path == "/api/v1":
-            return R.api_resource_list_doc("", "v1")
-        if path == "/apis":
-            return R.api_group_list_doc()
-        if path == "/openapi/v3":
-            return R.openapi_v3_root()
-        if path.startswith("/openapi/v3/"):
-            doc = R.openapi_v3_group(path[len("/openapi/v3/"):])
-            if doc is not None:
-                return doc
-        if segs and segs[0] == "openapi":
-            raise StoreError(404, "NotFound", "the server could not find the requested resource")
-        if len(segs) == 2 and segs[0] == "apis":
-            doc = R.api_group_doc(segs[1])
-            if doc is None:
-                raise StoreError(404, "NotFound", "the server could not find the requested resource")
-            return doc
-        if len(segs) == 3 and segs[0] == "apis":
-            doc = R.api_resource_list_doc(segs[1], segs[2])
-            if doc is None:
-                raise StoreError(404, "NotFound", "the server could not find the requested resource")
-            return doc
-        return None
+    def _discovery(self, req: Request, path: str, segs: list[str]):
+        """The discovery or OpenAPI document at ``path`` (None: not a discovery path)."""
+        return _discovery.serve(req.headers.get("accept", ""), path, segs, f"{self.host}:{self.port}")
 
     # ---------------------------------------------------------------- admin
     def _admin(self, req: Request, path: str, q: dict) -> int:
@@ -332,11 +314,14 @@ class SimServer(HTTPServerCore):
                 raise expired(_CONTINUE_TOO_OLD)
         else:
             if rvm not in ("", "Exact", "NotOlderThan"):
-                raise StoreError(400, "BadRequest", f'resourceVersionMatch: Unsupported value: "{rvm}"')
+                raise invalid_list_options("resourceVersionMatch", "FieldValueNotSupported", f'Unsupported value: '
+                                           f'"{rvm}": supported values: "Exact", "NotOlderThan", ""')
             if rvm and rv == "":
-                raise StoreError(400, "BadRequest", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
+                                           "resourceVersionMatch is forbidden unless resourceVersion is provided")
             if rvm == "Exact" and rv == "0":
-                raise StoreError(400, "BadRequest", 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", 'Forbidden: '
+                                           'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
             if rv == "0":
                 limit = 0  # served from the watch cache: the limit is ignored, the list is not paginated
             elif rv:
@@ -375,11 +360,11 @@ class SimServer(HTTPServerCore):
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         sie = q.get("sendInitialEvents")
         if sie is not None and _truthy(sie) and rvm != "NotOlderThan":
-            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
-                             "resourceVersionMatch to NotOlderThan")
+            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: sendInitialEvents "
+                                       "requires setting resourceVersionMatch to NotOlderThan")
         if rvm and sie is None:
-            raise StoreError(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
-                             "for watch unless sendInitialEvents is provided")
+            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
+                                       "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
         try:
             timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else self.watch_timeout
         except ValueError:
@@ -415,63 +400,10 @@ class SimServer(HTTPServerCore):
         return 200
 
     # ---------------------------------------------------------------- writes
-    def _body(self, req: Request):
-        ct = req.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        try:
-            if "yaml" in ct:
-                return yaml.safe_load(req.body or b"{}")
-            return orjson.loads(req.body or b"{}")
-        except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-            raise StoreError(400, "BadRequest", f"the body of the request could not be decoded: {exc}") from None
-
     def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,
                q: dict) -> int:
-        st = self.store
-        if q.get("dryRun"):
-            raise StoreError(400, "BadRequest", "dryRun is not supported by kmon.sim")
-        if verb == "create":
-            if name is not None:
-                raise StoreError(405, "MethodNotAllowed", "POST is not supported on a named object")
-            obj = self._body(req)
-            if not isinstance(obj, dict) or (obj.get("kind") and obj["kind"] != res.kind):
-                raise StoreError(400, "BadRequest", f"the body is not a {res.kind}")
-            return self._send_json(req, 201, st.create(res, obj, ns))
-        if verb == "update":
-            obj = self._body(req)
-            if not isinstance(obj, dict):
-                raise StoreError(400, "BadRequest", "the body is not an object")
-            meta = obj.setdefault("metadata", {})
-            if meta.get("name") and meta["name"] != name:
-                raise StoreError(400, "BadRequest", "the name of the object does not match the name on the URL")
-            meta["name"] = name
-            return self._send_json(req, 200, st.update(res, obj, ns, subresource=sub))
-        if verb == "patch":
-            ct = req.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ct not in ("application/merge-patch+json", "application/strategic-merge-patch+json",
-                          "application/json-patch+json"):
-                raise StoreError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - '
-                                 f'accepted media types include: application/json-patch+json, '
-                                 f'application/merge-patch+json, application/strategic-merge-patch+json ({ct})')
-            try:
-                patch = orjson.loads(req.body or b"null")
-            except orjson.JSONDecodeError as exc:
-                raise StoreError(400, "BadRequest", f"invalid patch: {exc}") from None
-            return self._send_json(req, 200, st.patch(res, name, patch, ns, patch_type=ct, subresource=sub))
-        if verb == "delete":
-            opts = self._body(req) if req.body else {}
-            prop = (opts or {}).get("propagationPolicy") or q.get("propagationPolicy") or "Background"
-            return self._send_json(req, 200, st.delete(res, name, ns, propagation=prop,
-                                                       preconditions=(opts or {}).get("preconditions")))
-        if verb == "deletecollection":
-            lm, fm = self._selectors(res, q)
-            entries, _, _, _ = st.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm)
-            items = []
-            for e in entries:
-                o = e.obj()
-                try:
-                    items.append(st.delete(res, o["metadata"]["name"], o["metadata"].get("namespace")))
-                except StoreError:
-                    pass
-            return self._send_json(req, 200, {"kind": res.list_kind, "apiVersion": res.api_version,
-                                              "metadata": {"resourceVersion": str(st.revision)}, "items": items})
-        raise StoreError(405, "MethodNotAllowed", f"{verb} is not supported")
+        call = _writes.Call(res, verb, ns, name, sub, q,
+                            req.headers.get("content-type", "").split(";")[0].strip().lower(), req.body,
+                            req.headers.get("user-agent", ""))
+        out = _writes.perform(self.store, call)
+        return self._send_json(req, out.code, out.body, out.headers)

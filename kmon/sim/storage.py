@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
+from kmon.sim import defaulting
 from kmon.sim import resources as R
 from kmon.sim.errors import StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
 from kmon.sim.patch import PatchError, apply_patch
@@ -96,7 +97,7 @@ class Store:
         self.history_limit = max(1, int(history_limit))
         self._hist: list[Event] = []
         self._hist_revs: list[int] = []
-        self._tables = {r.key: _Table(r) for r in R.CATALOGUE}
+        self._tables = {r.key: _Table(r) for r in R.STORED}
         self._owned: dict[str, set[tuple[str, Key]]] = {}
         self._rng = random.Random(seed)
         self._snap_cache: dict[str, tuple[int, dict[Key, Entry], list[Key]]] = {}
@@ -229,6 +230,7 @@ class Store:
             meta["generation"] = meta.get("generation", 1)
             obj["status"] = {"phase": "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        defaulting.on_create(res, obj)
         return key, obj
 
     # ---------------------------------------------------------------- public API
@@ -334,6 +336,7 @@ class Store:
         if res.namespaced:
             nm["namespace"] = ns
         new["apiVersion"], new["kind"] = res.api_version, res.kind
+        defaulting.apply_defaults(res, new)
         if "generation" in om or "spec" in new:
             gen = om.get("generation", 1)
             nm["generation"] = gen + 1 if new.get("spec") != old.get("spec") else gen

@@ -10,26 +10,24 @@ from typing import Callable
 
 import orjson
 
+from kmon.monitor.summary import format_age
+
 from kmon.sim.resources import Resource
 from kmon.sim.storage import Entry
 
 
-def _age(ts: str | None) -> str:
+def _since(ts: str | None) -> int | None:
     if not ts:
-        return "<unknown>"
+        return None
     try:
-        t = calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ"))
+        return int(time.time() - calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")))
     except ValueError:
-        return "<unknown>"
-    s = max(0, int(time.time() - t))
-    if s < 120:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400 * 2:
-        h, m = divmod(s // 60, 60)
-        return f"{h}h{m}m" if h < 10 and m else f"{h}h"
-    return f"{s // 86400}d"
+        return None
+
+
+def _age(ts: str | None) -> str:
+    s = _since(ts)
+    return "<unknown>" if s is None else format_age(s)  # apimachinery's HumanDuration
 
 
 def _col(name: str, type_: str = "string", priority: int = 0, fmt: str = "") -> dict:
@@ -40,7 +38,11 @@ def _pod(o: dict) -> list:
     spec, st = o.get("spec") or {}, o.get("status") or {}
     cs = st.get("containerStatuses") or []
     ready = sum(1 for c in cs if c.get("ready"))
-    restarts = sum(int(c.get("restartCount", 0)) for c in cs)
+    restarts = str(sum(int(c.get("restartCount", 0)) for c in cs))
+    last = max((t for c in cs if (t := ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))),
+               default=None)
+    if last and _since(last) is not None:
+        restarts += f" ({_age(last)} ago)"
     phase = st.get("phase", "Unknown")
     if (o["metadata"]).get("deletionTimestamp"):
         phase = "Terminating"

@@ -4,6 +4,12 @@ All randomness comes from ``random.Random(seed)``: the same seed on a fresh stor
 the same objects (names, labels, content, uids when the store has the same seed) and the
 same sequence of churn writes for the same number of ``step()`` calls; only timestamps
 differ between runs.
+
+The workload plays the controllers and kubelets of the demo cluster. Pods it removes (a
+replaced pod, a scale-down) are deleted as on a real cluster: first marked Terminating
+(``deletionTimestamp``, grace = the pod's ``terminationGracePeriodSeconds``; one MODIFIED),
+then, ``TERMINATION_STEPS`` churn operations later (a few seconds at the default rate: its
+containers stopped well within the grace period), deleted by their kubelet (DELETED).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections import deque
 from typing import Sequence
 
 from kmon.cache import gcguard
+from kmon.sim import lifecycle, managed_fields
+from kmon.sim import resources as R
 from kmon.sim import objects as O
 from kmon.sim.storage import Store, StoreError
 
@@ -30,6 +38,16 @@ OPS = [("pod_status", 35), ("pod_replace", 15), ("event", 25), ("configmap", 8),
        ("node_heartbeat", 5), ("scale", 5)]
 _OP_NAMES = [o for o, _ in OPS]
 _OP_CUM = list(__import__("itertools").accumulate(w for _, w in OPS))
+
+
+_APPLY = "kubectl-client-side-apply"  # how the demo's applications were deployed
+
+
+def _by(manager: str, resource: str, obj: dict) -> dict:
+    """``obj`` with the managedFields entry its writer would have left (the API records one
+    for every write; the workload writes through the store, so it records its own)."""
+    managed_fields.record(None, obj, R.lookup(resource), manager, "Update", None, O.ts())
+    return obj
 
 
 class Workload:
@@ -59,6 +77,8 @@ class Workload:
         # every pod as [deployment, name] for O(1) random picks; index by (namespace, name)
         self._pods: list[tuple[dict, str]] = []
         self._pod_pos: dict[tuple[str, str], int] = {}
+        self._steps = 0  # churn operations so far (the clock of pending terminations)
+        self._terminating: deque[tuple[int, str, str]] = deque()  # (due step, namespace, name)
         self.achieved_rate = 0.0  # writes/s over the last second of churn (see start())
         self._cms: list[tuple[str, str]] = []
         self._widgets: list[tuple[str, str]] = []
@@ -80,13 +100,20 @@ class Workload:
         st, rng = self.store, self.rng
         for ns in ["default", "kube-system", *self.namespaces]:
             try:
-                st.create("namespaces", O.namespace(ns, rng))
+                st.create("namespaces", _by("kubectl-create", "namespaces", O.namespace(ns, rng)))
+            except StoreError as e:
+                if e.code != 409:
+                    raise
+        if self.n_widgets:
+            try:
+                st.create("customresourcedefinitions.apiextensions.k8s.io",
+                          _by("kubectl-client-side-apply", "customresourcedefinitions.apiextensions.k8s.io", O.widget_crd()))
             except StoreError as e:
                 if e.code != 409:
                     raise
         for i in range(self.n_nodes):
             n = O.node(f"{self.node_prefix}-{ZONES[i % 3][-2:]}-{O.rand_str(rng, 5)}", rng, ZONES[i % 3])
-            st.create("nodes", n, copy=False)
+            st.create("nodes", _by("kubelet", "nodes", n), copy=False)
             self._nodes.append((n["metadata"]["name"], n["status"]["addresses"][0]["address"]))
         ns_list = self.namespaces or ["default"]
         apps = list(O.APPS)
@@ -103,12 +130,13 @@ class Workload:
             self._create_deployment(ns, name, app, per[i])
         for ns in ns_list:
             for j in range(self.n_configmaps):
-                cm = st.create("configmaps", O.configmap(f"settings-{j}", ns, rng))
+                cm = st.create("configmaps", _by(_APPLY, "configmaps", O.configmap(f"settings-{j}", ns, rng)))
                 self._cms.append((ns, cm["metadata"]["name"]))
             for j in range(self.n_secrets):
-                st.create("secrets", O.secret(f"credentials-{j}", ns, rng))
+                st.create("secrets", _by(_APPLY, "secrets", O.secret(f"credentials-{j}", ns, rng)))
             for j in range(self.n_widgets):
-                w = st.create("widgets.demo.kmon.io", O.widget(f"widget-{O.rand_str(rng, 4)}", ns, rng))
+                w = st.create("widgets.demo.kmon.io",
+                              _by(_APPLY, "widgets.demo.kmon.io", O.widget(f"widget-{O.rand_str(rng, 4)}", ns, rng)))
                 self._widgets.append((ns, w["metadata"]["name"]))
         for d in self._deploys[: min(len(self._deploys), 20)]:
             if d["pods"]:
@@ -117,11 +145,13 @@ class Workload:
     def _create_deployment(self, ns: str, name: str, app: str, replicas: int) -> None:
         st, rng = self.store, self.rng
         tmpl = O.pod_template_spec(rng, app)
-        dep = st.create("deployments.apps", O.deployment(name, ns, rng, app, replicas, tmpl), copy=False)
+        dep = st.create("deployments.apps", _by(_APPLY, "deployments.apps", O.deployment(name, ns, rng, app, replicas, tmpl)),
+                        copy=False)
         pod_hash = O.rand_str(rng, 10)
-        rs = st.create("replicasets.apps", O.replicaset(f"{name}-{pod_hash}", ns, dep, pod_hash, replicas), copy=False)
+        rs = st.create("replicasets.apps", _by("kube-controller-manager", "replicasets.apps",
+                                                 O.replicaset(f"{name}-{pod_hash}", ns, dep, pod_hash, replicas)), copy=False)
         image, port, _ = O.APPS[app]
-        st.create("services", O.service(name, ns, rng, app, port), copy=False)
+        st.create("services", _by(_APPLY, "services", O.service(name, ns, rng, app, port)), copy=False)
         d = {"ns": ns, "name": name, "rs": rs, "app": app, "replicas": replicas, "pods": []}
         self._deploys.append(d)
         for _ in range(replicas):
@@ -159,7 +189,7 @@ class Workload:
             p = self.store.get("pods", pod_name, ns)
         except StoreError:
             return
-        ev = self.store.create("events", O.event(self.rng, p), copy=False)
+        ev = self.store.create("events", _by("kubelet", "events", O.event(self.rng, p)), copy=False)
         self._events.append((ns, ev["metadata"]["name"]))
         self.writes += 1
         while len(self._events) > self.max_events:
@@ -176,12 +206,43 @@ class Workload:
         before = self.writes
         with self._lock:
             for _ in range(n):
+                self._steps += 1
+                self._finish_terminations()
                 op = self.rng.choices(_OP_NAMES, cum_weights=_OP_CUM)[0]
                 try:
                     getattr(self, "_op_" + op)()
                 except StoreError as e:  # objects removed behind our back (tests, faults)
                     log.debug("workload op %s: %s", op, e)
         return self.writes - before
+
+    TERMINATION_STEPS = 120  # churn operations between a pod's Terminating mark and its removal
+
+    def _terminate_pod(self, ns: str, name: str) -> None:
+        """Delete a pod as the API and its kubelet would: Terminating now, gone later (a pod on
+        no node: at once)."""
+        try:
+            p = self.store.get("pods", name, ns)
+        except StoreError:
+            return
+        grace = (p.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        bound = bool((p.get("spec") or {}).get("nodeName"))
+        lifecycle.mark_terminating(self.store, "pods", p, grace if bound else 0)
+        self.writes += 1
+        if bound:
+            self._terminating.append((self._steps + self.TERMINATION_STEPS, ns, name))
+        else:
+            self.store.delete("pods", name, ns)
+            self.writes += 1
+
+    def _finish_terminations(self) -> None:
+        q = self._terminating
+        while q and q[0][0] <= self._steps:
+            _, ns, name = q.popleft()
+            try:
+                self.store.delete("pods", name, ns)
+                self.writes += 1
+            except StoreError:
+                pass  # removed behind our back (tests, faults)
 
     def _pick_pod(self) -> tuple[dict, str] | None:
         if not self._pods:
@@ -226,11 +287,7 @@ class Workload:
             return
         d, name = pick
         self._forget_pod(d, name)
-        try:
-            self.store.delete("pods", name, d["ns"])
-            self.writes += 1
-        except StoreError:
-            pass
+        self._terminate_pod(d["ns"], name)
         p = self._new_pod(d)
         if self.rng.random() < 0.5:
             self._emit_event(d["ns"], p["metadata"]["name"])
@@ -284,11 +341,7 @@ class Workload:
         while len(d["pods"]) > new:
             name = d["pods"][self.rng.randrange(len(d["pods"]))]
             self._forget_pod(d, name)
-            try:
-                self.store.delete("pods", name, ns)
-                self.writes += 1
-            except StoreError:
-                pass
+            self._terminate_pod(ns, name)
 
     # ---------------------------------------------------------------- thread
     def start(self) -> "Workload":

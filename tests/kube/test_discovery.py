@@ -161,3 +161,38 @@ def test_aggregated_discovery_two_requests(fake, fake_client):
     assert [e[0] for e in errors] == ["metrics.k8s.io/v1beta1"]
     assert [r[0] for r in fake.requests] == ["/api", "/apis"]
     assert "apidiscovery.k8s.io" in fake.requests[0][2]["accept"]
+
+
+def test_aggregated_discovery_drives_discover_and_matches_the_plain_walk(sim, sim_client):
+    """The sim answers aggregated discovery (apidiscovery.k8s.io/v2) as kube-apiserver 1.36
+    does, so discover() takes its two-request path; what it finds equals the plain walk."""
+    sim.requests.clear()
+    agg = discover(sim_client)
+    assert [r.path for r in sim.requests] == ["/api", "/apis"]
+    sim.requests.clear()
+    plain = discover(sim_client, aggregated=False)
+    assert len(sim.requests) > 20  # /api, /api/v1, /apis and one request per group version
+
+    def key(r):
+        return (r.group, r.version, r.kind, r.plural, r.namespaced, r.short_names, r.verbs, r.singular,
+                r.categories)
+
+    assert [key(r) for r in agg] == [key(r) for r in plain]
+    assert len([r for r in agg if r.group != "demo.kmon.io"]) == 59  # 60 listable, componentstatuses not watchable
+
+
+def test_anonymous_discovery_is_forbidden_with_rbacs_message(sim):
+    """No credentials: kube-apiserver (and the sim) answer 403 for system:anonymous, and the
+    error kmon raises carries RBAC's sentence, not a bare status."""
+    from kmon.cache.errors import ApiStatusError
+
+    from .conftest import client_for_url
+
+    c = client_for_url(sim.url, token="")
+    try:
+        with pytest.raises(ApiStatusError) as ei:
+            discover(c)
+        assert ei.value.code == 403
+        assert 'User "system:anonymous" cannot get path "/api"' in str(ei.value)
+    finally:
+        c.close()

@@ -13,11 +13,38 @@ from kmon.sim.kubeconfig import write_kubeconfig
 from .helpers import ensure_ns, get, pod, request
 
 
-@pytest.mark.parametrize("token", [None, "wrong"])
-def test_unauthorized(srv, token):
-    status, _, body = get(srv, "/api/v1/pods", token=token)
+def test_invalid_token_is_unauthorized(srv):
+    """A bearer token the server does not know fails authentication: 401 everywhere."""
+    status, _, body = get(srv, "/api/v1/pods", token="wrong")
     assert status == 401 and body["reason"] == "Unauthorized" and body["kind"] == "Status"
-    assert get(srv, "/version", token=token)[0] == 401
+    assert body["message"] == "Unauthorized"
+    assert get(srv, "/version", token="wrong")[0] == 401
+
+
+def test_anonymous_is_forbidden_by_rbac(srv):
+    """No token: the request is system:anonymous, which RBAC allows only the public info
+    paths (as kube-apiserver 1.36 answers: 403 with RBAC's message, /version 200)."""
+    status, _, body = get(srv, "/api/v1/pods", token=None)
+    assert status == 403 and body["reason"] == "Forbidden"
+    assert body["message"] == ('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" '
+                               'at the cluster scope')
+    assert body["details"] == {"group": "", "kind": "pods"}
+    _, _, body = get(srv, "/api/v1/namespaces/default/pods/x/log", token=None)
+    assert body["message"] == ('pods "x" is forbidden: User "system:anonymous" cannot get resource "pods/log" in API '
+                               'group "" in the namespace "default"')
+    _, _, body = get(srv, "/apis/apps/v1/namespaces/default/deployments?watch=1", token=None)
+    assert body["message"].startswith('deployments.apps is forbidden: User "system:anonymous" cannot watch resource '
+                                      '"deployments" in API group "apps"')
+    status, _, body = get(srv, "/apis", token=None)
+    assert status == 403 and body["message"] == 'forbidden: User "system:anonymous" cannot get path "/apis"'
+    assert get(srv, "/openapi/v3", token=None)[0] == 403
+    status, _, version = get(srv, "/version", token=None)
+    assert status == 200 and version["major"] == "1"
+    assert get(srv, "/healthz", token=None)[0] == 200
+    status, _, body = request(srv, "POST", "/api/v1/namespaces/default/configmaps",
+                              {"metadata": {"name": "x"}}, token=None)
+    assert status == 403 and 'cannot create resource "configmaps"' in body["message"]
+    assert srv.store.list("configmaps") == []
 
 
 def test_unauthorized_typed_client(srv, tmp_path):
@@ -98,3 +125,12 @@ def test_tls_with_written_ca(tmp_path):
         ctx = ssl.create_default_context(cadata=s.ca_data.decode())
         with urllib.request.urlopen(f"https://localhost:{s.port}/healthz", timeout=5, context=ctx) as r:
             assert r.read() == b"ok"
+
+
+def test_reviews_answer_who_and_what(srv):
+    status, _, body = request(srv, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                              {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    assert status == 201 and body["status"]["userInfo"]["username"] == "kmon"
+    status, _, body = request(srv, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                              {"spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}}})
+    assert status == 201 and body["status"]["allowed"] is True

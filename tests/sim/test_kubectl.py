@@ -107,3 +107,50 @@ def test_kubectl_against_kmon_sim_cli(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+def test_explain_uses_the_served_openapi(kube):
+    _, env = kube
+    r = kubectl(env, "explain", "pods.spec.containers")
+    assert r.returncode == 0, r.stderr
+    assert "FIELD: containers <[]Container>" in r.stdout and "imagePullPolicy\t<string>" in r.stdout
+    r = kubectl(env, "explain", "deployments.spec.strategy")
+    assert r.returncode == 0 and "rollingUpdate" in r.stdout, r.stderr
+
+
+def test_apply_server_side_and_dry_run_server(kube):
+    s, env = kube
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: default\ndata:\n  k: one\n"
+    r = kubectl(env, "apply", "--server-side", "-f", "-", stdin=cm)
+    assert r.returncode == 0 and "configmap/ssa serverside-applied" in r.stdout, r.stderr
+    r = kubectl(env, "apply", "--server-side", "-f", "-", stdin=cm.replace("one", "two"))
+    assert r.returncode == 0, r.stderr
+    stored = s.store.get("configmaps", "ssa", "default")
+    assert stored["data"] == {"k": "two"}
+    assert [(e["manager"], e["operation"]) for e in stored["metadata"]["managedFields"]] == [("kubectl", "Apply")]
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: dry\n  namespace: default\nspec:\n  containers:\n"
+           "  - name: c\n    image: nginx:1.27\n")
+    r = kubectl(env, "apply", "--dry-run=server", "-f", "-", stdin=pod)
+    assert r.returncode == 0 and "pod/dry created (server dry run)" in r.stdout, r.stderr
+    assert s.store.list("pods", "default", field_selector="metadata.name=dry") == []
+
+
+def test_created_pod_shows_pending_and_matches_field_selectors(kube):
+    s, env = kube
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: fresh\n  namespace: default\nspec:\n  containers:\n"
+           "  - name: c\n    image: nginx:1.27\n")
+    r = kubectl(env, "create", "-f", "-", stdin=pod)
+    assert r.returncode == 0, r.stderr
+    r = kubectl(env, "get", "pods", "-n", "default", "--field-selector=status.phase=Pending,"
+                "spec.schedulerName=default-scheduler")
+    assert r.returncode == 0 and r.stdout.split("\n")[1].split()[:3] == ["fresh", "0/1", "Pending"], r.stdout
+    r = kubectl(env, "delete", "pod", "fresh", "-n", "default")  # unscheduled: gone at once
+    assert r.returncode == 0 and s.store.list("pods", "default", field_selector="metadata.name=fresh") == []
+
+
+def test_auth_whoami_and_can_i(kube):
+    _, env = kube
+    r = kubectl(env, "auth", "whoami")
+    assert r.returncode == 0 and "kmon" in r.stdout, r.stderr
+    r = kubectl(env, "auth", "can-i", "list", "pods")
+    assert r.returncode == 0 and r.stdout.strip() == "yes", r.stderr

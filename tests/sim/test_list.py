@@ -55,8 +55,14 @@ def test_rv0_ignores_limit_and_rv_semantics(populated):
     rev = populated.store.revision
     _, _, body = get(populated, f"/api/v1/pods?resourceVersion={rev - 3}&resourceVersionMatch=NotOlderThan")
     assert body["metadata"]["resourceVersion"] == str(rev) and len(body["items"]) == 13
-    assert get(populated, "/api/v1/pods?resourceVersionMatch=Exact")[0] == 400
-    assert get(populated, "/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact")[0] == 400
+    status, _, body = get(populated, "/api/v1/pods?resourceVersionMatch=Exact")
+    assert status == 422 and body["reason"] == "Invalid"
+    assert body["message"] == ('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+                               "resourceVersionMatch is forbidden unless resourceVersion is provided")
+    assert body["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "resourceVersionMatch",
+                                          "message": "Forbidden: resourceVersionMatch is forbidden unless "
+                                                     "resourceVersion is provided"}]
+    assert get(populated, "/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact")[0] == 422
     assert get(populated, "/api/v1/pods?resourceVersion=abc")[0] == 400
 
 
@@ -188,3 +194,20 @@ def test_table_for_kubectl(populated):
     assert t["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
     _, _, one = get(populated, "/api/v1/namespaces/team/pods/t-1", headers={"Accept": accept})
     assert one["kind"] == "Table" and len(one["rows"]) == 1
+
+
+def test_table_restarts_and_age_as_kube_apiserver_prints_them(srv):
+    """Restarts is a string with the last restart's age; Age is HumanDuration ("2m5s")."""
+    import time as _time
+
+    from kmon.sim.storage import now_rfc3339
+
+    p = pod("r", "default")
+    p["metadata"]["creationTimestamp"] = now_rfc3339(_time.time() - 125)
+    p["status"]["containerStatuses"] = [{"name": "main", "ready": True, "restartCount": 3, "lastState": {
+        "terminated": {"exitCode": 1, "finishedAt": now_rfc3339(_time.time() - 65)}}}]
+    srv.store.create("pods", p)
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io"
+    _, _, t = get(srv, "/api/v1/namespaces/default/pods/r", headers={"Accept": accept})
+    cells = t["rows"][0]["cells"]
+    assert cells[3] in ("3 (65s ago)", "3 (66s ago)") and cells[4] in ("2m5s", "2m6s")

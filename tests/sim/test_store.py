@@ -89,8 +89,10 @@ def test_http_patch_content_types_and_status_subresource(srv):
     st, _, body = request(srv, "PATCH", base + "/status", {"status": {"phase": "Succeeded"}, "spec": {"nodeName": "zzz"}},
                           headers={"Content-Type": "application/merge-patch+json"})
     assert st == 200 and body["status"]["phase"] == "Succeeded" and body["spec"]["nodeName"] == "node-1"
-    st, _, _ = request(srv, "PATCH", base, {"a": 1}, headers={"Content-Type": "application/apply-patch+yaml"})
-    assert st == 415
+    st, _, body = request(srv, "PATCH", base, {"a": 1}, headers={"Content-Type": "application/apply-patch+yaml"})
+    assert st == 422 and body["message"].startswith('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required')
+    st, _, body = request(srv, "PATCH", base, {"a": 1}, headers={"Content-Type": "application/x-unknown+json"})
+    assert st == 415 and body["reason"] == "UnsupportedMediaType"
     st, _, _ = request(srv, "POST", "/api/v1/namespaces/default/pods", b"{not json")
     assert st == 400
 

@@ -65,6 +65,8 @@ def test_realistic_pods():
 
     assert base64.b64decode(secret["data"]["password"])
     assert st.list("widgets.demo.kmon.io") and st.list("events") and st.list("nodes") and st.list("services")
+    [crd] = st.list("customresourcedefinitions.apiextensions.k8s.io")  # what makes the API serve widgets
+    assert crd["metadata"]["name"] == "widgets.demo.kmon.io" and crd["spec"]["names"]["shortNames"] == ["wd"]
 
 
 def test_churn_thread_at_rate_and_watchable():
@@ -120,12 +122,14 @@ def test_workload_objects_deserialize_with_typed_client(srv, api):
 
 
 def test_pod_bookkeeping_matches_the_store_after_churn():
-    """The O(1) pod index (picks, swap-removes) stays equal to the store's pods."""
+    """The O(1) pod index (picks, swap-removes) stays equal to the store's live pods (the
+    Terminating ones are its kubelets' business until they are gone)."""
     st = Store(seed=2)
     w = Workload(st, seed=2, pods=80, namespaces=2)
     w.populate()
     w.step(2000)
-    stored = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in st.list("pods")}
+    stored = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in st.list("pods")
+              if not p["metadata"].get("deletionTimestamp")}
     assert set(w._pod_pos) == stored
     assert {(d["ns"], n) for d, n in w._pods} == stored
     assert all(w._pods[i][1] == name for (_, name), i in w._pod_pos.items())
@@ -166,3 +170,42 @@ def test_churn_with_nothing_to_write_does_not_spin():
     finally:
         w.stop()
     assert w._thread is None and w.writes == 0
+
+
+def test_churned_pods_terminate_gracefully_and_go_away():
+    """Removed pods are Terminating (MODIFIED with deletionTimestamp, grace 30) and deleted
+    by their kubelet TERMINATION_STEPS operations later: none stays Terminating forever."""
+    st = Store(seed=3)
+    w = Workload(st, seed=3, pods=60, namespaces=2)
+    w.populate()
+    events = []
+    st.listeners.append(lambda ev: ev.rkey == "pods" and events.append((ev.type, ev.key, ev.entry.obj())))
+    w.step(400)
+    terminating = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in st.list("pods")
+                   if p["metadata"].get("deletionTimestamp")}
+    assert terminating
+    assert all(p["metadata"]["deletionGracePeriodSeconds"] == 30 for p in st.list("pods")
+               if p["metadata"].get("deletionTimestamp"))
+    gone = [key for typ, key, _ in events if typ == "DELETED"]
+    assert gone
+    for key in gone:  # each deletion was announced by a Terminating MODIFIED first
+        marks = [o for typ, k, o in events if k == key and typ == "MODIFIED" and o["metadata"].get("deletionTimestamp")]
+        assert marks, key
+    w.step(w.TERMINATION_STEPS)
+    left = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in st.list("pods")}
+    assert not terminating & left
+
+
+def test_demo_objects_are_defaulted_and_managed_like_the_apiservers():
+    """What the workload writes ends up as the API server would store it: managedFields on
+    every object, pods with their defaults (kubectl's STATUS, the field selectors match)."""
+    st = Store(seed=6)
+    Workload(st, seed=6, pods=30, namespaces=2).populate()
+    for res in ("namespaces", "nodes", "pods", "services", "configmaps", "secrets", "events", "deployments.apps",
+                "replicasets.apps", "widgets.demo.kmon.io", "customresourcedefinitions.apiextensions.k8s.io"):
+        for o in st.list(res):
+            assert o["metadata"].get("managedFields"), (res, o["metadata"]["name"])
+    pods = st.list("pods")
+    assert len(st.list("pods", field_selector="spec.schedulerName=default-scheduler")) == len(pods)
+    assert all(p["status"]["qosClass"] and p["spec"]["enableServiceLinks"] is True for p in pods)
+    assert all(s["spec"]["clusterIPs"] == [s["spec"]["clusterIP"]] for s in st.list("services"))
