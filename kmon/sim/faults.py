@@ -1,79 +1,130 @@
 """Fault injection (``srv.faults``); also reachable over HTTP as
-``POST /_kmon/faults/<name>?...`` (bearer token required)."""
+``POST /_kmon/faults/<name>?...`` (bearer token required).
+
+Every public method is a fault (``call`` maps an admin request onto it); the first line of
+its docstring is its help text.
+"""
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from kmon.sim.server import SimServer
+from kmon.sim import resources as R
+from kmon.sim.lifecycle import Lifecycle
+from kmon.sim.storage import Store
+from kmon.sim.watch import WatchRegistry
+from kmon.sim.watch_cache import WatchCache
+
+# faults that close the admin request's own connection: the answer goes out first
+ANSWER_FIRST = frozenset({"refuse_connections", "restart"})
+_ALIASES = {"resource": "resource_plural"}  # admin query names that differ from parameter names
+
+
+class UnknownFault(LookupError):
+    pass
 
 
 class Faults:
-    def __init__(self, server: "SimServer") -> None:
-        self._srv = server
+    def __init__(self, store: Store, cache: WatchCache, watches: WatchRegistry, lifecycle: Lifecycle) -> None:
+        self._store, self._cache, self._watches, self._life = store, cache, watches, lifecycle
         self._mu = threading.Lock()
         self._fail: list[tuple[int, float | None]] = []
         self._forbidden: set[tuple[str, str]] = set()
         self._html: list[int] = []  # html_next: status codes of the next HTML error pages
-        self.stall_until = 0.0  # time.monotonic() until which watches write nothing
-        self._reopen_timer: threading.Timer | None = None
-        self.refusing_until = 0.0
+        self._stall_until = 0.0  # time.monotonic() until which watches write nothing
 
     def _wake(self) -> None:
-        with self._srv.store.cond:
-            self._srv.store.cond.notify_all()
+        with self._store.cond:
+            self._store.cond.notify_all()
 
+    # ---------------------------------------------------------------- storage and watch cache
     def compact(self, revision: int | None = None) -> int:
-        """Compact history at ``revision`` (default: now). Returns the compacted revision."""
-        rev = self._srv.store.compact(revision)
-        return rev
+        """Compact storage (etcd) history up to a revision (default: now); the watch cache still serves.
 
-    def drop_watches(self) -> int:
-        """Close every open watch connection abruptly (no terminating chunk). Returns how many."""
-        n = 0
-        for s in self._srv.watches.all():
-            s.done = True
-            s.conn.abort()
-            n += 1
-        self._wake()
-        return n
+        Lists at an exact older revision and continue tokens the watch cache's window no
+        longer reaches get 410 Expired; watches are served by the watch cache and do not
+        notice. Returns the compacted revision."""
+        return self._store.compact(revision)
+
+    def expire_watch_cache(self, resource: str | None = None) -> int:
+        """Expire the watch cache's history (one resource or all): a watch from an older version gets 410.
+
+        As a burst of writes pushes old events out of the cache's window: open watches that
+        kept up carry on; the next watch from a version before now (a reflector's watch
+        restart) gets HTTP 200 then ERROR 410 "too old resource version", and relists.
+        Returns the oldest version still servable."""
+        return self._cache.expire(R.lookup(resource) if resource else None)
+
+    def jump_revision(self, delta: int) -> int:
+        """Move the global revision forward by ``delta`` with no events. Returns it."""
+        return self._store.jump_revision(delta)
+
+    # ---------------------------------------------------------------- the server's life
+    def restart(self, seconds: float = 3.0, starting: float = 1.5) -> None:
+        """Restart the API server: refused for ``seconds``, then 503/429 while starting; its watch cache starts empty.
+
+        Every connection closes now; connections are refused for ``seconds``; then for
+        ``starting`` seconds the server answers 503 (paths not installed yet, the first
+        third) and 429 "storage is (re)initializing" to watches and cache-served lists. Its
+        watch cache starts at the current revision: a watch from an older version gets 410
+        and the informer relists. Returns immediately."""
+        self._life.restart(float(seconds), float(starting))
 
     def refuse_connections(self, seconds: float) -> None:
-        """Like an apiserver restart: close the listener and every open connection now;
-        connections attempted in the next ``seconds`` get ECONNREFUSED; then listen again
-        on the same port. Returns immediately."""
-        srv = self._srv
-        with self._mu:
-            if self._reopen_timer is not None:
-                self._reopen_timer.cancel()
-            self.refusing_until = time.monotonic() + seconds
-            srv._close_listener()
-            self.drop_watches()
-            srv.drop_connections()
-            t = threading.Timer(max(0.0, float(seconds)), self._reopen)
-            t.daemon = True
-            self._reopen_timer = t
-            t.start()
+        """Refuse connections for ``seconds`` (a network fault); the server keeps its watch cache.
 
-    def _reopen(self) -> None:
-        srv = self._srv
-        with self._mu:
-            self._reopen_timer = None
-            if srv._stopping or srv._listener is not None:
-                return
-            for _ in range(50):
-                try:
-                    srv._open_listener()
-                    return
-                except OSError:
-                    time.sleep(0.05)  # port briefly busy: retry
+        The listener and every open connection close now; connections attempted meanwhile
+        get ECONNREFUSED; then the same port listens again, with the same watch cache (as
+        when a load balancer or tunnel in front goes away; ``restart`` is a real restart).
+        Returns immediately."""
+        self._life.refuse(float(seconds))
 
+    # ---------------------------------------------------------------- watches
+    def drop_watches(self) -> int:
+        """Close every open watch connection abruptly (no terminating chunk). Returns how many."""
+        streams = self._watches.all()
+        for s in streams:
+            s.drop()
+        self._wake()
+        return len(streams)
+
+    def stall_watches(self, seconds: float) -> None:
+        """Open (and newly opened) watches write nothing -- not even bookmarks -- for ``seconds``.
+
+        Events are delivered afterwards."""
+        self._stall_until = time.monotonic() + float(seconds)
+        self._wake()
+
+    def stall_until(self) -> float:
+        """When the current stall ends (``time.monotonic()``; 0 when none)."""
+        return self._stall_until
+
+    def send_malformed_line(self) -> int:
+        """Every open watch writes one line that is not valid JSON (then continues). Returns how many."""
+        streams = self._watches.all()
+        for s in streams:
+            s.queue_malformed()
+        self._wake()
+        return len(streams)
+
+    def inject_raw(self, data: bytes, close: bool = False) -> int:
+        """Every open watch writes ``data`` verbatim as one chunk; with ``close``, then closes abruptly.
+
+        Any bytes: a partial line, non-UTF-8, an HTML page... Returns how many watches got it."""
+        streams = self._watches.all()
+        for s in streams:
+            s.queue_raw(data, close)
+        self._wake()
+        return len(streams)
+
+    # ---------------------------------------------------------------- requests
     def fail_next(self, n: int, code: int = 500, retry_after: float | None = None) -> None:
-        """The next ``n`` API requests (not /healthz, not /_kmon) answer ``code`` with a
-        Status body; a 429 carries ``Retry-After`` (``retry_after``, default 1 s)."""
+        """The next ``n`` API requests (not /healthz, not /_kmon) answer ``code`` with a Status body.
+
+        A 429 carries ``Retry-After`` (``retry_after``, default 1 s)."""
         with self._mu:
             for _ in range(int(n)):
                 ra = retry_after if retry_after is not None else (1 if code == 429 else None)
@@ -83,43 +134,14 @@ class Faults:
         with self._mu:
             return self._fail.pop(0) if self._fail else None
 
-    def stall_watches(self, seconds: float) -> None:
-        """Open (and newly opened) watches write nothing -- not even bookmarks -- for
-        ``seconds``; events are delivered afterwards."""
-        self.stall_until = time.monotonic() + float(seconds)
-        self._wake()
-
-    def send_malformed_line(self) -> int:
-        """Every open watch writes one line that is not valid JSON (then continues)."""
-        streams = self._srv.watches.all()
-        for s in streams:
-            s.malformed += 1
-        self._wake()
-        return len(streams)
-
-    def inject_raw(self, data: bytes, close: bool = False) -> int:
-        """Every open watch writes ``data`` verbatim as one chunk (any bytes: a partial line,
-        non-UTF-8, an HTML page...); with ``close`` the connection is then closed abruptly.
-        Returns how many watches got it."""
-        streams = self._srv.watches.all()
-        for s in streams:
-            s.raw.append((bytes(data), bool(close)))
-        self._wake()
-        return len(streams)
-
     def html_next(self, n: int = 1, code: int = 502) -> None:
-        """The next ``n`` API requests answer an HTML error page with ``code``, as a proxy
-        in front of the API server would."""
+        """The next ``n`` API requests answer an HTML error page with ``code``, as a proxy in front would."""
         with self._mu:
             self._html.extend([int(code)] * int(n))
 
     def take_html(self) -> int | None:
         with self._mu:
             return self._html.pop(0) if self._html else None
-
-    def jump_revision(self, delta: int) -> int:
-        """Move the global revision forward by ``delta`` with no events. Returns it."""
-        return self._srv.store.jump_revision(delta)
 
     def forbid(self, resource_plural: str, group: str = "") -> None:
         """Every request on that resource answers 403 Forbidden (RBAC-style message)."""
@@ -143,11 +165,46 @@ class Faults:
             self._fail.clear()
             self._html.clear()
             self._forbidden.clear()
-        self.stall_until = 0.0
+        self._stall_until = 0.0
         self._wake()
 
-    def stop(self) -> None:
-        with self._mu:
-            if self._reopen_timer is not None:
-                self._reopen_timer.cancel()
-                self._reopen_timer = None
+    # ---------------------------------------------------------------- the admin endpoint
+    def call(self, name: str, query: dict[str, str]) -> Any:
+        """Apply fault ``name`` with arguments from an admin request's query (converted to the
+        parameters' types). UnknownFault: no such fault; ValueError: a bad argument."""
+        fn = getattr(self, name, None) if name in FAULT_NAMES else None
+        if fn is None:
+            raise UnknownFault(name)
+        sig = inspect.signature(fn)
+        kwargs: dict[str, Any] = {}
+        for key, value in query.items():
+            pname = key if key in sig.parameters else _ALIASES.get(key, key)
+            p = sig.parameters.get(pname)
+            if p is None:
+                continue
+            kwargs[pname] = _convert(value, p)
+        for pname, p in sig.parameters.items():  # required numbers the admin API always defaulted
+            if pname not in kwargs and p.default is inspect.Parameter.empty and pname in _ADMIN_DEFAULTS:
+                kwargs[pname] = _ADMIN_DEFAULTS[pname]
+        return fn(**kwargs)
+
+
+_ADMIN_DEFAULTS: dict[str, Any] = {"seconds": 5.0, "n": 1, "delta": 1000}
+_NOT_FAULTS = {"take_failure", "take_html", "is_forbidden", "stall_until", "call"}
+FAULT_NAMES = frozenset(n for n, f in vars(Faults).items()
+                        if callable(f) and not n.startswith("_") and n not in _NOT_FAULTS)
+
+
+def _convert(value: str, p: inspect.Parameter) -> Any:
+    ann = str(p.annotation)
+    if value == "" and "None" in ann:
+        return None
+    if ann.startswith("int"):
+        return int(value)
+    if ann.startswith("float"):
+        return float(value)
+    if ann.startswith("bool"):
+        return value.lower() in ("1", "true", "yes")
+    if ann.startswith("bytes"):
+        return value.encode()
+    return value

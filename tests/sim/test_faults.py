@@ -7,6 +7,8 @@ import time
 import pytest
 
 from kmon.sim import SimServer
+from kmon.sim import resources as R
+from kmon.sim.watch_cache import WatchCacheOptions
 
 from .helpers import RawWatch, connect, ensure_ns, get, pod, request, wait_until
 
@@ -93,6 +95,8 @@ def test_stall_watches(populated):
     with SimServer(bookmark_interval=0.05) as s:
         ensure_ns(s.store, "default")
         w = _open_watch(s, "&allowWatchBookmarks=true")
+        s.store.create("pods", pod("before-stall"))  # the cache version passes the watch's: bookmarks flow
+        assert w.next_event()["type"] == "ADDED"
         assert w.next_event()["type"] == "BOOKMARK"
         t0 = time.monotonic()
         s.faults.stall_watches(0.8)
@@ -145,23 +149,35 @@ def test_jump_revision(populated):
         assert w.next_event()["object"]["metadata"]["name"] == "j"
 
 
-def test_compact(populated):
+def test_compact_storage_leaves_watches_to_the_watch_cache(populated):
     rev = populated.store.revision
     populated.store.create("pods", pod("c"))
     assert populated.faults.compact() == rev + 1
     assert populated.store.compacted_revision == rev + 1
+    # a watch from below the compacted revision is served by the watch cache: no 410
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=5") as w:
+        ev = w.next_event()
+    assert ev["type"] == "ADDED" and ev["object"]["metadata"]["name"] == "c"
+
+
+def test_expire_watch_cache(populated):
+    rev = populated.store.revision
+    populated.store.create("pods", pod("c"))
+    assert populated.faults.expire_watch_cache() == rev + 1
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
-        assert list(w.raw_lines()) == []  # at the compacted revision: still fine
+        assert list(w.raw_lines()) == []  # from the oldest version still held: fine
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}") as w:
-        assert w.next_event()["object"]["code"] == 410
+        assert w.next_event()["object"]["message"] == f"too old resource version: {rev} ({rev + 1})"
 
 
 def test_history_limit_compacts_automatically():
-    with SimServer(history_limit=10) as s:
+    small = WatchCacheOptions(window=0.0, min_events=10, max_events=10)
+    with SimServer(history_limit=10, watch_cache=small) as s:
         ensure_ns(s.store, "default")
         for i in range(1500):
             s.store.create("configmaps", {"metadata": {"name": f"c{i}"}})
         assert s.store.compacted_revision > 1
+        # neither the watch cache (10 events) nor storage (compacted) holds revision 2
         assert get(s, "/api/v1/configmaps?resourceVersion=2&resourceVersionMatch=Exact")[0] == 410
 
 
@@ -178,6 +194,8 @@ def test_admin_endpoint(populated):
     status, _, body = request(populated, "POST", "/_kmon/faults/jump_revision?delta=50")
     assert body["details"]["result"] == rev + 50
     assert request(populated, "POST", "/_kmon/faults/compact")[2]["details"]["result"] == rev + 50
+    assert request(populated, "POST", "/_kmon/faults/expire_watch_cache?resource=pods")[2]["details"]["result"] == rev + 50
+    assert populated.cache.oldest(R.lookup("pods")) == rev + 50 and populated.cache.oldest(R.lookup("secrets")) < rev
     w = _open_watch(populated)
     assert request(populated, "POST", "/_kmon/faults/send_malformed_line")[2]["details"]["result"] == 1
     assert request(populated, "POST", "/_kmon/faults/drop_watches")[2]["details"]["result"] == 1
