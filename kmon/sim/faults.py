@@ -52,10 +52,12 @@ class Faults:
     def expire_watch_cache(self, resource: str | None = None) -> int:
         """Expire the watch cache's history (one resource or all): a watch from an older version gets 410.
 
-        As a burst of writes pushes old events out of the cache's window: open watches that
-        kept up carry on; the next watch from a version before now (a reflector's watch
-        restart) gets HTTP 200 then ERROR 410 "too old resource version", and relists.
-        Returns the oldest version still servable."""
+        As a burst of writes pushes old events out of the cache's window (the revision moves
+        on by one, for writes elsewhere): every version before now is too old. Open watches
+        carry on; the next watch from an older version (a reflector's watch restart before
+        its resource's next event) gets HTTP 200 then ERROR 410 "too old resource version",
+        and the informer relists. Returns the oldest version still servable."""
+        self._store.jump_revision(1)
         return self._cache.expire(R.lookup(resource) if resource else None)
 
     def jump_revision(self, delta: int) -> int:

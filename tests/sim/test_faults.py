@@ -163,11 +163,12 @@ def test_compact_storage_leaves_watches_to_the_watch_cache(populated):
 def test_expire_watch_cache(populated):
     rev = populated.store.revision
     populated.store.create("pods", pod("c"))
-    assert populated.faults.expire_watch_cache() == rev + 1
-    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
+    # the history is gone; the revision moved on by one (the writes that pushed it out)
+    assert populated.faults.expire_watch_cache() == rev + 2
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 2}&timeoutSeconds=1") as w:
         assert list(w.raw_lines()) == []  # from the oldest version still held: fine
-    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}") as w:
-        assert w.next_event()["object"]["message"] == f"too old resource version: {rev} ({rev + 1})"
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}") as w:
+        assert w.next_event()["object"]["message"] == f"too old resource version: {rev + 1} ({rev + 2})"
 
 
 def test_history_limit_compacts_automatically():
@@ -194,8 +195,8 @@ def test_admin_endpoint(populated):
     status, _, body = request(populated, "POST", "/_kmon/faults/jump_revision?delta=50")
     assert body["details"]["result"] == rev + 50
     assert request(populated, "POST", "/_kmon/faults/compact")[2]["details"]["result"] == rev + 50
-    assert request(populated, "POST", "/_kmon/faults/expire_watch_cache?resource=pods")[2]["details"]["result"] == rev + 50
-    assert populated.cache.oldest(R.lookup("pods")) == rev + 50 and populated.cache.oldest(R.lookup("secrets")) < rev
+    assert request(populated, "POST", "/_kmon/faults/expire_watch_cache?resource=pods")[2]["details"]["result"] == rev + 51
+    assert populated.cache.oldest(R.lookup("pods")) == rev + 51 and populated.cache.oldest(R.lookup("secrets")) < rev
     w = _open_watch(populated)
     assert request(populated, "POST", "/_kmon/faults/send_malformed_line")[2]["details"]["result"] == 1
     assert request(populated, "POST", "/_kmon/faults/drop_watches")[2]["details"]["result"] == 1

@@ -159,7 +159,7 @@ def test_watch_410_when_the_watch_cache_no_longer_holds_the_version(populated, a
     assert len(evs) == 1 and evs[0]["type"] == "ERROR"
     st = evs[0]["object"]
     assert st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                  "message": f"too old resource version: {rev - 1} ({rev + 1})", "reason": "Expired", "code": 410}
+                  "message": f"too old resource version: {rev - 1} ({rev + 2})", "reason": "Expired", "code": 410}
     # the official client surfaces it as an ApiException 410
     w = kubernetes.watch.Watch()
     with pytest.raises(kubernetes.client.ApiException) as ei:
