@@ -189,3 +189,17 @@ def test_connection_reset_inside_a_big_event(env):
     wait_for(lambda: env.stats(s, "pods")["watches_started"] >= 2, 10, "a new watch")
     assert len(env.cache_state(s, "pods")) >= before - 5  # nothing thrown away meanwhile
     env.wait_converged(s)
+
+
+def test_compaction_alone_causes_no_relist(env):
+    """A real API server serves re-watches from its watch cache: a compaction of storage,
+    even with every watch dropped right after, causes no 410 and no relist."""
+    s = env.session()
+    env.churn()
+    env.srv.faults.compact()
+    env.srv.faults.drop_watches()
+    wait_for(lambda: all(env.stats(s, r)["watches_started"] >= 2 for r in RESOURCES), 15, "every watch re-established")
+    env.wait_converged(s)
+    for r in RESOURCES:
+        st = env.stats(s, r)
+        assert st["relists"] == 0 and st["expired"] == 0, st
