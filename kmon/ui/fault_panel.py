@@ -128,7 +128,7 @@ class FaultPanel(QToolBar):
             return None
 
         def done(result: Any) -> None:
-            self.last_outcome = f"demo fault on {ctx}: {fault.text} -- {fault.outcome(result)}"
+            self.last_outcome = f"demo fault on {ctx}: {fault.text} — {fault.outcome(result)}"
             win = self.window()
             if hasattr(win, "statusBar"):
                 win.statusBar().showMessage(self.last_outcome, 10000)
