@@ -10,12 +10,12 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from kmon.sim import resources as R
 from kmon.sim.lifecycle import Lifecycle
 from kmon.sim.storage import Store
-from kmon.sim.watch import WatchRegistry
+from kmon.sim.watch import WatchRegistry, WatchStream
 from kmon.sim.watch_cache import WatchCache
 
 # faults that close the admin request's own connection: the answer goes out first
@@ -85,13 +85,16 @@ class Faults:
         self._life.refuse(float(seconds))
 
     # ---------------------------------------------------------------- watches
-    def drop_watches(self) -> int:
-        """Close every open watch connection abruptly (no terminating chunk). Returns how many."""
+    def _each_watch(self, act: Callable[[WatchStream], None]) -> int:
         streams = self._watches.all()
         for s in streams:
-            s.drop()
+            act(s)
         self._wake()
         return len(streams)
+
+    def drop_watches(self) -> int:
+        """Close every open watch connection abruptly (no terminating chunk). Returns how many."""
+        return self._each_watch(lambda s: s.drop())
 
     def stall_watches(self, seconds: float) -> None:
         """Open (and newly opened) watches write nothing -- not even bookmarks -- for ``seconds``.
@@ -106,21 +109,13 @@ class Faults:
 
     def send_malformed_line(self) -> int:
         """Every open watch writes one line that is not valid JSON (then continues). Returns how many."""
-        streams = self._watches.all()
-        for s in streams:
-            s.queue_malformed()
-        self._wake()
-        return len(streams)
+        return self._each_watch(lambda s: s.queue_malformed())
 
     def inject_raw(self, data: bytes, close: bool = False) -> int:
         """Every open watch writes ``data`` verbatim as one chunk; with ``close``, then closes abruptly.
 
         Any bytes: a partial line, non-UTF-8, an HTML page... Returns how many watches got it."""
-        streams = self._watches.all()
-        for s in streams:
-            s.queue_raw(data, close)
-        self._wake()
-        return len(streams)
+        return self._each_watch(lambda s: s.queue_raw(data, close))
 
     # ---------------------------------------------------------------- requests
     def fail_next(self, n: int, code: int = 500, retry_after: float | None = None) -> None:

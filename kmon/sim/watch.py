@@ -153,7 +153,9 @@ class WatchStream:
                 self._wait_stall()
                 self.write(batch)
                 batch, size = [], 0
-        self.write(batch)
+        if batch:
+            self._wait_stall()
+            self.write(batch)
 
     def _client_gone(self) -> bool:
         sock = self.conn.sock

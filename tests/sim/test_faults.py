@@ -10,7 +10,7 @@ from kmon.sim import SimServer
 from kmon.sim import resources as R
 from kmon.sim.watch_cache import WatchCacheOptions
 
-from .helpers import RawWatch, connect, ensure_ns, get, pod, request, wait_until
+from .helpers import RawWatch, ensure_ns, get, pod, read_to_eof, request, server_up, wait_until
 
 
 def _open_watch(s, extra=""):
@@ -30,20 +30,10 @@ def _raw_stream(s):
     return sock
 
 
-def _read_to_eof(sock):
-    data = b""
-    try:
-        while chunk := sock.recv(65536):
-            data += chunk
-    except ConnectionResetError:
-        pass
-    return data
-
-
 def test_drop_watches_closes_abruptly(populated):
     sock = _raw_stream(populated)
     assert populated.faults.drop_watches() == 1
-    assert not _read_to_eof(sock).endswith(b"0\r\n\r\n")  # no terminating chunk
+    assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # no terminating chunk
     sock.close()
     assert wait_until(lambda: len(populated.watches) == 0)
     assert get(populated, "/api/v1/pods")[0] == 200  # the server itself is fine
@@ -78,7 +68,7 @@ def test_refuse_connections_then_recover(populated):
     with pytest.raises(OSError) as ei:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert ei.value.errno == errno.ECONNREFUSED
-    assert not _read_to_eof(sock).endswith(b"0\r\n\r\n")  # open watches were cut too
+    assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # open watches were cut too
     sock.close()
 
     def back():
@@ -205,16 +195,5 @@ def test_admin_endpoint(populated):
     assert request(populated, "POST", "/_kmon/faults/nope")[0] == 404
     assert request(populated, "POST", "/_kmon/faults/compact", token="bad")[0] == 401
     assert request(populated, "POST", "/_kmon/faults/refuse_connections?seconds=0.3")[0] == 200
-    assert wait_until(lambda: _up(populated), timeout=5, interval=0.05)
+    assert wait_until(lambda: server_up(populated), timeout=5, interval=0.05)
     assert all(not r.path.startswith("/_kmon") for r in populated.requests)
-
-
-def _up(s):
-    try:
-        c = connect(s, 1)
-        c.request("GET", "/healthz")
-        ok = c.getresponse().status == 200
-        c.close()
-        return ok
-    except OSError:
-        return False

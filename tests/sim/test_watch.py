@@ -7,7 +7,7 @@ import pytest
 
 from kmon.sim import SimServer
 
-from .helpers import RawWatch, ensure_ns, get, pod, wait_until
+from .helpers import RawWatch, ensure_ns, get, pod
 
 
 def test_watch_from_version_with_official_client(populated, api):
