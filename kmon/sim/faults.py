@@ -1,8 +1,10 @@
 """Fault injection (``srv.faults``); also reachable over HTTP as
 ``POST /_kmon/faults/<name>?...`` (bearer token required).
 
-Every public method is a fault (``call`` maps an admin request onto it); the first line of
-its docstring is its help text.
+Every public method of ``Faults`` is a fault (``FAULT_NAMES``; ``call_fault`` maps an admin
+request onto one); the first line of its docstring is its help text. What the server must
+apply to the requests it serves (failures, HTML pages, forbidden resources, a stall) waits
+in ``Faults.pending``.
 """
 
 from __future__ import annotations
@@ -27,14 +29,32 @@ class UnknownFault(LookupError):
     pass
 
 
+class Pending:
+    """Faults waiting for the requests they apply to (read by the server, thread-safe)."""
+
+    def __init__(self) -> None:
+        self.mu = threading.Lock()
+        self.fail: list[tuple[int, float | None]] = []  # fail_next: (code, retry after)
+        self.html: list[int] = []  # html_next: status codes of the next HTML error pages
+        self.forbidden: set[tuple[str, str]] = set()  # (plural, group)
+        self.stall_until = 0.0  # time.monotonic() until which watches write nothing
+
+    def take_failure(self) -> tuple[int, float | None] | None:
+        with self.mu:
+            return self.fail.pop(0) if self.fail else None
+
+    def take_html(self) -> int | None:
+        with self.mu:
+            return self.html.pop(0) if self.html else None
+
+    def is_forbidden(self, resource_plural: str, group: str) -> bool:
+        return (resource_plural, group) in self.forbidden
+
+
 class Faults:
     def __init__(self, store: Store, cache: WatchCache, watches: WatchRegistry, lifecycle: Lifecycle) -> None:
         self._store, self._cache, self._watches, self._life = store, cache, watches, lifecycle
-        self._mu = threading.Lock()
-        self._fail: list[tuple[int, float | None]] = []
-        self._forbidden: set[tuple[str, str]] = set()
-        self._html: list[int] = []  # html_next: status codes of the next HTML error pages
-        self._stall_until = 0.0  # time.monotonic() until which watches write nothing
+        self.pending = Pending()
 
     def _wake(self) -> None:
         with self._store.cond:
@@ -100,12 +120,8 @@ class Faults:
         """Open (and newly opened) watches write nothing -- not even bookmarks -- for ``seconds``.
 
         Events are delivered afterwards."""
-        self._stall_until = time.monotonic() + float(seconds)
+        self.pending.stall_until = time.monotonic() + float(seconds)
         self._wake()
-
-    def stall_until(self) -> float:
-        """When the current stall ends (``time.monotonic()``; 0 when none)."""
-        return self._stall_until
 
     def send_malformed_line(self) -> int:
         """Every open watch writes one line that is not valid JSON (then continues). Returns how many."""
@@ -122,74 +138,62 @@ class Faults:
         """The next ``n`` API requests (not /healthz, not /_kmon) answer ``code`` with a Status body.
 
         A 429 carries ``Retry-After`` (``retry_after``, default 1 s)."""
-        with self._mu:
-            for _ in range(int(n)):
-                ra = retry_after if retry_after is not None else (1 if code == 429 else None)
-                self._fail.append((int(code), ra))
-
-    def take_failure(self) -> tuple[int, float | None] | None:
-        with self._mu:
-            return self._fail.pop(0) if self._fail else None
+        ra = retry_after if retry_after is not None else (1 if code == 429 else None)
+        with self.pending.mu:
+            self.pending.fail.extend([(int(code), ra)] * int(n))
 
     def html_next(self, n: int = 1, code: int = 502) -> None:
         """The next ``n`` API requests answer an HTML error page with ``code``, as a proxy in front would."""
-        with self._mu:
-            self._html.extend([int(code)] * int(n))
-
-    def take_html(self) -> int | None:
-        with self._mu:
-            return self._html.pop(0) if self._html else None
+        with self.pending.mu:
+            self.pending.html.extend([int(code)] * int(n))
 
     def forbid(self, resource_plural: str, group: str = "") -> None:
         """Every request on that resource answers 403 Forbidden (RBAC-style message)."""
-        with self._mu:
-            self._forbidden.add((resource_plural, group))
+        with self.pending.mu:
+            self.pending.forbidden.add((resource_plural, group))
 
     def allow(self, resource_plural: str | None = None, group: str = "") -> None:
         """Undo ``forbid`` for one resource, or for all with no argument."""
-        with self._mu:
+        with self.pending.mu:
             if resource_plural is None:
-                self._forbidden.clear()
+                self.pending.forbidden.clear()
             else:
-                self._forbidden.discard((resource_plural, group))
-
-    def is_forbidden(self, resource_plural: str, group: str) -> bool:
-        return (resource_plural, group) in self._forbidden
+                self.pending.forbidden.discard((resource_plural, group))
 
     def reset(self) -> None:
         """Clear pending failures, forbids and stalls."""
-        with self._mu:
-            self._fail.clear()
-            self._html.clear()
-            self._forbidden.clear()
-        self._stall_until = 0.0
+        p = self.pending
+        with p.mu:
+            p.fail.clear()
+            p.html.clear()
+            p.forbidden.clear()
+        p.stall_until = 0.0
         self._wake()
 
-    # ---------------------------------------------------------------- the admin endpoint
-    def call(self, name: str, query: dict[str, str]) -> Any:
-        """Apply fault ``name`` with arguments from an admin request's query (converted to the
-        parameters' types). UnknownFault: no such fault; ValueError: a bad argument."""
-        fn = getattr(self, name, None) if name in FAULT_NAMES else None
-        if fn is None:
-            raise UnknownFault(name)
-        sig = inspect.signature(fn)
-        kwargs: dict[str, Any] = {}
-        for key, value in query.items():
-            pname = key if key in sig.parameters else _ALIASES.get(key, key)
-            p = sig.parameters.get(pname)
-            if p is None:
-                continue
+
+FAULT_NAMES = frozenset(n for n, f in vars(Faults).items() if callable(f) and not n.startswith("_"))
+
+
+def call_fault(faults: Faults, name: str, query: dict[str, str]) -> Any:
+    """Apply fault ``name`` with arguments from an admin request's query (converted to the
+    parameters' types). UnknownFault: no such fault; ValueError: a bad argument."""
+    fn = getattr(faults, name, None) if name in FAULT_NAMES else None
+    if fn is None:
+        raise UnknownFault(name)
+    sig = inspect.signature(fn)
+    kwargs: dict[str, Any] = {}
+    for key, value in query.items():
+        pname = key if key in sig.parameters else _ALIASES.get(key, key)
+        p = sig.parameters.get(pname)
+        if p is not None:
             kwargs[pname] = _convert(value, p)
-        for pname, p in sig.parameters.items():  # required numbers the admin API always defaulted
-            if pname not in kwargs and p.default is inspect.Parameter.empty and pname in _ADMIN_DEFAULTS:
-                kwargs[pname] = _ADMIN_DEFAULTS[pname]
-        return fn(**kwargs)
+    for pname, p in sig.parameters.items():  # required numbers the admin API always defaulted
+        if pname not in kwargs and p.default is inspect.Parameter.empty and pname in _ADMIN_DEFAULTS:
+            kwargs[pname] = _ADMIN_DEFAULTS[pname]
+    return fn(**kwargs)
 
 
 _ADMIN_DEFAULTS: dict[str, Any] = {"seconds": 5.0, "n": 1, "delta": 1000}
-_NOT_FAULTS = {"take_failure", "take_html", "is_forbidden", "stall_until", "call"}
-FAULT_NAMES = frozenset(n for n, f in vars(Faults).items()
-                        if callable(f) and not n.startswith("_") and n not in _NOT_FAULTS)
 
 
 def _convert(value: str, p: inspect.Parameter) -> Any:

@@ -36,7 +36,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
         name, _, params = part.strip().partition(";")
         if name.strip().lower() in ("gzip", "x-gzip"):
             q = params.strip().lower()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0.0)
+            return not q.startswith("q=") or q[2:].strip() not in ("0", "0.", "0.0", "0.00", "0.000")
     return False
 
 

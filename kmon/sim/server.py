@@ -11,9 +11,9 @@ import yaml
 
 from kmon.sim import resources as R
 from kmon.sim import tls as _tls
-from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault
+from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, call_fault
 from kmon.sim.httpcore import HTTPServerCore, Request
-from kmon.sim.lifecycle import INSTALLING, Lifecycle
+from kmon.sim.lifecycle import INSTALLING, SERVING, Lifecycle
 from kmon.sim.protocol import RequestLog, RequestRecord, _truthy
 from kmon.sim.reads import Reads, selectors
 from kmon.sim.storage import Store, StoreError
@@ -86,7 +86,7 @@ class SimServer(HTTPServerCore):
 
     # what watch streams and reads ask of their server (kmon.sim.reads.ReadHost)
     def stalled_until(self) -> float:
-        return self.faults.stall_until()
+        return self.faults.pending.stall_until
 
     def phase(self) -> str:
         return self.lifecycle.phase()
@@ -150,12 +150,12 @@ class SimServer(HTTPServerCore):
             raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
         if self.lifecycle.phase() == INSTALLING:  # restarting: the not-found handler answers
             raise StoreError(503, "ServiceUnavailable", _NOT_INSTALLED, retry_after=5)
-        fail = self.faults.take_failure()
+        fail = self.faults.pending.take_failure()
         if fail is not None:
             code, ra = fail
             raise StoreError(code, _FAULT_REASONS.get(code, "Unknown"), f"injected fault: HTTP {code}",
                              details={"retryAfterSeconds": int(ra)} if ra else None, retry_after=ra)
-        html = self.faults.take_html()
+        html = self.faults.pending.take_html()
         if html is not None:
             page = (b"<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d Bad Gateway"
                     b"</h1></center><hr><center>nginx</center></body></html>\n" % (html, html))
@@ -188,7 +188,7 @@ class SimServer(HTTPServerCore):
         verb = self._verb(req.method, name, q)
         if verb in ("create", "deletecollection") and res.namespaced and ns is None:
             raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)  # across namespaces: GET only
-        if self.faults.is_forbidden(res.plural, res.group):
+        if self.faults.pending.is_forbidden(res.plural, res.group):
             raise self._forbidden(res, verb, ns, name)
         if verb == "watch":
             return self.reads.watch(req, res, ns, name, q, record)
@@ -253,7 +253,7 @@ class SimServer(HTTPServerCore):
     # ---------------------------------------------------------------- health and admin
     def _health(self, req: Request, path: str) -> int:
         """/livez and /healthz: up; /readyz: not while a restarted server is still starting."""
-        code = 200 if path != "/readyz" or self.lifecycle.phase() == "serving" else 500
+        code = 200 if path != "/readyz" or self.lifecycle.phase() == SERVING else 500
         body = b"ok" if code == 200 else b"[-]poststarthook/watch-cache failed: not finished\nreadyz check failed\n"
         req.conn.send_response(code, [("Content-Type", "text/plain; charset=utf-8")], [body], req.keep_alive)
         return code
@@ -267,9 +267,9 @@ class SimServer(HTTPServerCore):
         try:
             if name in ANSWER_FIRST:  # answer first: the listener and this connection go away right after
                 self._send_json(req, 200, {**ok, "details": {"result": None}})
-                self.faults.call(name, q)
+                call_fault(self.faults, name, q)
                 return 200
-            result = self.faults.call(name, q)
+            result = call_fault(self.faults, name, q)
         except UnknownFault:
             raise StoreError(404, "NotFound", f"unknown fault {name!r}") from None
         except (TypeError, ValueError) as exc:

@@ -197,3 +197,13 @@ def test_admin_endpoint(populated):
     assert request(populated, "POST", "/_kmon/faults/refuse_connections?seconds=0.3")[0] == 200
     assert wait_until(lambda: server_up(populated), timeout=5, interval=0.05)
     assert all(not r.path.startswith("/_kmon") for r in populated.requests)
+
+
+def test_every_fault_has_a_one_line_help_text():
+    """``kmon sim --help`` lists the faults from their docstrings' first lines."""
+    from kmon.sim.faults import FAULT_NAMES, Faults
+
+    assert {"compact", "expire_watch_cache", "restart", "refuse_connections", "drop_watches"} <= FAULT_NAMES
+    for name in FAULT_NAMES:
+        first = (getattr(Faults, name).__doc__ or "").strip().splitlines()[0]
+        assert first.endswith(".") and 20 < len(first) <= 120, (name, first)
