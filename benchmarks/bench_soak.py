@@ -64,8 +64,10 @@ CHILD = textwrap.dedent(
     big = (b'{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"},"d":"'
            + b"A" * 1_000_000)
     FAULTS = {
-        "restart": lambda: (f.refuse_connections(3.0), f.jump_revision(100_000)),
-        "compact": lambda: (f.compact(), f.drop_watches()),
+        # a real restart: refused, 503/429 while starting, a new watch cache (410, relist)
+        "restart": lambda: (f.restart(3.0, starting=1.5), f.jump_revision(100_000)),
+        # compaction alone is served around by the watch cache: expire it too for the relist
+        "compact": lambda: (f.compact(), f.expire_watch_cache(), f.drop_watches()),
         "stall": lambda: f.stall_watches(7.0),
         # failures are counted requests: cleared after 3 s, or the reflectors' backoff would
         # spread them over minutes (the storm would outlast the next faults)

@@ -9,14 +9,19 @@ Server
     from kmon.sim import SimServer
     srv = SimServer(token="t0ken", tls=False, bookmark_interval=60.0, seed=1,
                     host="127.0.0.1", port=0, *, history_limit=100_000,
-                    too_large_wait=0.5, user="kmon", watch_timeout=1800.0)
+                    too_large_wait=3.0, user="kmon", watch_timeout=1800.0,
+                    watch_cache=WatchCacheOptions(window=75.0, min_events=100,
+                                                  max_events=102400, progress_interval=600.0))
     srv.start()        # listening when it returns; serves on background threads; returns srv
     srv.url            # "http://127.0.0.1:PORT" ("https://..." with tls=True)
     srv.token          # bearer token required on every path except /healthz /livez /readyz
     srv.ca_data        # PEM bytes of the self-signed CA when tls=True, else None. The server
                        # certificate has SAN IP:127.0.0.1 and DNS:localhost.
-    srv.store          # kmon.sim.storage.Store (below)
+    srv.store          # kmon.sim.storage.Store (below): etcd, with its history and compaction
+    srv.cache          # kmon.sim.watch_cache.WatchCache: the watch cache in front of it
     srv.faults         # kmon.sim.faults.Faults (below)
+    srv.phase()        # "serving", or after a restart fault "down", "installing" (503),
+                       # "initializing" (429); srv.lifecycle.clock measures the phases
     srv.requests       # RequestLog: list-like (iter, len, [i], .snapshot(), .clear()) of
                        # RequestRecord(method, path, query: dict[str, str], time, status);
                        # admin calls under /_kmon are not recorded; a watch is recorded (200)
@@ -25,12 +30,16 @@ Server
     srv.stop()         # closes the listener and every open connection/watch; joins threads
     with SimServer() as srv: ...   # start()/stop()
 
-``bookmark_interval``: seconds between BOOKMARK events on watches with
-allowWatchBookmarks. ``seed``: seeds uid generation (same seed + same writes -> same uids).
-``history_limit``: events kept for watches from an old revision / Exact lists (older ones
-are compacted automatically). ``too_large_wait``: how long a list/watch at a revision newer
-than the current one waits for it before failing (kube-apiserver waits 3 s).
-``watch_timeout``: server-side end of a watch without timeoutSeconds.
+``bookmark_interval``: kube-apiserver's bookmark frequency (60 s): a watch with
+allowWatchBookmarks has a bookmark due that long after it starts and every interval after,
+and one 2 s before its timeout; each is sent only once the resource's cache version passed
+the watch's version (a quiet resource's watch gets none). ``seed``: seeds uid generation
+(same seed + same writes -> same uids). ``history_limit``: events storage keeps for lists
+at an exact past revision the watch cache cannot serve (older ones are compacted
+automatically). ``too_large_wait``: how long a list at a revision newer than the watch
+cache's waits for it before 504 (kube-apiserver: 3 s). ``watch_timeout``: server-side end
+of a watch without timeoutSeconds. ``watch_cache``: each resource's window in the watch
+cache (kmon.sim.watch_cache.WatchCacheOptions; defaults are kube-apiserver's).
 
 A new server's store is empty -- not even the "default" namespace: create namespaces
 first (``Workload.populate()`` creates default and kube-system plus its own).
@@ -126,7 +135,7 @@ reset. Status sent to the main endpoint is ignored (types with a status subresou
 <field>: <error>' with details.causes (names, labels, configmap keys, pods without
 containers, workload selectors not matching the template, immutable fields).
 managedFields record each writer (fieldManager, else the user agent's product name).
-Deletion (``kmon.sim.lifecycle``): a pod on no node -> MODIFIED (deletionTimestamp, grace 0)
+Deletion (``kmon.sim.deletion``): a pod on no node -> MODIFIED (deletionTimestamp, grace 0)
 then DELETED; a pod bound to a node -> MODIFIED (grace = gracePeriodSeconds or its
 terminationGracePeriodSeconds, 30) and Terminating until a grace-0 delete (its kubelet);
 objects with finalizers stay until an update removes the last one; a namespace becomes
@@ -138,26 +147,39 @@ pods/binding and bindings (schedules), pods/eviction (graceful delete, 201), */s
 (autoscaling/v1 Scale), serviceaccounts/token; exec/attach/portforward -> 400 "Upgrade
 request required"; proxy -> 503.
 
-List: ``*List`` kind/apiVersion, metadata.resourceVersion.
-  resourceVersion "" = latest (paged by limit); "0" = latest, limit ignored, never paged
-  (like the watch cache); N with NotOlderThan (or unset, no limit) = latest if N <= now;
-  N with Exact (or unset with a limit) = the state at N rebuilt from history (410 Expired
-  if compacted). N > now: waits ``too_large_wait`` then 504 Timeout "Too large resource
-  version: N, current: M", details.causes [{reason: ResourceVersionTooLarge}].
+List: ``*List`` kind/apiVersion, metadata.resourceVersion. Served as kube-apiserver 1.36's
+cacher serves it (kmon/sim/reads.py):
+  resourceVersion "" = consistent read from the watch cache (the store's revision; paged by
+  limit); "0" = the watch cache at the resource's cache version (may be older than the
+  store's revision for a quiet resource), limit ignored, never paged; N with NotOlderThan
+  (or unset, no limit) = the cache once it reached N; N > the store's revision: waits
+  ``too_large_wait``, then 504 "Timeout: Too large resource version: N, current: M",
+  Retry-After 1, details.causes [{reason: ResourceVersionTooLarge}]. N with Exact (or
+  unset with a limit) = the state at N: from the watch cache while its window reaches
+  back to N, else from storage; 410 "The resourceVersion for the provided list is too
+  old." once storage is compacted past it too.
   limit + continue: opaque token; later pages are a consistent snapshot at the first
-  page's revision; metadata.remainingItemCount when no selector is used; a token older
-  than the compacted revision -> 410 Expired. Items sorted by (namespace, name).
-Watch (watch=1|true): chunked, one {"type","object"} JSON per line.
-  resourceVersion unset/""/"0": ADDED for every current object, then live events;
-  N: events after N (from history). N below the compacted revision: HTTP 200, one ERROR
-  event with Status {code 410, reason Expired, message "too old resource version: N (C)"},
-  stream ends. sendInitialEvents=true requires resourceVersionMatch=NotOlderThan (422
-  otherwise): ADDED for every object, then BOOKMARK with metadata.annotations
-  {"k8s.io/initial-events-end": "true"}. allowWatchBookmarks=true: every
-  ``bookmark_interval`` s a BOOKMARK whose object has only kind, apiVersion and
-  metadata.resourceVersion. timeoutSeconds: the server ends the stream cleanly. Selectors
-  apply (stops matching -> DELETED with the previous state; starts matching -> ADDED).
-  A watch on a named path (.../pods/NAME?watch=1) watches that object only.
+  page's revision (from the cache, else storage); metadata.remainingItemCount when no
+  selector is used; a token neither holds -> 410 Expired whose metadata.continue continues
+  at the latest revision. Items sorted by (namespace, name).
+Watch (watch=1|true): chunked, one {"type","object"} JSON per line, always from the watch
+  cache. resourceVersion unset/""/"0": ADDED for every current object, then live events;
+  N: events after N. N older than the cache's window: HTTP 200, one ERROR event with
+  Status {code 410, reason Expired, message "too old resource version: N (oldest)"},
+  stream ends. N in the future: HTTP 200, silent until events pass N (or the timeout).
+  sendInitialEvents=true requires resourceVersionMatch=NotOlderThan (422 otherwise):
+  ADDED for every object, then -- with allowWatchBookmarks only -- a BOOKMARK with
+  metadata.annotations {"k8s.io/initial-events-end": "true"}. allowWatchBookmarks=true:
+  BOOKMARKs (only kind, apiVersion, metadata.resourceVersion) as ``bookmark_interval``
+  describes. timeoutSeconds: the server ends the stream cleanly. A watch that falls out of
+  the cache's window is ended cleanly. Selectors apply (stops matching -> DELETED with the
+  previous state; starts matching -> ADDED). A watch on a named path
+  (.../pods/NAME?watch=1) watches that object only.
+HTTP: a body over 128 KiB is gzip-compressed when the request accepts gzip
+(Content-Encoding: gzip, Vary: Accept-Encoding; never a watch). HEAD answers 405 with no
+body (/healthz, /livez, /readyz: 200); a method a route lacks answers 405 (discovery is GET
+only; a collection takes GET POST DELETE, across namespaces GET only; an object GET PUT
+PATCH DELETE). /readyz answers 500 while a restarted server starts.
 Metadata only: Accept "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 (list) or ";as=PartialObjectMetadata;..." (get/watch) -> kind PartialObjectMetadata(List),
 apiVersion meta.k8s.io/v1, items/objects {kind, apiVersion, metadata}. The first
@@ -168,19 +190,30 @@ every event's object is a one-row Table.
 Errors are Status objects: 400 BadRequest (bad selector/parameters), 401 Unauthorized,
 403 Forbidden (anonymous, faults.forbid, NamespaceTerminating), 404 NotFound, 405, 409
 AlreadyExists/Conflict, 410 Expired, 415, 422 Invalid (invalid objects; invalid list
-options: 'ListOptions.meta.k8s.io "" is invalid: ...'), 429 TooManyRequests (+ Retry-After),
-500 InternalError, 504.
+options: 'ListOptions.meta.k8s.io "" is invalid: ...'), 429 TooManyRequests, 500
+InternalError, 503, 504; a Status with details.retryAfterSeconds comes with a Retry-After
+header.
 
 Faults (``srv.faults``; also ``POST /_kmon/faults/<name>?seconds=&n=&code=&retry_after=
 &delta=&revision=&resource=&group=`` with the bearer token)
 ---------------------------------------------------------------------------------------
-    compact(revision=None) -> int         # history up to revision (default now) is gone:
-                                          # watches from / Exact lists at older RVs -> 410
+    compact(revision=None) -> int         # storage history up to revision (default now) is
+                                          # gone: Exact lists / continue tokens the watch
+                                          # cache no longer holds -> 410; watches unaffected
+    expire_watch_cache(resource=None) -> int  # the watch cache's history is gone (revision
+                                          # += 1): the next watch from an older version ->
+                                          # 200 + ERROR 410; open watches carry on
     drop_watches() -> int                 # every open watch connection is closed abruptly
                                           # (no terminating chunk)
-    refuse_connections(seconds)           # restart: listener and all connections closed
+    restart(seconds=3.0, starting=1.5)    # a real restart: every connection closed now,
+                                          # ECONNREFUSED for `seconds`; then for `starting`
+                                          # s 503 (paths not installed; first third) and 429
+                                          # "storage is (re)initializing" (watches, cache-
+                                          # served lists); the watch cache starts empty at
+                                          # the current revision (+1): old versions -> 410
+    refuse_connections(seconds)           # a network fault: listener and connections closed
                                           # now, ECONNREFUSED for `seconds`, then the same
-                                          # port listens again (returns immediately)
+                                          # port listens again, watch cache intact
     fail_next(n, code=500, retry_after=None)  # next n API requests (not /healthz, /_kmon)
                                           # answer `code` with a Status; 429 -> Retry-After
                                           # (default 1 s)
@@ -198,7 +231,8 @@ Faults (``srv.faults``; also ``POST /_kmon/faults/<name>?seconds=&n=&code=&retry
         # cluster scope' (or 'in the namespace "ns"'; named: 'pods "x" is forbidden: ...')
     allow(resource_plural=None, group="") # undo forbid (all when no argument)
     reset()                               # clear pending failures, forbids, stalls
-HTTP names are the method names (plus ``reset``); ``forbid``/``allow`` take ``resource``.
+HTTP names are the method names; query parameters are their parameters (``forbid``/``allow``
+take ``resource``); the first line of each method's docstring is its help text.
 
 Other modules
 -------------

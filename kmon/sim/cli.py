@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pods", type=int, default=300, help="pods per cluster (about)")
     p.add_argument("--namespaces", type=int, default=4, help="application namespaces per cluster")
-    p.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch bookmarks")
+    p.add_argument("--bookmark-interval", type=float, default=60.0,
+                   help="seconds from a watch's start to its first bookmark and between bookmarks, as "
+                   "kube-apiserver (60); a quiet resource's watch gets none")
     return p
 
 

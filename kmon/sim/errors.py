@@ -15,10 +15,13 @@ class StoreError(Exception):
         self.details = dict(details or {})
         if causes:
             self.details["causes"] = causes
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds: a Retry-After header (and details.retryAfterSeconds)
+        if retry_after is not None:
+            self.details.setdefault("retryAfterSeconds", int(retry_after))
+        self.metadata: dict = {}  # the Status's ListMeta (a 410 on a continue token carries a new token)
 
     def status(self) -> dict:
-        st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        st = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.metadata), "status": "Failure",
               "message": self.message, "reason": self.reason, "code": self.code}
         if self.details:
             st["details"] = self.details
@@ -31,12 +34,28 @@ def not_found(res: R.Resource, name: str) -> StoreError:
                       details={"name": name, "group": res.group, "kind": res.plural})
 
 
+# kube-apiserver's texts (k8s.io/apiserver/pkg/storage/etcd3/errors.go and the cacher)
+EXPIRED_LIST = "The resourceVersion for the provided list is too old."
+CONTINUE_EXPIRED = ("The provided continue parameter is too old to display a consistent list result. You can start "
+                    "a new list without the continue parameter, or use the continue token in this response to "
+                    "retrieve the remainder of the results. Continuing with the provided token results in an "
+                    "inconsistent list - objects that were created, modified, or deleted between the time the "
+                    "first chunk was returned and now may show up in the list.")
+INITIALIZING = "storage is (re)initializing"
+
+
 def expired(message: str) -> StoreError:
     return StoreError(410, "Expired", message)
 
 
+def too_old(requested: int, oldest: int) -> StoreError:
+    """A watch from a version the watch cache no longer holds (the cacher's text)."""
+    return expired(f"too old resource version: {requested} ({oldest})")
+
+
 def too_large(requested: int, current: int) -> StoreError:
-    return StoreError(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
+    """The watch cache did not reach ``requested`` in time (errors.NewTimeoutError's text)."""
+    return StoreError(504, "Timeout", f"Timeout: Too large resource version: {requested}, current: {current}",
                       causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
                       retry_after=1)
 
@@ -46,3 +65,8 @@ def invalid_list_options(field: str, reason: str, message: str) -> StoreError:
     return StoreError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {field}: {message}',
                       details={"group": "meta.k8s.io", "kind": "ListOptions"},
                       causes=[{"reason": reason, "message": message, "field": field}])
+
+
+def initializing() -> StoreError:
+    """A request the watch cache must serve while it initializes (after a restart)."""
+    return StoreError(429, "TooManyRequests", INITIALIZING, retry_after=1)

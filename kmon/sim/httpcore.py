@@ -1,12 +1,19 @@
 """A lean threaded HTTP/1.1 server: one accept thread, one thread per connection,
 keep-alive, Content-Length and chunked request bodies, optional TLS. The listener can be
-closed and reopened on the same port (to simulate an API server restart)."""
+closed and reopened on the same port (to simulate an API server restart).
+
+Responses are gzip-compressed as kube-apiserver compresses them: when the request accepts
+gzip and the body is larger than 128 KiB (``Content-Encoding: gzip``, ``Vary:
+Accept-Encoding``, sent chunked as Go's server does; watch streams never). A response to
+HEAD carries the headers only.
+"""
 
 from __future__ import annotations
 
 import socket
 import ssl
 import threading
+import zlib
 from typing import Callable, Iterable
 
 REASONS = {
@@ -19,6 +26,18 @@ REASONS = {
 
 MAX_HEADER = 65536
 MAX_BODY = 64 * 1024 * 1024
+GZIP_THRESHOLD = 128 * 1024  # kube-apiserver's defaultGzipThresholdBytes
+GZIP_LEVEL = 1  # ...and its defaultGzipContentEncodingLevel
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header value accepts gzip (a q=0 refuses it)."""
+    for part in accept_encoding.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip"):
+            q = params.strip().lower()
+            return not q.startswith("q=") or q[2:].strip() not in ("0", "0.", "0.0", "0.00", "0.000")
+    return False
 
 
 class Request:
@@ -44,6 +63,8 @@ class Connection:
         self.closed = False
         self.streaming = False  # set while a watch stream is open on it
         self.rfile = None
+        self.gzip = False  # the current request accepts a gzip-compressed response
+        self.head = False  # the current request is a HEAD: headers only
         # called with the status just before a response's first byte, so a client that has
         # its answer always finds the request in the server's record
         self.on_respond: Callable[[int], None] | None = None
@@ -56,16 +77,45 @@ class Connection:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
+    def _head(self, status: int, headers: Iterable[tuple[str, str]], length: int | None, keep_alive: bool) -> bytes:
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
+        head.extend(f"{k}: {v}" for k, v in headers)
+        if length is None:
+            head += ["Content-Encoding: gzip", "Vary: Accept-Encoding", "Transfer-Encoding: chunked"]
+        else:
+            head.append(f"Content-Length: {length}")
+        if not keep_alive:
+            head.append("Connection: close")
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+
+    def _send_gzip(self, status: int, headers: Iterable[tuple[str, str]], pieces: Iterable[bytes],
+                   keep_alive: bool) -> None:
+        """The body compressed, as chunks of ~1 MB of input each (never one giant buffer)."""
+        z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+        send = self.sock.sendall
+        out = [self._head(status, headers, None, keep_alive)]
+        for piece in pieces:
+            data = z.compress(piece)
+            if data:
+                out.append(b"%x\r\n%s\r\n" % (len(data), data))
+            if sum(map(len, out)) >= 1 << 20:
+                send(b"".join(out))
+                out = []
+        data = z.flush()
+        out.append(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+        send(b"".join(out))
+
     def send_response(self, status: int, headers: Iterable[tuple[str, str]], parts: list[bytes],
                       keep_alive: bool = True) -> None:
         self._announce(status)
         length = sum(len(p) for p in parts)
-        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
-        head.extend(f"{k}: {v}" for k, v in headers)
-        head.append(f"Content-Length: {length}")
-        if not keep_alive:
-            head.append("Connection: close")
-        hdr = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if self.head:
+            self.sock.sendall(self._head(status, headers, length, keep_alive))
+            return
+        if self.gzip and length > GZIP_THRESHOLD:
+            self._send_gzip(status, headers, parts, keep_alive)
+            return
+        hdr = self._head(status, headers, length, keep_alive)
         if length < 1 << 20:
             self.sock.sendall(b"".join([hdr, *parts]))
             return
@@ -86,14 +136,16 @@ class Connection:
         are joined and sent one after the other (one copy, small working set)."""
         self._announce(status)
         length = len(head) + len(tail) + sum(map(len, items)) + max(0, len(items) - 1)
-        h = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
-        h.extend(f"{k}: {v}" for k, v in headers)
-        h.append(f"Content-Length: {length}")
-        if not keep_alive:
-            h.append("Connection: close")
-        out = [("\r\n".join(h) + "\r\n\r\n").encode("latin-1") + head]
         step = 192
         n = len(items)
+        if self.head:
+            self.sock.sendall(self._head(status, headers, length, keep_alive))
+            return
+        if self.gzip and length > GZIP_THRESHOLD:
+            slices = (b",".join(items[i:i + step]) + (b"," if i + step < n else b"") for i in range(0, n, step))
+            self._send_gzip(status, headers, (head, *slices, tail), keep_alive)
+            return
+        out = [self._head(status, headers, length, keep_alive) + head]
         send = self.sock.sendall
         for i in range(0, n, step):
             piece = b",".join(items[i:i + step])
@@ -128,7 +180,11 @@ class HTTPServerCore:
         self._stopping = False
 
     # ------------------------------------------------------------------ listener
-    def _open_listener(self) -> None:
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def open_listener(self) -> None:
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind((self.host, self.port))
@@ -139,7 +195,7 @@ class HTTPServerCore:
         self._accept_thread = t
         t.start()
 
-    def _close_listener(self) -> None:
+    def close_listener(self) -> None:
         ls, self._listener = self._listener, None
         if ls is not None:
             try:
@@ -175,7 +231,7 @@ class HTTPServerCore:
 
     def shutdown_core(self) -> None:
         self._stopping = True
-        self._close_listener()
+        self.close_listener()
         self.drop_connections()
         with self._mu:
             threads = list(self._threads)
@@ -266,6 +322,8 @@ class HTTPServerCore:
                 return None
             body = rfile.read(n)
         req = Request(method.upper(), target, headers, body, conn)
+        conn.gzip = accepts_gzip(headers.get("accept-encoding", ""))
+        conn.head = req.method == "HEAD"
         if _version.upper() == "HTTP/1.0" and headers.get("connection", "").lower() != "keep-alive":
             req.keep_alive = False
         return req

@@ -14,15 +14,14 @@ from kmon.sim import resources as R
 from kmon.sim import subresources as _subresources
 from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
-from kmon.sim.faults import Faults
+from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, call_fault
 from kmon.sim.httpcore import HTTPServerCore, Request
-from kmon.sim.protocol import (RequestLog, RequestRecord, _decode_continue, _encode_continue,
-                               _metadata_only, _truthy)
-from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
-from kmon.sim.table import table, wants_table
-from kmon.sim.errors import invalid_list_options
-from kmon.sim.storage import Store, StoreError, expired, not_found, too_large
-from kmon.sim.watch import WatchRegistry, WatchStream
+from kmon.sim.lifecycle import INSTALLING, SERVING, Lifecycle
+from kmon.sim.protocol import RequestLog, RequestRecord, _truthy
+from kmon.sim.reads import Reads, selectors
+from kmon.sim.storage import Store, StoreError
+from kmon.sim.watch import WatchRegistry
+from kmon.sim.watch_cache import WatchCache, WatchCacheOptions
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,9 @@ _JSON = ("Content-Type", "application/json")
 _FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
                   410: "Expired", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
                   504: "Timeout"}
-_CONTINUE_TOO_OLD = ("The provided continue parameter is too old to display a consistent list result. You can start "
-                     "a new list without the continue parameter, or use the continue token in this response to "
-                     "retrieve the remainder of the results. Continuing with the provided token results in an "
-                     "inconsistent list - objects that were created, modified, or deleted between the time the "
-                     "first chunk was returned and now may show up in the list.")
+_HEALTH = ("/healthz", "/livez", "/readyz")
+_NOT_INSTALLED = "the request has been made before all known HTTP paths have been installed, please try again"
+_METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
 
 
 class SimServer(HTTPServerCore):
@@ -42,7 +39,8 @@ class SimServer(HTTPServerCore):
 
     def __init__(self, token: str = "t0ken", tls: bool = False, bookmark_interval: float = 60.0, seed: int = 1,
                  host: str = "127.0.0.1", port: int = 0, *, history_limit: int = 100_000,
-                 too_large_wait: float = 0.5, user: str = "kmon", watch_timeout: float = 1800.0) -> None:
+                 too_large_wait: float = 3.0, user: str = "kmon", watch_timeout: float = 1800.0,
+                 watch_cache: WatchCacheOptions | None = None) -> None:
         self._certs = _tls.generate() if tls else None
         super().__init__(host, port, _tls.server_context(self._certs) if self._certs else None)
         self.token = token
@@ -53,9 +51,12 @@ class SimServer(HTTPServerCore):
         self.user = user
         self.watch_timeout = float(watch_timeout)
         self.store = Store(seed=seed, history_limit=history_limit)
-        self.faults = Faults(self)
+        self.cache = WatchCache(self.store, watch_cache or WatchCacheOptions())
         self.requests = RequestLog()
         self.watches = WatchRegistry()
+        self.lifecycle = Lifecycle(self, self.store, self.cache)
+        self.faults = Faults(self.store, self.cache, self.watches, self.lifecycle)
+        self.reads = Reads(self, self._send_json)
         self._started = False
 
     # ---------------------------------------------------------------- lifecycle
@@ -70,7 +71,7 @@ class SimServer(HTTPServerCore):
     def start(self) -> "SimServer":
         if not self._started:
             self._stopping = False
-            self._open_listener()
+            self.open_listener()
             self._started = True
         return self
 
@@ -78,13 +79,20 @@ class SimServer(HTTPServerCore):
         if not self._started:
             return
         self._started = False
-        self.faults.stop()
+        self.lifecycle.stop()
         self._stopping = True
         for s in self.watches.all():
             s.done = True
         with self.store.cond:
             self.store.cond.notify_all()
         self.shutdown_core()
+
+    # what watch streams and reads ask of their server (kmon.sim.reads.ReadHost)
+    def stalled_until(self) -> float:
+        return self.faults.pending.stall_until
+
+    def phase(self) -> str:
+        return self.lifecycle.phase()
 
     def __enter__(self) -> "SimServer":
         return self.start()
@@ -101,7 +109,7 @@ class SimServer(HTTPServerCore):
 
     def _send_error(self, req: Request, err: StoreError) -> int:
         headers = []
-        if err.retry_after is not None and err.code == 429:
+        if err.retry_after is not None:  # as responsewriters.ErrorNegotiated: from retryAfterSeconds
             headers.append(("Retry-After", str(int(err.retry_after) if float(err.retry_after).is_integer() else err.retry_after)))
         return self._send_json(req, err.code, err.status(), headers)
 
@@ -132,20 +140,23 @@ class SimServer(HTTPServerCore):
 
     def _dispatch(self, req: Request, path: str, q: dict, record) -> int:
         path = path.rstrip("/") or "/"
-        if path in ("/healthz", "/livez", "/readyz"):
-            req.conn.send_response(200, [("Content-Type", "text/plain")], [b"ok"], req.keep_alive)
-            return 200
+        if path in _HEALTH:
+            return self._health(req, path)
         user = _access.authenticate(req.headers.get("authorization", ""), self.token, self.user)
         if path.startswith("/_kmon/"):
             if user == _access.ANONYMOUS:
                 raise StoreError(401, "Unauthorized", "Unauthorized")
             return self._admin(req, path, q)
-        fail = self.faults.take_failure()
+        if req.method == "HEAD":  # no route has HEAD (the answer carries no body)
+            raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
+        if self.lifecycle.phase() == INSTALLING:  # restarting: the not-found handler answers
+            raise StoreError(503, "ServiceUnavailable", _NOT_INSTALLED, retry_after=5)
+        fail = self.faults.pending.take_failure()
         if fail is not None:
             code, ra = fail
             raise StoreError(code, _FAULT_REASONS.get(code, "Unknown"), f"injected fault: HTTP {code}",
                              details={"retryAfterSeconds": int(ra)} if ra else None, retry_after=ra)
-        html = self.faults.take_html()
+        html = self.faults.pending.take_html()
         if html is not None:
             page = (b"<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d Bad Gateway"
                     b"</h1></center><hr><center>nginx</center></body></html>\n" % (html, html))
@@ -158,6 +169,8 @@ class SimServer(HTTPServerCore):
             doc = self._discovery(req, path, segs)
             if doc is not None:
                 return self._send_json(req, 200, doc.body, doc.headers)
+        elif len(segs) <= 1 or (segs[0] == "api" and len(segs) == 2) or (segs[0] == "apis" and len(segs) <= 3):
+            raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)  # discovery is GET only
         if len(segs) >= 2 and segs[0] == "api" and segs[1] == "v1":
             group, version, rest = "", "v1", segs[2:]
         elif len(segs) >= 4 and segs[0] == "apis":
@@ -175,10 +188,12 @@ class SimServer(HTTPServerCore):
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
         if name is not None and res.namespaced and ns is None:
             raise StoreError(404, "NotFound", "the server could not find the requested resource")
-        verb = self._verb(req.method, name, q)
+        verb = self._verb(req.method, name, sub, q)
         if verb not in (res.subresource(sub).verbs if sub else res.verbs):
-            raise StoreError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-        if user == _access.ANONYMOUS or self.faults.is_forbidden(res.plural, res.group):
+            raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
+        if verb in ("create", "deletecollection") and res.namespaced and ns is None:
+            raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)  # across namespaces: GET only
+        if user == _access.ANONYMOUS or self.faults.pending.is_forbidden(res.plural, res.group):
             raise _access.forbidden(user, res, verb, ns, name, sub)
         if not res.stored and res.key != "bindings":  # the reviews: answered, never stored
             try:
@@ -190,214 +205,61 @@ class SimServer(HTTPServerCore):
             ans = _subresources.serve(self.store, res, req.method, ns, name, sub or "binding", q, req.body)
             return self._send_json(req, ans.code, ans.body, (("Content-Type", ans.content_type),))
         if verb == "watch":
-            return self._watch(req, res, ns, name, q, record)
+            return self.reads.watch(req, res, ns, name, q, record)
         if verb == "list":
-            return self._list(req, res, ns, q)
+            return self.reads.list(req, res, ns, q)
         if verb == "get":
-            return self._get(req, res, ns, name)
+            return self.reads.get(req, res, ns, name)
         return self._write(req, res, verb, ns, name, sub, q)
 
     @staticmethod
-    def _verb(method: str, name: str | None, q: dict) -> str:
-        if method in ("GET", "HEAD"):
+    def _verb(method: str, name: str | None, sub: str | None, q: dict) -> str:
+        """The API verb of a request; 405 for a method the path's route does not have (a
+        collection: GET POST DELETE; an object: GET PUT PATCH DELETE; a subresource's own
+        verbs, such as POST on pods/NAME/binding, are checked against the catalog)."""
+        if method == "GET":
             if _truthy(q.get("watch")):
                 return "watch"
             return "get" if name else "list"
-        if method == "POST":
-            return "create"
-        if method == "PUT":
-            return "update"
-        if method == "PATCH":
-            return "patch"
-        if method == "DELETE":
-            return "delete" if name else "deletecollection"
-        raise StoreError(405, "MethodNotAllowed", f"method {method} is not supported")
+        verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method)
+        if verb == "delete" and name is None:
+            return "deletecollection"
+        if verb is None or (sub is None and (verb == "create") != (name is None)):
+            raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
+        return verb
 
     def _discovery(self, req: Request, path: str, segs: list[str]):
         """The discovery or OpenAPI document at ``path`` (None: not a discovery path)."""
         return _discovery.serve(req.headers.get("accept", ""), path, segs, f"{self.host}:{self.port}")
 
-    # ---------------------------------------------------------------- admin
+    # ---------------------------------------------------------------- health and admin
+    def _health(self, req: Request, path: str) -> int:
+        """/livez and /healthz: up; /readyz: not while a restarted server is still starting."""
+        code = 200 if path != "/readyz" or self.lifecycle.phase() == SERVING else 500
+        body = b"ok" if code == 200 else b"[-]poststarthook/watch-cache failed: not finished\nreadyz check failed\n"
+        req.conn.send_response(code, [("Content-Type", "text/plain; charset=utf-8")], [body], req.keep_alive)
+        return code
+
     def _admin(self, req: Request, path: str, q: dict) -> int:
         segs = [s for s in path.split("/") if s]
         if req.method != "POST" or len(segs) != 3 or segs[1] != "faults":
             raise StoreError(404, "NotFound", "unknown admin endpoint (POST /_kmon/faults/<name>)")
-        f, name = self.faults, segs[2]
-        seconds = float(q.get("seconds", "5"))
-        if name == "compact":
-            result = f.compact(int(q["revision"]) if q.get("revision") else None)
-        elif name == "drop_watches":
-            result = f.drop_watches()
-        elif name == "refuse_connections":
-            # answer first: the listener and this connection go away right after
-            self._send_json(req, 200, {"kind": "Status", "apiVersion": "v1", "status": "Success",
-                                       "message": name, "details": {"result": seconds}})
-            f.refuse_connections(seconds)
-            return 200
-        elif name == "fail_next":
-            ra = q.get("retry_after")
-            f.fail_next(int(q.get("n", "1")), int(q.get("code", "500")), float(ra) if ra else None)
-            result = None
-        elif name == "stall_watches":
-            result = f.stall_watches(seconds)
-        elif name == "send_malformed_line":
-            result = f.send_malformed_line()
-        elif name == "html_next":
-            result = f.html_next(int(q.get("n", "1")), int(q.get("code", "502")))
-        elif name == "inject_raw":  # the request body is written verbatim
-            result = f.inject_raw(req.body or b"", q.get("close", "").lower() in ("1", "true"))
-        elif name == "jump_revision":
-            result = f.jump_revision(int(q.get("delta", "1000")))
-        elif name == "forbid":
-            result = f.forbid(q["resource"], q.get("group", ""))
-        elif name == "allow":
-            result = f.allow(q.get("resource"), q.get("group", ""))
-        elif name == "reset":
-            result = f.reset()
-        else:
-            raise StoreError(404, "NotFound", f"unknown fault {name!r}")
-        return self._send_json(req, 200, {"kind": "Status", "apiVersion": "v1", "status": "Success",
-                                          "message": name, "details": {"result": result}})
+        name = segs[2]
+        ok = {"kind": "Status", "apiVersion": "v1", "status": "Success", "message": name}
+        try:
+            if name in ANSWER_FIRST:  # answer first: the listener and this connection go away right after
+                self._send_json(req, 200, {**ok, "details": {"result": None}})
+                call_fault(self.faults, name, q, req.body)
+                return 200
+            result = call_fault(self.faults, name, q, req.body)
+        except UnknownFault:
+            raise StoreError(404, "NotFound", f"unknown fault {name!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise StoreError(400, "BadRequest", f"fault {name}: {exc}") from None
+        return self._send_json(req, 200, {**ok, "details": {"result": result}})
 
-    # ---------------------------------------------------------------- reads
     def _selectors(self, res: R.Resource, q: dict, name: str | None = None):
-        try:
-            lm = parse_label_selector(q.get("labelSelector"))
-            fs = q.get("fieldSelector") or ""
-            if name is not None:
-                fs = f"metadata.name={name}" + ("," + fs if fs else "")
-            fm = parse_field_selector(fs, ("metadata.name", "metadata.namespace") + res.fields)
-        except SelectorError as exc:
-            raise StoreError(400, "BadRequest", str(exc)) from None
-        return lm, fm
-
-    def _parse_rv(self, rv: str) -> int:
-        try:
-            n = int(rv)
-            if n < 0:
-                raise ValueError
-            return n
-        except ValueError:
-            raise StoreError(400, "BadRequest", f'invalid resource version "{rv}"') from None
-
-    def _not_too_large(self, n: int) -> None:
-        if n > self.store.revision and not self.store.wait_for_revision(n, self.too_large_wait):
-            err = too_large(n, self.store.revision)
-            err.details["retryAfterSeconds"] = 1
-            err.retry_after = None
-            raise err
-
-    def _get(self, req: Request, res: R.Resource, ns: str | None, name: str) -> int:
-        with self.store.lock:
-            e = self.store._tables[res.key].items.get((ns or "", name))
-        if e is None:
-            raise not_found(res, name)
-        accept = req.headers.get("accept", "")
-        if wants_table(accept):
-            return self._send_json(req, 200, table(res, [e], {"resourceVersion": str(e.rv)}))
-        return self._send_json(req, 200, e.meta_raw() if _metadata_only(accept) else e.raw)
-
-    def _list(self, req: Request, res: R.Resource, ns: str | None, q: dict) -> int:
-        lm, fm = self._selectors(res, q)
-        rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
-        cont = q.get("continue", "")
-        try:
-            limit = max(0, int(q.get("limit") or 0))
-        except ValueError:
-            raise StoreError(400, "BadRequest", f"invalid limit {q.get('limit')!r}") from None
-        at, after = None, None
-        if cont:
-            if rv:
-                raise StoreError(400, "BadRequest", "specifying resource version is not allowed when using continue")
-            at, after = _decode_continue(cont)
-            if at < self.store.compacted_revision:
-                raise expired(_CONTINUE_TOO_OLD)
-        else:
-            if rvm not in ("", "Exact", "NotOlderThan"):
-                raise invalid_list_options("resourceVersionMatch", "FieldValueNotSupported", f'Unsupported value: '
-                                           f'"{rvm}": supported values: "Exact", "NotOlderThan", ""')
-            if rvm and rv == "":
-                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
-                                           "resourceVersionMatch is forbidden unless resourceVersion is provided")
-            if rvm == "Exact" and rv == "0":
-                raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", 'Forbidden: '
-                                           'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
-            if rv == "0":
-                limit = 0  # served from the watch cache: the limit is ignored, the list is not paginated
-            elif rv:
-                n = self._parse_rv(rv)
-                self._not_too_large(n)
-                if rvm == "Exact" or (rvm == "" and limit > 0):
-                    at = n
-        entries, rev, nxt, remaining = self.store.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm,
-                                                               at=at, after=after, limit=limit)
-        accept = req.headers.get("accept", "")
-        if wants_table(accept):
-            lm_doc: dict = {"resourceVersion": str(rev)}
-            if nxt is not None:
-                lm_doc["continue"] = _encode_continue(rev, nxt)
-                if remaining is not None:
-                    lm_doc["remainingItemCount"] = remaining
-            return self._send_json(req, 200, table(res, entries, lm_doc))
-        if _metadata_only(accept):
-            kind, api = b"PartialObjectMetadataList", b"meta.k8s.io/v1"
-            raws = [e.meta_raw() for e in entries]
-        else:
-            kind, api = res.list_kind.encode(), res.api_version.encode()
-            raws = [e.raw for e in entries]
-        lmeta = b'"resourceVersion":"%d"' % rev
-        if nxt is not None:
-            lmeta += b',"continue":"%s"' % _encode_continue(rev, nxt).encode()
-            if remaining is not None:
-                lmeta += b',"remainingItemCount":%d' % remaining
-        head = b'{"kind":"%s","apiVersion":"%s","metadata":{%s},"items":[' % (kind, api, lmeta)
-        req.conn.send_joined(200, [_JSON], head, raws, b"]}", req.keep_alive)
-        return 200
-
-    # ---------------------------------------------------------------- watch
-    def _watch(self, req: Request, res: R.Resource, ns: str | None, name: str | None, q: dict, record) -> int:
-        lm, fm = self._selectors(res, q, name)
-        rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
-        sie = q.get("sendInitialEvents")
-        if sie is not None and _truthy(sie) and rvm != "NotOlderThan":
-            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: sendInitialEvents "
-                                       "requires setting resourceVersionMatch to NotOlderThan")
-        if rvm and sie is None:
-            raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: "
-                                       "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
-        try:
-            timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else self.watch_timeout
-        except ValueError:
-            raise StoreError(400, "BadRequest", "invalid timeoutSeconds") from None
-        n = None
-        if rv not in ("", "0"):
-            n = self._parse_rv(rv)
-            self._not_too_large(n)
-        initial_events = (_truthy(sie) if sie is not None else n is None)
-        stream = WatchStream(self, req.conn, res, namespace=ns, lmatch=lm, fmatch=fm,
-                             metadata_only=_metadata_only(req.headers.get("accept", "")),
-                             table=wants_table(req.headers.get("accept", "")),
-                             bookmarks=_truthy(q.get("allowWatchBookmarks")), timeout=timeout)
-        initial, cursor, too_old = None, n if n is not None else 0, None
-        if initial_events:
-            initial, cursor, _, _ = self.store.list_entries(res, namespace=ns, lmatch=lm, fmatch=fm)
-        elif n is None:
-            cursor = self.store.revision
-        elif n < self.store.compacted_revision:
-            too_old = expired(f"too old resource version: {n} ({self.store.compacted_revision})")
-        self.watches.add(stream)
-        req.conn.streaming = True
-        try:
-            record(200)  # before the first byte: a client that sees 200 finds the record
-            stream.start_headers()
-            if too_old is not None:
-                stream.send_error_and_end(too_old)
-            else:
-                stream.run(initial, cursor, initial_end_bookmark=bool(sie is not None and _truthy(sie)))
-        finally:
-            req.conn.streaming = False
-            self.watches.remove(stream)
-        return 200
+        return selectors(res, q, name)
 
     # ---------------------------------------------------------------- writes
     def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,

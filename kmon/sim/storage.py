@@ -20,49 +20,9 @@ import orjson
 
 from kmon.sim import defaulting
 from kmon.sim import resources as R
-from kmon.sim.errors import StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
+from kmon.sim.entries import LAST, Entry, Event, Key, page, rewind
+from kmon.sim.errors import EXPIRED_LIST, StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
 from kmon.sim.patch import PatchError, apply_patch
-from kmon.sim.selectors import extract_fields
-
-Key = tuple[str, str]  # (namespace or "", name)
-
-
-class Entry:
-    """One stored object version. Immutable once built."""
-
-    __slots__ = ("raw", "labels", "fields", "rv", "uid", "owners", "_meta")
-
-    def __init__(self, raw: bytes, obj: dict, res: R.Resource, rv: int) -> None:
-        meta = obj["metadata"]
-        self.raw = raw
-        self.rv = rv
-        self.labels: dict[str, str] = dict(meta.get("labels") or {})  # own copy: callers keep obj
-        self.fields = extract_fields(obj, res.fields)
-        self.uid: str = meta.get("uid", "")
-        self.owners = tuple(o.get("uid", "") for o in meta.get("ownerReferences") or () if isinstance(o, dict))
-        self._meta: bytes | None = None
-
-    def obj(self) -> dict:
-        return orjson.loads(self.raw)
-
-    def meta_raw(self) -> bytes:
-        """The object as a ``PartialObjectMetadata`` (encoded once, on first use)."""
-        m = self._meta
-        if m is None:
-            m = self._meta = orjson.dumps({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                                           "metadata": orjson.loads(self.raw)["metadata"]})
-        return m
-
-
-class Event:
-    """A history record: ``entry`` is the new state (for DELETED: the last state with the
-    deletion revision), ``prev`` the state before (None for ADDED)."""
-
-    __slots__ = ("rev", "rkey", "type", "key", "entry", "prev")
-
-    def __init__(self, rev: int, rkey: str, type_: str, key: Key, entry: Entry, prev: Entry | None) -> None:
-        self.rev, self.rkey, self.type, self.key, self.entry, self.prev = rev, rkey, type_, key, entry, prev
-
 
 class _Table:
     __slots__ = ("res", "items", "_sorted")
@@ -288,7 +248,7 @@ class Store:
             if namespace is None:
                 return len(t.items)
             keys = t.sorted_keys()
-            return bisect.bisect_left(keys, (namespace, "\U0010ffff")) - bisect.bisect_left(keys, (namespace, ""))
+            return bisect.bisect_left(keys, (namespace, LAST)) - bisect.bisect_left(keys, (namespace, ""))
 
     def update(self, resource: str | R.Resource, obj: dict, namespace: str | None = None, *,
                subresource: str | None = None, copy: bool = True) -> dict:
@@ -401,7 +361,7 @@ class Store:
                 if other.res.namespaced:
                     keys = other.sorted_keys()
                     lo = bisect.bisect_left(keys, (key[1], ""))
-                    hi = bisect.bisect_left(keys, (key[1], "\U0010ffff"))
+                    hi = bisect.bisect_left(keys, (key[1], LAST))
                     for k in list(keys[lo:hi]):
                         self._delete(other, k, "Orphan", seen)
         if propagation != "Orphan":
@@ -417,25 +377,25 @@ class Store:
         return obj
 
     # ---------------------------------------------------------------- list / watch support
-    def _state_at(self, t: _Table, at: int) -> tuple[dict[Key, Entry], list[Key]]:
-        """The table's contents at revision ``at`` (caller holds the lock)."""
+    def current(self, res: R.Resource) -> tuple[dict[Key, Entry], list[Key]]:
+        """The resource's objects now and their sorted keys (caller holds the lock; read only)."""
+        t = self._tables[res.key]
+        return t.items, t.sorted_keys()
+
+    def state_at(self, res: R.Resource, at: int) -> tuple[dict[Key, Entry], list[Key]]:
+        """The resource's objects at revision ``at`` and their sorted keys (caller holds the
+        lock). 410 Expired below the compacted revision."""
+        t = self._tables[res.key]
         if at >= self._rev:
             return t.items, t.sorted_keys()
         if at < self._compacted:
-            raise expired(f"too old resource version: {at} ({self._compacted})")
+            raise expired(EXPIRED_LIST)
         c = self._snap_cache.get(t.res.key)
         if c is not None and c[0] == at:
             return c[1], c[2]
-        items = dict(t.items)
-        i = bisect.bisect_right(self._hist_revs, at)
         rk = t.res.key
-        for ev in reversed(self._hist[i:]):
-            if ev.rkey == rk:
-                if ev.prev is None:
-                    items.pop(ev.key, None)
-                else:
-                    items[ev.key] = ev.prev
-        keys = sorted(items)
+        i = bisect.bisect_right(self._hist_revs, at)
+        items, keys = rewind(t.items, (ev for ev in self._hist[i:] if ev.rkey == rk))
         self._snap_cache[rk] = (at, items, keys)
         return items, keys
 
@@ -444,36 +404,13 @@ class Store:
                      ) -> tuple[list[Entry], int, Key | None, int | None]:
         """Entries matching, in key order: ``(entries, revision, next_after, remaining)``.
         ``at``: state at that revision (None = now); ``after``: start after that key;
-        ``limit``: page size (0 = all). ``next_after`` is set when more keys follow;
-        ``remaining`` counts the keys after the page (only without selectors)."""
-        t = self._tables[res.key]
+        ``limit``: page size (0 = all); see ``entries.page``."""
         with self._lock:
             rev = self._rev if at is None else at
-            items, keys = self._state_at(t, rev)
-            lo, hi = 0, len(keys)
-            if namespace is not None and res.namespaced:
-                lo = bisect.bisect_left(keys, (namespace, ""))
-                hi = bisect.bisect_left(keys, (namespace, "\U0010ffff"))
-            if after is not None:
-                lo = max(lo, bisect.bisect_right(keys, after))
-            if lmatch is None and fmatch is None:
-                end = hi if not limit else min(hi, lo + limit)
-                out = [items[k] for k in keys[lo:end]]
-                if end < hi:
-                    return out, rev, keys[end - 1], hi - end
-                return out, rev, None, None
-            out = []
-            i = lo
-            while i < hi:
-                e = items[keys[i]]
-                i += 1
-                if (lmatch is None or lmatch(e.labels)) and (fmatch is None or fmatch(e.fields)):
-                    out.append(e)
-                    if limit and len(out) >= limit:
-                        break
-            if i < hi and limit:
-                return out, rev, keys[i - 1], None
-            return out, rev, None, None
+            items, keys = self.state_at(res, rev)
+            out, nxt, remaining = page(items, keys, namespace=namespace if res.namespaced else None,
+                                       lmatch=lmatch, fmatch=fmatch, after=after, limit=limit)
+            return out, rev, nxt, remaining
 
     def events_after(self, rev: int) -> tuple[list[Event], int]:
         """History events with revision > ``rev`` and the current revision. Raises 410 if

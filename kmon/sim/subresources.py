@@ -12,7 +12,7 @@ import time
 
 import orjson
 
-from kmon.sim import lifecycle
+from kmon.sim import deletion
 from kmon.sim.catalog import BUILTIN, Resource
 from kmon.sim.errors import StoreError
 from kmon.sim.storage import Store, now_rfc3339
@@ -122,7 +122,7 @@ def serve(store: Store, res: Resource, method: str, ns: str | None, name: str, s
     if sub == "log":
         return _log(store, ns or "", name, q)
     if sub == "eviction":
-        lifecycle.delete(store, res, name, ns, lifecycle.DeleteOptions(
+        deletion.delete(store, res, name, ns, deletion.DeleteOptions(
             grace=((doc or {}).get("deleteOptions") or {}).get("gracePeriodSeconds")))
         return Answer(201, _success())
     if sub == "binding":

@@ -22,7 +22,7 @@ from collections import deque
 from typing import Sequence
 
 from kmon.cache import gcguard
-from kmon.sim import lifecycle, managed_fields
+from kmon.sim import deletion, managed_fields
 from kmon.sim import resources as R
 from kmon.sim import objects as O
 from kmon.sim.storage import Store, StoreError
@@ -226,7 +226,7 @@ class Workload:
             return
         grace = (p.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
         bound = bool((p.get("spec") or {}).get("nodeName"))
-        lifecycle.mark_terminating(self.store, "pods", p, grace if bound else 0)
+        deletion.mark_terminating(self.store, "pods", p, grace if bound else 0)
         self.writes += 1
         if bound:
             self._terminating.append((self._steps + self.TERMINATION_STEPS, ns, name))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import orjson
 import yaml
 
-from kmon.sim import defaulting, lifecycle, managed_fields, schema, validation
+from kmon.sim import defaulting, deletion, managed_fields, schema, validation
 from kmon.sim.catalog import Resource
 from kmon.sim.errors import StoreError
 from kmon.sim.patch import PatchError, apply_patch
@@ -99,7 +99,7 @@ def perform(store: Store, call: Call) -> Result:
     if call.verb in ("update", "patch"):
         return _update(store, call)
     if call.verb == "delete":
-        return Result(200, lifecycle.delete(store, call.res, call.name, call.ns, _delete_options(call)))
+        return Result(200, deletion.delete(store, call.res, call.name, call.ns, _delete_options(call)))
     if call.verb == "deletecollection":
         return _delete_collection(store, call)
     raise StoreError(405, "MethodNotAllowed", f"{call.verb} is not supported")
@@ -128,7 +128,7 @@ def _create(store: Store, call: Call) -> Result:
     if res.namespaced and meta.get("namespace") and meta["namespace"] != ns:
         raise StoreError(400, "BadRequest", "the namespace of the provided object does not match the namespace "
                          "sent on the request")
-    lifecycle.check_namespace_open(store, res, meta.get("name") or "", ns)
+    deletion.check_namespace_open(store, res, meta.get("name") or "", ns)
     defaulting.apply_defaults(res, obj)
     validation.validate(res, obj, None)
     managed_fields.record(None, obj, res, call.manager, "Update", None, now_rfc3339())
@@ -210,7 +210,7 @@ def _update(store: Store, call: Call) -> Result:
             nm["resourceVersion"] = om.get("resourceVersion")
             return Result(200, new, warnings)
         out = store.update(res, new, ns, subresource="status" if sub == "status" else None, copy=False)
-        return Result(200, lifecycle.after_update(store, res, out), warnings)
+        return Result(200, deletion.after_update(store, res, out), warnings)
 
 
 def _merge_scope(res: Resource, sub: str | None, cur: dict, new: dict) -> dict:
@@ -320,7 +320,7 @@ def _apply_create(store: Store, call: Call) -> Result:
     return created
 
 
-def _delete_options(call: Call) -> lifecycle.DeleteOptions:
+def _delete_options(call: Call) -> deletion.DeleteOptions:
     opts = decode(call) if call.body else {}
     opts = opts if isinstance(opts, dict) else {}
     q = call.query
@@ -330,7 +330,7 @@ def _delete_options(call: Call) -> lifecycle.DeleteOptions:
     except (TypeError, ValueError):
         raise StoreError(400, "BadRequest", f"invalid gracePeriodSeconds {grace!r}") from None
     dry = opts.get("dryRun") or ([q["dryRun"]] if q.get("dryRun") else [])
-    return lifecycle.DeleteOptions(grace=grace, propagation=opts.get("propagationPolicy") or
+    return deletion.DeleteOptions(grace=grace, propagation=opts.get("propagationPolicy") or
                                    q.get("propagationPolicy") or "Background",
                                    preconditions=opts.get("preconditions"), dry_run=bool(dry))
 
@@ -350,7 +350,7 @@ def _delete_collection(store: Store, call: Call) -> Result:
     for e in entries:
         o = e.obj()
         try:
-            items.append(lifecycle.delete(store, call.res, o["metadata"]["name"], o["metadata"].get("namespace"),
+            items.append(deletion.delete(store, call.res, o["metadata"]["name"], o["metadata"].get("namespace"),
                                           opts))
         except StoreError:
             pass

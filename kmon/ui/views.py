@@ -128,11 +128,10 @@ class Views(QObject):
             self.win.addAction(a)
 
     def stage_for_screenshot(self, context: str = "kmon-demo") -> None:
-        """For ``--screenshot`` on the demo: a compaction and dropped watches (a 410 and a
-        relist to see in every view), then a verify of every informer a moment later."""
+        """For ``--screenshot`` on the demo: an expired watch cache and dropped watches (a 410
+        and a relist to see in every view), then a verify of every informer a moment later."""
         if self.faults is not None:
-            self.faults.inject("compact", context=context)
-            self.faults.inject("drop", context=context)
+            self.faults.inject("expire-drop", context=context)
         QTimer.singleShot(1500, self.inspector.verify_all)
 
     def set_demo(self, demo: Any) -> None:

@@ -89,12 +89,16 @@ class SimEnv:
         return s
 
     def wait_watches_settled(self, session: ContextSession, timeout: float = 10.0) -> None:
-        """Until every watch received something (a bookmark comes every ``bookmark_interval``):
-        a watch that ends within a second of starting with nothing received is a "very short
-        watch" (an error, as in client-go), which a test dropping watches must not provoke."""
-        before = {r: st.bookmarks + sum(st.events.values()) for r, st in session.stats().items()}
-        wait_for(lambda: all(st.bookmarks + sum(st.events.values()) > before.get(r, 0)
-                             for r, st in session.stats().items()), timeout, "every watch to receive something")
+        """Until each of the session's watches has been open for over a second: a watch that
+        ends within a second of starting with nothing received is a "very short watch" (an
+        error, as in client-go), which a test dropping watches must not provoke. (Waiting for
+        something to arrive would not do: a quiet resource's watch gets nothing, not even
+        bookmarks, as on a real server.)"""
+        want = len(session.resources)
+        wait_for(lambda: sum(1 for st in session.stats().values() if st.state == "watching") >= want
+                 and len(self.srv.watches) >= want
+                 and all(time.monotonic() - w.started > 1.0 for w in self.srv.watches.all()),
+                 timeout, "every watch open for over a second")
 
     def drain(self) -> list[Any]:
         items = self.feed.drain()

@@ -28,14 +28,15 @@ def _errors(env, s, r):
 
 
 class Fault:
-    def __init__(self, name, start, stop, pattern, affected=None, lasting=True):
+    def __init__(self, name, start, stop, pattern, affected=None, lasting=True, relists=False):
         self.name, self.start, self.stop, self.pattern = name, start, stop, pattern
         self.affected = affected  # None: every resource
         self.lasting = lasting
+        self.relists = relists  # the affected informers must relist (their watch cache is gone)
 
 
 def _restart(env):
-    env.srv.faults.refuse_connections(FAULT_WINDOW)
+    env.srv.faults.restart(FAULT_WINDOW, starting=1.5)
     env.srv.faults.jump_revision(10_000)
 
 
@@ -64,7 +65,7 @@ def _403(env):
 
 
 FAULTS = [
-    Fault("restart-jump-revision", _restart, lambda env: None, r"refused|cannot connect|reset|closed"),
+    Fault("restart-jump-revision", _restart, lambda env: None, r"refused|cannot connect|reset|closed", relists=True),
     Fault("429-storm", _429, lambda env: env.srv.faults.reset(), r"429|[Tt]oo ?[Mm]any"),
     Fault("500-burst", _500, lambda env: env.srv.faults.reset(), r"500|[Ii]nternal"),
     Fault("401-token-expired", _401, _401_end, r"401|[Uu]nauthorized"),
@@ -104,6 +105,9 @@ def test_fault_recovers(env, fault):
         _rate_ok(env, [p.split(".")[0] for p in affected], t0, t1)
         # recovery: every cache equals the server again, and the feed says so
         env.wait_converged(s, timeout=40)
+        if fault.relists:  # a restart's watch cache starts empty: 410 (or 503 on the way) and a relist
+            for r in affected:  # (a quiet resource's cache equals the server before its backoff ends)
+                wait_for(lambda: env.stats(s, r)["relists"] >= 1, 30, f"{r}: a relist ({env.stats(s, r)})")
         wait_for(lambda: any(m.state == "ready" for m in env.messages("pods")[-20:]) or not s.resources["pods"].error,
                  10, "pods recovered")
         assert ticker.max_gap < 0.5, f"the process stalled for {ticker.max_gap:.2f} s"
@@ -112,8 +116,9 @@ def test_fault_recovers(env, fault):
 
 
 def test_compaction_between_pages_falls_back_to_a_full_list(env, monkeypatch):
-    """A paged relist whose continue token expires (compaction between pages): the pager
-    falls back to one full list, the cache equals the server, nothing is lost."""
+    """A paged relist whose continue token expires (between pages, the watch cache's window
+    and storage both move past it): the pager falls back to one full list, the cache equals
+    the server, nothing is lost."""
     from kmon.kube.listwatch import RestListerWatcher
 
     compacted = []
@@ -124,7 +129,8 @@ def test_compaction_between_pages_falls_back_to_a_full_list(env, monkeypatch):
         if (self.resource.plural == "pods" and page.continue_ and not options.continue_
                 and len(compacted) == 1):  # the first page of the second (re)list
             env.workload.step(3)  # the revision moves past the page's snapshot...
-            compacted.append(env.srv.faults.compact())  # ...which compaction now makes unreadable
+            env.srv.faults.expire_watch_cache()  # ...the watch cache no longer holds it...
+            compacted.append(env.srv.faults.compact())  # ...nor, compacted, does storage
         elif self.resource.plural == "pods" and not options.continue_ and not compacted:
             compacted.append(0)
         return page
@@ -133,8 +139,7 @@ def test_compaction_between_pages_falls_back_to_a_full_list(env, monkeypatch):
     s = env.session(page_size=5)
     env.churn()
     t0 = time.time()
-    # make the reflector relist (its watch gets 410 since history is compacted and the RV jumped)
-    env.srv.faults.compact()
+    # make the reflector relist (an ERROR 410 on its watch)
     env.srv.faults.inject_raw(b'{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure",'
                               b'"message":"too old resource version","reason":"Expired","code":410}}\n')
     wait_for(lambda: len(compacted) == 2, 15, "a paged relist to start")
@@ -184,3 +189,17 @@ def test_connection_reset_inside_a_big_event(env):
     wait_for(lambda: env.stats(s, "pods")["watches_started"] >= 2, 10, "a new watch")
     assert len(env.cache_state(s, "pods")) >= before - 5  # nothing thrown away meanwhile
     env.wait_converged(s)
+
+
+def test_compaction_alone_causes_no_relist(env):
+    """A real API server serves re-watches from its watch cache: a compaction of storage,
+    even with every watch dropped right after, causes no 410 and no relist."""
+    s = env.session()
+    env.churn()
+    env.srv.faults.compact()
+    env.srv.faults.drop_watches()
+    wait_for(lambda: all(env.stats(s, r)["watches_started"] >= 2 for r in RESOURCES), 15, "every watch re-established")
+    env.wait_converged(s)
+    for r in RESOURCES:
+        st = env.stats(s, r)
+        assert st["relists"] == 0 and st["expired"] == 0, st

@@ -58,7 +58,7 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
              lambda: env.srv.faults.allow(), r"403|forbidden", ["pods"]),
             ("stalled watches", lambda: env.srv.faults.stall_watches(4.0), lambda: None, r"no data from server", RES),
             ("malformed line", lambda: env.srv.faults.send_malformed_line(), lambda: None, r"malformed", RES),
-            ("restart", lambda: (env.srv.faults.refuse_connections(3.0), env.srv.faults.jump_revision(5000)),
+            ("restart", lambda: (env.srv.faults.restart(3.0), env.srv.faults.jump_revision(5000)),
              lambda: None, r"refused|connect|unexpected watch close", RES),
         ]
         for name, start, stop, pattern, affected in faults:

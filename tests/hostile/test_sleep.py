@@ -78,6 +78,7 @@ def test_sigstop_longer_than_inactivity_timeout(env):
         n = len(p.records)
         wait_for(lambda: time.monotonic() - t0 >= PAUSE, PAUSE + 2, "the pause")  # churn goes on meanwhile
         env.workload.step(30)
+        env.srv.faults.expire_watch_cache()  # its last version falls out of the watch cache
         env.srv.faults.compact()
         assert len(p.records) == n, "a stopped process printed"
         p.proc.send_signal(signal.SIGCONT)
@@ -85,7 +86,7 @@ def test_sigstop_longer_than_inactivity_timeout(env):
         wait_for(lambda: any(r.get("kind") == "reflector" and r.get("type") in ("WatchEnded", "Error")
                              and re.search(r"no data from server|timed out", orjson.dumps(r.get("detail")).decode())
                              for r in p.records[n:]), 15, "the watch to end with a timeout")
-        # ...relists (its last version was compacted away) and converges
+        # ...relists (its last version is gone from the watch cache) and converges
         wait_for(lambda: any(r.get("kind") == "reflector" and r.get("type") in ("Relist", "ListStarted", "Expired")
                              for r in p.records[n:]), 15, "a relist")
         env.workload.stop()

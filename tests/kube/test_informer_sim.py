@@ -98,9 +98,14 @@ def _fault(sim, name):
     f = sim.faults
     if name == "drop_watches":
         f.drop_watches()
-    elif name == "compaction":
+    elif name == "compaction":  # storage alone: re-watches are served by the watch cache
         f.compact()
         f.drop_watches()
+    elif name == "expired_watch_cache":  # the re-watch's version is gone: 410, relist
+        f.expire_watch_cache()
+        f.drop_watches()
+    elif name == "restart":  # refused, 503/429 while starting, a new watch cache: relist
+        f.restart(0.5, 0.6)
     elif name == "410_list_and_watch":
         f.compact()
         f.fail_next(2, 410)
@@ -124,8 +129,8 @@ def _fault(sim, name):
         raise ValueError(name)
 
 
-FAULTS = ["drop_watches", "compaction", "410_list_and_watch", "429", "500s", "refused", "stalled_watch",
-          "revision_jump", "malformed_line"]
+FAULTS = ["drop_watches", "compaction", "expired_watch_cache", "restart", "410_list_and_watch", "429", "500s",
+          "refused", "stalled_watch", "revision_jump", "malformed_line"]
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -141,13 +146,20 @@ def test_informer_survives_fault(sim, sim_kubeconfig, fault):
         time.sleep(0.7)  # churn continues across the fault
         churn.stop()
         wait_converged(informer, sim.store, timeout=20)
+        # the fault really hit: the first watch ended and another one followed (a relist
+        # converges the cache a moment before its watch starts)
+        wait_for(lambda: informer.stats().watches_started >= 2)
         stats = informer.stats().as_dict()
         if fault in ("stalled_watch",):
             sim.faults.reset()
-    # the fault really hit: the first watch ended and another one followed
-    assert stats["watches_started"] >= 2, stats
-    if fault in ("410_list_and_watch", "429", "500s", "refused", "stalled_watch", "malformed_line"):
+    if fault in ("410_list_and_watch", "429", "500s", "refused", "stalled_watch", "malformed_line", "restart"):
         assert stats["errors"], stats
+    if fault in ("drop_watches", "compaction"):  # the watch cache serves the re-watch: no relist
+        assert stats["relists"] == 0 and stats["expired"] == 0, stats
+    if fault == "expired_watch_cache":
+        assert stats["expired"] >= 1 and stats["relists"] >= 1, stats
+    if fault == "restart":
+        assert stats["relists"] >= 1, stats
     informer.list_watcher.api_client.close()
 
 

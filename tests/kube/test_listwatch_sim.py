@@ -96,11 +96,16 @@ def test_bookmarks(tmp_path):
         c = client_for_url(srv.url, srv.token)
         try:
             lw = lw_for(c)
+            ensure_namespace(srv.store, "default")
             rv = lw.list(ListOptions()).resource_version
             w = lw.watch(ListOptions(resource_version=rv, allow_watch_bookmarks=True, timeout_seconds=30))
-            ev = next(iter(w))
+            it = iter(w)
+            # a bookmark comes once the resource's cache version passed the watch's (an event)
+            srv.store.create("pods", make_pod("a"), "default")
+            evs = [next(it), next(it)]
             w.stop()
-            assert ev.type == "BOOKMARK" and ev.object["metadata"]["resourceVersion"]
+            assert [e.type for e in evs] == ["ADDED", "BOOKMARK"]
+            assert evs[1].object["metadata"]["resourceVersion"] == evs[0].object["metadata"]["resourceVersion"]
         finally:
             c.close()
 
@@ -110,7 +115,13 @@ def test_watch_expired_error_event(sim, sim_client):
     lw = lw_for(sim_client)
     old = lw.list(ListOptions()).resource_version
     populate(sim.store, 3, "second")
-    sim.faults.compact()
+    sim.faults.compact()  # storage alone: the watch cache still serves the old version
+    w = lw.watch(ListOptions(resource_version=old, timeout_seconds=30))
+    it = iter(w)
+    got = [next(it) for _ in range(3)]
+    w.stop()
+    assert [e.type for e in got] == ["ADDED"] * 3
+    sim.faults.expire_watch_cache()
     w = lw.watch(ListOptions(resource_version=old, timeout_seconds=30))
     events = list(w)
     assert events[-1].type == "ERROR"

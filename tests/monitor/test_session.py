@@ -274,9 +274,11 @@ def test_server_restart_is_reported_and_recovered(sim, kubeconfig):
     with ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods"]) as s:
         assert s.wait_synced(10)
         h = s.resources["pods"]
-        sim.faults.refuse_connections(0.5)
+        sim.faults.restart(0.5, starting=0.6)
         wait_for(lambda: h.error, 10, "an error while the server is down")
         wait_for(lambda: h.error is None, 15, "recovery")
+        # the restarted server's watch cache starts empty: the informer relisted
+        wait_for(lambda: h.informer.stats().relists >= 1, 10, "the relist a restart causes")
         items = [i for i in _session_items(feed.drain()) if i.resource == "pods"]
         assert any(i.level in ("warning", "error") and "pods: " in i.message for i in items)
         assert items[-1].state == "ready" and "recovered" in items[-1].message

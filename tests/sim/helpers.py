@@ -113,3 +113,26 @@ def wait_until(cond: Callable[[], bool], timeout: float = 5.0, interval: float =
             return True
         time.sleep(interval)
     return cond()
+
+
+def read_to_eof(sock) -> bytes:
+    """Everything a raw socket receives until the server closes it (or resets it)."""
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except OSError:
+        pass
+    return data
+
+
+def server_up(srv) -> bool:
+    """Whether the server accepts a connection and answers /livez."""
+    try:
+        c = connect(srv, 1)
+        c.request("GET", "/livez")
+        ok = c.getresponse().status == 200
+        c.close()
+        return ok
+    except OSError:
+        return False

@@ -7,8 +7,10 @@ import time
 import pytest
 
 from kmon.sim import SimServer
+from kmon.sim import resources as R
+from kmon.sim.watch_cache import WatchCacheOptions
 
-from .helpers import RawWatch, connect, ensure_ns, get, pod, request, wait_until
+from .helpers import RawWatch, ensure_ns, get, pod, read_to_eof, request, server_up, wait_until
 
 
 def _open_watch(s, extra=""):
@@ -28,20 +30,10 @@ def _raw_stream(s):
     return sock
 
 
-def _read_to_eof(sock):
-    data = b""
-    try:
-        while chunk := sock.recv(65536):
-            data += chunk
-    except ConnectionResetError:
-        pass
-    return data
-
-
 def test_drop_watches_closes_abruptly(populated):
     sock = _raw_stream(populated)
     assert populated.faults.drop_watches() == 1
-    assert not _read_to_eof(sock).endswith(b"0\r\n\r\n")  # no terminating chunk
+    assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # no terminating chunk
     sock.close()
     assert wait_until(lambda: len(populated.watches) == 0)
     assert get(populated, "/api/v1/pods")[0] == 200  # the server itself is fine
@@ -76,7 +68,7 @@ def test_refuse_connections_then_recover(populated):
     with pytest.raises(OSError) as ei:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert ei.value.errno == errno.ECONNREFUSED
-    assert not _read_to_eof(sock).endswith(b"0\r\n\r\n")  # open watches were cut too
+    assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # open watches were cut too
     sock.close()
 
     def back():
@@ -93,6 +85,8 @@ def test_stall_watches(populated):
     with SimServer(bookmark_interval=0.05) as s:
         ensure_ns(s.store, "default")
         w = _open_watch(s, "&allowWatchBookmarks=true")
+        s.store.create("pods", pod("before-stall"))  # the cache version passes the watch's: bookmarks flow
+        assert w.next_event()["type"] == "ADDED"
         assert w.next_event()["type"] == "BOOKMARK"
         t0 = time.monotonic()
         s.faults.stall_watches(0.8)
@@ -145,23 +139,36 @@ def test_jump_revision(populated):
         assert w.next_event()["object"]["metadata"]["name"] == "j"
 
 
-def test_compact(populated):
+def test_compact_storage_leaves_watches_to_the_watch_cache(populated):
     rev = populated.store.revision
     populated.store.create("pods", pod("c"))
     assert populated.faults.compact() == rev + 1
     assert populated.store.compacted_revision == rev + 1
-    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
-        assert list(w.raw_lines()) == []  # at the compacted revision: still fine
-    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}") as w:
-        assert w.next_event()["object"]["code"] == 410
+    # a watch from below the compacted revision is served by the watch cache: no 410
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=5") as w:
+        ev = w.next_event()
+    assert ev["type"] == "ADDED" and ev["object"]["metadata"]["name"] == "c"
+
+
+def test_expire_watch_cache(populated):
+    rev = populated.store.revision
+    populated.store.create("pods", pod("c"))
+    # the history is gone; the revision moved on by one (the writes that pushed it out)
+    assert populated.faults.expire_watch_cache() == rev + 2
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 2}&timeoutSeconds=1") as w:
+        assert list(w.raw_lines()) == []  # from the oldest version still held: fine
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}") as w:
+        assert w.next_event()["object"]["message"] == f"too old resource version: {rev + 1} ({rev + 2})"
 
 
 def test_history_limit_compacts_automatically():
-    with SimServer(history_limit=10) as s:
+    small = WatchCacheOptions(window=0.0, min_events=10, max_events=10)
+    with SimServer(history_limit=10, watch_cache=small) as s:
         ensure_ns(s.store, "default")
         for i in range(1500):
             s.store.create("configmaps", {"metadata": {"name": f"c{i}"}})
         assert s.store.compacted_revision > 1
+        # neither the watch cache (10 events) nor storage (compacted) holds revision 2
         assert get(s, "/api/v1/configmaps?resourceVersion=2&resourceVersionMatch=Exact")[0] == 410
 
 
@@ -178,6 +185,8 @@ def test_admin_endpoint(populated):
     status, _, body = request(populated, "POST", "/_kmon/faults/jump_revision?delta=50")
     assert body["details"]["result"] == rev + 50
     assert request(populated, "POST", "/_kmon/faults/compact")[2]["details"]["result"] == rev + 50
+    assert request(populated, "POST", "/_kmon/faults/expire_watch_cache?resource=pods")[2]["details"]["result"] == rev + 51
+    assert populated.cache.oldest(R.lookup("pods")) == rev + 51 and populated.cache.oldest(R.lookup("secrets")) < rev
     w = _open_watch(populated)
     assert request(populated, "POST", "/_kmon/faults/send_malformed_line")[2]["details"]["result"] == 1
     assert request(populated, "POST", "/_kmon/faults/drop_watches")[2]["details"]["result"] == 1
@@ -186,16 +195,15 @@ def test_admin_endpoint(populated):
     assert request(populated, "POST", "/_kmon/faults/nope")[0] == 404
     assert request(populated, "POST", "/_kmon/faults/compact", token="bad")[0] == 401
     assert request(populated, "POST", "/_kmon/faults/refuse_connections?seconds=0.3")[0] == 200
-    assert wait_until(lambda: _up(populated), timeout=5, interval=0.05)
+    assert wait_until(lambda: server_up(populated), timeout=5, interval=0.05)
     assert all(not r.path.startswith("/_kmon") for r in populated.requests)
 
 
-def _up(s):
-    try:
-        c = connect(s, 1)
-        c.request("GET", "/healthz")
-        ok = c.getresponse().status == 200
-        c.close()
-        return ok
-    except OSError:
-        return False
+def test_every_fault_has_a_one_line_help_text():
+    """``kmon sim --help`` lists the faults from their docstrings' first lines."""
+    from kmon.sim.faults import FAULT_NAMES, Faults
+
+    assert {"compact", "expire_watch_cache", "restart", "refuse_connections", "drop_watches"} <= FAULT_NAMES
+    for name in FAULT_NAMES:
+        first = (getattr(Faults, name).__doc__ or "").strip().splitlines()[0]
+        assert first.endswith(".") and 20 < len(first) <= 120, (name, first)

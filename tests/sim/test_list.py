@@ -3,6 +3,9 @@
 import kubernetes
 import pytest
 
+from kmon.sim import SimServer
+from kmon.sim.errors import CONTINUE_EXPIRED
+
 from .helpers import get, pod
 
 
@@ -85,25 +88,52 @@ def test_exact_list_returns_past_state(populated):
     assert "p-00" not in names(now["items"]) and "zz" in names(now["items"])
 
 
-def test_exact_after_compaction_and_expired_continue(populated):
+def test_exact_list_and_continue_survive_compaction_from_the_watch_cache(populated):
+    """Real 1.36: after an etcd compaction, an Exact list at the old version and a continue
+    token are still served, from the watch cache."""
     st = populated.store
     rev = st.revision
     _, _, page1 = get(populated, "/api/v1/pods?limit=2")
     st.create("pods", pod("late"))
     populated.faults.compact()
-    status, _, body = get(populated, f"/api/v1/pods?resourceVersion={rev - 2}&resourceVersionMatch=Exact")
-    assert status == 410 and body["kind"] == "Status" and body["reason"] == "Expired" and body["code"] == 410
+    status, _, past = get(populated, f"/api/v1/pods?resourceVersion={rev}&resourceVersionMatch=Exact")
+    assert status == 200 and past["metadata"]["resourceVersion"] == str(rev) and "late" not in names(past["items"])
+    status, _, page2 = get(populated, f"/api/v1/pods?limit=2&continue={page1['metadata']['continue']}")
+    assert status == 200 and names(page2["items"]) == ["p-02", "p-03"]
+    assert page2["metadata"]["resourceVersion"] == str(rev)
+
+
+def test_exact_and_continue_410_once_neither_cache_nor_storage_holds_them(populated):
+    st = populated.store
+    rev = st.revision
+    _, _, page1 = get(populated, "/api/v1/pods?limit=2")
+    st.create("pods", pod("zz-late"))
+    populated.faults.expire_watch_cache()
+    # the watch cache no longer reaches back: storage serves until it is compacted too
+    assert get(populated, f"/api/v1/pods?resourceVersion={rev}&resourceVersionMatch=Exact")[0] == 200
+    populated.faults.compact()
+    status, _, body = get(populated, f"/api/v1/pods?resourceVersion={rev}&resourceVersionMatch=Exact")
+    assert status == 410 and body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                      "message": "The resourceVersion for the provided list is too old.",
+                                      "reason": "Expired", "code": 410}
     status, _, body = get(populated, f"/api/v1/pods?limit=2&continue={page1['metadata']['continue']}")
-    assert status == 410 and body["reason"] == "Expired" and "continue" in body["message"]
+    assert status == 410 and body["reason"] == "Expired" and body["message"] == CONTINUE_EXPIRED
+    # the 410 carries a token that continues the list at the latest revision
+    token = body["metadata"]["continue"]
+    status, _, rest = get(populated, f"/api/v1/pods?limit=100&continue={token}")
+    assert status == 200 and names(rest["items"])[:2] == ["p-02", "p-03"] and "zz-late" in names(rest["items"])
+    assert rest["metadata"]["resourceVersion"] == str(st.revision)
     assert get(populated, "/api/v1/pods?limit=2&continue=@@garbage")[0] == 400
 
 
 def test_too_large_resource_version(populated):
     rev = populated.store.revision
-    status, _, body = get(populated, f"/api/v1/pods?resourceVersion={rev + 100}")
-    assert status == 504 and body["reason"] == "Timeout"
-    assert body["message"] == f"Too large resource version: {rev + 100}, current: {rev}"
-    assert body["details"]["causes"] == [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
+    status, headers, body = get(populated, f"/api/v1/pods?resourceVersion={rev + 100}")
+    assert status == 504 and body["reason"] == "Timeout" and headers["retry-after"] == "1"
+    assert body["message"] == f"Timeout: Too large resource version: {rev + 100}, current: {rev}"
+    assert body["details"] == {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                               "retryAfterSeconds": 1}
+    assert SimServer().too_large_wait == 3.0  # kube-apiserver waits 3 s for the watch cache first
 
 
 @pytest.mark.parametrize("selector,expected", [

@@ -16,12 +16,12 @@ from kmon.cache.listwatch import ListOptions
 from kmon.kube.clients import ClientCache
 from kmon.kube.config import validate_context
 from kmon.sim.cli import fault_catalog
-from kmon.sim.faults import Faults
+from kmon.sim.faults import ANSWER_FIRST, Faults
 
 from .helpers import RawWatch, request, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = {"n": "1", "resource": "pods", "delta": "5", "seconds": "0.05"}  # values for required parameters
+SAMPLE = {"n": "1", "resource": "pods", "delta": "5", "seconds": "0.05", "starting": "0.05"}  # (optional ones too)
 
 
 def start_sim(kubeconfig: Path, *args: str) -> subprocess.Popen:
@@ -98,20 +98,29 @@ def test_help_documents_the_fault_endpoint_and_every_fault():
     assert "fail_next n=N [code=500]" in r.stdout and "forbid resource=RESOURCE" in r.stdout
 
 
+def _serving(srv) -> bool:
+    try:
+        return request(srv, "GET", "/readyz")[0] == 200
+    except OSError:
+        return False
+
+
 def test_every_fault_the_help_lists_is_accepted_over_http(populated):
     """So the help cannot promise a fault the endpoint does not take."""
     w = RawWatch(populated, "/api/v1/pods?watch=1")  # an open watch for the stream faults
     try:
         assert wait_until(lambda: len(populated.watches.all()) == 1)
-        catalog = sorted(fault_catalog(), key=lambda f: f[0] == "refuse_connections")  # that one closes the listener
+        catalog = sorted(fault_catalog(), key=lambda f: f[0] in ANSWER_FIRST)  # those close the listener for a while
         for name, params, _summary in catalog:
-            required = [p.split("=")[0] for p in params.split() if "=" in p and not p.startswith("[")]
-            query = "&".join(f"{k}={SAMPLE.get(k, '1')}" for k in required)
+            names = [p.strip("[]").split("=")[0] for p in params.split() if "=" in p]
+            query = "&".join(f"{k}={SAMPLE.get(k, '1')}" for k in names if not params.count(f"[{k}=") or k in SAMPLE)
             body = b"{}\n" if "<request body" in params else None
             status, _h, doc = request(populated, "POST", f"/_kmon/faults/{name}?{query}", body=body)
             assert status == 200 and doc["status"] == "Success", (
                 f"fault {name!r} is listed by `kmon sim --help` (a public, documented method of Faults) but "
                 f"POST /_kmon/faults/{name}?{query} answered {status} {doc}: wire it in SimServer._admin")
+            if name in ANSWER_FIRST:  # wait until it serves again before the next fault
+                assert wait_until(lambda: _serving(populated), timeout=10), name
     finally:
         w.close()
         populated.faults.reset()

@@ -1,6 +1,5 @@
 """Watch: from a version, initial events, bookmarks, timeouts, selectors, errors."""
 
-import threading
 import time
 
 import kubernetes
@@ -8,7 +7,7 @@ import pytest
 
 from kmon.sim import SimServer
 
-from .helpers import RawWatch, ensure_ns, get, pod, wait_until
+from .helpers import RawWatch, ensure_ns, get, pod
 
 
 def test_watch_from_version_with_official_client(populated, api):
@@ -49,23 +48,45 @@ def test_timeout_seconds_ends_stream_cleanly(populated):
     assert 0.9 <= time.monotonic() - t0 < 4
 
 
-def test_bookmarks():
+def test_bookmarks_once_the_cache_version_passed_the_watch():
     with SimServer(bookmark_interval=0.2) as s:
         ensure_ns(s.store, "default")
         rev = s.store.revision
         with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=true&timeoutSeconds=10") as w:
-            ev = w.next_event()
-            assert ev == {"type": "BOOKMARK", "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": str(rev)}}}
             s.store.create("pods", pod("a"))
-            ev = w.next_event()
-            while ev["type"] == "BOOKMARK":
-                ev = w.next_event()
-            assert ev["type"] == "ADDED"
-            ev = w.next_event()
-            assert ev["type"] == "BOOKMARK" and ev["object"]["metadata"]["resourceVersion"] == str(rev + 1)
+            assert w.next_event()["type"] == "ADDED"
+            ev = w.next_event()  # then every interval, at the resource's cache version
+            assert ev == {"type": "BOOKMARK", "object": {"kind": "Pod", "apiVersion": "v1",
+                                                         "metadata": {"resourceVersion": str(rev + 1)}}}
+            assert w.next_event() == ev
         # without allowWatchBookmarks: no bookmarks at all
-        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
-            assert list(w.raw_lines()) == []
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=1") as w:
+            assert [e["type"] for e in w.events()] == ["ADDED"]
+
+
+def test_a_quiet_resource_gets_no_bookmarks():
+    """Real: a quiet watch got none -- a bookmark carries the resource's cache version, and
+    is sent only once that passed the watch's version; writes to other resources do not
+    move it."""
+    with SimServer(bookmark_interval=0.2) as s:
+        ensure_ns(s.store, "default")
+        rev = s.store.revision
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=true&timeoutSeconds=3") as w:
+            s.store.create("configmaps", {"metadata": {"name": "elsewhere"}})
+            assert list(w.raw_lines()) == []  # nothing, then the clean end at the timeout
+
+
+def test_a_bookmark_comes_before_the_timeout():
+    """Real: one bookmark 2 s before timeoutSeconds (here well before the 60 s interval)."""
+    with SimServer() as s:
+        assert s.bookmark_interval == 60.0  # kube-apiserver's bookmark frequency
+        ensure_ns(s.store, "default")
+        rev = s.store.revision
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=true&timeoutSeconds=3") as w:
+            s.store.create("pods", pod("a"))
+            evs = list(w.events())
+        assert [e["type"] for e in evs] == ["ADDED", "BOOKMARK"]
+        assert evs[1]["object"]["metadata"]["resourceVersion"] == str(rev + 1)
 
 
 def test_send_initial_events(populated):
@@ -80,6 +101,17 @@ def test_send_initial_events(populated):
         populated.store.create("pods", pod("t-new", "team"))
         assert w.next_event()["object"]["metadata"]["name"] == "t-new"
     assert get(populated, "/api/v1/pods?watch=1&sendInitialEvents=true")[0] == 422
+
+
+def test_send_initial_events_without_bookmarks_sends_no_end_bookmark(populated):
+    path = ("/api/v1/namespaces/team/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+            "&resourceVersion=&timeoutSeconds=10")
+    with RawWatch(populated, path) as w:
+        evs = [w.next_event() for _ in range(3)]
+        populated.store.create("pods", pod("t-new", "team"))
+        nxt = w.next_event()
+    assert [e["type"] for e in evs] == ["ADDED"] * 3
+    assert nxt["type"] == "ADDED" and nxt["object"]["metadata"]["name"] == "t-new"  # no BOOKMARK between
 
 
 def test_selector_transitions_on_watch(populated):
@@ -114,17 +146,20 @@ def test_field_selector_and_named_watch(populated):
     assert ev["object"]["metadata"]["name"] == "p-05"
 
 
-def test_watch_410_after_compaction(populated, api):
+def test_watch_410_when_the_watch_cache_no_longer_holds_the_version(populated, api):
     rev = populated.store.revision
     populated.store.create("pods", pod("x"))
-    populated.faults.compact()
+    populated.faults.compact()  # storage alone: the watch cache still serves
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev - 1}&timeoutSeconds=5") as w:
+        assert [w.next_event()["object"]["metadata"]["name"] for _ in range(2)] == ["t-2", "x"]
+    populated.faults.expire_watch_cache()
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev - 1}") as w:
         assert w.status == 200
         evs = list(w.events())
     assert len(evs) == 1 and evs[0]["type"] == "ERROR"
     st = evs[0]["object"]
     assert st == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                  "message": f"too old resource version: {rev - 1} ({rev + 1})", "reason": "Expired", "code": 410}
+                  "message": f"too old resource version: {rev - 1} ({rev + 2})", "reason": "Expired", "code": 410}
     # the official client surfaces it as an ApiException 410
     w = kubernetes.watch.Watch()
     with pytest.raises(kubernetes.client.ApiException) as ei:
@@ -133,27 +168,24 @@ def test_watch_410_after_compaction(populated, api):
     assert ei.value.status == 410
 
 
-def test_watch_too_large_resource_version(populated):
+def test_watch_from_a_future_version_is_silent_until_timeout(populated):
+    """Real: HTTP 200 and a silent stream until events pass that version or the timeout."""
     rev = populated.store.revision
-    status, _, body = get(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 50}")
-    assert status == 504 and body["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 50}&allowWatchBookmarks=true"
+                  f"&timeoutSeconds=1") as w:
+        assert w.status == 200
+        assert list(w.raw_lines()) == []
 
 
-def test_watch_waits_for_a_revision_that_arrives():
-    with SimServer(too_large_wait=5.0) as s:
-        ensure_ns(s.store, "default")
-        rev = s.store.revision
-        arrived = threading.Event()
-
-        def writer():
-            wait_until(lambda: len(s._conns) > 0)  # the watch connection is open
-            s.store.create("pods", pod("late"))
-            arrived.set()
-
-        threading.Thread(target=writer).start()
-        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev + 1}&timeoutSeconds=1") as w:
-            assert w.status == 200
-        assert arrived.is_set()
+def test_watch_from_a_future_version_gets_the_events_after_it(populated):
+    st = populated.store
+    rev = st.revision
+    with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev + 2}&timeoutSeconds=10") as w:
+        assert w.status == 200
+        for n in ("f1", "f2", "f3"):
+            st.create("pods", pod(n))
+        ev = w.next_event()
+    assert ev["object"]["metadata"]["name"] == "f3" and ev["object"]["metadata"]["resourceVersion"] == str(rev + 3)
 
 
 def test_metadata_only_watch(populated):

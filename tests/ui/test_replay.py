@@ -1,7 +1,7 @@
 """Replay in the GUI: a recording made against a churning sim, played back with the sim gone.
 
-One recording per module (a few seconds of churn with a compaction and dropped watches in
-the middle, so the informers relist); every test replays it in a fresh window.
+One recording per module (a few seconds of churn with an expired watch cache and dropped
+watches in the middle, so the informers relist); every test replays it in a fresh window.
 """
 
 from __future__ import annotations
@@ -61,12 +61,12 @@ def recorded(tmp_path_factory):
         stats = lambda: rec.session.stats()["pods"]
         first = stats().deltas_processed
         _wait(lambda: stats().deltas_processed > first + 40, what="churn through the watch")
-        # the watch falls behind a compaction: 410 Expired, then a relist
+        # the watch falls behind the watch cache's window: 410 Expired, then a relist
         srv.faults.stall_watches(1.0)
         srv.faults.jump_revision(5)
-        srv.faults.compact()
+        srv.faults.expire_watch_cache()
         srv.faults.drop_watches()
-        _wait(lambda: stats().relists >= 1, what="the relist after the compaction")
+        _wait(lambda: stats().relists >= 1, what="the relist after the watch cache expired")
         after = stats().deltas_processed
         _wait(lambda: stats().deltas_processed > after + 40, what="churn after the relist")
     finally:

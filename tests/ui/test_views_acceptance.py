@@ -1,5 +1,5 @@
-"""Integration tier for the event log, charts and cache inspector on the demo cluster: a
-compaction plus dropped watches, seen in all three views; Verify cache clean, then with an
+"""Integration tier for the event log, charts and cache inspector on the demo cluster: an
+expired watch cache plus dropped watches, seen in all three views; Verify cache clean, then with an
 injected drift."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ def _relists(views, ctx, res):
     return int(cell.replace(",", "")) if cell else -1
 
 
-def test_compaction_and_dropped_watches_then_verify(make_app, demo, qtbot):
+def test_expired_watch_cache_and_dropped_watches_then_verify(make_app, demo, qtbot):
     store = demo.servers["kmon-demo"].store
     store.create("configmaps", {"metadata": {"name": "drift-probe", "namespace": "shop"}, "data": {"a": "1"}})
     app = make_app(demo.kubeconfig_path, argv=["--resources", "configmaps,pods"], contexts=["kmon-demo"]).open()
@@ -22,11 +22,12 @@ def test_compaction_and_dropped_watches_then_verify(make_app, demo, qtbot):
         before = _relists(views, "kmon-demo", "pods")
         seen_before = views.journal.total
         demo.pause()
-        # a write elsewhere moves the revision past what the pods informer last saw; compact
-        # there at once, so its watch cannot resume: 410, then a relist
+        # a write elsewhere moves the revision past what the pods informer last saw; the
+        # watch cache's history goes at once, so its watch cannot resume: 410, then a relist
+        # (a compaction of storage alone would not do: the watch cache serves the re-watch)
         srv = demo.servers["kmon-demo"]
         store.patch("configmaps", "drift-probe", {"data": {"a": "2"}}, "shop")
-        srv.faults.compact()
+        srv.faults.expire_watch_cache()
         srv.faults.drop_watches()
 
         def new_rows():
