@@ -60,10 +60,10 @@ def recorded(tmp_path_factory):
         for rnd in range(6):
             wl.step(40)
             snapshot()
-            if rnd == 2:  # the watches fall behind a compaction: 410, then relists
+            if rnd == 2:  # the watches fall behind the watch cache's window: 410, then relists
                 relists = {r: st.relists for r, st in rec.session.stats().items()}
                 srv.faults.jump_revision(5)
-                srv.faults.compact()
+                srv.faults.expire_watch_cache()
                 srv.faults.drop_watches()
                 wait_for(lambda: all(st.relists > relists[r] and st.state == "watching"
                                      for r, st in rec.session.stats().items()), timeout=20, what="the relists")
