@@ -131,6 +131,7 @@ class PlotStack(pg.GraphicsLayoutWidget):
         self.ci.setContentsMargins(2, 2, 6, 2)
         self.ci.setSpacing(10)  # room between one plot's lowest tick label and the next one's highest
         self.plots: list[pg.PlotItem] = []
+        self._label_colour: str | None = None
         self.p_rv = self._plot("resourceVersion", 0)
         self.p_events = self._plot("events/s", 1)
         self.p_size = self._plot("cache size", 2)
@@ -145,9 +146,15 @@ class PlotStack(pg.GraphicsLayoutWidget):
         self.note.setParentItem(self.p_rv.vb)
         self.note.setPos(8, 4)
 
+    # a plot shorter than its vertical title shows the short one (the full one in the tooltip)
+    SHORT_TITLES = {"resourceVersion": "RV", "events/s": "ev/s", "cache size": "size", "queue": "queue"}
+
     def _plot(self, title: str, row: int) -> pg.PlotItem:
         p = self.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         p.setLabel("left", title)
+        p.kmon_title = title  # type: ignore[attr-defined]
+        p.getAxis("left").setToolTip(title)
+        p.vb.sigResized.connect(lambda _vb: self.fit_titles())
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="peak")
         p.setMenuEnabled(False)
@@ -158,6 +165,16 @@ class PlotStack(pg.GraphicsLayoutWidget):
             p.setXLink(self.plots[0])
         self.plots.append(p)
         return p
+
+    def fit_titles(self) -> None:
+        """Each plot's vertical title, shortened where the plot is too short for it."""
+        metrics = self.fontMetrics()
+        for p in self.plots:
+            title = p.kmon_title
+            if metrics.horizontalAdvance(title) + 12 > p.vb.height() > 0:
+                title = self.SHORT_TITLES.get(title, title)
+            if title != p.getAxis("left").labelText:
+                p.setLabel("left", title, **({"color": self._label_colour} if self._label_colour else {}))
 
     def set_queue_shown(self, on: bool) -> None:
         """Show or drop the queue-depth plot (a recording has no queue to plot); the time
@@ -181,7 +198,8 @@ class PlotStack(pg.GraphicsLayoutWidget):
                 ax = p.getAxis(side)
                 ax.setPen(axis_pen)
                 ax.setTextPen(axis_pen)
-            p.setLabel("left", p.getAxis("left").labelText, color=theme.foreground.name())
+        self._label_colour = theme.foreground.name()
+        self.fit_titles()
         for t, c in self.type_curves.items():
             c.setPen(pg.mkPen(theme.types[t], width=1))
         self.note.setColor(theme.note)

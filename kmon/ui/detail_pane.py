@@ -321,7 +321,7 @@ class DetailPane(QWidget):
             resource=res,
         )
         if not text:
-            text = "# no change in the object (a resync or a relist delivering the same version)\n"
+            text = "# no change in the object:\n# a resync, or a relist delivering the same version\n"
         self.diff.set_text(text, keep_scroll=False)
 
     def _shown(self, obj: Any) -> Any:

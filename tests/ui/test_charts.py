@@ -194,3 +194,22 @@ def test_no_axes_until_there_is_something_to_draw(qtbot):
     charts.set_contexts([])
     charts.refresh()
     assert charts.empty.isVisible() and not charts.glw.isVisible() and charts.list.count() == 0
+
+
+def test_plot_titles_shorten_when_the_plots_are_too_short_for_them(qtbot):
+    """At 1280x720 each plot is ~70 px high: "resourceVersion" written vertically ran into
+    the next plot's title. A short plot shows a short title; the axis' tooltip has the whole."""
+    book = SeriesBook()
+    charts = _charts(qtbot, book, ["c1"])
+    book.ingest([delta(T0 + i, str(10 + i)) for i in range(30)])
+    charts.set_shown(None)
+    charts.refresh()
+    glw = charts.glw
+    titles = lambda: [p.getAxis("left").labelText for p in glw.plots]  # noqa: E731
+    charts.resize(700, 900)
+    qtbot.waitUntil(lambda: titles()[0] == "resourceVersion")
+    assert titles() == ["resourceVersion", "events/s", "cache size", "queue"]
+    charts.resize(700, 330)
+    qtbot.waitUntil(lambda: titles()[0] == "RV")
+    assert titles()[:3] == ["RV", "ev/s", "size"]
+    assert glw.p_rv.getAxis("left").toolTip() == "resourceVersion"
