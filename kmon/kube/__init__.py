@@ -12,7 +12,6 @@ from typing import Any
 from kmon.kube.clients import ClientCache, KubeContext
 from kmon.kube.config import ContextInfo, KubeConfig, KubeconfigError, api_client_for, load_kubeconfig
 from kmon.kube.discovery import ApiResource, UnknownResourceError, discover, resolve
-from kmon.kube.liveness import HealthCheck
 from kmon.kube.listwatch import (
     DEFAULT_INACTIVITY_TIMEOUT,
     RestListerWatcher,
@@ -20,13 +19,14 @@ from kmon.kube.listwatch import (
     WatchCancelledError,
     WatchDecodeError,
 )
+from kmon.kube.liveness import HealthCheck
 
 __all__ = [
     "DEFAULT_INACTIVITY_TIMEOUT",
     "ApiResource",
-    "HealthCheck",
     "ClientCache",
     "ContextInfo",
+    "HealthCheck",
     "KubeConfig",
     "KubeContext",
     "KubeconfigError",
