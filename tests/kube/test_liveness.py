@@ -25,7 +25,14 @@ from kmon.cache.listwatch import ListOptions
 from kmon.env import EnvError
 from kmon.kube import HealthCheck, RestListerWatcher, api_client_for, discover, informer_for, resolve
 from kmon.kube import _http
-from kmon.kube.liveness import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, PROBE_PATH, checker_for
+from kmon.kube.liveness import (
+    KEEPALIVE_COUNT,
+    KEEPALIVE_IDLE,
+    KEEPALIVE_INTERVAL,
+    PROBE_PATH,
+    checker_for,
+    last_resort_timeout,
+)
 from kmon.kube.watchstream import RestWatch
 from kmon.sim.kubeconfig import write_kubeconfig
 from stallproxy import StallProxy
@@ -215,6 +222,12 @@ def test_a_stream_silent_well_past_its_own_deadline_is_ended(sim, sim_client):
             list(w)
     finally:
         sim.faults.reset()
+
+
+def test_the_last_resort_comes_after_the_watchs_own_deadline():
+    assert last_resort_timeout(300, 90) == 390
+    assert last_resort_timeout(None, 90) == 3600 + 90  # the longest timeout a server picks itself
+    assert last_resort_timeout(300, None) is None
 
 
 def test_the_health_check_fails_only_the_watches_that_stayed_idle():
