@@ -12,9 +12,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-__all__ = ["GC_REFREEZE", "GC_THRESHOLDS", "VARS", "WATCH_INACTIVITY_TIMEOUT", "EnvError", "Var", "problems"]
+__all__ = [
+    "GC_REFREEZE",
+    "GC_THRESHOLDS",
+    "HTTP2_PING_TIMEOUT",
+    "HTTP2_READ_IDLE_TIMEOUT",
+    "VARS",
+    "WATCH_INACTIVITY_TIMEOUT",
+    "EnvError",
+    "Var",
+    "problems",
+]
 
 
 class EnvError(ValueError):
@@ -69,19 +79,26 @@ class Var:
             return self.default
 
 
-# seconds without a byte after which a list, or a watch past its own deadline, is given up as
-# dead (kmon.kube.liveness); at least 1.5 s, leaving room for a whole-second timeoutSeconds
+# seconds without a byte after which a list (or a watch's response headers), or a watch past
+# its own deadline (timeoutSeconds), is given up as dead: the last resort (kmon.kube.liveness)
 WATCH_INACTIVITY_TIMEOUT = Var("KMON_WATCH_INACTIVITY_TIMEOUT", 90.0, seconds_at_least(1.5))
+# client-go's own variables for its HTTP/2 connection health check (k8s.io/apimachinery
+# pkg/util/net/http.go), read by kmon for its port of that check (kmon.kube.liveness): seconds
+# without a byte before the server is asked whether it is alive (0 turns the check off, as
+# in client-go), and how long it has to answer (0: the default, as golang.org/x/net/http2).
+# client-go takes whole seconds; kmon also takes fractions.
+HTTP2_READ_IDLE_TIMEOUT = Var("HTTP2_READ_IDLE_TIMEOUT_SECONDS", 30.0, seconds_at_least(0))
+HTTP2_PING_TIMEOUT = Var("HTTP2_PING_TIMEOUT_SECONDS", 15.0, seconds_at_least(0))
 # the GUI's collector thresholds and re-freeze period (kmon.ui.app)
 GC_THRESHOLDS = Var("KMON_GC_THRESHOLDS", (3000, 3, 10), integers(3))
 GC_REFREEZE = Var("KMON_GC_REFREEZE", 3.0, seconds_at_least(0.1))
-VARS = (WATCH_INACTIVITY_TIMEOUT, GC_THRESHOLDS, GC_REFREEZE)
+VARS = (WATCH_INACTIVITY_TIMEOUT, HTTP2_READ_IDLE_TIMEOUT, HTTP2_PING_TIMEOUT, GC_THRESHOLDS, GC_REFREEZE)
 
 
-def problems(environ: Mapping[str, str] | None = None) -> list[str]:
-    """One message per variable of ``VARS`` set to an unusable value."""
+def problems(environ: Mapping[str, str] | None = None, *, variables: Iterable[Var] = VARS) -> list[str]:
+    """One message per variable of ``variables`` (all of ``VARS``) set to an unusable value."""
     out: list[str] = []
-    for var in VARS:
+    for var in variables:
         try:
             var.read(environ)
         except EnvError as e:

@@ -471,10 +471,10 @@ class Reflector(WatchListMixin):
                 continue  # stop is handled at the top; a normal close re-watches
             text = str(err) or type(err).__name__
             if isinstance(err, TimeoutError) and clock.monotonic() - start >= 1.0:
-                # silent past the list-watcher's inactivity limit although the server was
-                # given a shorter deadline (kmon.kube.liveness): the connection is dead or the
-                # server stalled -- an idle watch ends normally instead. As client-go does when
-                # its HTTP/2 health check closes a dead connection: re-watch from the last
+                # the list-watcher gave the watch up as silent: the server did not answer its
+                # health check, or the stream outlived its own deadline (kmon.kube.liveness) --
+                # an idle watch on a live server is never ended. As client-go does when its
+                # HTTP/2 health check closes a dead connection: re-watch from the last
                 # version, no relist; a dead server fails the new watch, compaction answers 410.
                 c.count_error("silent", f"watch error: {text}")
                 self._emit(K.Error, error=text, reason="watch")

@@ -19,12 +19,14 @@ from kmon.kube.listwatch import (
     WatchCancelledError,
     WatchDecodeError,
 )
+from kmon.kube.liveness import HealthCheck
 
 __all__ = [
     "DEFAULT_INACTIVITY_TIMEOUT",
     "ApiResource",
     "ClientCache",
     "ContextInfo",
+    "HealthCheck",
     "KubeConfig",
     "KubeContext",
     "KubeconfigError",
@@ -52,12 +54,14 @@ def informer_for(
     metadata_only: bool = False,
     api_client: Any = None,
     inactivity_timeout: float | None = DEFAULT_INACTIVITY_TIMEOUT,
+    health_check: HealthCheck | None = None,
     **informer_kwargs: Any,
 ):
     """A ``SharedIndexInformer`` for ``resource`` (spelled as for ``kubectl get``) of
     ``context``, ready to ``run(stop_event)``; its ListerWatcher is ``informer.list_watcher``
     (and the API client ``informer.list_watcher.api_client``; the caller owns it unless it
-    passed ``api_client``). Extra keyword arguments go to ``SharedIndexInformer``."""
+    passed ``api_client``). ``inactivity_timeout`` and ``health_check``: see
+    ``RestListerWatcher``. Extra keyword arguments go to ``SharedIndexInformer``."""
     from kmon.cache.informer import SharedIndexInformer
 
     client = api_client if api_client is not None else api_client_for(context, kubeconfig)
@@ -71,6 +75,7 @@ def informer_for(
             field_selector=field_selector,
             metadata_only=metadata_only,
             inactivity_timeout=inactivity_timeout,
+            health_check=health_check,
         )
         informer_kwargs.setdefault("name", res.full_name + (f"@{namespace}" if namespace and res.namespaced else ""))
         informer = SharedIndexInformer(lw, **informer_kwargs)

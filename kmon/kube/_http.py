@@ -31,7 +31,7 @@ from urllib3 import exceptions as u3e
 
 from kmon.cache.errors import ApiStatusError
 
-__all__ = ["TLSError", "error_from_response", "get_json", "open_get", "parse_retry_after", "request_headers"]
+__all__ = ["TLSError", "error_from_response", "get_json", "open_get", "parse_retry_after", "probe", "request_headers"]
 
 JSON = "application/json"
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -197,6 +197,21 @@ def open_get(
             resp.release_conn()
         raise error_from_response(resp.status, resp.headers, body, resp.reason or "")
     return resp
+
+
+def probe(api_client: Any, path: str, *, timeout: float) -> int:
+    """GET ``path`` with ``timeout`` seconds for the whole exchange (connecting, TLS, the
+    answer) and return the HTTP status: any status means the server answered. Raises the
+    mapped ``OSError`` when it did not (``TimeoutError`` when the time ran out)."""
+    url = build_url(api_client, path)
+    headers = request_headers(api_client, path, "text/plain, application/json")
+    pool = api_client.rest_client.pool_manager
+    try:
+        resp = pool.request("GET", url, headers=headers, redirect=False, retries=False,
+                            timeout=urllib3.Timeout(total=max(timeout, 0.001)))
+    except (u3e.HTTPError, OSError, http.client.HTTPException) as e:
+        raise transport_error(e, url, read_timeout=timeout) from e
+    return int(resp.status)
 
 
 def read_json(resp: Any, url: str, *, read_timeout: float | None = None) -> Any:

@@ -17,8 +17,9 @@ Failure modes are made explicit, because the reflector decides what to do from t
   normally, as client-go's StreamWatcher does: the reflector re-watches from its last version.
 - transport failures -> ``OSError`` subclasses; ``ConnectionRefusedError`` for ECONNREFUSED.
 - dead connections and stalled servers (``liveness``): TCP keepalive fails a dead connection;
-  every watch is given a ``timeoutSeconds`` below ``inactivity_timeout``, so a healthy server
-  always ends it first, and a stream silent for ``inactivity_timeout`` -> ``TimeoutError``.
+  the API client's health check ends the watches that stayed idle while the server did not
+  answer it -> ``TimeoutError``; so does a stream silent for ``inactivity_timeout`` past its
+  own ``timeoutSeconds`` (sent as the reflector chose it), and a list silent that long.
 ``RestWatch.stop()`` and ``RestListerWatcher.cancel()`` may be called from any thread: they
 shut the socket down so a blocked read returns at once.
 """
@@ -37,7 +38,13 @@ from kmon.cache.listwatch import ListOptions, ListPage
 from kmon.kube import _http, transforms
 from kmon.kube.dechunk import WatchDecodeError
 from kmon.kube.discovery import ApiResource
-from kmon.kube.liveness import DEFAULT_INACTIVITY_TIMEOUT, enable_keepalive, watch_timeout_within
+from kmon.kube.liveness import (
+    DEFAULT_INACTIVITY_TIMEOUT,
+    HealthCheck,
+    checker_for,
+    enable_keepalive,
+    last_resort_timeout,
+)
 from kmon.kube.watchstream import RestWatch, partial_object_metadata, shutdown_socket
 
 try:  # optional: the cache's collector pause around bulk decode
@@ -73,7 +80,11 @@ class RestListerWatcher:
     unless ``metadata_shrink=None``, each object is shrunk by ``transforms.compact`` (no
     managedFields, repeated strings shared: under 2 KiB per cached object);
     ``get_full(namespace, name)`` fetches one whole object on demand. ``inactivity_timeout``
-    is the socket read timeout of lists and watches (None disables it).
+    is the read timeout of lists and of a watch's response headers, and how long a watch may
+    stay silent past its own ``timeoutSeconds`` (None: no limit). ``health_check``: the API
+    client's health check of idle watches (``liveness.HealthCheck``; None: client-go's
+    settings from the environment, ``$HTTP2_READ_IDLE_TIMEOUT_SECONDS`` and
+    ``$HTTP2_PING_TIMEOUT_SECONDS``).
     """
 
     def __init__(
@@ -89,6 +100,7 @@ class RestListerWatcher:
         connect_timeout: float | None = 30.0,
         fill_type_meta: bool = True,
         metadata_shrink: Callable[[Any], Any] | None = transforms.compact,
+        health_check: HealthCheck | None = None,
     ) -> None:
         self.api_client = api_client
         self.resource = resource
@@ -105,6 +117,8 @@ class RestListerWatcher:
         self.fill_type_meta = fill_type_meta
         self._path = resource.api_path(self.namespace)
         enable_keepalive(api_client)  # whoever built the client: a dead peer must fail
+        self.health_check = health_check if health_check is not None else HealthCheck.from_env(strict=False)
+        self._health = checker_for(api_client, self.health_check)  # shared by the client's watches
         self._lock = threading.Lock()  # guards _inflight and _watches
         self._inflight: set[Any] = set()  # responses of lists being read
         self._cancelled: set[int] = set()  # ids of responses cancel() shut down
@@ -120,7 +134,7 @@ class RestListerWatcher:
     def path(self) -> str:
         return self._path
 
-    def _query(self, options: ListOptions, *, watch: bool, timeout: int | None = None) -> list[tuple[str, Any]]:
+    def _query(self, options: ListOptions, *, watch: bool) -> list[tuple[str, Any]]:
         q: list[tuple[str, Any]] = []
         if watch:
             q.append(("watch", "true"))
@@ -144,10 +158,8 @@ class RestListerWatcher:
                 q.append(("allowWatchBookmarks", "true"))
             if options.send_initial_events:
                 q.append(("sendInitialEvents", "true"))
-        if timeout is None and options.timeout_seconds:
-            timeout = int(options.timeout_seconds)
-        if timeout:
-            q.append(("timeoutSeconds", timeout))
+        if options.timeout_seconds:
+            q.append(("timeoutSeconds", int(options.timeout_seconds)))
         return q
 
     def _track(self, resp: Any) -> None:
@@ -236,20 +248,23 @@ class RestListerWatcher:
 
     def watch(self, options: ListOptions) -> RestWatch:
         accept = METADATA_WATCH_ACCEPT if self.metadata_only else _http.JSON
-        # a deadline the server enforces, below the inactivity limit: a healthy idle watch
-        # always ends normally before kmon would call its silence a fault (see liveness)
-        timeout = watch_timeout_within(options.timeout_seconds, self.inactivity_timeout)
-        query = self._query(options, watch=True, timeout=timeout)
+        # timeoutSeconds exactly as the reflector chose it (client-go's 5-10 min): an idle
+        # watch stays open that long, as a controller's does (see liveness)
+        timeout = int(options.timeout_seconds) if options.timeout_seconds else None
         resp = _http.open_get(
             self.api_client,
             self._path,
-            query,
+            self._query(options, watch=True),
             accept=accept,
             connect_timeout=self.connect_timeout,
-            read_timeout=self.inactivity_timeout,
+            read_timeout=self.inactivity_timeout,  # until the response headers arrive
         )
-        w = RestWatch(resp, self._path, read_timeout=self.inactivity_timeout, metadata_only=self.metadata_only,
-                      shrink=self.metadata_shrink, timeout_seconds=timeout)
+        health = self._health
+        w = RestWatch(resp, self._path, read_timeout=last_resort_timeout(timeout, self.inactivity_timeout),
+                      metadata_only=self.metadata_only, shrink=self.metadata_shrink, timeout_seconds=timeout,
+                      on_close=health.discard if health is not None else None)
+        if health is not None:
+            health.add(w)
         with self._lock:
             self._watches = {x for x in self._watches if not x.stopped and not x._closed}
             self._watches.add(w)

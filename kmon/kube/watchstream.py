@@ -12,9 +12,11 @@ How a stream ends, which the reflector decides from:
   StreamWatcher treats these: ``abrupt_close`` says why; the reflector re-watches.
 - an ``ERROR`` event: delivered as the last event of its batch.
 - a line that is not a well-formed event -> ``WatchDecodeError`` after the events before it.
-- no byte for the read timeout although the watch's own ``timeoutSeconds`` passed ->
-  ``TimeoutError`` (the connection is dead or the server stalled; see ``liveness``).
-``stop()`` may be called from any thread: it shuts the socket down so a blocked read returns.
+- ``fail(message)`` from another thread (the health check found the server unresponsive),
+  or no byte for the read timeout -- the watch's own ``timeoutSeconds`` plus the inactivity
+  limit, the last resort -> ``TimeoutError`` (see ``liveness``).
+``last_read`` is when the last byte arrived (the health check reads it). ``stop()`` and
+``fail()`` may be called from any thread: they shut the socket down so a blocked read returns.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from http.client import HTTPException
 from typing import Any, Callable, Generator, Iterator
 
@@ -32,7 +35,7 @@ from kmon.cache.listwatch import WatchEvent
 from kmon.kube import _http
 from kmon.kube.dechunk import MAX_LINE, Dechunker, WatchDecodeError
 
-__all__ = ["RestWatch", "partial_object_metadata", "shutdown_socket"]
+__all__ = ["RestWatch", "partial_object_metadata", "set_read_timeout", "shutdown_socket"]
 
 log = logging.getLogger("kmon.kube.listwatch")
 
@@ -40,6 +43,7 @@ _READ_SIZE = 1 << 18  # bytes asked of each read1: large, so a burst of events c
 _OBJECT_EVENTS = frozenset(("ADDED", "MODIFIED", "DELETED"))
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
+_monotonic = time.monotonic
 
 
 def _probable_eof(err: BaseException) -> bool:
@@ -64,9 +68,16 @@ class RestWatch:
     """One open watch stream. Iterate for ``WatchEvent``s; ``stop()`` from any thread."""
 
     def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False,
-                 shrink: Callable[[Any], Any] | None = None, timeout_seconds: int | None = None) -> None:
+                 shrink: Callable[[Any], Any] | None = None, timeout_seconds: int | None = None,
+                 on_close: Callable[["RestWatch"], None] | None = None) -> None:
+        """``read_timeout`` becomes the socket's (the last resort); ``on_close(self)`` is
+        called once when the stream is closed (the health checker forgets it)."""
         self._resp = resp
         self.timeout_seconds = timeout_seconds  # the deadline the server was given
+        self.last_read = _monotonic()  # when the server last sent a byte (or the headers)
+        self._on_close = on_close
+        self._failure: str | None = None  # set by fail(): why the watch was ended
+        set_read_timeout(resp, read_timeout)
         self._shrink = shrink
         self._url = url
         self._read_timeout = read_timeout
@@ -82,6 +93,19 @@ class RestWatch:
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
+    @property
+    def path(self) -> str:
+        return self._url.split("?", 1)[0]
+
+    def fail(self, message: str) -> bool:
+        """End the watch with ``TimeoutError(message)`` from any thread (a blocked read
+        returns); False when it was already over."""
+        if self._stopped.is_set() or self._closed or self._failure is not None:
+            return False
+        self._failure = message
+        shutdown_socket(self._resp)
+        return True
+
     def stop(self) -> None:
         """End the watch: a read blocked on the socket returns promptly and iteration ends."""
         if self._stopped.is_set():
@@ -95,6 +119,8 @@ class RestWatch:
             if self._closed:
                 return
             self._closed = True
+        if self._on_close is not None:
+            self._on_close(self)
         try:
             self._resp.close()
         except Exception:
@@ -203,16 +229,16 @@ class RestWatch:
         away as client-go's StreamWatcher treats it), else raise the mapped error."""
         if self._stopped.is_set():
             return
+        if self._failure is not None:
+            raise TimeoutError(self._failure) from None
         mapped = _http.transport_error(e, self._url, read_timeout=self._read_timeout)
         if isinstance(mapped, TimeoutError):
-            if self.timeout_seconds and self._read_timeout and self.timeout_seconds < self._read_timeout:
-                # the server was asked to end this watch well before the limit (see
-                # liveness.py): its silence is a fault, not a quiet resource
-                where = self._url.split("?", 1)[0]
-                mapped = TimeoutError(
-                    f"no data from server for {self._read_timeout:g} s, and the watch outlived its own "
-                    f"{self.timeout_seconds} s timeout: the connection is dead or the server stalled ({where})"
-                )
+            # the last resort (see liveness): silent well past the deadline the server was given
+            deadline = f"its own {self.timeout_seconds} s timeout" if self.timeout_seconds else "any server's timeout"
+            mapped = TimeoutError(
+                f"no data from server for {self._read_timeout:g} s, well past {deadline}: "
+                f"the connection is dead or the server stalled ({self.path})"
+            )
             raise mapped from e
         if _probable_eof(mapped):
             # as client-go's StreamWatcher: an abrupt close (unexpected EOF, reset) ends the
@@ -241,6 +267,7 @@ class RestWatch:
                     if lines is None:
                         self._ended(dechunker.partial_line())
                         return
+                    self.last_read = _monotonic()
                     if lines and (yield from self._deliver(lines)):
                         return
                 return
@@ -256,6 +283,7 @@ class RestWatch:
                 if not data:
                     self._ended(b"".join(parts) if parts else buf)
                     return
+                self.last_read = _monotonic()
                 if b"\n" not in data:
                     # a large event arriving in pieces: gather them, join once
                     if buf:
@@ -300,6 +328,8 @@ class RestWatch:
 
     def _ended(self, partial: Any) -> None:
         """The stream ended; ``partial``: what arrived of a line that did not end."""
+        if self._failure is not None and not self._stopped.is_set():
+            raise TimeoutError(self._failure)
         if bytes(partial).strip() and not self._stopped.is_set():
             # unexpected EOF inside an event: also a normal end in client-go
             log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(partial))
@@ -307,8 +337,7 @@ class RestWatch:
 
 
 
-def shutdown_socket(resp: Any) -> None:
-    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
+def _socket_of(resp: Any) -> Any:
     sock = None
     conn = getattr(resp, "_connection", None) or getattr(resp, "connection", None)
     if conn is not None:
@@ -317,6 +346,22 @@ def shutdown_socket(resp: Any) -> None:
         fp = getattr(resp, "_fp", None)
         raw = getattr(getattr(fp, "fp", None), "raw", None)
         sock = getattr(raw, "_sock", None)
+    return sock
+
+
+def set_read_timeout(resp: Any, seconds: float | None) -> None:
+    """Make reads of ``resp``'s body time out after ``seconds`` of silence (None: never)."""
+    sock = _socket_of(resp)
+    if sock is not None:
+        try:
+            sock.settimeout(seconds)
+        except OSError:
+            pass
+
+
+def shutdown_socket(resp: Any) -> None:
+    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
+    sock = _socket_of(resp)
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)

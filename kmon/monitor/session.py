@@ -47,6 +47,7 @@ from kmon.selectors import selector_problems
 if TYPE_CHECKING:
     from kmon.cache.stats import InformerStats
     from kmon.kube.discovery import ApiResource
+    from kmon.kube.liveness import HealthCheck
 
 __all__ = [
     "DEFAULT_RESOURCES",
@@ -175,6 +176,7 @@ class ContextSession:
         informer_options: dict[str, Any] | None = None,
         api_client: Any = None,
         watch_inactivity_timeout: float | None = None,
+        health_check: HealthCheck | None = None,
     ) -> None:
         self.context = context
         # what makes this session unusable before it connects (a selector the server would
@@ -187,6 +189,10 @@ class ContextSession:
         except env.EnvError as e:
             self._invalid.append(str(e))
             self.watch_inactivity_timeout = env.WATCH_INACTIVITY_TIMEOUT.default
+        # the health check of idle watches (kmon.kube.liveness); None: from the environment
+        self.health_check = health_check
+        if health_check is None:
+            self._invalid.extend(env.problems(variables=(env.HTTP2_READ_IDLE_TIMEOUT, env.HTTP2_PING_TIMEOUT)))
         self.kubeconfig = kubeconfig
         self.namespace = namespace or None
         self.label_selector = label_selector or None
@@ -445,6 +451,7 @@ class ContextSession:
                 field_selector=self.field_selector,
                 metadata_only=self.metadata_only,
                 inactivity_timeout=self.watch_inactivity_timeout,
+                health_check=self.health_check,
             )
             opts = {"name": f"{self.context}/{full}", **self.informer_options}
             informer = SharedIndexInformer(lw, **opts)

@@ -14,6 +14,7 @@ from kmon.monitor.session import ContextSession
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import write_kubeconfig
 from kmon.sim.workload import Workload
+from stallproxy import StallProxy
 
 TOKEN = "s3cr3t-hostile-token-value"
 RESOURCES = ["pods", "configmaps", "services", "namespaces"]
@@ -53,16 +54,20 @@ class Ticker:
 
 
 class SimEnv:
-    """A sim (bearer token, small churning workload), its kubeconfig, and sessions on it."""
+    """A sim (bearer token, small churning workload), its kubeconfig, and sessions on it.
+    With ``stall_proxy`` the kubeconfig reaches the sim through ``self.proxy``, a relay that
+    can go silent (``stallproxy.StallProxy``: a stalled server as kmon sees it)."""
 
     def __init__(self, tmp_path, *, tls: bool = False, churn: float = 20.0, pods: int = 20,
-                 bookmark_interval: float = 0.5, **sim_kw: Any) -> None:
+                 bookmark_interval: float = 0.5, stall_proxy: bool = False, **sim_kw: Any) -> None:
         self.tmp_path = tmp_path
         self.srv = SimServer(token=TOKEN, tls=tls, seed=1, bookmark_interval=bookmark_interval, **sim_kw).start()
         self.workload = Workload(self.srv.store, seed=5, rate=churn, namespaces=2, pods=pods, configmaps=3,
                                  secrets=2, widgets=0, max_events=30, nodes=2)
         self.workload.populate()
-        self.kubeconfig = str(write_kubeconfig(tmp_path / "kubeconfig", [("sim", self.srv)]))
+        self.proxy = StallProxy(self.srv) if stall_proxy else None
+        server = self.proxy.server() if self.proxy is not None else self.srv
+        self.kubeconfig = str(write_kubeconfig(tmp_path / "kubeconfig", [("sim", server)]))
         self.sessions: list[ContextSession] = []
         self.feed = Feed()
         self.journal = Journal(capacity=20_000)
@@ -75,10 +80,10 @@ class SimEnv:
         return self
 
     def session(self, resources: Iterable[str] = RESOURCES, *, inactivity: float | None = None,
-                **informer_options: Any) -> ContextSession:
+                health_check: Any = None, **informer_options: Any) -> ContextSession:
         opts = {"min_watch_timeout": 300.0, **informer_options}
         s = ContextSession("sim", kubeconfig=self.kubeconfig, feed=self.feed, resources=list(resources),
-                           informer_options=opts, watch_inactivity_timeout=inactivity)
+                           informer_options=opts, watch_inactivity_timeout=inactivity, health_check=health_check)
         self.sessions.append(s)
         s.start()
         assert s.wait_ready(15), s.error
@@ -161,4 +166,6 @@ class SimEnv:
             s.stop(3.0)
         if self._churning:
             self.workload.stop()
+        if self.proxy is not None:
+            self.proxy.close()
         self.srv.stop()

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from hostile_helpers import RESOURCES, TOKEN, Ticker, wait_for
+from hostile_helpers import RESOURCES, TOKEN, SimEnv, Ticker, wait_for
+from kmon.kube.liveness import HealthCheck
 
 FAULT_WINDOW = 5.0  # seconds each fault lasts
 MAX_RATE = 3.0  # requests/s per resource while a fault lasts (the backoff bounds it)
@@ -156,25 +157,51 @@ def compacted_at(lists):
     return max(r.time for r in lists if r.status == 410)
 
 
-def test_watch_stalled_past_inactivity_timeout(env):
-    """A watch that sends no byte (not even a bookmark) for longer than the client's
-    inactivity timeout is given up as dead, said so, and re-established from its last version
-    (no relist: a quiet resource on a server without periodic bookmarks looks the same)."""
-    s = env.session(inactivity=1.5)
-    env.churn()
+def test_a_stalled_server_is_noticed_by_the_health_check(tmp_path):
+    """The server stops answering anything (a stalled process: the connections stay up, the
+    kernel answers TCP keepalive): within read-idle + ping timeout the health check's probe
+    goes unanswered, every watch of the context is ended and said so, once each; when the
+    server answers again each one is re-established from its last version (no relist)."""
+    env = SimEnv(tmp_path, stall_proxy=True)
     ticker = Ticker()
     try:
-        t0 = time.time()
-        env.srv.faults.stall_watches(5.0)
-        # noticed, said (inspector: last_error), and re-watched from the last version
-        wait_for(lambda: re.search(r"no data from server", env.stats(s, "pods")["last_error"] or "")
-                 and env.stats(s, "pods")["watches_ended"].get("error", 0), 10, "the stalled watch to be noticed")
-        wait_for(lambda: time.time() - t0 > 5.0, 10, "the stall to end")
-        _rate_ok(env, ["pods", "configmaps"], t0, time.time())
+        s = env.session(health_check=HealthCheck(read_idle=1.0, ping_timeout=1.0))
+        env.churn()
+        t0 = time.monotonic()
+        env.proxy.stall()
+        said = lambda r: re.search(r"no answer from the server's health check within 1 s \(watch idle for",
+                                   env.stats(s, r)["last_error"] or "")
+        wait_for(lambda: all(said(r) for r in RESOURCES), 10, "every stalled watch to be noticed")
+        noticed_after = time.monotonic() - t0
+        # still stalled for two more health-check periods: the re-watches wait for the server
+        wait_for(lambda: time.monotonic() - t0 > noticed_after + 4.0, 10, "two more periods")
+        assert all(env.stats(s, r)["errors"] == {"silent": 1} for r in RESOURCES), \
+            {r: env.stats(s, r)["errors"] for r in RESOURCES}
+        env.proxy.resume()
         env.wait_converged(s, timeout=30)
+        assert noticed_after < 1.0 + 1.0 + 3.0  # read idle + ping timeout (+ a shared machine's slack)
+        assert all(env.stats(s, r)["lists"] == 1 for r in RESOURCES)
         assert ticker.max_gap < 0.5
     finally:
         ticker.stop()
+        env.close()
+
+
+def test_a_watch_stalled_on_a_live_server_is_waited_for(env):
+    """Only the watches fall silent while the server answers the health check (as it would
+    answer client-go's PING): nothing is ended or reported, and once the watches speak
+    again every cache equals the server."""
+    s = env.session(health_check=HealthCheck(read_idle=0.5, ping_timeout=1.0))
+    env.churn()
+    t0 = time.time()
+    env.srv.faults.stall_watches(FAULT_WINDOW)
+    wait_for(lambda: [r for r in env.srv.requests.snapshot() if r.path == "/livez" and r.time > t0], 10,
+             "the health check to ask the server")
+    wait_for(lambda: time.time() - t0 > FAULT_WINDOW, 10, "the stall to end")
+    env.wait_converged(s, timeout=30)
+    for r in RESOURCES:
+        st = env.stats(s, r)
+        assert st["errors"] == {} and st["watches_ended"].get("error", 0) == 0, (r, st)
 
 
 def test_connection_reset_inside_a_big_event(env):

@@ -1,15 +1,18 @@
 """Dead connections and stalled servers are noticed; a quiet resource's healthy watch never is.
 
 On a real cluster most resources are idle and kube-apiserver sends their watches nothing for
-minutes. kmon gives every watch a ``timeoutSeconds`` below its inactivity limit, so a healthy
-server ends a silent watch normally before kmon would call the silence a fault, and turns TCP
-keepalive on so a dead peer fails the connection (see ``kmon.kube.liveness``). Times here are
-scaled down through the inactivity limit; the sim's bookmarks are a minute apart.
+minutes. kmon keeps every watch open for the ``timeoutSeconds`` the reflector chose (5-10
+min, as client-go), turns TCP keepalive on so a dead peer fails the connection, and ports
+client-go's HTTP/2 health check: after ``read_idle`` s without a byte one shared probe asks
+the server whether it is alive, and only a server that does not answer within
+``ping_timeout`` s ends the idle watches (see ``kmon.kube.liveness``). Times are scaled down
+through ``HealthCheck``; the sim's bookmarks are a minute apart, so its watches stay silent.
 """
 
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import threading
 import time
@@ -19,76 +22,285 @@ import pytest
 
 from kmon.cache.events import ReflectorEventKind as K
 from kmon.cache.listwatch import ListOptions
-from kmon.kube import RestListerWatcher, informer_for, resolve, discover
+from kmon.env import EnvError
+from kmon.kube import HealthCheck, RestListerWatcher, api_client_for, discover, informer_for, resolve
 from kmon.kube import _http
-from kmon.kube.liveness import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, watch_timeout_within
+from kmon.kube.liveness import (
+    KEEPALIVE_COUNT,
+    KEEPALIVE_IDLE,
+    KEEPALIVE_INTERVAL,
+    PROBE_PATH,
+    checker_for,
+    last_resort_timeout,
+)
 from kmon.kube.watchstream import RestWatch
+from kmon.sim.kubeconfig import write_kubeconfig
+from stallproxy import StallProxy
 
-from .conftest import ensure_namespace
+from .conftest import ensure_namespace, make_pod
 
-LIMIT = 2.0  # the inactivity limit these tests configure (kmon's default is 90 s)
+QUICK = HealthCheck(read_idle=0.6, ping_timeout=0.6)  # client-go's 30 s and 15 s, scaled down
 
 
 def wait_for(cond, timeout=15.0):
     deadline = time.monotonic() + timeout
-    while not cond():
+    while not (v := cond()):
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+    return v
 
 
 @contextmanager
-def synced(informer):
-    """Run ``informer`` until the block ends; yields its reflector events (a live list)."""
+def synced(*informers):
+    """Run ``informers`` until the block ends; yields each one's reflector events (live lists)."""
     events = []
-    informer.add_reflector_listener(events.append)
     stop = threading.Event()
-    t = threading.Thread(target=informer.run, args=(stop,), daemon=True)
-    t.start()
+    threads = []
+    for inf in informers:
+        got: list = []
+        events.append(got)
+        inf.add_reflector_listener(got.append)
+        threads.append(threading.Thread(target=inf.run, args=(stop,), daemon=True))
+        threads[-1].start()
     try:
-        wait_for(informer.has_synced)
+        for inf in informers:
+            wait_for(inf.has_synced)
         yield events
     finally:
         stop.set()
-        t.join(10)
-        informer.list_watcher.api_client.close()
-    assert not t.is_alive()
+        for t in threads:
+            t.join(10)
+    assert not any(t.is_alive() for t in threads)
 
 
-def test_a_quiet_resource_watch_is_never_reported_as_failing(sim, sim_kubeconfig):
-    """configmaps stay quiet (no writes, bookmarks a minute apart) for several times the
-    inactivity limit: each watch ends normally at its own deadline and is re-opened; no
-    error, no "no data from server", no error count."""
+def probes(sim, since=0.0):
+    return [r for r in sim.requests.snapshot() if r.path == PROBE_PATH and r.time >= since]
+
+
+def test_the_watch_asks_for_the_timeout_the_reflector_chose(sim, sim_kubeconfig):
+    """timeoutSeconds on the wire is the reflector's choice, random in [300, 600] s as
+    client-go's (not shortened: an idle watch is not restarted every minute)."""
+    informer = informer_for("configmaps", kubeconfig=sim_kubeconfig)
+    lw = informer.list_watcher
+    chosen = []
+    real_watch = lw.watch
+    lw.watch = lambda opts: (chosen.append(opts.timeout_seconds), real_watch(opts))[1]
+    try:
+        with synced(informer):
+            watches = wait_for(lambda: [r for r in sim.requests.snapshot() if r.query.get("watch") == "true"])
+            assert chosen and 300 <= chosen[0] <= 600
+            assert watches[0].query["timeoutSeconds"] == str(chosen[0])
+    finally:
+        lw.api_client.close()
+
+
+def test_a_quiet_resource_watch_stays_open_past_many_idle_periods(sim, sim_kubeconfig):
+    """configmaps and secrets stay quiet (no writes, no bookmarks) for several read-idle
+    periods: both watches stay open, nothing is reported, and one probe per period serves
+    both (they share the context's API client)."""
     ensure_namespace(sim.store, "default")
     sim.store.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, "default")
-    informer = informer_for("configmaps", kubeconfig=sim_kubeconfig, inactivity_timeout=LIMIT)
-    with synced(informer) as events:
-        quiet_since = time.monotonic()
-        # three watches in a row ended by the server (or something went wrong meanwhile)
-        wait_for(lambda: informer.stats().watches_ended.get("closed", 0) >= 3 or informer.stats().errors)
-        quiet_for = time.monotonic() - quiet_since
-        st = informer.stats()
-    assert quiet_for > LIMIT, "the resource was not quiet past the limit: the test proves nothing"
-    assert st.errors == {} and st.last_error == ""
-    assert set(st.watches_ended) <= {"closed", "stopped"}
-    assert not [e for e in events if e.kind == K.Error]
-    assert not [e for e in events if "no data" in str(e.detail)]
-    assert st.events["ADDED"] == 0 and st.bookmarks == 0  # nothing at all was sent
-
-
-def test_a_stalled_server_is_still_noticed_within_the_limit(sim, sim_kubeconfig):
-    """The complement: the stream stays silent past its own deadline (the server stalled):
-    that is reported as an error, and the informer re-watches from its last version."""
-    informer = informer_for("configmaps", kubeconfig=sim_kubeconfig, inactivity_timeout=LIMIT)
+    client = api_client_for(kubeconfig=sim_kubeconfig)
+    informers = [informer_for(r, api_client=client, health_check=QUICK) for r in ("configmaps", "secrets")]
     try:
-        with synced(informer) as events:
-            sim.faults.stall_watches(3 * LIMIT)
-            wait_for(lambda: any(e.kind == K.Error for e in events))
-            st = informer.stats()
+        with synced(*informers) as events:
+            quiet_since = time.time()
+            wait_for(lambda: len(probes(sim, quiet_since)) >= 5)
+            quiet_for = time.time() - quiet_since
+            n = len(probes(sim, quiet_since))
+            stats = [inf.stats() for inf in informers]
+            seen = [list(evs) for evs in events]
+    finally:
+        client.close()
+    assert quiet_for > 4 * QUICK.read_idle
+    assert n <= quiet_for / QUICK.read_idle + 1  # one per period for both watches, not one each
+    for st, evs in zip(stats, seen):
+        assert st.errors == {} and st.last_error == ""
+        assert st.watches_started == 1 and st.watches_ended == {}
+        assert not [e for e in evs if e.kind in (K.Error, K.WatchEnded)]
+        assert sum(st.events.values()) == 0 and st.bookmarks == 0  # the server sent nothing at all
+
+
+def test_sixty_idle_watches_cost_one_probe_per_period(sim, sim_client):
+    res = resolve(discover(sim_client), "configmaps")
+    lw = RestListerWatcher(sim_client, res, health_check=QUICK)
+    rv = lw.list(ListOptions()).resource_version
+    watches = [lw.watch(ListOptions(resource_version=rv, timeout_seconds=300)) for _ in range(60)]
+    try:
+        t0 = time.time()
+        wait_for(lambda: len(probes(sim, t0)) >= 3)
+        elapsed = time.time() - t0
+        assert len(probes(sim, t0)) <= elapsed / QUICK.read_idle + 1
+        assert not any(w.stopped or w._closed for w in watches)
+    finally:
+        lw.cancel()
+
+
+@pytest.fixture
+def stalled_server(sim, tmp_path):
+    """(proxy, kubeconfig): the sim behind a relay that can go silent (``stallproxy``)."""
+    proxy = StallProxy(sim)
+    yield proxy, write_kubeconfig(tmp_path / "kubeconfig-proxy", [("stalling", proxy.server())])
+    proxy.close()
+
+
+def test_a_stalled_server_is_noticed_reported_once_per_watch_and_the_cache_recovers(sim, stalled_server):
+    proxy, kubeconfig = stalled_server
+    ensure_namespace(sim.store, "default")
+    client = api_client_for(kubeconfig=kubeconfig)
+    informers = [informer_for(r, api_client=client, health_check=QUICK) for r in ("pods", "configmaps")]
+    health = lambda evs: [e for e in evs if e.kind == K.Error and "health check" in str(e.detail)]
+    try:
+        with synced(*informers) as events:
+            t0 = time.monotonic()
+            proxy.stall()
+            sim.store.create("pods", make_pod("while-stalled"), "default")
+            wait_for(lambda: all(health(evs) for evs in events))
+            noticed_after = time.monotonic() - t0
+            # stalled for three more health-check periods: the re-watches wait for their
+            # response (held by the stalled server), nothing more is reported meanwhile
+            wait_for(lambda: time.monotonic() - t0 > noticed_after + 3 * (QUICK.read_idle + QUICK.ping_timeout))
+            reported = [len(health(evs)) for evs in events]
+            proxy.resume()
+            pods = informers[0]
+            wait_for(lambda: pods.indexer.get_by_key("default/while-stalled")[1])
+            stats = [inf.stats() for inf in informers]
+            events = [list(evs) for evs in events]
+    finally:
+        client.close()
+    assert noticed_after < QUICK.read_idle + QUICK.ping_timeout + 3  # (generous: a shared machine)
+    assert reported == [1, 1]
+    for evs, st in zip(events, stats):
+        text = str(health(evs)[0].detail)
+        idle = float(re.search(r"no answer from the server's health check within 0.6 s \(watch idle for ([\d.]+) s\)",
+                               text).group(1))
+        assert idle >= QUICK.read_idle
+        assert st.errors.get("silent") == 1 and st.watches_ended.get("error") == 1
+        assert st.lists == 1  # re-watched from its last version: no relist
+
+
+def test_a_watch_the_live_server_keeps_silent_is_waited_for(sim, sim_client):
+    """Only the watch stalls (the sim's stall_watches) while the server answers the health
+    check, as a PING would be answered: the watch is not ended, and gets its event after."""
+    res = resolve(discover(sim_client), "pods")
+    lw = RestListerWatcher(sim_client, res, health_check=QUICK)
+    rv = lw.list(ListOptions()).resource_version
+    ensure_namespace(sim.store, "default")
+    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=300))
+    got, errors = [], []
+
+    def read():
+        try:
+            for ev in w:
+                got.append(ev)
+        except Exception as e:  # noqa: BLE001 - recorded for the assertion
+            errors.append(e)
+
+    t0 = time.time()
+    sim.faults.stall_watches(8 * QUICK.read_idle)
+    threading.Thread(target=read, daemon=True).start()
+    sim.store.create("pods", make_pod("after-the-stall"), "default")
+    try:
+        wait_for(lambda: len(probes(sim, t0)) >= 2 or errors)  # asked, and answered
+        assert not errors and not got
+        wait_for(lambda: got or errors)
+        assert not errors and got[0].object["metadata"]["name"] == "after-the-stall"
+    finally:
+        w.stop()
+        sim.faults.reset()
+
+
+def test_a_stream_silent_well_past_its_own_deadline_is_ended(sim, sim_client):
+    """The last resort: silent for the inactivity limit past its timeoutSeconds."""
+    res = resolve(discover(sim_client), "pods")
+    lw = RestListerWatcher(sim_client, res, inactivity_timeout=0.5, health_check=HealthCheck(read_idle=0))
+    rv = lw.list(ListOptions()).resource_version
+    sim.faults.stall_watches(10)
+    try:
+        w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=1))
+        with pytest.raises(TimeoutError, match=r"no data from server for 1.5 s, well past its own 1 s timeout"):
+            list(w)
     finally:
         sim.faults.reset()
-    assert "no data from server for 2 s, and the watch outlived its own 1 s timeout" in st.last_error
-    assert st.errors.get("silent") and st.watches_ended.get("error")
-    assert st.lists == 1  # re-watched from its last version, no relist
+
+
+def test_the_last_resort_comes_after_the_watchs_own_deadline():
+    assert last_resort_timeout(300, 90) == 390
+    assert last_resort_timeout(None, 90) == 3600 + 90  # the longest timeout a server picks itself
+    assert last_resort_timeout(300, None) is None
+
+
+def test_the_health_check_fails_only_the_watches_that_stayed_idle():
+    """A probe answered keeps every watch; an unanswered one ends those idle since before
+    it was sent, each once, and keeps a watch that read something meanwhile."""
+    answer = threading.Event()
+    answer.set()
+    asked = []
+
+    def probe(timeout):
+        asked.append(timeout)
+        if not answer.is_set():
+            raise TimeoutError("no data from server for 0.3 s (/livez)")
+
+    checker = HealthCheckerFor(probe)
+    idle, busy = FakeWatch("/api/v1/pods"), FakeWatch("/api/v1/configmaps")
+    checker.add(idle)
+    checker.add(busy)
+    wait_for(lambda: len(asked) >= 3)
+    assert not idle.failed and not busy.failed
+    answer.clear()
+    stop = threading.Event()
+
+    def keep_busy():
+        while not stop.wait(0.05):
+            busy.last_read = time.monotonic()
+
+    threading.Thread(target=keep_busy, daemon=True).start()
+    try:
+        wait_for(lambda: idle.failed)
+    finally:
+        stop.set()
+    assert idle.failed == ["no answer from the server's health check within 0.3 s (watch idle for "
+                           + idle.failed[0].split("idle for ")[1]]
+    assert idle.failed[0].endswith("the server stalled or the connection is lost (/api/v1/pods)")
+    assert busy.failed == []
+    checker.discard(busy)
+    wait_for(lambda: checker._thread is None)  # no watch left: the thread ends
+
+
+def HealthCheckerFor(probe):
+    from kmon.kube.liveness import HealthChecker
+
+    return HealthChecker(object(), HealthCheck(read_idle=0.2, ping_timeout=0.3), probe=probe)
+
+
+class FakeWatch:
+    def __init__(self, path):
+        self.path = path
+        self.last_read = time.monotonic()
+        self.failed = []
+
+    def fail(self, message):
+        self.failed.append(message)
+        return True
+
+
+def test_one_checker_per_client_and_settings(sim_client):
+    a = checker_for(sim_client, QUICK)
+    assert checker_for(sim_client, HealthCheck(read_idle=0.6, ping_timeout=0.6)) is a
+    assert checker_for(sim_client, HealthCheck()) is not a
+    assert checker_for(sim_client, HealthCheck(read_idle=0)) is None  # turned off, as in client-go
+
+
+def test_settings_from_client_gos_variables():
+    assert HealthCheck.from_env({}) == HealthCheck(30.0, 15.0)
+    env = {"HTTP2_READ_IDLE_TIMEOUT_SECONDS": "10", "HTTP2_PING_TIMEOUT_SECONDS": "5"}
+    assert HealthCheck.from_env(env) == HealthCheck(10.0, 5.0)
+    assert HealthCheck.from_env({"HTTP2_PING_TIMEOUT_SECONDS": "0"}).ping_timeout == 15.0  # x/net/http2's default
+    assert not HealthCheck.from_env({"HTTP2_READ_IDLE_TIMEOUT_SECONDS": "0"}).enabled
+    with pytest.raises(EnvError, match=r"HTTP2_READ_IDLE_TIMEOUT_SECONDS='soon' is not a number of seconds >= 0"):
+        HealthCheck.from_env({"HTTP2_READ_IDLE_TIMEOUT_SECONDS": "soon"})
+    assert HealthCheck.from_env({"HTTP2_PING_TIMEOUT_SECONDS": "-1"}, strict=False) == HealthCheck()
 
 
 def test_watch_connections_use_tcp_keepalive(sim, sim_client):
@@ -108,26 +320,6 @@ def test_watch_connections_use_tcp_keepalive(sim, sim_client):
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)  # urllib3's default kept
     finally:
         w.stop()
-
-
-def test_every_watch_asks_for_a_deadline_below_the_limit(sim, sim_client):
-    res = resolve(discover(sim_client), "configmaps")
-    lw = RestListerWatcher(sim_client, res, inactivity_timeout=90)
-    rv = lw.list(ListOptions()).resource_version
-    for opts in (ListOptions(resource_version=rv), ListOptions(resource_version=rv, timeout_seconds=450)):
-        w = lw.watch(opts)
-        w.stop()
-        assert 30 <= w.timeout_seconds <= 60
-    w = lw.watch(ListOptions(resource_version=rv, timeout_seconds=20))  # already shorter: kept
-    w.stop()
-    assert w.timeout_seconds == 20
-
-
-@pytest.mark.parametrize("limit,low,high", [(90, 30, 60), (2, 1, 1), (1.5, 1, 1), (600, 200, 400)])
-def test_watch_timeout_within(limit, low, high):
-    got = {watch_timeout_within(450, limit) for _ in range(200)}
-    assert min(got) >= low and max(got) <= high
-    assert watch_timeout_within(450, None) == 450 and watch_timeout_within(None, None) is None
 
 
 def test_unanswered_keepalive_is_a_lost_connection_not_silence():

@@ -300,15 +300,18 @@ def test_verify_async_reaches_feed(sim, kubeconfig):
     assert not _threads_of_ours()
 
 
-@pytest.mark.parametrize("opts,env_value,message", [
+@pytest.mark.parametrize("opts,env_set,message", [
     ({"label_selector": "app in (web"}, None,
      "good: invalid label selector 'app in (web': unable to parse requirement: found '', expected: ',' or ')'"),
-    ({}, "abc", "good: environment variable KMON_WATCH_INACTIVITY_TIMEOUT='abc' is not a number of seconds >= 1.5"),
+    ({}, ("KMON_WATCH_INACTIVITY_TIMEOUT", "abc"),
+     "good: environment variable KMON_WATCH_INACTIVITY_TIMEOUT='abc' is not a number of seconds >= 1.5"),
+    ({}, ("HTTP2_READ_IDLE_TIMEOUT_SECONDS", "-5"),
+     "good: environment variable HTTP2_READ_IDLE_TIMEOUT_SECONDS='-5' is not a number of seconds >= 0"),
 ])
 def test_a_bad_selector_or_setting_fails_the_session_before_it_connects(sim, kubeconfig, monkeypatch, opts,
-                                                                        env_value, message):
-    if env_value is not None:
-        monkeypatch.setenv("KMON_WATCH_INACTIVITY_TIMEOUT", env_value)
+                                                                        env_set, message):
+    if env_set is not None:
+        monkeypatch.setenv(*env_set)
     sim.requests.clear()
     feed = Feed()
     s = ContextSession("good", kubeconfig=kubeconfig, feed=feed, resources=["pods"], **opts)  # never raises
