@@ -242,9 +242,13 @@ class WatchStream:
                 self.end()
                 return
             if next_bm is not None and now >= next_bm:
-                rv = max(cursor, cache.version(res))
-                if rv > start_rv:
-                    self.write([self.bookmark(rv)])
+                cache.version(res)  # (a periodic progress notification may move the cache version)
+                pending, version, _ = cache.events_after(res, cursor)
+                if pending:
+                    continue  # written meanwhile: send those first, a bookmark never runs ahead of them
+                cursor = max(cursor, version)
+                if cursor > start_rv:
+                    self.write([self.bookmark(cursor)])
                 next_bm = self._next_bookmark(now)
             if events:
                 continue

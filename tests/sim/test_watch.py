@@ -64,6 +64,33 @@ def test_bookmarks_once_the_cache_version_passed_the_watch():
             assert [e["type"] for e in w.events()] == ["ADDED"]
 
 
+def test_a_bookmark_never_runs_ahead_of_an_event_the_watch_has_not_sent():
+    """A write landing just as a bookmark falls due is sent before any bookmark at or past
+    its version (kube-apiserver's cacheWatcher dispatches both through one queue). A
+    bookmark ahead of it would let a client whose watch ends there re-watch past the event
+    and miss it for good."""
+    with SimServer(bookmark_interval=0.2) as s:
+        ensure_ns(s.store, "default")
+        rev = s.store.revision
+        real_version = s.cache.version
+        wrote = []
+
+        def version_with_a_write_in_between(res):  # the race, made certain: a write right here
+            if not wrote and res.key == "pods":
+                wrote.append(s.store.create("pods", pod("racer")))
+            return real_version(res)
+
+        s.cache.version = version_with_a_write_in_between
+        with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&allowWatchBookmarks=true&timeoutSeconds=10") as w:
+            s.store.create("pods", pod("a"))
+            seen = [w.next_event() for _ in range(3)]
+        sent = [(e["type"], int(e["object"]["metadata"]["resourceVersion"])) for e in seen]
+        racer = int(wrote[0]["metadata"]["resourceVersion"])
+        bookmarks = [v for t, v in sent if t == "BOOKMARK"]
+        assert ("ADDED", racer) in sent
+        assert all(sent.index(("ADDED", racer)) < sent.index(("BOOKMARK", b)) for b in bookmarks if b >= racer), sent
+
+
 def test_a_quiet_resource_gets_no_bookmarks():
     """Real: a quiet watch got none -- a bookmark carries the resource's cache version, and
     is sent only once that passed the watch's version; writes to other resources do not
