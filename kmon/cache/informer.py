@@ -29,6 +29,7 @@ from kmon.cache.delta_fifo import DeltaFIFO, DeltaType, FIFOClosedError
 from kmon.cache.events import DeltaRecord, ReflectorEvent
 from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index, resource_version_of
 from kmon.cache.listwatch import ListerWatcher
+from kmon.cache.options import PROCESS_BATCH, InformerOptions
 from kmon.cache.reflector import MIN_WATCH_TIMEOUT, Reflector
 from kmon.cache.stats import Counters, InformerStats
 from kmon.cache.store import IndexFunc, Indexer
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 
 MINIMUM_RESYNC_PERIOD = 1.0
 HANDLER_JOIN_TIMEOUT = 10.0
-# keys popped and applied per queue lock hold: one wake-up, one indexer/handler round per batch
-PROCESS_BATCH = 256
 
 _DELETED = DeltaType.Deleted
 _ADD, _UPDATE, _DELETE = 0, 1, 2
@@ -240,7 +239,16 @@ class SharedIndexInformer:
         gc_freeze_every: int = 0,
         gc_policy: bool = True,
         process_batch: int = PROCESS_BATCH,
+        options: InformerOptions | None = None,
     ) -> None:
+        if options is not None:
+            # an options object gives every setting; the keywords are for the contract's
+            # short form (``SharedIndexInformer(lw, resync_period=..., indexers=..., clock=...)``)
+            name, resync_period, indexers = options.name, options.resync_period, dict(options.indexers)
+            page_size, use_watch_list, transform = options.page_size, options.use_watch_list, options.transform
+            min_watch_timeout, max_internal_error_retry = options.min_watch_timeout, options.max_internal_error_retry
+            freeze_gc_after_sync, gc_freeze_every = options.freeze_gc_after_sync, options.gc_freeze_every
+            gc_policy, process_batch = options.gc_policy, options.process_batch
         self.name = name or "informer"
         self.list_watcher = list_watcher  # for the owner's bookkeeping; the reflector has its own reference
         self._clock = clock or Clock()

@@ -39,6 +39,7 @@ from kmon.cache.errors import (
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
 from kmon.cache.interrupt import interrupt_on_stop
 from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch
+from kmon.cache.options import MIN_WATCH_TIMEOUT  # noqa: F401  (public here since before options.py)
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
 from kmon.cache.stats import Counters, classify_error, watch_end_reason
 from kmon.cache.retry import RetryWithDeadline
@@ -47,7 +48,6 @@ from kmon.cache.watch_handler import handle_watch, handle_watch_batches
 
 log = logging.getLogger(__name__)
 
-MIN_WATCH_TIMEOUT = 300.0  # client-go ignores smaller minimum watch timeouts
 INTERNAL_ERROR_RESET_PERIOD = 60.0
 
 
