@@ -11,8 +11,8 @@ hints the colour scheme so platform parts (dialogs, scroll bars) follow.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory, QStyleOption
 
 __all__ = ["PALETTES", "apply_palette", "dark_palette", "is_dark"]
 
@@ -20,6 +20,7 @@ PALETTES = {"system": "System", "light": "Light", "dark": "Dark"}
 
 _original: dict[int, tuple[str, QPalette]] = {}  # id(app) -> the platform's style and palette
 _current: dict[int, str] = {}  # id(app) -> the palette applied last
+_styles: dict[int, object] = {}  # id(app) -> the style applied last
 
 
 def dark_palette() -> QPalette:
@@ -40,6 +41,24 @@ def dark_palette() -> QPalette:
     p.setColor(G.Disabled, R.Highlight, QColor("#3b3e42"))
     p.setColor(G.Disabled, R.Base, QColor("#26282b"))
     return p
+
+
+class _DarkFusion(QProxyStyle):
+    """Fusion with check boxes that show on a dark palette: Fusion outlines an indicator with
+    the window colour darkened, which on a dark base is all but invisible, so an unchecked
+    box in a list (the resource picker, View ▸ Columns) could not be told from no box."""
+
+    _INDICATORS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
+
+    def drawPrimitive(self, element, option: QStyleOption, painter: QPainter, widget=None) -> None:  # noqa: N802
+        super().drawPrimitive(element, option, painter, widget)
+        if element in self._INDICATORS:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(QPen(option.palette.color(QPalette.ColorRole.PlaceholderText), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+            painter.restore()
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -69,6 +88,9 @@ def apply_palette(name: str, app: QApplication | None = None) -> str:
         if hasattr(hints, "setColorScheme"):
             hints.setColorScheme(Qt.ColorScheme.Dark if name == "dark" else Qt.ColorScheme.Light)
         fusion = QStyleFactory.create("Fusion")
-        app.setStyle(fusion)
-        app.setPalette(dark_palette() if name == "dark" else fusion.standardPalette())
+        palette = dark_palette() if name == "dark" else fusion.standardPalette()
+        style = _DarkFusion(fusion) if name == "dark" else fusion
+        _styles[key] = style  # the Python half of the proxy lives as long as the application uses it
+        app.setStyle(style)
+        app.setPalette(palette)
     return name

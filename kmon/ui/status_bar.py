@@ -47,6 +47,8 @@ class StatusBar(QStatusBar):
         for w in (self.context, self.synced, self.rate, self.fresh):
             self.addPermanentWidget(w)
         self.fresh.clicked.connect(self._show_table)
+        self.full_message = ""  # the last message shown, before eliding
+        self.messageChanged.connect(self._message_gone)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.refresh)
@@ -63,6 +65,21 @@ class StatusBar(QStatusBar):
 
     def _on_message(self, level: str, text: str) -> None:
         self.showMessage(("⚠ " if level == "error" else "") + text, 15000 if level == "error" else 6000)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt's name)
+        """A message longer than the room left of the permanent widgets ends in "…" (Qt
+        would cut it mid-word under them); the whole text is the status bar's tooltip while
+        it shows."""
+        room = self.width() - sum(w.width() + 12 for w in (self.context, self.synced, self.rate, self.fresh) if w.isVisible()) - 16
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 80))
+        self.full_message = text
+        self.setToolTip(text if shown != text else "")
+        super().showMessage(shown, timeout)
+
+    def _message_gone(self, text: str) -> None:
+        if not text:
+            self.full_message = ""
+            self.setToolTip("")
 
     def refresh(self) -> None:
         names = self.ws.open_contexts()

@@ -77,8 +77,8 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
             except Exception:
                 raise AssertionError(f"{name}: not shown: {messages} {[(r, st(r).state, st(r).error) for r in RES]}")
             status.refresh()
-            assert "failing" in status.synced.text() or re.search(pattern, status.currentMessage()), \
-                (name, status.synced.text(), status.currentMessage())
+            assert "failing" in status.synced.text() or re.search(pattern, status.full_message), \
+                (name, status.synced.text(), status.full_message)
             others = [r for r in RES if r not in affected]
             if others:  # unaffected resources keep following churn meanwhile
                 cm = env.srv.store.create("configmaps", {"metadata": {"name": f"during-{time.monotonic_ns()}",

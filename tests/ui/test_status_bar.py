@@ -79,3 +79,20 @@ def test_a_context_without_events_yet_and_no_context(qapp):
     ws.sessions.clear()
     bar.refresh()
     assert bar.fresh.isHidden()
+
+
+def test_a_message_too_long_for_the_bar_ends_in_an_ellipsis_with_the_whole_in_the_tooltip(qapp):
+    bar = StatusBar(FakeWorkspace(["kmon-demo"]))
+    bar.resize(700, 24)
+    bar.show()
+    text = ("demo fault on kmon-demo: Expire + drop watches — watch cache expired and 8 watches "
+            "dropped: expect 410 and a relist on each")
+    bar.showMessage(text, 5000)
+    shown = bar.currentMessage()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    assert bar.fontMetrics().horizontalAdvance(shown) < bar.width()
+    assert bar.toolTip() == text and bar.full_message == text
+    bar.showMessage("short", 5000)
+    assert bar.currentMessage() == "short" and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.full_message == ""
