@@ -28,6 +28,7 @@ capacity, and at the end -- churn stopped, faults cleared -- the tree equals the
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -221,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             "message_boxes": len(boxes), "max_tick_gap_ms": round(gap[0], 1), "deltas": deltas[0],
             "tree_objects": len(ws.tree), "errors_shown": len(win.errors.texts()),
             "backoff_s": round(max((st.current_backoff for st in ws.sessions["soak"].stats().values()), default=0), 1),
+            # what the collector can no longer reclaim, and which faults ran since the last sample
+            "frozen_objects": gc.get_freeze_count(), "gc_objects": len(gc.get_objects()),
+            "faults_since": phase.pop("recent", []),
         })
         gap[0] = 0.0
 
@@ -233,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             phase["next_fault"] = now + args.fault_every
             threading.Thread(target=cluster.call, args=("fault",), kwargs={"name": name}, daemon=True).start()
             result["faults"][name] = result["faults"].get(name, 0) + 1
+            phase.setdefault("recent", []).append(name)
 
     def control() -> None:
         now = time.monotonic()
