@@ -90,12 +90,12 @@ def freeze() -> None:
 # again. Objects decoded from the API are acyclic (dicts, lists, str, numbers), so they are
 # freed by reference counting when replaced or deleted, frozen or not: no leak from the
 # caches (the pipeline benchmark measures RSS flat over 200,000 updates of 50,000 pods).
-# Cyclic garbage (an exception's traceback and the frames it holds, GUI objects) would be
-# kept for good if it were frozen, so each periodic freeze first collects the young
-# generations (``gc.collect(1)``): they hold only what was created since the last freeze,
-# so the pass is short, and the frozen caches are never walked. Unfreezing and collecting
-# everything would stall the process for as long as a full collection of the caches
-# (seconds with 50,000 pods), so the policy never does that; ``stats()`` reports
+# Cyclic garbage that *other* code (the GUI) creates and that is still uncollected at a
+# freeze is not reclaimed; freezes happen only while deltas arrive, at most every
+# FREEZE_EVERY_SECONDS, so what can be caught is what was created in the few seconds
+# before a freeze and not yet found by a young collection. Unfreezing and collecting
+# everything to reclaim it would stall the process for as long as a full collection of the
+# caches (seconds with 50,000 pods), so the policy never does that; ``stats()`` reports
 # ``gc.get_freeze_count()`` so the application can watch it.
 # ``KMON_GC_POLICY=off`` in the environment disables the policy (thresholds and periodic
 # freezes; the pauses around bulk decode stay).
@@ -163,12 +163,6 @@ class GcPolicy:
             self._pending = 0
             self._last_freeze = _time.monotonic()
             self.freezes += 1
-            # collect what became garbage since the last freeze first: everything older is
-            # frozen already, so this walks only the objects of the last second (a few ms),
-            # and cyclic garbage (an exception's traceback holding its frames, a closed
-            # connection's buffers) is not frozen for good (the soak benchmark saw 30-50 MB
-            # kept after a burst of errors)
-            gc.collect(1)
             freeze()
         return True
 

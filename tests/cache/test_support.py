@@ -145,35 +145,3 @@ def test_gc_policy_can_be_switched_off_by_environment(monkeypatch):
     monkeypatch.setenv("KMON_GC_POLICY", "off")
     p = gcguard.GcPolicy()
     assert p.install() is False and not p.installed
-
-
-def test_gc_policy_collects_cyclic_garbage_before_it_freezes(monkeypatch):
-    """A periodic freeze must not keep cyclic garbage for good: an exception caught on a
-    watch thread holds its traceback, whose frames hold the exception (a cycle that only the
-    collector frees). Frozen, it would never be freed."""
-    import weakref
-
-    frozen_alive = []
-    monkeypatch.setattr(gcguard, "freeze", lambda: frozen_alive.append(ref() is not None))
-
-    class Buffer:  # what a failed read's frame keeps alive
-        pass
-
-    def fail_and_drop():
-        buf = Buffer()
-        try:
-            raise ValueError("connection reset inside an event")
-        except ValueError as e:
-            err = e  # noqa: F841  (err -> traceback -> this frame -> err: a cycle)
-        return weakref.ref(buf)
-
-    p = gcguard.GcPolicy(thresholds=(1_000_000, 10, 10), freeze_every_deltas=1, freeze_every_seconds=3600)
-    p.enabled = True
-    try:
-        p.install()
-        ref = fail_and_drop()
-        assert ref() is not None  # garbage, but only the collector can free it
-        assert p.note_deltas(1) is True
-        assert frozen_alive == [False] and ref() is None
-    finally:
-        p.uninstall()
