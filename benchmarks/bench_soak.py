@@ -14,8 +14,8 @@ with the event log, charts and inspector docked.
 The warm-up lasts at least ``--warmup`` seconds, until the event log's ring is full and until
 every fault of the rotation has run once, so "flat" measures the steady state of a bounded log
 under repeated faults, not its filling or the high-water marks each fault leaves the first time
-(measured: the first connection reset inside a 1 MB event raises RSS by 25-45 MB once, as the
-allocator stops returning blocks of that size to the system; later ones add 0-5 MB). Sampled every 5 s: RSS, thread count, the event log's length and capacity, top-level windows
+(measured: the first connection reset inside a 1 MB event raises RSS by 25-45 MB once; later
+ones add 0-5 MB). Sampled every 5 s: RSS, thread count, the event log's length and capacity, top-level windows
 and visible message boxes, the longest gap of a 10 ms QTimer, deltas applied. Reported (and,
 with ``--check``, asserted): after the warm-up RSS and the thread count stay flat (RSS growth
 <= ``--max-rss-growth`` MB between the first and the last quarter of the measured time,
@@ -257,9 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             inject(now)
             views = win.views
             filling = len(views.journal) < views.journal.capacity and now - phase["t"] < 600
-            # every fault has had its first effect: the first of each leaves high-water marks
-            # that are no leak (the allocator's mmap threshold rises after a 1 MB event is
-            # freed, so later ones come from the heap it keeps; buffers grow to their size)
+            # every fault has had its first effect: the first of each leaves a high-water mark
+            # (the first 1 MB event: +25-45 MB once) that repeating it does not raise
             rotated = phase["faults"] > len(FAULT_ROTATION)
             if now - phase["t"] >= args.warmup and not filling and rotated:  # steady state
                 result["warmup_s"] = round(now - phase["t"], 1)
