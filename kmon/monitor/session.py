@@ -97,11 +97,8 @@ class ResourceHandle:
 def describe_error(err: BaseException, *, server: str = "", what: str = "") -> str:
     """A short, credential-free explanation of ``err`` for people."""
     from kmon.cache.errors import ApiStatusError, is_connection_refused
+    from kmon.kube.config import KubeconfigError
 
-    try:
-        from kmon.kube.config import KubeconfigError
-    except ImportError:  # pragma: no cover
-        KubeconfigError = ()  # type: ignore[assignment]
     where = f" {server}" if server else ""
     if isinstance(err, KubeconfigError):
         text = f"kubeconfig: {err}"
