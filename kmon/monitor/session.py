@@ -139,17 +139,6 @@ def inactivity_timeout_from_env() -> float:
     return env.WATCH_INACTIVITY_TIMEOUT.read()
 
 
-def _close_client(client: Any) -> None:
-    try:
-        client.rest_client.pool_manager.clear()
-    except Exception:
-        pass
-    try:
-        client.close()
-    except Exception:
-        pass
-
-
 class ContextSession:
     """The informers of one kubeconfig context (see the module doc).
 
@@ -254,7 +243,7 @@ class ContextSession:
             try:
                 client = self._api_client
                 if client is None:
-                    from kmon.kube.config import api_client_for
+                    from kmon.kube.api_client import api_client_for
 
                     client = api_client_for(self.context, self.kubeconfig)
                 self._api_client = client
@@ -341,7 +330,9 @@ class ContextSession:
             ct.join(max(0.0, deadline - time.monotonic()))
             ok = ok and not ct.is_alive()
         if self._own_client and self._api_client is not None and ok:
-            _close_client(self._api_client)
+            from kmon.kube.api_client import close_client
+
+            close_client(self._api_client)
         with self._lock:
             self._state = "stopped"
         self._emit(None, "info", f"{self.context}: stopped" + ("" if ok else " (some threads still ending)"), "stopped")
@@ -437,12 +428,10 @@ class ContextSession:
             if existing is not None:
                 return existing
         try:
-            from kmon.cache.informer import SharedIndexInformer
-            from kmon.kube.listwatch import RestListerWatcher
+            from kmon.cache.options import InformerOptions
+            from kmon.kube.informers import ListWatchOptions, new_informer
 
-            lw = RestListerWatcher(
-                self._api_client,
-                res,
+            scope = ListWatchOptions(
                 namespace=self.namespace,
                 label_selector=self.label_selector,
                 field_selector=self.field_selector,
@@ -450,8 +439,9 @@ class ContextSession:
                 inactivity_timeout=self.watch_inactivity_timeout,
                 health_check=self.health_check,
             )
-            opts = {"name": f"{self.context}/{full}", **self.informer_options}
-            informer = SharedIndexInformer(lw, **opts)
+            opts = InformerOptions(**{"name": f"{self.context}/{full}", **self.informer_options})
+            informer = new_informer(self._api_client, res, scope, opts)
+            lw = informer.list_watcher
             handle = ResourceHandle(resource=res, informer=informer, list_watcher=lw)
             attach(informer, self.feed, self.context, full)
             informer.add_reflector_listener(reflector_error_reporter(handle, full, self._emit))
@@ -578,9 +568,9 @@ class ContextSession:
         try:
             lw = self._handle(full_name).list_watcher
         except KeyError:
-            from kmon.kube.listwatch import RestListerWatcher
+            from kmon.kube.informers import new_list_watcher
 
-            lw = RestListerWatcher(self._api_client, self.resolve(full_name))
+            lw = new_list_watcher(self._api_client, self.resolve(full_name))
         return lw.get_full(namespace or None, name)
 
     def __repr__(self) -> str:
