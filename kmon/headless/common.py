@@ -1,4 +1,4 @@
-"""What every headless command shares: the selection options, starting a session (or the
+"""What every headless command shares: the selection options (a ``SessionOptions``), starting a session (or the
 demo cluster) with clear one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a
 closed pipe.
 
@@ -20,14 +20,17 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from kmon.monitor.session_options import SessionOptions
 
 __all__ = [
     "HeadlessError",
     "Live",
-    "Selection",
     "add_selection_arguments",
+    "options_from_args",
     "quiet_broken_pipe",
     "run_main",
     "signals_stop",
@@ -60,53 +63,32 @@ def add_selection_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", action="store_true", help="run against the embedded demo cluster (kmon-demo)")
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What to watch and where (the parsed selection options)."""
+def options_from_args(args: argparse.Namespace) -> "SessionOptions":
+    """The parsed options, checked before anything connects: ``HeadlessError`` for a
+    selector the API server would reject (in its words) or a bad environment variable."""
+    from kmon.monitor.preflight import preflight_problems
+    from kmon.monitor.session_options import SessionOptions
 
-    resources: list[str] = field(default_factory=lambda: [DEFAULT_RESOURCE])
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    label_selector: str | None = None
-    field_selector: str | None = None
-    metadata_only: bool = False
-    demo: bool = False
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Selection":
-        """The parsed options, checked before anything connects: ``HeadlessError`` for a
-        selector the API server would reject (in its words) or a bad environment variable."""
-        from kmon.monitor.preflight import preflight_problems
-
-        problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
-        if problems:
-            raise HeadlessError("\n".join(problems))
-        resources: list[str] = []
-        for r in args.resources or []:  # "pods,deploy" works as in kubectl
-            resources.extend(x for x in r.split(",") if x.strip())
-        seen: list[str] = []
-        for r in resources or [DEFAULT_RESOURCE]:
-            if r not in seen:
-                seen.append(r)
-        return cls(
-            resources=seen,
-            kubeconfig=args.kubeconfig,
-            context=args.context,
-            namespace=None if args.all_namespaces else (args.namespace or None),
-            label_selector=args.selector or None,
-            field_selector=getattr(args, "field_selector", None) or None,
-            metadata_only=bool(args.metadata_only),
-            demo=bool(args.demo),
-        )
-
-    def options(self) -> dict[str, Any]:
-        """The selection as recorded in a header (no kubeconfig path: it is local)."""
-        d = asdict(self)
-        d.pop("kubeconfig")
-        d.pop("resources")
-        d["all_namespaces"] = self.namespace is None
-        return d
+    problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
+    if problems:
+        raise HeadlessError("\n".join(problems))
+    resources: list[str] = []
+    for r in args.resources or []:  # "pods,deploy" works as in kubectl
+        resources.extend(x for x in r.split(",") if x.strip())
+    seen: list[str] = []
+    for r in resources or [DEFAULT_RESOURCE]:
+        if r not in seen:
+            seen.append(r)
+    return SessionOptions(
+        resources=tuple(seen),
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespace=None if args.all_namespaces else (args.namespace or None),
+        label_selector=args.selector or None,
+        field_selector=getattr(args, "field_selector", None) or None,
+        metadata_only=bool(args.metadata_only),
+        demo=bool(args.demo),
+    )
 
 
 class Live:
@@ -120,31 +102,29 @@ class Live:
 
     def __init__(
         self,
-        selection: Selection,
+        options: "SessionOptions",
         *,
         feed: Any = None,
         stop: threading.Event | None = None,
         demo_churn: float = 20.0,
-        informer_options: dict[str, Any] | None = None,
         command: str = "kmon",
     ) -> None:
         from kmon.monitor.feed import Feed
 
         self.command = command  # names the notes on stderr ("kmon watch: ...")
-        self.selection = selection
+        self.options = options
         self.feed = feed if feed is not None else Feed()
         self.stop = stop if stop is not None else threading.Event()
         self.demo_churn = demo_churn
-        self.informer_options = informer_options
         self.demo: Any = None
         self.session: Any = None
         self.context = ""
 
     def open(self) -> bool:
-        sel = self.selection
-        kubeconfig = sel.kubeconfig
-        context = sel.context
-        if sel.demo:
+        opts = self.options
+        kubeconfig = opts.kubeconfig
+        context = opts.context
+        if opts.demo:
             from kmon.monitor.demo import DemoCluster
 
             self.demo = DemoCluster(churn=self.demo_churn)
@@ -159,17 +139,7 @@ class Live:
             raise HeadlessError(f"kubeconfig: {e}") from None
         from kmon.monitor.session import ContextSession
 
-        self.session = ContextSession(
-            self.context,
-            kubeconfig=cfg,
-            namespace=sel.namespace,
-            label_selector=sel.label_selector,
-            field_selector=sel.field_selector,
-            metadata_only=sel.metadata_only,
-            feed=self.feed,
-            resources=sel.resources,
-            informer_options=self.informer_options,
-        )
+        self.session = ContextSession(self.context, replace(opts, kubeconfig=cfg), feed=self.feed)
         self.session.start()
         while not self.session.wait_ready(0.1):
             if self.session.state == "failed":

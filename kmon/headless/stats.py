@@ -17,8 +17,8 @@ from kmon.headless.common import (
     EXIT_ERROR,
     EXIT_OK,
     Live,
-    Selection,
     add_selection_arguments,
+    options_from_args,
     run_main,
     signals_stop,
     write_stdout,
@@ -93,8 +93,7 @@ def _render(live: Live, tracker: StatsTracker, color: bool, width: int | None) -
 def _stats(args: argparse.Namespace) -> int:
     from kmon.headless.render import truncate, use_color
 
-    sel = Selection.from_args(args)
-    live = Live(sel, command="kmon stats")
+    live = Live(options_from_args(args), command="kmon stats")
     out = sys.stdout
     tty = use_color(out) or _isatty(out)
     color = use_color(out)

@@ -17,8 +17,8 @@ from kmon.headless.common import (
     EXIT_OK,
     HeadlessError,
     Live,
-    Selection,
     add_selection_arguments,
+    options_from_args,
     run_main,
     signals_stop,
     write_stdout,
@@ -62,8 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    sel = Selection.from_args(args)
-    live = Live(sel, command="kmon watch")
+    live = Live(options_from_args(args), command="kmon watch")
     out = sys.stdout
     out.flush()
     if args.output == "json":

@@ -34,40 +34,26 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
-from kmon import env
 from kmon.monitor.feed import Feed, SessionItem, attach
 from kmon.monitor.masking import redact_text
 from kmon.monitor.resource_errors import reflector_error_reporter
+from kmon.monitor.session_options import SessionOptions
+from kmon.monitor.session_options import resolve as resolve_options
 from kmon.monitor.verify import VerifyResult, verify_informer
-from kmon.selectors import selector_problems
 
 if TYPE_CHECKING:
     from kmon.cache.stats import InformerStats
     from kmon.kube.discovery import ApiResource
-    from kmon.kube.liveness import HealthCheck
 
 __all__ = [
-    "DEFAULT_RESOURCES",
     "ContextSession",
     "Monitor",
     "ResourceHandle",
     "describe_error",
 ]
-
-DEFAULT_RESOURCES: list[str] = [
-    "pods",
-    "deployments.apps",
-    "replicasets.apps",
-    "services",
-    "configmaps",
-    "nodes",
-    "namespaces",
-    "events",
-]
-
 
 @dataclass(eq=False)
 class ResourceHandle:
@@ -129,16 +115,6 @@ def describe_error(err: BaseException, *, server: str = "", what: str = "") -> s
 
 
 TLS_INSECURE_TEXT = "TLS verification disabled by kubeconfig (insecure-skip-tls-verify)"
-INACTIVITY_ENV = env.WATCH_INACTIVITY_TIMEOUT.name
-
-
-def inactivity_timeout_from_env() -> float:
-    """Seconds without a byte from the server after which a list, or a watch past its own
-    deadline, is given up as dead (``kmon.kube.liveness``): ``$KMON_WATCH_INACTIVITY_TIMEOUT``
-    if set, else 90 s. Raises ``kmon.env.EnvError`` (naming the variable) for a bad value."""
-    return env.WATCH_INACTIVITY_TIMEOUT.read()
-
-
 class ContextSession:
     """The informers of one kubeconfig context (see the module doc).
 
@@ -151,46 +127,25 @@ class ContextSession:
     def __init__(
         self,
         context: str,
+        options: SessionOptions | None = None,
         *,
-        kubeconfig: Any = None,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
         feed: Feed | None = None,
-        resources: Iterable[str] = DEFAULT_RESOURCES,
-        informer_options: dict[str, Any] | None = None,
         api_client: Any = None,
-        watch_inactivity_timeout: float | None = None,
-        health_check: HealthCheck | None = None,
+        **overrides: Any,
     ) -> None:
+        """``options`` (default ``SessionOptions()``), with ``overrides`` (``SessionOptions``
+        fields, as ``dataclasses.replace`` takes them) applied; ``api_client``: a client to
+        use (and not close) instead of one built from the kubeconfig."""
         self.context = context
+        options = replace(options or SessionOptions(), context=context, **overrides)
         # what makes this session unusable before it connects (a selector the server would
         # reject, a bad environment variable): said by start() as the session's failure
-        self._invalid = selector_problems(label_selector, field_selector)
-        try:
-            self.watch_inactivity_timeout = (
-                watch_inactivity_timeout if watch_inactivity_timeout is not None else inactivity_timeout_from_env()
-            )
-        except env.EnvError as e:
-            self._invalid.append(str(e))
-            self.watch_inactivity_timeout = env.WATCH_INACTIVITY_TIMEOUT.default
-        # the health check of idle watches (kmon.kube.liveness); None: from the environment
-        self.health_check = health_check
-        if health_check is None:
-            self._invalid.extend(env.problems(variables=(env.HTTP2_READ_IDLE_TIMEOUT, env.HTTP2_PING_TIMEOUT)))
-        self.kubeconfig = kubeconfig
-        self.namespace = namespace or None
-        self.label_selector = label_selector or None
-        self.field_selector = field_selector or None
-        self.metadata_only = metadata_only
+        self.options, self._invalid = resolve_options(options)
         self.feed = feed if feed is not None else Feed()
-        self.informer_options = dict(informer_options or {})
         self.server = ""
         # the kubeconfig turned TLS verification off (insecure-skip-tls-verify): said in the
         # "ready" message and shown by the GUI for as long as the context is open
         self.tls_insecure = False
-        self._initial = list(resources)
         self._api_client = api_client
         self._own_client = api_client is None
         self._lock = threading.Lock()  # guards every attribute below
@@ -213,7 +168,7 @@ class ContextSession:
             if self._state != "new":
                 return self
             self._state = "connecting"
-            self._pending.extend(self._initial)
+            self._pending.extend(self.options.resources)
             t = threading.Thread(target=self._connect, name=f"kmon-session-{self.context}", daemon=True)
             self._connect_thread = t
         t.start()
@@ -245,7 +200,7 @@ class ContextSession:
                 if client is None:
                     from kmon.kube.api_client import api_client_for
 
-                    client = api_client_for(self.context, self.kubeconfig)
+                    client = api_client_for(self.context, self.options.kubeconfig)
                 self._api_client = client
                 cfg = getattr(client, "configuration", None)
                 self.server = str(getattr(cfg, "host", "") or "")
@@ -428,19 +383,18 @@ class ContextSession:
             if existing is not None:
                 return existing
         try:
-            from kmon.cache.options import InformerOptions
             from kmon.kube.informers import ListWatchOptions, new_informer
 
+            o = self.options
             scope = ListWatchOptions(
-                namespace=self.namespace,
-                label_selector=self.label_selector,
-                field_selector=self.field_selector,
-                metadata_only=self.metadata_only,
-                inactivity_timeout=self.watch_inactivity_timeout,
-                health_check=self.health_check,
+                namespace=o.namespace,
+                label_selector=o.label_selector,
+                field_selector=o.field_selector,
+                metadata_only=o.metadata_only,
+                inactivity_timeout=o.watch_inactivity_timeout,
+                health_check=o.health_check,
             )
-            opts = InformerOptions(**{"name": f"{self.context}/{full}", **self.informer_options})
-            informer = new_informer(self._api_client, res, scope, opts)
+            informer = new_informer(self._api_client, res, scope, replace(o.informer, name=o.informer.name or f"{self.context}/{full}"))
             lw = informer.list_watcher
             handle = ResourceHandle(resource=res, informer=informer, list_watcher=lw)
             attach(informer, self.feed, self.context, full)
@@ -460,7 +414,8 @@ class ContextSession:
             self._handles[full] = handle
             self._failed.pop(name, None)
             t.start()
-        scope = f" in namespace {self.namespace}" if self.namespace and res.namespaced else ""
+        ns = self.options.namespace
+        scope = f" in namespace {ns}" if ns and res.namespaced else ""
         self._emit(full, "info", f"{full}: watching{scope}", "started")
         return handle
 
@@ -586,22 +541,25 @@ class Monitor:
         self._lock = threading.Lock()  # guards _sessions
         self._sessions: dict[str, ContextSession] = {}
 
-    def open_context(self, name: str | None = None, **opts: Any) -> ContextSession:
-        """Open (and start) a session for context ``name`` (the current context when None);
+    def open_context(self, name: str | None = None, options: SessionOptions | None = None,
+                     **overrides: Any) -> ContextSession:
+        """Open (and start) a session for context ``name`` (else ``options.context``, else the
+        current context) with ``options`` and ``overrides`` as ``ContextSession`` takes them;
         returns the running one if that context is already open (a failed one is replaced,
-        so calling this again is how to retry). Options are those of
-        ``ContextSession``; ``kubeconfig`` defaults to the monitor's."""
-        opts.setdefault("kubeconfig", self.kubeconfig)
+        so calling this again is how to retry). The kubeconfig defaults to the monitor's."""
+        options = replace(options or SessionOptions(), **overrides)
+        if options.kubeconfig is None:
+            options = replace(options, kubeconfig=self.kubeconfig)
         if name is None:
             from kmon.kube.config import load_kubeconfig
 
-            name = load_kubeconfig(opts["kubeconfig"]).context().name
+            name = options.context or load_kubeconfig(options.kubeconfig).context().name
         with self._lock:
             s = self._sessions.get(name)
             if s is not None and s.state not in ("stopping", "stopped", "failed"):
                 return s
             old = s
-            s = ContextSession(name, feed=self.feed, **opts)
+            s = ContextSession(name, options, feed=self.feed)
             self._sessions[name] = s
         if old is not None:
             old.stop(0.0)  # a failed or stopped session holds no informers: nothing to wait for

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from kmon import env
 from kmon.monitor.preflight import preflight_problems
+from kmon.monitor.session_options import SessionOptions
 
 from .icons import app_icon
 from .kubeconfigs import Kubeconfigs
@@ -33,7 +34,7 @@ __all__ = ["run", "build", "prepare_screenshot", "expand_for_screenshot", "start
 def _resources_for(args: Any, settings: Settings):
     """The resources a context starts with: ``--resources`` for every context, else the
     context's saved choice (else the one older versions kept for all), else the defaults."""
-    from kmon.monitor.session import DEFAULT_RESOURCES
+    from kmon.monitor.session_options import DEFAULT_RESOURCES
 
     if getattr(args, "resources", None):
         given = [r.strip() for r in args.resources.split(",") if r.strip()]
@@ -48,12 +49,12 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
     or None for kubectl's; ``views``: dock the event log, charts and cache inspector
     (``win.views``); ``watch``: offer a reload when the kubeconfig files change."""
     resources_for = _resources_for(args, settings)
-    options = {
-        "namespace": getattr(args, "namespace", None),
-        "label_selector": getattr(args, "selector", None),
-        "metadata_only": bool(getattr(args, "metadata_only", False)),
-        "resources": resources_for(""),
-    }
+    options = SessionOptions(
+        namespace=getattr(args, "namespace", None),
+        label_selector=getattr(args, "selector", None),
+        metadata_only=getattr(args, "metadata_only", False),
+        resources=resources_for(""),
+    )
     ws = Workspace(
         options=options,
         session_factory=session_factory,

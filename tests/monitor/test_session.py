@@ -4,7 +4,8 @@ import time
 import pytest
 
 from kmon.monitor.feed import Feed, SessionItem
-from kmon.monitor.session import DEFAULT_RESOURCES, ContextSession, Monitor
+from kmon.monitor.session import ContextSession, Monitor
+from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions
 
 from .conftest import Churner, wait_for
 
