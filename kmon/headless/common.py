@@ -1,6 +1,6 @@
-"""What every headless command shares: the selection options (a ``SessionOptions``), starting a session (or the
-demo cluster) with clear one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a
-closed pipe.
+"""What every headless command shares: the selection flags (``kmon.monitor.session_args``)
+checked into a ``SessionOptions``, starting a session (or the demo cluster) with clear
+one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a closed pipe.
 
 Why this module exists: ``watch``, ``stats`` and ``record`` differ only in what they do with
 the feed. Getting the edges right once (a broken kubeconfig is a sentence, not a traceback;
@@ -21,15 +21,16 @@ import sys
 import threading
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
-if TYPE_CHECKING:
-    from kmon.monitor.session_options import SessionOptions
+from kmon.monitor.preflight import preflight_problems
+from kmon.monitor.session_args import add_session_arguments, session_options_from_args
+from kmon.monitor.session_options import SessionOptions
 
 __all__ = [
     "HeadlessError",
     "Live",
-    "add_selection_arguments",
+    "add_session_arguments",
     "options_from_args",
     "quiet_broken_pipe",
     "run_main",
@@ -37,7 +38,6 @@ __all__ = [
     "write_stdout",
 ]
 
-DEFAULT_RESOURCE = "pods"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
 _STUCK: list[threading.Thread] = []  # informer threads that outlived Live.close's timeout
 
@@ -46,49 +46,15 @@ class HeadlessError(Exception):
     """A problem the user can fix, said in one line (no traceback)."""
 
 
-def add_selection_arguments(p: argparse.ArgumentParser) -> None:
-    """RESOURCE... and the options choosing what the informers watch (kubectl's spelling)."""
-    p.add_argument(
-        "resources", nargs="*", metavar="RESOURCE",
-        help=f"resources to watch, as for kubectl get (pods, deploy, svc...; default: {DEFAULT_RESOURCE})",
-    )
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
-    ns = p.add_mutually_exclusive_group()
-    ns.add_argument("-n", "--namespace", metavar="NS", help="only this namespace")
-    ns.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace (the default)")
-    p.add_argument("-l", "--selector", metavar="SELECTOR", help="label selector (e.g. app=web,tier!=db)")
-    p.add_argument("--field-selector", metavar="SELECTOR", help="field selector (e.g. status.phase=Running)")
-    p.add_argument("--metadata-only", action="store_true", help="cache object metadata only (PartialObjectMetadata)")
-    p.add_argument("--demo", action="store_true", help="run against the embedded demo cluster (kmon-demo)")
-
-
-def options_from_args(args: argparse.Namespace) -> "SessionOptions":
-    """The parsed options, checked before anything connects: ``HeadlessError`` for a
-    selector the API server would reject (in its words) or a bad environment variable."""
-    from kmon.monitor.preflight import preflight_problems
-    from kmon.monitor.session_options import SessionOptions
-
-    problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
+def options_from_args(args: argparse.Namespace) -> SessionOptions:
+    """The options of ``add_session_arguments``, checked before anything connects:
+    ``HeadlessError`` for a selector the API server would reject (in its words) or a bad
+    environment variable."""
+    options = session_options_from_args(args)
+    problems = preflight_problems(options.label_selector, options.field_selector)
     if problems:
         raise HeadlessError("\n".join(problems))
-    resources: list[str] = []
-    for r in args.resources or []:  # "pods,deploy" works as in kubectl
-        resources.extend(x for x in r.split(",") if x.strip())
-    seen: list[str] = []
-    for r in resources or [DEFAULT_RESOURCE]:
-        if r not in seen:
-            seen.append(r)
-    return SessionOptions(
-        resources=tuple(seen),
-        kubeconfig=args.kubeconfig,
-        context=args.context,
-        namespace=None if args.all_namespaces else (args.namespace or None),
-        label_selector=args.selector or None,
-        field_selector=getattr(args, "field_selector", None) or None,
-        metadata_only=bool(args.metadata_only),
-        demo=bool(args.demo),
-    )
+    return options
 
 
 class Live:
@@ -102,7 +68,7 @@ class Live:
 
     def __init__(
         self,
-        options: "SessionOptions",
+        options: SessionOptions,
         *,
         feed: Any = None,
         stop: threading.Event | None = None,
@@ -158,7 +124,7 @@ class Live:
 
     @property
     def server(self) -> str:
-        return getattr(self.session, "server", "") or ""
+        return self.session.server if self.session is not None else ""
 
     def server_version(self) -> tuple[dict[str, Any] | None, str | None]:
         """GET /version through the session's client: (version info, None) or (None, why)."""

@@ -27,16 +27,16 @@ import time
 from typing import Any, Sequence
 
 from kmon.headless.common import (
-    DEFAULT_RESOURCE,
     EXIT_ERROR,
     EXIT_OK,
     HeadlessError,
     Live,
-    add_selection_arguments,
+    add_session_arguments,
     options_from_args,
     run_main,
     signals_stop,
 )
+from kmon.monitor.session_args import HEADLESS_DEFAULT_RESOURCES
 from kmon.monitor.session_options import SessionOptions
 
 __all__ = ["Recorder", "header_selection", "main", "parser"]
@@ -76,7 +76,7 @@ class Recorder:
         demo_churn: float = 20.0,
     ) -> None:
         self.path = os.fspath(path)
-        self.options = options or SessionOptions(resources=(DEFAULT_RESOURCE,))
+        self.options = options or SessionOptions(resources=HEADLESS_DEFAULT_RESOURCES)
         self.include_secret_values = include_secret_values
         self.drain_interval = drain_interval
         self.compresslevel = compresslevel
@@ -175,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="Format: docs/recording-format.md. Exit status: 0 recorded, 1 error, 2 usage.",
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="recording file to write (overwritten)")
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
         "--include-secret-values", action="store_true",

@@ -17,7 +17,7 @@ from kmon.headless.common import (
     EXIT_ERROR,
     EXIT_OK,
     Live,
-    add_selection_arguments,
+    add_session_arguments,
     options_from_args,
     run_main,
     signals_stop,
@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
             "Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
         ),
     )
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between refreshes (default 2)")
     p.add_argument("--once", action="store_true", help="print once after the initial sync and exit")
     p.add_argument(

@@ -17,7 +17,7 @@ from kmon.headless.common import (
     EXIT_OK,
     HeadlessError,
     Live,
-    add_selection_arguments,
+    add_session_arguments,
     options_from_args,
     run_main,
     signals_stop,
@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
             "for good: the server rejected the request itself), 2 usage."
         ),
     )
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--no-headers", action="store_true", help="table: do not print the column titles")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
