@@ -103,12 +103,12 @@ class Live:
             self.context = cfg.context(context).name
         except KubeconfigError as e:
             raise HeadlessError(f"kubeconfig: {e}") from None
-        from kmon.monitor.session import ContextSession
+        from kmon.monitor.session import ContextSession, SessionState
 
         self.session = ContextSession(self.context, replace(opts, kubeconfig=cfg), feed=self.feed)
         self.session.start()
         while not self.session.wait_ready(0.1):
-            if self.session.state == "failed":
+            if self.session.state == SessionState.FAILED:
                 raise HeadlessError(f"context {self.context}: {self.session.error}")
             if self.stop.is_set():
                 return False
@@ -128,7 +128,7 @@ class Live:
 
     def server_version(self) -> tuple[dict[str, Any] | None, str | None]:
         """GET /version through the session's client: (version info, None) or (None, why)."""
-        from kmon.monitor.session import describe_error
+        from kmon.monitor.error_text import describe_error
 
         try:
             from kmon.kube._http import get_json

@@ -8,7 +8,8 @@ import pytest
 
 from kmon.cache.options import InformerOptions
 from kmon.monitor.feed import Feed
-from kmon.monitor.session import ContextSession, Monitor
+from kmon.monitor.contexts import Monitor
+from kmon.monitor.session import ContextSession
 from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions, resolve
 
 pytestmark = pytest.mark.timeout(60)
