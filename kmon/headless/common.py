@@ -24,13 +24,12 @@ from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from kmon.monitor.preflight import preflight_problems
-from kmon.monitor.session_args import add_session_arguments, session_options_from_args
+from kmon.monitor.session_args import session_options_from_args
 from kmon.monitor.session_options import SessionOptions
 
 __all__ = [
     "HeadlessError",
     "Live",
-    "add_session_arguments",
     "options_from_args",
     "quiet_broken_pipe",
     "run_main",
@@ -47,7 +46,7 @@ class HeadlessError(Exception):
 
 
 def options_from_args(args: argparse.Namespace) -> SessionOptions:
-    """The options of ``add_session_arguments``, checked before anything connects:
+    """The options of ``session_args.add_session_arguments``, checked before anything connects:
     ``HeadlessError`` for a selector the API server would reject (in its words) or a bad
     environment variable."""
     options = session_options_from_args(args)

@@ -31,12 +31,11 @@ from kmon.headless.common import (
     EXIT_OK,
     HeadlessError,
     Live,
-    add_session_arguments,
     options_from_args,
     run_main,
     signals_stop,
 )
-from kmon.monitor.session_args import HEADLESS_DEFAULT_RESOURCES
+from kmon.monitor.session_args import HEADLESS_DEFAULT_RESOURCES, add_session_arguments
 from kmon.monitor.session_options import SessionOptions
 
 __all__ = ["Recorder", "header_selection", "main", "parser"]
@@ -193,9 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    sel = options_from_args(args)
+    options = options_from_args(args)
     stop = threading.Event()
-    rec = Recorder(args.output, sel, include_secret_values=args.include_secret_values, stop=stop)
+    rec = Recorder(args.output, options, include_secret_values=args.include_secret_values, stop=stop)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"kmon record: {msg}", file=sys.stderr, flush=True))
     with signals_stop(stop):
         try:

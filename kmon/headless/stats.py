@@ -17,12 +17,12 @@ from kmon.headless.common import (
     EXIT_ERROR,
     EXIT_OK,
     Live,
-    add_session_arguments,
     options_from_args,
     run_main,
     signals_stop,
     write_stdout,
 )
+from kmon.monitor.session_args import add_session_arguments
 
 __all__ = ["StatsTracker", "main", "parser"]
 

@@ -15,14 +15,17 @@ import logging
 import os
 from typing import Any
 
-from kmon.kube.config import SECRET_USER_FIELDS, KubeConfig, KubeconfigError, load_kubeconfig, validate_context
+from kmon.kube.config import KubeConfig, KubeconfigError, load_kubeconfig, validate_context
 from kmon.kube.liveness import enable_keepalive
 
 __all__ = ["api_client_for", "close_client"]
 
+# Fields of a user entry whose values are secrets: never put them in a message.
+_SECRET_USER_FIELDS = ("token", "password", "client-key-data", "client-certificate-data")
+
 
 def _secrets_of(user: dict[str, Any]) -> list[str]:
-    out = [str(user[k]) for k in SECRET_USER_FIELDS if user.get(k)]
+    out = [str(user[k]) for k in _SECRET_USER_FIELDS if user.get(k)]
     ap = user.get("auth-provider")
     if isinstance(ap, dict) and isinstance(ap.get("config"), dict):
         for k, v in ap["config"].items():

@@ -28,14 +28,11 @@ __all__ = [
     "ContextInfo",
     "KubeConfig",
     "KubeconfigError",
-    "SECRET_USER_FIELDS",
     "default_kubeconfig_paths",
     "load_kubeconfig",
     "validate_context",
 ]
 
-# Fields of a user entry whose values are secrets: never put them in a message.
-SECRET_USER_FIELDS = ("token", "password", "client-key-data", "client-certificate-data")
 # Path-valued fields made absolute against the defining file (kubectl's ResolveLocalPaths).
 _CLUSTER_PATH_FIELDS = ("certificate-authority",)
 _USER_PATH_FIELDS = ("client-certificate", "client-key", "tokenFile")

@@ -48,15 +48,14 @@ from kmon.monitor.error_text import describe_error
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.masking import redact_text
 from kmon.monitor.resource_handle import ResourceHandle, open_resource
-from kmon.monitor.session_options import SessionOptions
-from kmon.monitor.session_options import resolve as resolve_options
+from kmon.monitor.session_options import SessionOptions, resolve_options
 from kmon.monitor.verify import VerifyResult, verify_reported
 from kmon.monitor.workers import Workers
 
 if TYPE_CHECKING:
     from kmon.cache.stats import InformerStats
 
-__all__ = ["TLS_INSECURE_TEXT", "ContextSession", "SessionState"]
+__all__ = ["ContextSession", "SessionState"]
 
 TLS_INSECURE_TEXT = "TLS verification disabled by kubeconfig (insecure-skip-tls-verify)"
 

@@ -5,7 +5,7 @@ sessions, from the same command-line flags (``kmon.monitor.session_args``). One 
 carries the whole choice (kubeconfig and context, namespace, selectors, metadata-only, the
 resources, the informers' ``InformerOptions``, the liveness settings) from the flags to every
 ``ContextSession``; ``dataclasses.replace`` derives a variant (another resource list, a reloaded
-kubeconfig). ``resolve`` fills in what the environment supplies and says what makes the
+kubeconfig). ``resolve_options`` fills in what the environment supplies and says what makes the
 options unusable before anything connects. Qt-free and cheap to import (no Kubernetes client).
 """
 
@@ -23,10 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RESOURCES",
-    "INACTIVITY_ENV",
     "SessionOptions",
     "inactivity_timeout_from_env",
-    "resolve",
+    "resolve_options",
 ]
 
 DEFAULT_RESOURCES: tuple[str, ...] = (
@@ -39,7 +38,6 @@ DEFAULT_RESOURCES: tuple[str, ...] = (
     "namespaces",
     "events",
 )
-INACTIVITY_ENV = env.WATCH_INACTIVITY_TIMEOUT.name
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def inactivity_timeout_from_env() -> float:
     return env.WATCH_INACTIVITY_TIMEOUT.read()
 
 
-def resolve(options: SessionOptions) -> tuple[SessionOptions, list[str]]:
+def resolve_options(options: SessionOptions) -> tuple[SessionOptions, list[str]]:
     """``options`` with the inactivity timeout the environment gives (when they set none), and
     what makes them unusable before connecting, one message each: a selector the server
     would reject (in its words), then an unusable environment variable (naming it)."""

@@ -6,7 +6,7 @@ import pytest
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.contexts import Monitor
 from kmon.monitor.session import ContextSession, SessionState
-from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions
+from kmon.monitor.session_options import DEFAULT_RESOURCES
 
 from .conftest import Churner, wait_for
 

@@ -10,7 +10,7 @@ from kmon.cache.options import InformerOptions
 from kmon.monitor.feed import Feed
 from kmon.monitor.contexts import Monitor
 from kmon.monitor.session import ContextSession
-from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions, resolve
+from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions, resolve_options
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,12 +29,12 @@ def test_options_are_frozen_normalised_and_varied_by_replace():
 
 def test_resolve_fills_the_timeout_from_the_environment_and_lists_problems_in_order(monkeypatch):
     monkeypatch.setenv("KMON_WATCH_INACTIVITY_TIMEOUT", "7")
-    opts, problems = resolve(SessionOptions())
+    opts, problems = resolve_options(SessionOptions())
     assert opts.watch_inactivity_timeout == 7.0 and problems == []
-    assert resolve(SessionOptions(watch_inactivity_timeout=3.0))[0].watch_inactivity_timeout == 3.0
+    assert resolve_options(SessionOptions(watch_inactivity_timeout=3.0))[0].watch_inactivity_timeout == 3.0
     monkeypatch.setenv("KMON_WATCH_INACTIVITY_TIMEOUT", "abc")
     monkeypatch.setenv("HTTP2_PING_TIMEOUT_SECONDS", "-1")
-    opts, problems = resolve(SessionOptions(label_selector="a in (b"))
+    opts, problems = resolve_options(SessionOptions(label_selector="a in (b"))
     assert opts.watch_inactivity_timeout == 90.0
     assert [p.split(" ")[:3] for p in problems] == [
         ["invalid", "label", "selector"],
