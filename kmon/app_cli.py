@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from kmon import __version__, qtplatform
+from kmon.monitor.session_args import add_session_arguments
 
 __all__ = ["main", "parser", "check_qt"]
 
@@ -31,15 +32,7 @@ def parser() -> argparse.ArgumentParser:
             "  kmon sim --kubeconfig FILE run the embedded demo API server (kubectl works too)"
         ),
     )
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context to open (default: the last one, else the current one)")
-    ns = p.add_mutually_exclusive_group()
-    ns.add_argument("-n", "--namespace", metavar="NS", help="watch only this namespace")
-    ns.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace (the default)")
-    p.add_argument("-l", "--selector", metavar="SELECTOR", help="label selector for every informer (e.g. app=web,tier!=db)")
-    p.add_argument("--resources", metavar="LIST", help="comma-separated resources to watch (e.g. pods,deploy,svc)")
-    p.add_argument("--metadata-only", action="store_true", help="cache object metadata only (PartialObjectMetadata)")
-    p.add_argument("--demo", action="store_true", help="open the embedded demo cluster (two churning contexts)")
+    add_session_arguments(p, gui=True)
     p.add_argument("--screenshot", metavar="FILE", help="render the main window to this PNG and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="seconds to wait before --screenshot (default 5)")
     p.add_argument("--geometry", metavar="WxH", type=_geometry, help="window size in pixels, e.g. 1280x720 (default: the last one; 1600x900 for --screenshot)")

@@ -1,6 +1,6 @@
-"""What every headless command shares: the selection options, starting a session (or the
-demo cluster) with clear one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a
-closed pipe.
+"""What every headless command shares: the selection flags (``kmon.monitor.session_args``)
+checked into a ``SessionOptions``, starting a session (or the demo cluster) with clear
+one-line errors, clean stops on SIGINT/SIGTERM, and quiet exits on a closed pipe.
 
 Why this module exists: ``watch``, ``stats`` and ``record`` differ only in what they do with
 the feed. Getting the edges right once (a broken kubeconfig is a sentence, not a traceback;
@@ -20,21 +20,23 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import replace
 from typing import Any, Callable, Sequence
+
+from kmon.monitor.preflight import preflight_problems
+from kmon.monitor.session_args import session_options_from_args
+from kmon.monitor.session_options import SessionOptions
 
 __all__ = [
     "HeadlessError",
     "Live",
-    "Selection",
-    "add_selection_arguments",
+    "options_from_args",
     "quiet_broken_pipe",
     "run_main",
     "signals_stop",
     "write_stdout",
 ]
 
-DEFAULT_RESOURCE = "pods"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
 _STUCK: list[threading.Thread] = []  # informer threads that outlived Live.close's timeout
 
@@ -43,70 +45,15 @@ class HeadlessError(Exception):
     """A problem the user can fix, said in one line (no traceback)."""
 
 
-def add_selection_arguments(p: argparse.ArgumentParser) -> None:
-    """RESOURCE... and the options choosing what the informers watch (kubectl's spelling)."""
-    p.add_argument(
-        "resources", nargs="*", metavar="RESOURCE",
-        help=f"resources to watch, as for kubectl get (pods, deploy, svc...; default: {DEFAULT_RESOURCE})",
-    )
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
-    ns = p.add_mutually_exclusive_group()
-    ns.add_argument("-n", "--namespace", metavar="NS", help="only this namespace")
-    ns.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace (the default)")
-    p.add_argument("-l", "--selector", metavar="SELECTOR", help="label selector (e.g. app=web,tier!=db)")
-    p.add_argument("--field-selector", metavar="SELECTOR", help="field selector (e.g. status.phase=Running)")
-    p.add_argument("--metadata-only", action="store_true", help="cache object metadata only (PartialObjectMetadata)")
-    p.add_argument("--demo", action="store_true", help="run against the embedded demo cluster (kmon-demo)")
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What to watch and where (the parsed selection options)."""
-
-    resources: list[str] = field(default_factory=lambda: [DEFAULT_RESOURCE])
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    label_selector: str | None = None
-    field_selector: str | None = None
-    metadata_only: bool = False
-    demo: bool = False
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Selection":
-        """The parsed options, checked before anything connects: ``HeadlessError`` for a
-        selector the API server would reject (in its words) or a bad environment variable."""
-        from kmon.monitor.preflight import preflight_problems
-
-        problems = preflight_problems(args.selector, getattr(args, "field_selector", None))
-        if problems:
-            raise HeadlessError("\n".join(problems))
-        resources: list[str] = []
-        for r in args.resources or []:  # "pods,deploy" works as in kubectl
-            resources.extend(x for x in r.split(",") if x.strip())
-        seen: list[str] = []
-        for r in resources or [DEFAULT_RESOURCE]:
-            if r not in seen:
-                seen.append(r)
-        return cls(
-            resources=seen,
-            kubeconfig=args.kubeconfig,
-            context=args.context,
-            namespace=None if args.all_namespaces else (args.namespace or None),
-            label_selector=args.selector or None,
-            field_selector=getattr(args, "field_selector", None) or None,
-            metadata_only=bool(args.metadata_only),
-            demo=bool(args.demo),
-        )
-
-    def options(self) -> dict[str, Any]:
-        """The selection as recorded in a header (no kubeconfig path: it is local)."""
-        d = asdict(self)
-        d.pop("kubeconfig")
-        d.pop("resources")
-        d["all_namespaces"] = self.namespace is None
-        return d
+def options_from_args(args: argparse.Namespace) -> SessionOptions:
+    """The options of ``session_args.add_session_arguments``, checked before anything connects:
+    ``HeadlessError`` for a selector the API server would reject (in its words) or a bad
+    environment variable."""
+    options = session_options_from_args(args)
+    problems = preflight_problems(options.label_selector, options.field_selector)
+    if problems:
+        raise HeadlessError("\n".join(problems))
+    return options
 
 
 class Live:
@@ -120,31 +67,29 @@ class Live:
 
     def __init__(
         self,
-        selection: Selection,
+        options: SessionOptions,
         *,
         feed: Any = None,
         stop: threading.Event | None = None,
         demo_churn: float = 20.0,
-        informer_options: dict[str, Any] | None = None,
         command: str = "kmon",
     ) -> None:
         from kmon.monitor.feed import Feed
 
         self.command = command  # names the notes on stderr ("kmon watch: ...")
-        self.selection = selection
+        self.options = options
         self.feed = feed if feed is not None else Feed()
         self.stop = stop if stop is not None else threading.Event()
         self.demo_churn = demo_churn
-        self.informer_options = informer_options
         self.demo: Any = None
         self.session: Any = None
         self.context = ""
 
     def open(self) -> bool:
-        sel = self.selection
-        kubeconfig = sel.kubeconfig
-        context = sel.context
-        if sel.demo:
+        opts = self.options
+        kubeconfig = opts.kubeconfig
+        context = opts.context
+        if opts.demo:
             from kmon.monitor.demo import DemoCluster
 
             self.demo = DemoCluster(churn=self.demo_churn)
@@ -157,22 +102,12 @@ class Live:
             self.context = cfg.context(context).name
         except KubeconfigError as e:
             raise HeadlessError(f"kubeconfig: {e}") from None
-        from kmon.monitor.session import ContextSession
+        from kmon.monitor.session import ContextSession, SessionState
 
-        self.session = ContextSession(
-            self.context,
-            kubeconfig=cfg,
-            namespace=sel.namespace,
-            label_selector=sel.label_selector,
-            field_selector=sel.field_selector,
-            metadata_only=sel.metadata_only,
-            feed=self.feed,
-            resources=sel.resources,
-            informer_options=self.informer_options,
-        )
+        self.session = ContextSession(self.context, replace(opts, kubeconfig=cfg), feed=self.feed)
         self.session.start()
         while not self.session.wait_ready(0.1):
-            if self.session.state == "failed":
+            if self.session.state == SessionState.FAILED:
                 raise HeadlessError(f"context {self.context}: {self.session.error}")
             if self.stop.is_set():
                 return False
@@ -188,11 +123,11 @@ class Live:
 
     @property
     def server(self) -> str:
-        return getattr(self.session, "server", "") or ""
+        return self.session.server if self.session is not None else ""
 
     def server_version(self) -> tuple[dict[str, Any] | None, str | None]:
         """GET /version through the session's client: (version info, None) or (None, why)."""
-        from kmon.monitor.session import describe_error
+        from kmon.monitor.error_text import describe_error
 
         try:
             from kmon.kube._http import get_json

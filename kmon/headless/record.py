@@ -10,7 +10,7 @@ masked unless ``include_secret_values``.
 
 In-process use (tests, tools)::
 
-    rec = Recorder("out.kmonrec", Selection(resources=["pods"], kubeconfig=path)).start()
+    rec = Recorder("out.kmonrec", SessionOptions(resources=["pods"], kubeconfig=path)).start()
     rec.live.wait_synced(10)
     ...
     summary = rec.stop()        # informers joined, feed drained, footer written
@@ -31,13 +31,30 @@ from kmon.headless.common import (
     EXIT_OK,
     HeadlessError,
     Live,
-    Selection,
-    add_selection_arguments,
+    options_from_args,
     run_main,
     signals_stop,
 )
+from kmon.monitor.session_args import HEADLESS_DEFAULT_RESOURCES, add_session_arguments
+from kmon.monitor.session_options import SessionOptions
 
-__all__ = ["Recorder", "main", "parser"]
+__all__ = ["Recorder", "header_selection", "main", "parser"]
+
+
+def header_selection(options: SessionOptions) -> dict[str, Any]:
+    """What a recording's header says was selected (docs/recording-format.md): the context
+    as asked (None: the current one) and the names as typed; never the kubeconfig path (it
+    is local to the machine that recorded)."""
+    return {
+        "context": options.context,
+        "namespace": options.namespace,
+        "label_selector": options.label_selector,
+        "field_selector": options.field_selector,
+        "metadata_only": options.metadata_only,
+        "demo": options.demo,
+        "all_namespaces": options.namespace is None,
+        "requested": list(options.resources),
+    }
 
 
 class Recorder:
@@ -49,7 +66,7 @@ class Recorder:
     def __init__(
         self,
         path: str | os.PathLike[str],
-        selection: Selection | None = None,
+        options: SessionOptions | None = None,
         *,
         include_secret_values: bool = False,
         drain_interval: float = 0.2,
@@ -58,11 +75,11 @@ class Recorder:
         demo_churn: float = 20.0,
     ) -> None:
         self.path = os.fspath(path)
-        self.selection = selection or Selection()
+        self.options = options or SessionOptions(resources=HEADLESS_DEFAULT_RESOURCES)
         self.include_secret_values = include_secret_values
         self.drain_interval = drain_interval
         self.compresslevel = compresslevel
-        self.live = Live(self.selection, stop=stop, demo_churn=demo_churn, command="kmon record")
+        self.live = Live(self.options, stop=stop, demo_churn=demo_churn, command="kmon record")
         self.writer: Any = None
         self.error: str | None = None
         self.failed = threading.Event()
@@ -89,7 +106,7 @@ class Recorder:
             header = make_header(
                 contexts=[ctx],
                 resources=sorted(self.session.resources),
-                selection={**self.selection.options(), "requested": list(self.selection.resources)},
+                selection=header_selection(self.options),
                 secret_values="included" if self.include_secret_values else "masked",
                 started=self.started,
             )
@@ -157,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="Format: docs/recording-format.md. Exit status: 0 recorded, 1 error, 2 usage.",
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="recording file to write (overwritten)")
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
         "--include-secret-values", action="store_true",
@@ -175,9 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    sel = Selection.from_args(args)
+    options = options_from_args(args)
     stop = threading.Event()
-    rec = Recorder(args.output, sel, include_secret_values=args.include_secret_values, stop=stop)
+    rec = Recorder(args.output, options, include_secret_values=args.include_secret_values, stop=stop)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"kmon record: {msg}", file=sys.stderr, flush=True))
     with signals_stop(stop):
         try:

@@ -17,12 +17,12 @@ from kmon.headless.common import (
     EXIT_ERROR,
     EXIT_OK,
     Live,
-    Selection,
-    add_selection_arguments,
+    options_from_args,
     run_main,
     signals_stop,
     write_stdout,
 )
+from kmon.monitor.session_args import add_session_arguments
 
 __all__ = ["StatsTracker", "main", "parser"]
 
@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
             "Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
         ),
     )
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between refreshes (default 2)")
     p.add_argument("--once", action="store_true", help="print once after the initial sync and exit")
     p.add_argument(
@@ -93,8 +93,7 @@ def _render(live: Live, tracker: StatsTracker, color: bool, width: int | None) -
 def _stats(args: argparse.Namespace) -> int:
     from kmon.headless.render import truncate, use_color
 
-    sel = Selection.from_args(args)
-    live = Live(sel, command="kmon stats")
+    live = Live(options_from_args(args), command="kmon stats")
     out = sys.stdout
     tty = use_color(out) or _isatty(out)
     color = use_color(out)

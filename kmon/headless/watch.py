@@ -17,12 +17,12 @@ from kmon.headless.common import (
     EXIT_OK,
     HeadlessError,
     Live,
-    Selection,
-    add_selection_arguments,
+    options_from_args,
     run_main,
     signals_stop,
     write_stdout,
 )
+from kmon.monitor.session_args import add_session_arguments
 
 __all__ = ["main", "parser"]
 
@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
             "for good: the server rejected the request itself), 2 usage."
         ),
     )
-    add_selection_arguments(p)
+    add_session_arguments(p, gui=False)
     p.add_argument("-o", "--output", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--no-headers", action="store_true", help="table: do not print the column titles")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
@@ -62,8 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    sel = Selection.from_args(args)
-    live = Live(sel, command="kmon watch")
+    live = Live(options_from_args(args), command="kmon watch")
     out = sys.stdout
     out.flush()
     if args.output == "json":

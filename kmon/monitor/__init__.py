@@ -2,8 +2,8 @@
 
 Informer threads report into a ``Feed``; the consumer drains it and hands the batch to the
 ``Journal`` (event log), the ``SeriesBook`` (charts) and the object tree. ``Monitor`` /
-``ContextSession`` run the informers of each kubeconfig context; ``DemoCluster`` provides
-two embedded clusters to look at. Nothing here imports Qt.
+``ContextSession`` run the informers of each kubeconfig context, as its ``SessionOptions``
+say; ``DemoCluster`` provides two embedded clusters to look at. Nothing here imports Qt.
 
 Public names are re-exported lazily, so ``import kmon.monitor.feed`` stays cheap (the session
 layer pulls in the Kubernetes client).
@@ -31,10 +31,12 @@ _EXPORTS = {
     "redact_text": "masking",
     "ResourceSeries": "timeseries",
     "SeriesBook": "timeseries",
-    "DEFAULT_RESOURCES": "session",
+    "DEFAULT_RESOURCES": "session_options",
+    "SessionOptions": "session_options",
     "ContextSession": "session",
-    "Monitor": "session",
-    "ResourceHandle": "session",
+    "SessionState": "session",
+    "Monitor": "contexts",
+    "ResourceHandle": "resource_handle",
     "VerifyResult": "verify",
     "DemoCluster": "demo",
 }

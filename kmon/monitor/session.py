@@ -1,11 +1,13 @@
-"""Sessions: the informers kmon runs for one kubeconfig context, and the set of them.
+"""``ContextSession``: the informers kmon runs for one kubeconfig context.
 
 Why this module exists: the GUI and the headless commands both need "watch these resources
 of that context and tell me everything that happens", with the network and the threads kept
 away from the GUI thread and every failure turned into something a person can read. A
-``ContextSession`` owns one API client, runs discovery on a worker thread, runs one
-``SharedIndexInformer`` per resource on its own thread, reports into a ``Feed`` and stops
-(joining every thread it started) on ``stop``. ``Monitor`` is the set of open sessions.
+``ContextSession`` owns one API client, connects and runs discovery on a worker thread, runs
+one informer per resource on its own thread (``resource_handle``), reports into a ``Feed``
+and stops (joining every thread it started) on ``stop``. Its state (``SessionState``) moves
+new -> connecting -> ready or failed -> stopping -> stopped. What it watches and how is its
+``SessionOptions``; ``kmon.monitor.contexts.Monitor`` is a set of sessions.
 
 Failure handling, so one problem never takes down more than it must:
 - the context cannot be used (unknown context, broken kubeconfig entry, missing exec
@@ -24,9 +26,10 @@ Failure handling, so one problem never takes down more than it must:
   on list (the request itself is wrong) is not retried: the resource is "failed" for good.
 Messages never contain credentials (``redact_text`` is applied to every one).
 
-Threads: "kmon-session-<context>" (discovery; daemon, as a connect may hang past stop's
-timeout) and "kmon-informer-<context>-<resource>" per resource (not daemon; ``stop`` joins
-them). The app never writes to a cluster: only GET requests are made.
+Threads: "kmon-session-<context>" (connect and discovery; daemon, as a connect may hang past
+stop's timeout), "kmon-informer-<context>-<resource>" per resource (not daemon; ``stop``
+joins them) and "kmon-verify-<context>-<resource>" per ``verify_async`` (``workers``). The
+app never writes to a cluster: only GET requests are made.
 """
 
 from __future__ import annotations
@@ -34,130 +37,45 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Iterable
 
-from kmon import env
-from kmon.monitor.feed import Feed, SessionItem, attach
+from kmon.kube.api_client import api_client_for, close_client
+from kmon.kube.discovery import ApiResource, UnknownResourceError, discover, resolve
+from kmon.kube.informers import new_list_watcher
+from kmon.monitor.error_text import describe_error
+from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.masking import redact_text
-from kmon.monitor.resource_errors import reflector_error_reporter
-from kmon.monitor.verify import VerifyResult, verify_informer
-from kmon.selectors import selector_problems
+from kmon.monitor.resource_handle import ResourceHandle, open_resource
+from kmon.monitor.session_options import SessionOptions, resolve_options
+from kmon.monitor.verify import VerifyResult, verify_reported
+from kmon.monitor.workers import Workers
 
 if TYPE_CHECKING:
     from kmon.cache.stats import InformerStats
-    from kmon.kube.discovery import ApiResource
-    from kmon.kube.liveness import HealthCheck
 
-__all__ = [
-    "DEFAULT_RESOURCES",
-    "ContextSession",
-    "Monitor",
-    "ResourceHandle",
-    "describe_error",
-]
-
-DEFAULT_RESOURCES: list[str] = [
-    "pods",
-    "deployments.apps",
-    "replicasets.apps",
-    "services",
-    "configmaps",
-    "nodes",
-    "namespaces",
-    "events",
-]
-
-
-@dataclass(eq=False)
-class ResourceHandle:
-    """One running resource of a session. ``error`` is the last error its informer
-    reported (None once it recovered); ``thread`` runs ``informer.run``."""
-
-    resource: "ApiResource"
-    informer: Any
-    thread: threading.Thread | None = None
-    error: str | None = None
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    list_watcher: Any = None
-    started_at: float = field(default_factory=time.time)
-
-    @property
-    def full_name(self) -> str:
-        return self.resource.full_name
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def has_synced(self) -> bool:
-        return bool(self.informer is not None and self.informer.has_synced())
-
-
-def describe_error(err: BaseException, *, server: str = "", what: str = "") -> str:
-    """A short, credential-free explanation of ``err`` for people."""
-    from kmon.cache.errors import ApiStatusError, is_connection_refused
-
-    try:
-        from kmon.kube.config import KubeconfigError
-    except ImportError:  # pragma: no cover
-        KubeconfigError = ()  # type: ignore[assignment]
-    where = f" {server}" if server else ""
-    if isinstance(err, KubeconfigError):
-        text = f"kubeconfig: {err}"
-    elif isinstance(err, ApiStatusError):
-        if err.code == 401:
-            text = f"unauthorized (401): the server{where} rejected the credentials"
-        elif err.code == 403:
-            text = f"forbidden (403){': ' + what if what else ''}: {err.message or err.reason}"
-        else:
-            text = f"{what + ': ' if what else ''}{err}"
-    elif is_connection_refused(err):
-        text = f"cannot connect to{where or ' the server'}: connection refused"
-    elif isinstance(err, TimeoutError):
-        text = f"no answer from{where or ' the server'} (timed out): {err}"
-    elif isinstance(err, OSError):
-        name, msg = type(err).__name__.lower(), str(err)
-        if msg.lower().startswith(("tls", "ssl")) or (server and server in msg):
-            text = msg  # the transport layer already said what and where
-        elif "ssl" in name or "tls" in name or "certificate" in msg.lower():
-            text = f"TLS failure talking to{where or ' the server'}: {msg}"
-        else:
-            text = f"cannot reach{where or ' the server'}: {msg}"
-    elif isinstance(err, LookupError):
-        text = str(err)
-    else:
-        text = f"{type(err).__name__}: {err}"
-    return redact_text(text)
-
+__all__ = ["ContextSession", "SessionState"]
 
 TLS_INSECURE_TEXT = "TLS verification disabled by kubeconfig (insecure-skip-tls-verify)"
-INACTIVITY_ENV = env.WATCH_INACTIVITY_TIMEOUT.name
 
 
-def inactivity_timeout_from_env() -> float:
-    """Seconds without a byte from the server after which a list, or a watch past its own
-    deadline, is given up as dead (``kmon.kube.liveness``): ``$KMON_WATCH_INACTIVITY_TIMEOUT``
-    if set, else 90 s. Raises ``kmon.env.EnvError`` (naming the variable) for a bad value."""
-    return env.WATCH_INACTIVITY_TIMEOUT.read()
+class SessionState(StrEnum):
+    """Where a ``ContextSession`` is in its life (the values are what ``state`` always said)."""
 
-
-def _close_client(client: Any) -> None:
-    try:
-        client.rest_client.pool_manager.clear()
-    except Exception:
-        pass
-    try:
-        client.close()
-    except Exception:
-        pass
+    NEW = "new"
+    CONNECTING = "connecting"
+    READY = "ready"
+    FAILED = "failed"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
 
 
 class ContextSession:
     """The informers of one kubeconfig context (see the module doc).
 
     ``start()`` returns at once; the API client and discovery load on a worker thread and the
-    resources named in ``resources`` start when discovery is done. ``start_resource`` /
+    resources named in ``options.resources`` start when discovery is done. ``start_resource`` /
     ``stop_resource`` may be called from any thread at any time (before discovery is done, a
     start is queued).
     """
@@ -165,50 +83,29 @@ class ContextSession:
     def __init__(
         self,
         context: str,
+        options: SessionOptions | None = None,
         *,
-        kubeconfig: Any = None,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
         feed: Feed | None = None,
-        resources: Iterable[str] = DEFAULT_RESOURCES,
-        informer_options: dict[str, Any] | None = None,
         api_client: Any = None,
-        watch_inactivity_timeout: float | None = None,
-        health_check: HealthCheck | None = None,
+        **overrides: Any,
     ) -> None:
+        """``options`` (default ``SessionOptions()``), with ``overrides`` (``SessionOptions``
+        fields, as ``dataclasses.replace`` takes them) applied; ``api_client``: a client to
+        use (and not close) instead of one built from the kubeconfig."""
         self.context = context
+        options = replace(options or SessionOptions(), context=context, **overrides)
         # what makes this session unusable before it connects (a selector the server would
         # reject, a bad environment variable): said by start() as the session's failure
-        self._invalid = selector_problems(label_selector, field_selector)
-        try:
-            self.watch_inactivity_timeout = (
-                watch_inactivity_timeout if watch_inactivity_timeout is not None else inactivity_timeout_from_env()
-            )
-        except env.EnvError as e:
-            self._invalid.append(str(e))
-            self.watch_inactivity_timeout = env.WATCH_INACTIVITY_TIMEOUT.default
-        # the health check of idle watches (kmon.kube.liveness); None: from the environment
-        self.health_check = health_check
-        if health_check is None:
-            self._invalid.extend(env.problems(variables=(env.HTTP2_READ_IDLE_TIMEOUT, env.HTTP2_PING_TIMEOUT)))
-        self.kubeconfig = kubeconfig
-        self.namespace = namespace or None
-        self.label_selector = label_selector or None
-        self.field_selector = field_selector or None
-        self.metadata_only = metadata_only
+        self.options, self._invalid = resolve_options(options)
         self.feed = feed if feed is not None else Feed()
-        self.informer_options = dict(informer_options or {})
         self.server = ""
         # the kubeconfig turned TLS verification off (insecure-skip-tls-verify): said in the
         # "ready" message and shown by the GUI for as long as the context is open
         self.tls_insecure = False
-        self._initial = list(resources)
         self._api_client = api_client
         self._own_client = api_client is None
         self._lock = threading.Lock()  # guards every attribute below
-        self._state = "new"  # new, connecting, ready, failed, stopping, stopped
+        self._state = SessionState.NEW
         self._error: str | None = None
         self._available: list[ApiResource] = []
         self._handles: dict[str, ResourceHandle] = {}
@@ -218,16 +115,16 @@ class ContextSession:
         self._stopped = threading.Event()
         self._settled = threading.Event()  # discovery finished (ok or not)
         self._connect_thread: threading.Thread | None = None
-        self._workers: set[threading.Thread] = set()  # verify_async threads
+        self._workers = Workers()  # verify_async calls
 
     # --- life -----------------------------------------------------------------------------
     def start(self) -> "ContextSession":
         """Connect and discover on a worker thread; returns at once."""
         with self._lock:
-            if self._state != "new":
+            if self._state != SessionState.NEW:
                 return self
-            self._state = "connecting"
-            self._pending.extend(self._initial)
+            self._state = SessionState.CONNECTING
+            self._pending.extend(self.options.resources)
             t = threading.Thread(target=self._connect, name=f"kmon-session-{self.context}", daemon=True)
             self._connect_thread = t
         t.start()
@@ -239,8 +136,8 @@ class ContextSession:
     def _fail(self, message: str) -> None:
         with self._lock:
             self._error = message
-            if self._state == "connecting":
-                self._state = "failed"
+            if self._state == SessionState.CONNECTING:
+                self._state = SessionState.FAILED
             pending = list(self._pending)
             self._pending.clear()
         self._emit(None, "error", f"{self.context}: {message}", "failed")
@@ -257,17 +154,13 @@ class ContextSession:
             try:
                 client = self._api_client
                 if client is None:
-                    from kmon.kube.config import api_client_for
-
-                    client = api_client_for(self.context, self.kubeconfig)
+                    client = api_client_for(self.context, self.options.kubeconfig)
                 self._api_client = client
                 cfg = getattr(client, "configuration", None)
                 self.server = str(getattr(cfg, "host", "") or "")
                 self.tls_insecure = self.server.startswith("https") and getattr(cfg, "verify_ssl", True) is False
                 if self._stopped.is_set():
                     return
-                from kmon.kube.discovery import discover
-
                 errors: list[tuple[str, BaseException]] = []
                 found = discover(client, errors=errors)
             except Exception as e:
@@ -277,7 +170,7 @@ class ContextSession:
                 return
             with self._lock:
                 self._available = list(found)
-                self._state = "ready"
+                self._state = SessionState.READY
                 pending = list(self._pending)
                 self._pending.clear()
             msg = f"{self.context}: connected to {self.server}, {len(found)} resource types"
@@ -297,7 +190,7 @@ class ContextSession:
         """Block until discovery finished; True if the session is usable."""
         self._settled.wait(timeout)
         with self._lock:
-            return self._state == "ready"
+            return self._state == SessionState.READY
 
     def wait_synced(self, timeout: float, names: Iterable[str] | None = None) -> bool:
         """Block until every (named) running resource has synced, or ``timeout`` passed."""
@@ -320,33 +213,24 @@ class ContextSession:
         within ``timeout`` overall); True if they all ended."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            if self._state == "stopped":
+            if self._state == SessionState.STOPPED:
                 return True
-            self._state = "stopping"
+            self._state = SessionState.STOPPING
             self._stopped.set()
             handles = list(self._handles.values())
             self._pending.clear()
         for h in handles:
             h.stop_event.set()
-        ok = True
-        for h in handles:
-            if h.thread is not None:
-                h.thread.join(max(0.0, deadline - time.monotonic()))
-                if h.thread.is_alive():
-                    ok = False
-        with self._lock:
-            workers = list(self._workers)
-        for w in workers:  # verify stops early once _stopped is set
-            if w is not threading.current_thread():
-                w.join(max(0.0, deadline - time.monotonic()))
+        ok = all([h.join(max(0.0, deadline - time.monotonic())) for h in handles])  # (every one joined)
+        self._workers.join(deadline)  # (verify stops early once _stopped is set)
         ct = self._connect_thread
         if ct is not None and ct is not threading.current_thread():
             ct.join(max(0.0, deadline - time.monotonic()))
             ok = ok and not ct.is_alive()
         if self._own_client and self._api_client is not None and ok:
-            _close_client(self._api_client)
+            close_client(self._api_client)
         with self._lock:
-            self._state = "stopped"
+            self._state = SessionState.STOPPED
         self._emit(None, "info", f"{self.context}: stopped" + ("" if ok else " (some threads still ending)"), "stopped")
         return ok
 
@@ -360,7 +244,7 @@ class ContextSession:
 
     # --- state ----------------------------------------------------------------------------
     @property
-    def state(self) -> str:
+    def state(self) -> SessionState:
         with self._lock:
             return self._state
 
@@ -370,7 +254,7 @@ class ContextSession:
             return self._error
 
     @property
-    def available_resources(self) -> list["ApiResource"]:
+    def available_resources(self) -> list[ApiResource]:
         with self._lock:
             return list(self._available)
 
@@ -406,9 +290,7 @@ class ContextSession:
         return out
 
     # --- resources ------------------------------------------------------------------------
-    def resolve(self, name: str) -> "ApiResource":
-        from kmon.kube.discovery import resolve
-
+    def resolve(self, name: str) -> ApiResource:
         return resolve(self.available_resources, name)
 
     def start_resource(self, name: str) -> ResourceHandle | None:
@@ -416,16 +298,14 @@ class ContextSession:
         it already runs), or None when queued (discovery not done) or when it failed (a
         ``SessionItem`` and ``failed_resources`` say why). Never blocks on the network."""
         with self._lock:
-            if self._state in ("new", "connecting"):
+            if self._state in (SessionState.NEW, SessionState.CONNECTING):
                 if name not in self._pending:
                     self._pending.append(name)
                 return None
-            if self._state != "ready":
+            if self._state != SessionState.READY:
                 why = self._error or f"session is {self._state}"
                 self._failed[name] = why
                 return None
-        from kmon.kube.discovery import UnknownResourceError
-
         try:
             res = self.resolve(name)
         except UnknownResourceError as e:
@@ -440,40 +320,20 @@ class ContextSession:
             if existing is not None:
                 return existing
         try:
-            from kmon.cache.informer import SharedIndexInformer
-            from kmon.kube.listwatch import RestListerWatcher
-
-            lw = RestListerWatcher(
-                self._api_client,
-                res,
-                namespace=self.namespace,
-                label_selector=self.label_selector,
-                field_selector=self.field_selector,
-                metadata_only=self.metadata_only,
-                inactivity_timeout=self.watch_inactivity_timeout,
-                health_check=self.health_check,
-            )
-            opts = {"name": f"{self.context}/{full}", **self.informer_options}
-            informer = SharedIndexInformer(lw, **opts)
-            handle = ResourceHandle(resource=res, informer=informer, list_watcher=lw)
-            attach(informer, self.feed, self.context, full)
-            informer.add_reflector_listener(reflector_error_reporter(handle, full, self._emit))
+            handle = open_resource(self.context, self._api_client, res, self.options, self.feed, self._emit)
         except Exception as e:
             self._resource_failed(name, describe_error(e, what=f"starting {full}"))
             return None
-        t = threading.Thread(
-            target=self._run_informer, args=(handle,), name=f"kmon-informer-{self.context}-{full}", daemon=False
-        )
-        handle.thread = t
         with self._lock:
-            if self._state != "ready":
+            if self._state != SessionState.READY:
                 return None
             if full in self._handles:
                 return self._handles[full]
             self._handles[full] = handle
             self._failed.pop(name, None)
-            t.start()
-        scope = f" in namespace {self.namespace}" if self.namespace and res.namespaced else ""
+            handle.thread.start()
+        ns = self.options.namespace
+        scope = f" in namespace {ns}" if ns and res.namespaced else ""
         self._emit(full, "info", f"{full}: watching{scope}", "started")
         return handle
 
@@ -491,14 +351,6 @@ class ContextSession:
         detail = {"resource": name, "suggestions": list(err.suggestions)}
         hint = f" ({err.hint})" if err.hint else ""
         self._emit(None, "error", f"{self.context}: error: {err}{hint}", "rejected", detail)
-
-    def _run_informer(self, handle: ResourceHandle) -> None:
-        full = handle.resource.full_name
-        try:
-            handle.informer.run(handle.stop_event)
-        except BaseException as e:  # the informer died: say so, keep the others running
-            handle.error = describe_error(e)
-            self._emit(full, "error", f"{full}: informer stopped: {handle.error}", "failed")
 
     def stop_resource(self, name: str, timeout: float = 1.0) -> bool:
         """Stop one resource and join its thread; True if it ended (False if unknown)."""
@@ -521,9 +373,7 @@ class ContextSession:
                 return False
             del self._handles[handle.full_name]
         handle.stop_event.set()
-        if handle.thread is not None:
-            handle.thread.join(timeout)
-        ended = handle.thread is None or not handle.thread.is_alive()
+        ended = handle.join(timeout)
         self._emit(handle.full_name, "info", f"{handle.full_name}: stopped", "stopped")
         return ended
 
@@ -544,36 +394,13 @@ class ContextSession:
         """Compare the resource's cache with a fresh consistent list (see ``verify.py``) and
         report the outcome into the feed (a SessionItem, state "verified"). Blocking."""
         h = self._handle(full_name)
-        full = h.full_name
-        try:
-            result = verify_informer(h.informer, h.list_watcher, stop=self._stopped.is_set, **options)
-        except Exception as e:
-            self._emit(full, "error", f"{full}: verify failed: {describe_error(e)}", "verify-failed")
-            raise
-        self._emit(full, "info" if result.ok else "warning", f"{full}: {result.summary()}", "verified", result.as_dict())
-        return result
+        return verify_reported(h.informer, h.list_watcher, h.full_name, self._emit, stop=self._stopped.is_set, **options)
 
     def verify_async(self, full_name: str, **options: Any) -> "Future[VerifyResult]":
         """``verify`` on a worker thread ("kmon-verify-<context>-<resource>", joined by
         ``stop``); the outcome also reaches the feed. Returns at once."""
-        fut: Future[VerifyResult] = Future()
-
-        def work() -> None:
-            if not fut.set_running_or_notify_cancel():
-                return
-            try:
-                fut.set_result(self.verify(full_name, **options))
-            except BaseException as e:
-                fut.set_exception(e)
-            finally:
-                with self._lock:
-                    self._workers.discard(threading.current_thread())
-
-        t = threading.Thread(target=work, name=f"kmon-verify-{self.context}-{full_name}", daemon=True)
-        with self._lock:
-            self._workers.add(t)
-        t.start()
-        return fut
+        return self._workers.submit(f"kmon-verify-{self.context}-{full_name}",
+                                    lambda: self.verify(full_name, **options))
 
     def get_full(self, full_name: str, namespace: str | None, name: str) -> dict[str, Any]:
         """The whole object from the server (for metadata-only mode). Not masked: mask before
@@ -581,77 +408,8 @@ class ContextSession:
         try:
             lw = self._handle(full_name).list_watcher
         except KeyError:
-            from kmon.kube.listwatch import RestListerWatcher
-
-            lw = RestListerWatcher(self._api_client, self.resolve(full_name))
+            lw = new_list_watcher(self._api_client, self.resolve(full_name))
         return lw.get_full(namespace or None, name)
 
     def __repr__(self) -> str:
         return f"<ContextSession {self.context!r} state={self.state} resources={len(self._handles)}>"
-
-
-class Monitor:
-    """The open sessions, all reporting into one feed."""
-
-    def __init__(self, feed: Feed | None = None, *, kubeconfig: Any = None) -> None:
-        self.feed = feed if feed is not None else Feed()
-        self.kubeconfig = kubeconfig
-        self._lock = threading.Lock()  # guards _sessions
-        self._sessions: dict[str, ContextSession] = {}
-
-    def open_context(self, name: str | None = None, **opts: Any) -> ContextSession:
-        """Open (and start) a session for context ``name`` (the current context when None);
-        returns the running one if that context is already open (a failed one is replaced,
-        so calling this again is how to retry). Options are those of
-        ``ContextSession``; ``kubeconfig`` defaults to the monitor's."""
-        opts.setdefault("kubeconfig", self.kubeconfig)
-        if name is None:
-            from kmon.kube.config import load_kubeconfig
-
-            name = load_kubeconfig(opts["kubeconfig"]).context().name
-        with self._lock:
-            s = self._sessions.get(name)
-            if s is not None and s.state not in ("stopping", "stopped", "failed"):
-                return s
-            old = s
-            s = ContextSession(name, feed=self.feed, **opts)
-            self._sessions[name] = s
-        if old is not None:
-            old.stop(0.0)  # a failed or stopped session holds no informers: nothing to wait for
-        return s.start()
-
-    def close_context(self, name: str, timeout: float = 1.0) -> bool:
-        with self._lock:
-            s = self._sessions.pop(name, None)
-        return s.stop(timeout) if s is not None else False
-
-    @property
-    def sessions(self) -> dict[str, ContextSession]:
-        with self._lock:
-            return dict(self._sessions)
-
-    def stats(self) -> dict[tuple[str, str], "InformerStats"]:
-        """{(context, full_name): stats} of every running resource (for ``SeriesBook.sample_all``)."""
-        return {(c, r): st for c, s in self.sessions.items() for r, st in s.stats().items()}
-
-    def close(self, timeout: float = 1.0) -> bool:
-        """Stop every session in parallel, within ``timeout`` overall."""
-        with self._lock:
-            sessions = list(self._sessions.values())
-            self._sessions.clear()
-        results: list[bool] = []
-        threads = [
-            threading.Thread(target=lambda s=s: results.append(s.stop(timeout)), name=f"kmon-close-{s.context}")
-            for s in sessions
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return all(results)
-
-    def __enter__(self) -> "Monitor":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

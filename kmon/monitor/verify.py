@@ -12,7 +12,8 @@ A cache under churn lags the server by a few milliseconds, so a single compariso
 differences that are only in flight. ``verify_informer`` therefore waits for the informer
 to catch up with the snapshot's version (when versions are numeric) and, if differences
 remain, compares again with a new snapshot; only differences seen in every attempt are
-reported. An object the cache lost for good shows up every time.
+reported. An object the cache lost for good shows up every time. ``verify_reported`` also
+says the outcome (as a session does, through its ``emit``).
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from typing import Any, Callable
 
 from kmon.cache.errors import is_expired
 from kmon.cache.listwatch import ListOptions
+from kmon.monitor.error_text import describe_error
 from kmon.monitor.timeseries import parse_rv
 
-__all__ = ["VerifyResult", "list_consistent", "verify_informer"]
+__all__ = ["VerifyResult", "list_consistent", "verify_informer", "verify_reported"]
+
+# (resource, level, message, state, detail): how a session says things (ContextSession._emit)
+Emit = Callable[[str, str, str, str, Any], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,3 +227,17 @@ def verify_informer(
         cache_count=diff.cache_count,
         attempts=n,
     )
+
+
+def verify_reported(informer: Any, list_watcher: Any, full_name: str, emit: Emit, *,
+                    stop: Callable[[], bool] = lambda: False, **options: Any) -> VerifyResult:
+    """``verify_informer`` with its outcome said through ``emit``: state "verified" (info when
+    the cache matches, a warning naming the differences otherwise; the result as ``detail``),
+    or "verify-failed" with why, and the error raised again."""
+    try:
+        result = verify_informer(informer, list_watcher, stop=stop, **options)
+    except Exception as e:
+        emit(full_name, "error", f"{full_name}: verify failed: {describe_error(e)}", "verify-failed", None)
+        raise
+    emit(full_name, "info" if result.ok else "warning", f"{full_name}: {result.summary()}", "verified", result.as_dict())
+    return result

@@ -12,6 +12,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QApplication
 
 from kmon import env
 from kmon.monitor.preflight import preflight_problems
+from kmon.monitor.session_args import session_options_from_args
+from kmon.monitor.session_options import DEFAULT_RESOURCES
 
 from .icons import app_icon
 from .kubeconfigs import Kubeconfigs
@@ -30,13 +33,11 @@ from .workspace import Workspace
 __all__ = ["run", "build", "prepare_screenshot", "expand_for_screenshot", "start_gc_policy"]
 
 
-def _resources_for(args: Any, settings: Settings):
-    """The resources a context starts with: ``--resources`` for every context, else the
-    context's saved choice (else the one older versions kept for all), else the defaults."""
-    from kmon.monitor.session import DEFAULT_RESOURCES
-
-    if getattr(args, "resources", None):
-        given = [r.strip() for r in args.resources.split(",") if r.strip()]
+def _resources_for(given: tuple[str, ...], settings: Settings):
+    """The resources a context starts with: ``--resources`` (``given``) for every context,
+    else the context's saved choice (else the one older versions kept for all), else the
+    defaults."""
+    if given:
         return lambda _context: list(given)
     return lambda context: settings.resources(context) or list(DEFAULT_RESOURCES)
 
@@ -47,13 +48,9 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
     contexts to open (not opened yet). ``kubeconfig``: a file (``--kubeconfig``, the demo's)
     or None for kubectl's; ``views``: dock the event log, charts and cache inspector
     (``win.views``); ``watch``: offer a reload when the kubeconfig files change."""
-    resources_for = _resources_for(args, settings)
-    options = {
-        "namespace": getattr(args, "namespace", None),
-        "label_selector": getattr(args, "selector", None),
-        "metadata_only": bool(getattr(args, "metadata_only", False)),
-        "resources": resources_for(""),
-    }
+    resources_for = _resources_for(args.resources, settings)
+    # (the kubeconfig the sessions use is the one Kubeconfigs loads: set there)
+    options = replace(session_options_from_args(args), kubeconfig=None, resources=tuple(resources_for("")))
     ws = Workspace(
         options=options,
         session_factory=session_factory,
@@ -70,13 +67,13 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
         install_views(win, ws, settings)
         kc.sigDemo.connect(win.views.set_demo)
     known = {e.name for e in kc.entries}
-    wanted = getattr(args, "context", None)
+    wanted = options.context
     if wanted:  # (one that does not exist fails as its session starts, naming the others)
         contexts = [wanted]
     else:
         # (none: the tree area's empty state offers the switcher, a file or the demo)
         contexts = [c for c in settings.last_contexts() if c in known] or ([kc.current] if kc.current in known else [])
-    problems = preflight_problems(getattr(args, "selector", None))  # a bad -l or variable: open nothing
+    problems = preflight_problems(options.label_selector, options.field_selector)  # a bad -l or variable: open nothing
     for i, text in enumerate(problems):
         win.errors.add(f"{text}; no context opened", key=f"startup-{i}")
     return ws, win, [] if problems else contexts

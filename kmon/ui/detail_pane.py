@@ -240,7 +240,7 @@ class DetailPane(QWidget):
         secret = res.partition(".")[0] == "secrets" or is_secret(obj)
         self.reveal.setVisible(secret)
         self.decoded_note.setVisible(secret and self.reveal.isChecked())
-        fetch = bool(self.ws.options.get("metadata_only")) or self._full is not None
+        fetch = self.ws.options.metadata_only or self._full is not None
         self.fetch.setVisible(fetch)
         self.yaml_bar.setVisible(secret or fetch)
         self._render_yaml()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -173,7 +173,7 @@ class Kubeconfigs(QObject):
             return False
         self.cfg, self.error = cfg, ""
         snapshot = self._snapshot()  # (with the files the new entries name)
-        self.ws.options["kubeconfig"] = cfg
+        self.ws.options = replace(self.ws.options, kubeconfig=cfg)
         self.entries = entries_of(cfg)
         self.current = cfg.current_context or None
         self._loaded = snapshot

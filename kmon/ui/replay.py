@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import QAbstractButton, QLabel, QSizePolicy
 
 from kmon.monitor.replay_source import ReplayContext, ReplaySource
+from kmon.monitor.session_options import SessionOptions
 
 from .context_switcher import ContextEntry
 from .main_window import MainWindow
@@ -234,7 +235,7 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
     transport toolbar, banner for a damaged recording, header in the status bar. The
     controller's timer is not started (``controller.start()``)."""
     # ages, freshness and rates in recording time
-    ws = Workspace(options={}, session_factory=ReplayContext.factory(source), wall_clock=lambda: source.position)
+    ws = Workspace(options=SessionOptions(resources=()), session_factory=ReplayContext.factory(source), wall_clock=lambda: source.position)
     ws.read_only = True  # type: ignore[attr-defined]
     win = MainWindow(ws, settings, [])
     for c in source.contexts:

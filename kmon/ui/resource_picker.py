@@ -98,7 +98,7 @@ class ResourcePicker(QWidget):
             if not r.verbs or ("list" in r.verbs and "watch" in r.verbs)
         ] if ctx else []
         running = set(self.ws.running_resources(ctx)) if ctx else set()
-        asked = set(self.ws.options.get("resources") or [])
+        asked = set(self.ws.options.resources)
         self._updating = True
         self.model.clear()
         rows = []

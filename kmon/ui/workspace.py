@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
+from kmon.monitor.session_options import SessionOptions
 from kmon.monitor.tree import ObjectTree
 
 from .bridge import FeedBridge
@@ -29,13 +31,7 @@ from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
 from .tree_rebuild import filtered_copy, filtered_items, objects_from_caches, refill
 
-__all__ = ["Workspace", "SessionOptions"]
-
-
-class SessionOptions(dict):
-    """Keyword options handed to every ``ContextSession`` (kubeconfig, namespace,
-    label_selector, metadata_only, resources, informer_options). ``kubeconfig`` is a path
-    or a loaded ``KubeConfig`` (the window's, replaced when the kubeconfig is reloaded)."""
+__all__ = ["Workspace"]
 
 
 class Workspace(QObject):
@@ -51,7 +47,7 @@ class Workspace(QObject):
     def __init__(
         self,
         *,
-        options: dict[str, Any] | None = None,
+        options: SessionOptions | None = None,
         bridge: FeedBridge | None = None,
         runner: TaskRunner | None = None,
         session_factory: Callable[..., Any] | None = None,
@@ -62,8 +58,10 @@ class Workspace(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.options = dict(options or {})
-        # the resources a context starts with (its saved choice); None: options["resources"]
+        # what every session is opened with (``kubeconfig``: the window's, replaced when the
+        # kubeconfig files are reloaded)
+        self.options = options if options is not None else SessionOptions()
+        # the resources a context starts with (its saved choice); None: options.resources
         self.resources_for = resources_for
         self.bridge = bridge or FeedBridge(parent=self)
         self.runner = runner or TaskRunner(self)
@@ -102,11 +100,11 @@ class Workspace(QObject):
 
     def _start_session(self, name: str, resources: list[str] | None = None) -> None:
         feed = Feed()
-        opts = {k: v for k, v in self.options.items() if v is not None}
+        opts = self.options
         chosen = resources or (self.resources_for(name) if self.resources_for is not None else None)
         if chosen:
-            opts["resources"] = list(chosen)
-        session = self._factory(name, feed=feed, **opts)
+            opts = replace(opts, resources=tuple(chosen))
+        session = self._factory(name, options=opts, feed=feed)
         self.sessions[name] = session
         self.bridge.add_feed(name, feed)
         for tree in self.trees():
@@ -145,7 +143,7 @@ class Workspace(QObject):
 
     def reconnect(self, name: str) -> None:
         """Close ``name``'s session and open a new one in its place (a new API client from
-        ``options["kubeconfig"]``), watching the resources it watched (its saved choice
+        ``options.kubeconfig``), watching the resources it watched (its saved choice
         when it never connected). Its rows go and come back with the new list; the other
         contexts are not touched."""
         if name not in self.sessions:

@@ -7,7 +7,7 @@ import os
 import orjson
 import pytest
 
-from kmon.headless.common import Selection
+from kmon.monitor.session_options import SessionOptions
 from kmon.headless.record import Recorder
 from kmon.monitor.masking import MASK
 from kmon.monitor.recording import read_recording, rebuild_cache
@@ -91,7 +91,7 @@ def _view(cache):
 def test_rebuilt_cache_equals_the_live_cache_at_stop(tmp_path, sim, workload, kubeconfig):
     workload.start()
     resources = ["pods", "configmaps", "secrets", "events"]
-    rec = Recorder(tmp_path / "r.kmonrec", Selection(resources=resources, kubeconfig=kubeconfig))
+    rec = Recorder(tmp_path / "r.kmonrec", SessionOptions(resources=resources, kubeconfig=kubeconfig))
     rec.start()
     try:
         assert rec.live.wait_synced(20)

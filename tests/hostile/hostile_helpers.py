@@ -8,6 +8,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from helpers_sim import wait_for as _wait_for
+from kmon.cache.options import InformerOptions
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.journal import Journal
 from kmon.monitor.session import ContextSession
@@ -81,9 +82,9 @@ class SimEnv:
 
     def session(self, resources: Iterable[str] = RESOURCES, *, inactivity: float | None = None,
                 health_check: Any = None, **informer_options: Any) -> ContextSession:
-        opts = {"min_watch_timeout": 300.0, **informer_options}
+        opts = InformerOptions(**{"min_watch_timeout": 300.0, **informer_options})
         s = ContextSession("sim", kubeconfig=self.kubeconfig, feed=self.feed, resources=list(resources),
-                           informer_options=opts, watch_inactivity_timeout=inactivity, health_check=health_check)
+                           informer=opts, watch_inactivity_timeout=inactivity, health_check=health_check)
         self.sessions.append(s)
         s.start()
         assert s.wait_ready(15), s.error

@@ -16,7 +16,7 @@ import yaml
 
 from hostile_helpers import TOKEN, wait_for
 from kmon.monitor.feed import Feed
-from kmon.monitor.session import Monitor
+from kmon.monitor.contexts import Monitor
 from kmon.sim import SimServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

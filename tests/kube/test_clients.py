@@ -1,11 +1,11 @@
-"""ClientCache / KubeContext: one client and one discovery per context, closeable."""
+"""ClientCache: one client and one discovery per context, closeable."""
 
 from __future__ import annotations
 
 import pytest
 
 from kmon.cache.listwatch import ListOptions
-from kmon.kube import ClientCache, KubeconfigError, UnknownResourceError
+from kmon.kube import ClientCache, KubeconfigError, ListWatchOptions, UnknownResourceError
 
 
 def test_client_cache_per_context(tmp_path):
@@ -17,26 +17,29 @@ def test_client_cache_per_context(tmp_path):
         cache = ClientCache(path)
         assert cache.config.current_context == "one"
         assert [c.namespace for c in cache.config.contexts] == ["team", "team"]
-        one = cache.get()
-        assert cache.get("one") is one and cache.get("two") is not one
-        assert one.api_client.configuration.host == s1.url
-        res = one.resources()
-        assert one.resources() is res  # discovery asked once
+        one = cache.client()
+        assert cache.client("one") is one and cache.client("two") is not one
+        assert one.configuration.host == s1.url
+        res = cache.resources()
+        assert cache.resources("one") is res  # discovery asked once
         n = sum(1 for r in s1.requests if r.path == "/apis")
-        one.resolve("po")
+        cache.resolve("one", "po")
         assert sum(1 for r in s1.requests if r.path == "/apis") == n
-        lw = cache.get("two").list_watcher("deploy", namespace="x")
+        lw = cache.list_watcher("two", "deploy", ListWatchOptions(namespace="x"))
         assert lw.path == "/apis/apps/v1/namespaces/x/deployments"
         assert lw.list(ListOptions()).items == []
         with pytest.raises(UnknownResourceError):
-            one.resolve("nosuchthing")
+            cache.resolve("one", "nosuchthing")
+        assert sum(1 for r in s1.requests if r.path == "/apis") == n + 1  # asked again once: a CRD may be new
         with pytest.raises(KubeconfigError):
-            cache.get("three")
-        inf = cache.get("two").informer("wd", namespace="x")
-        assert inf.list_watcher.api_client is cache.get("two").api_client
+            cache.client("three")
+        inf = cache.informer("two", "wd", ListWatchOptions(namespace="x"))
+        assert inf.list_watcher.api_client is cache.client("two")
         assert inf.list_watcher.path == "/apis/demo.kmon.io/v1/namespaces/x/widgets"
+        assert inf.name == "widgets.demo.kmon.io@x"
+        assert len(one.rest_client.pool_manager.pools) == 1
         cache.close()
-        assert one.closed
-        assert cache.get("one") is not one  # a new client after close
+        assert len(one.rest_client.pool_manager.pools) == 0  # its connections are closed
+        assert cache.client("one") is not one  # a new client after close
         cache.close()
     assert not any(r.method != "GET" for r in list(s1.requests) + list(s2.requests))

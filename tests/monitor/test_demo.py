@@ -6,7 +6,8 @@ import pytest
 from kmon.kube.config import load_kubeconfig
 from kmon.monitor.demo import CONTEXTS, DemoCluster
 from kmon.monitor.feed import Feed
-from kmon.monitor.session import DEFAULT_RESOURCES, Monitor
+from kmon.monitor.contexts import Monitor
+from kmon.monitor.session_options import DEFAULT_RESOURCES
 
 from .conftest import wait_for
 

@@ -4,7 +4,9 @@ import time
 import pytest
 
 from kmon.monitor.feed import Feed, SessionItem
-from kmon.monitor.session import DEFAULT_RESOURCES, ContextSession, Monitor
+from kmon.monitor.contexts import Monitor
+from kmon.monitor.session import ContextSession, SessionState
+from kmon.monitor.session_options import DEFAULT_RESOURCES
 
 from .conftest import Churner, wait_for
 
@@ -210,10 +212,11 @@ def test_namespace_scope(sim, kubeconfig):
 
 def test_stop_before_discovery_finishes_and_twice(sim, kubeconfig):
     s = ContextSession("good", kubeconfig=kubeconfig)
+    assert s.state is SessionState.NEW
     s.start()
     assert s.stop(2.0)
     assert s.stop()
-    assert s.state == "stopped"
+    assert s.state == "stopped" and s.state is SessionState.STOPPED and f"{s.state}" == "stopped"
     assert s.start_resource("pods") is None
     assert not _threads_of_ours()
 

@@ -59,7 +59,7 @@ def test_two_sims_with_context_prefixes_merge_with_KUBECONFIG(tmp_path, monkeypa
                 info = validate_context(cfg, name)
                 assert (info.cluster, info.user) == (name, f"{name}-user")
                 servers.add(info.server)
-                pods = cache.get(name).list_watcher("pods").list(ListOptions()).items
+                pods = cache.list_watcher(name, "pods").list(ListOptions()).items
                 assert len(pods) >= 5, name
             assert len(servers) == 4
     finally:

@@ -35,7 +35,7 @@ def _wait(cond, timeout=20.0, what="condition"):
 def sim_recorder(d, name, *, seed, workload_seed, rate):
     """A sim with a small workload (populated, not churning yet) and a ``Recorder`` of
     ``RESOURCES`` on it (not started): (srv, wl, rec, path)."""
-    from kmon.headless.common import Selection
+    from kmon.monitor.session_options import SessionOptions
     from kmon.headless.record import Recorder
     from kmon.sim import SimServer
     from kmon.sim.kubeconfig import write_kubeconfig
@@ -47,7 +47,7 @@ def sim_recorder(d, name, *, seed, workload_seed, rate):
     wl.populate()
     kc = write_kubeconfig(d / "kubeconfig", [("sim", srv)])
     path = str(d / f"{name}.kmonrec")
-    return srv, wl, Recorder(path, Selection(resources=RESOURCES, kubeconfig=str(kc))), path
+    return srv, wl, Recorder(path, SessionOptions(resources=RESOURCES, kubeconfig=str(kc))), path
 
 
 @pytest.fixture(scope="module")
