@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
+from kmon.monitor.session_api import Session, SessionFactory
 from kmon.monitor.tree import ObjectTree
 
 from .bridge import FeedBridge
@@ -54,7 +55,7 @@ class Workspace(QObject):
         options: dict[str, Any] | None = None,
         bridge: FeedBridge | None = None,
         runner: TaskRunner | None = None,
-        session_factory: Callable[..., Any] | None = None,
+        session_factory: SessionFactory | None = None,
         keep_deleted: float = 0.0,
         freshness: tuple[float, float] = (60.0, 120.0),
         wall_clock: Callable[[], float] = time.time,
@@ -86,7 +87,7 @@ class Workspace(QObject):
         self.filter: Any = None
         self.filtered: ObjectTree | None = None
         self.filtered_model: ObjectTreeModel | None = None
-        self.sessions: dict[str, Any] = {}
+        self.sessions: dict[str, Session] = {}
         self.closing: dict[str, Any] = {}  # context -> asyncio task stopping its session
         self._stopped_resources: set[tuple[str, str]] = set()
         self._frozen = False
@@ -341,7 +342,7 @@ class Workspace(QObject):
         return True
 
     # ------------------------------------------------------------------ objects
-    def session(self, context: str) -> Any:
+    def session(self, context: str) -> Session | None:
         return self.sessions.get(context)
 
     def fetch_full(self, context: str, resource: str, key: str, on_done: Callable[[dict], None]):
