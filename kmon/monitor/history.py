@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from kmon.monitor.tree import type_name, unwrap
+from kmon.monitor.tree_node import type_name, unwrap
 
 __all__ = ["History", "HistoryEntry", "diff_objects", "object_yaml", "source_of"]
 

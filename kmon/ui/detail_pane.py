@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
 from kmon.monitor.secret_values import decoded_secret
-from kmon.monitor.summary import kind_for
-from kmon.monitor.tree import OBJECT, Node, display_resource, unwrap
+from kmon.monitor.summary import display_resource, kind_for
+from kmon.monitor.tree_node import OBJECT, Node, unwrap
 
 from .node_summary import summarize_node
 from .yaml_view import YamlView

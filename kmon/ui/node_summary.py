@@ -13,7 +13,8 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from kmon.monitor.tree import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, Node, display_resource
+from kmon.monitor.summary import display_resource
+from kmon.monitor.tree_node import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, Node
 
 __all__ = ["NodeSummary", "summarize_node"]
 

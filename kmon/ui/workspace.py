@@ -28,7 +28,7 @@ from .bridge import FeedBridge
 from .resource_state import ResourceStates
 from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
-from .tree_rebuild import filtered_copy, filtered_items, objects_from_caches, refill
+from .tree_rebuild import entries_from_caches, filtered_copy, refill
 
 __all__ = ["Workspace", "SessionOptions"]
 
@@ -223,7 +223,7 @@ class Workspace(QObject):
         self.tree.apply(items)
         if self.filtered is not None:
             self.filtered_model.tick()
-            self.filtered.apply(filtered_items(self.filter, items))
+            self.filtered.apply(items, self.filter.matches)
         self.history.apply(items)
         changed, ctx_changed = self.states.apply(items)
         for ctx, res in changed:
@@ -272,23 +272,16 @@ class Workspace(QObject):
         (``{(context, resource): {key: object}}``) as one model reset, the history and the
         states are refilled from ``items`` (what happened before, oldest first), then
         ``sigReset(items)`` lets views with history do the same."""
-        objects = objects_from_caches(caches, items, keep=lambda ctx, res: ctx in self.sessions
+        entries = entries_from_caches(caches, items, keep=lambda ctx, res: ctx in self.sessions
                                       and (ctx, res) not in self._stopped_resources)
         self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
         self.history.apply(items)
         self.states.resources.clear()
         self.states.contexts.clear()
         self.states.apply(items)
-        for tree, model in ((self.tree, self.model), (self.filtered, self.filtered_model)):
-            if tree is None:
-                continue
-            flt = self.filter if tree is self.filtered else None
-            model.beginResetModel()
-            try:
-                refill(tree, [it for it in objects if flt is None or flt.matches(it.record.key, it.record.object)],
-                       self.states)
-            finally:
-                model.endResetModel()
+        refill(self.tree, entries, self.states)
+        if self.filtered is not None:
+            refill(self.filtered, [e for e in entries if self.filter.matches(e.key, e.obj)], self.states)
         self.sigReset.emit(items)
 
     # ------------------------------------------------------------------ filter
@@ -311,7 +304,7 @@ class Workspace(QObject):
             self.filtered_model = None
             return self.model
         self.filter = flt
-        tree = filtered_copy(self.tree, flt)
+        tree = filtered_copy(self.tree, flt.matches)
         old = self.filtered_model
         self.filtered = tree
         self.filtered_model = ObjectTreeModel(tree, self, wall_clock=self.wall_clock)

@@ -88,7 +88,7 @@ def test_parse_filter():
 def test_row_cap_under_the_tester(qapp, qtmodeltester):
     """Kinds show at most ``row_cap`` objects and a '... more' row; the translation of the
     tree's notifications keeps the model consistent through inserts and removals."""
-    from kmon.monitor.tree import MORE
+    from kmon.monitor.tree_node import MORE
 
     model = ObjectTreeModel(row_cap=4)
     qtmodeltester.check(model, force_py=True)
