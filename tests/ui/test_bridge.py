@@ -66,7 +66,7 @@ def test_workspace_coalesces_and_tracks_progress(qapp, qloop):
 
 
 def test_filtered_tree_follows_batches(qapp, qloop):
-    from kmon.ui.tree_filter import parse_filter
+    from kmon.monitor.object_filter import parse_filter
 
     class FakeSession:
         def __init__(self, name, feed, **kw):
