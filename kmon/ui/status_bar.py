@@ -16,8 +16,9 @@ import html
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
+from kmon.monitor.resource_states import ContextFreshness, ResourceStates
+
 from .icons import dot_icon
-from .resource_state import ContextFreshness, ResourceStates
 
 __all__ = ["StatusBar"]
 

@@ -21,11 +21,11 @@ from PySide6.QtCore import QObject, Signal
 
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
+from kmon.monitor.resource_states import ResourceStates
 from kmon.monitor.session_api import Session, SessionFactory
 from kmon.monitor.tree import ObjectTree
 
 from .bridge import FeedBridge
-from .resource_state import ResourceStates
 from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
 from .tree_rebuild import entries_from_caches, filtered_copy, refill
@@ -276,8 +276,7 @@ class Workspace(QObject):
                                       and (ctx, res) not in self._stopped_resources)
         self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
         self.history.apply(items)
-        self.states.resources.clear()
-        self.states.contexts.clear()
+        self.states.clear()
         self.states.apply(items)
         refill(self.tree, entries, self.states)
         if self.filtered is not None:

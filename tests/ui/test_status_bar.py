@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind
 from kmon.monitor.feed import ReflectorItem, SessionItem
-from kmon.ui.resource_state import ResourceStates
+from kmon.monitor.resource_states import ResourceStates
 from kmon.ui.status_bar import StatusBar
 
 
