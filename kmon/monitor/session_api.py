@@ -7,8 +7,8 @@ interface both answer to, so the workspace, the inspector and the views hold a `
 rather than ``Any``; ``tests/monitor/test_session_api.py`` checks that both classes provide
 every member, with compatible parameters, so neither can drift away from it.
 
-Only what those users ask is here: the extras of a live session (``server``,
-``tls_insecure``, ``failed_resources``...) belong to ``ContextSession`` itself.
+Only what those users ask is here: the other extras of a live session
+(``failed_resources``, ``unknown_resources``, ``wait_synced``...) are ``ContextSession``'s own.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Session(Protocol):
     network (a replay raises ``RuntimeError``: nothing live to ask)."""
 
     context: str
+    server: str  # the API server's URL ("" before connecting, and in a replay)
+    tls_insecure: bool  # the kubeconfig turned TLS verification off (the GUI says so)
 
     @property
     def state(self) -> str:
@@ -69,6 +71,6 @@ class Session(Protocol):
     def get_full(self, full_name: str, namespace: str | None, name: str) -> Any: ...
 
 
-# ``factory(context, feed=feed, **options)`` -> a ``Session`` (``ContextSession`` itself, or
-# ``ReplayContext.factory(source)``)
+# called with a context's name and keyword arguments (its feed, the window's session
+# options) -> a ``Session``: ``ContextSession`` itself, or ``ReplayContext.factory(source)``
 SessionFactory = Callable[..., Session]

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
 
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
+from kmon.monitor.node_summary import summarize_node
 from kmon.monitor.secret_values import decoded_secret
 from kmon.monitor.summary import display_resource, kind_for
 from kmon.monitor.tree_node import OBJECT, Node, unwrap
 
-from .node_summary import summarize_node
 from .yaml_view import YamlView
 
 __all__ = ["DetailPane"]
@@ -211,7 +211,7 @@ class DetailPane(QWidget):
                                  "history; select a context, namespace or kind to see what it holds.</i></p>")
         else:
             session = self.ws.session(node.context)
-            s = summarize_node(node, server=str(getattr(session, "server", "") or ""), states=getattr(self.ws, "states", None))
+            s = summarize_node(node, server=session.server if session is not None else "", states=self.ws.states)
             self.title.setText(s.title)
             self.subtitle.setText(s.subtitle)
             if s.html != self._summary_html:

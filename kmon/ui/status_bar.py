@@ -79,7 +79,7 @@ class StatusBar(QStatusBar):
             self.context.setToolTip("\n".join(
                 f"{n}: {self.states.contexts[n].error}" if n in failing else n for n in names))
             # never let an unverified connection go unnoticed: shown while the context is open
-            insecure = [n for n in names if getattr(self.ws.sessions.get(n), "tls_insecure", False)]
+            insecure = [n for n in names if (s := self.ws.sessions.get(n)) is not None and s.tls_insecure]
             if insecure:
                 self.context.setText(self.context.text() + " · ⚠ TLS verification disabled by kubeconfig")
                 self.context.setToolTip(self.context.toolTip() + "\n" + "\n".join(

@@ -111,6 +111,8 @@ def test_the_status_bar_shows_a_red_context(qapp):
     states.apply([ev(ReflectorEventKind.ListStarted, 1000.0), ev(ReflectorEventKind.ListFinished, 1000.0, items=900, pages=2)])
     now[0] = 1200.0
 
+    from types import SimpleNamespace
+
     from PySide6.QtCore import QObject, Signal
 
     class _S(QObject):
@@ -123,7 +125,7 @@ def test_the_status_bar_shows_a_red_context(qapp):
             self._s = _S()
             self.sigApplied, self.sigContextsChanged, self.sigMessage = self._s.sigApplied, self._s.sigContextsChanged, self._s.sigMessage
             self.states = states
-            self.sessions = {"c1": object()}
+            self.sessions = {"c1": SimpleNamespace(tls_insecure=False)}
 
         def open_contexts(self):
             return ["c1"]
