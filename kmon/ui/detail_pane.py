@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kmon.monitor.feed import DeltaItem
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
 from kmon.monitor.node_summary import summarize_node
@@ -375,8 +376,7 @@ class DetailPane(QWidget):
             return
         ctx, res, key = self.sel
         for it in items:
-            rec = getattr(it, "record", None)
-            if rec is not None and rec.key == key and it.resource == res and it.context == ctx:
+            if isinstance(it, DeltaItem) and it.record.key == key and it.resource == res and it.context == ctx:
                 self._refresh()
                 return
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
+from kmon.monitor.tree_node import type_name
 
 __all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "state_of"]
 
@@ -42,7 +43,7 @@ STATE_COLOURS = {
 
 def state_of(st: Any) -> str:
     """The inspector's words for an ``InformerStats.state``."""
-    s = getattr(st, "state", "") or ""
+    s = str(st.state or "")
     if s == "backing-off":
         return "backing off"
     return s
@@ -90,7 +91,7 @@ class InspectorModel(QAbstractTableModel):
         touched: set[int] = set()
         for it in items:
             if isinstance(it, ReflectorItem):
-                kind = getattr(it.event.kind, "value", it.event.kind)
+                kind = type_name(it.event.kind)
                 if kind not in ("WatchEnded", "ListFinished"):
                     continue
                 r = self._row(it.context, it.resource, create=False)
@@ -143,7 +144,7 @@ class InspectorModel(QAbstractTableModel):
             i = self._pos[key]
             r = self.rows[i]
             r.stats = st
-            if r.synced_at is None and getattr(st, "synced", False):
+            if r.synced_at is None and st.synced:
                 r.synced_at = self.clock()
             self._refresh_row(i)
 
@@ -195,9 +196,9 @@ class InspectorModel(QAbstractTableModel):
             cells = {"Context": r.context, "Resource": r.resource, "State": "starting", "Verify": r.verify}
             return [cells.get(c, "") for c in COLUMNS]
         flags = []
-        if getattr(st, "unavailable", False):
+        if st.unavailable:
             flags.append("rv unavailable")
-        if getattr(st, "paginated", False):
+        if st.paginated:
             flags.append("paginated")
         ended = sum((st.watches_ended or {}).values())
         cells = {
@@ -272,7 +273,7 @@ class InspectorModel(QAbstractTableModel):
                 return c
             return None
         if role == Qt.ItemDataRole.ForegroundRole and name in ("Synced since", "Last event") and r.stats is not None:
-            if not getattr(r.stats, "synced", True):
+            if not r.stats.synced:
                 return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Lists", "Relists", "Bookmarks", "Queue", "Store", "Backoff"):

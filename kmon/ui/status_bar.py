@@ -16,6 +16,7 @@ import html
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
+from kmon.monitor.feed import DeltaItem
 from kmon.monitor.resource_states import ContextFreshness, ResourceStates
 
 from .icons import dot_icon
@@ -59,7 +60,7 @@ class StatusBar(QStatusBar):
         self.refresh()
 
     def _on_batch(self, items: list) -> None:
-        if any(getattr(it, "record", None) is None for it in items):
+        if any(not isinstance(it, DeltaItem) for it in items):
             self.refresh()
 
     def _on_message(self, level: str, text: str) -> None:
