@@ -95,21 +95,19 @@ def _merge(parent: Node, nodes: list[Node]) -> None:
 
 def attach(node: Node) -> None:
     """Mark ``node`` and everything below it as shown."""
-    node.attached = True
-    stack = list(node.children)
-    while stack:
-        n = stack.pop()
-        n.attached = True
-        stack.extend(n.children)
+    _mark(node, True)
 
 
 def detach(node: Node) -> None:
     """Mark ``node`` and everything below it as gone from the tree."""
-    node.attached = False
-    stack = list(node.children)
+    _mark(node, False)
+
+
+def _mark(node: Node, attached: bool) -> None:
+    stack = [node]
     while stack:
         n = stack.pop()
-        n.attached = False
+        n.attached = attached
         stack.extend(n.children)
 
 
