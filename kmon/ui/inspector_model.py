@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from kmon.monitor.feed import ReflectorItem, SessionItem
 from kmon.monitor.tree_node import type_name
 
-__all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "state_of"]
+__all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]
 
 # what tells an informer's health first; the counters a diagnosis needs after them (hidden
 # by default: HIDDEN); the last error last, where it takes the width that is left
@@ -61,6 +62,19 @@ def _ago(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h ago"
 
 
+class VerifyLevel(StrEnum):
+    """Where the last verify of an informer's cache stands (the Verify cell's colour)."""
+
+    NONE = ""  # never verified
+    RUNNING = "running"
+    OK = "ok"
+    WARNING = "warning"  # the cache differs from the server
+    ERROR = "error"  # the verify itself failed
+
+
+_VERIFY_COLOURS = {VerifyLevel.OK: "#2e9d4f", VerifyLevel.WARNING: "#e08a1e", VerifyLevel.ERROR: "#d0453a"}
+
+
 @dataclass
 class InformerRow:
     """What the inspector knows about one informer."""
@@ -71,7 +85,7 @@ class InformerRow:
     last_watch_end: str = ""
     synced_at: float | None = None  # end of the last (re)list
     verify: str = ""  # short outcome of the last verify ("ok", "3 missing", "running…")
-    verify_level: str = ""  # "", "ok", "warning", "error", "running"
+    verify_level: VerifyLevel = VerifyLevel.NONE
     verify_detail: str = ""
     cells: list[str] = field(default_factory=list)
 
@@ -114,19 +128,19 @@ class InspectorModel(QAbstractTableModel):
     def _set_verify(self, r: InformerRow, it: SessionItem) -> None:
         d = it.detail or {}
         if it.state == "verify-failed":
-            r.verify, r.verify_level, r.verify_detail = "failed", "error", it.message
+            r.verify, r.verify_level, r.verify_detail = "failed", VerifyLevel.ERROR, it.message
             return
         if d.get("ok"):
-            r.verify, r.verify_level = f"ok ({d.get('server_count', 0):,})", "ok"
+            r.verify, r.verify_level = f"ok ({d.get('server_count', 0):,})", VerifyLevel.OK
         else:
             parts = [f"{len(d.get(k) or [])} {k}" for k in ("missing", "extra", "stale") if d.get(k)]
-            r.verify, r.verify_level = ", ".join(parts) or "differs", "warning"
+            r.verify, r.verify_level = ", ".join(parts) or "differs", VerifyLevel.WARNING
         r.verify_detail = it.message
 
     def set_verify_running(self, context: str, resource: str) -> None:
         r = self._row(context, resource, create=False)
         if r is not None:
-            r.verify, r.verify_level, r.verify_detail = "running…", "running", "verifying against a fresh list"
+            r.verify, r.verify_level, r.verify_detail = "running…", VerifyLevel.RUNNING, "verifying against a fresh list"
             self._refresh_row(self._pos[(context, resource)])
 
     def update_stats(self, stats: dict[tuple[str, str], Any]) -> None:
@@ -263,8 +277,8 @@ class InspectorModel(QAbstractTableModel):
                     c = QColor(hue)
                     c.setAlpha(70)
                     return c
-            if name == "Verify" and r.verify_level in ("ok", "warning", "error"):
-                c = QColor({"ok": "#2e9d4f", "warning": "#e08a1e", "error": "#d0453a"}[r.verify_level])
+            if name == "Verify" and r.verify_level in _VERIFY_COLOURS:
+                c = QColor(_VERIFY_COLOURS[r.verify_level])
                 c.setAlpha(60)
                 return c
             if name == "Last error" and r.cells[col]:
