@@ -23,10 +23,12 @@ compares):
   ``Backoff``; stopped at a ``WatchEnded`` for a stop (``stopped()``/``failed()`` for what
   the session says).
 
-Not foldable from reports, so not here: ``errors`` keyed by error class (an ``Error`` event
-names its phase), the queue depth and the store size (the caller's: it knows the keys).
-``list_items``/``list_pages`` are the progress of the list in progress (``InformerStats``
-has no such field).
+What the reports do not say, the fold cannot count as live does: ``errors`` are counted by
+the phase an ``Error`` event names (``InformerStats`` counts them by error class), a
+WatchList's initial events reach the cache as its list's items (the reflector also counts
+them as ADDED events), and the queue depth and the store size are the caller's (it knows
+the keys). ``list_items``/``list_pages`` are the progress of the list in progress
+(``InformerStats`` has no such field).
 """
 
 from __future__ import annotations
