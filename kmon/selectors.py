@@ -4,13 +4,16 @@ and ``fields.ParseSelector``), with the same error messages.
 Why this module exists: a selector the server cannot parse is answered with 400 BadRequest on
 every request, so kmon checks the user's ``-l``/``--field-selector`` before it connects and
 says what is wrong in the server's words (kubectl relays them). It is Qt-free and depends on
-nothing else in kmon, so every layer can use it (the GUI's filter and the sim have parsers of
-their own today; this one is meant to replace them).
+nothing else in kmon: it is kmon's one selector parser — the session's preflight and the
+GUI's filter box (``kmon.monitor.object_filter``) use it, and the sim is to, so as to answer
+as the server does.
 
-``parse_label_selector(text)`` -> a ``LabelSelector`` (requirements, ``matches(labels)``);
-``parse_field_selector(text)`` -> a ``FieldSelector`` (terms, ``matches(fields)``). Both raise
-``SelectorError`` with the server's message. Which field labels a resource supports is the
-server's knowledge: an unsupported one still answers 400 on list.
+Parse once, match often: ``parse_label_selector(text)`` -> a frozen ``LabelSelector``
+(``requirements``, ``empty``, ``matches(labels)`` on a labels dict);
+``parse_field_selector(text)`` -> a ``FieldSelector`` (``terms``, each naming its ``field``,
+``matches(fields)``). Both raise ``SelectorError`` (a ``ValueError``) with the server's
+message. Which field labels a resource supports is the server's knowledge: an unsupported
+one still answers 400 on list.
 """
 
 from __future__ import annotations

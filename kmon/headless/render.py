@@ -11,7 +11,8 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
   exactly the recording's records (``kmon.monitor.recording.record_from_item``).
 - ``stats_table``: ``kmon stats``: one row per informer, fitted to the terminal's width
   (``output_width``): the last error is cut with "…" and the least telling columns are
-  dropped, so a row never wraps; pipes and files get every column.
+  dropped, so a row never wraps; pipes and files get every column. Ages are kubectl's
+  (``kmon.monitor.summary.format_age``), as in the GUI.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kmon.monitor.feed import FeedItem
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
 from kmon.monitor.recording import dumps_record, record_from_item
+from kmon.monitor.summary import format_age
 
 __all__ = [
     "COLUMNS",
@@ -176,20 +178,6 @@ _ERROR_WANTED = 48
 _ERR = STATS_COLUMNS.index("LAST ERROR")
 
 
-def age(seconds: float | None) -> str:
-    """12s, 3m04s, 2h05m, 3d04h; "-" when unknown."""
-    if seconds is None:
-        return "-"
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
 def stats_rows(
     stats: dict[str, Any],
     *,
@@ -224,8 +212,8 @@ def stats_rows(
             str(st.queue_depth),
             str(st.store_size),
             f"{st.current_backoff:.1f}s" if st.current_backoff else "-",
-            age(now - since) if st.synced and since is not None else ("yes" if st.synced else "no"),
-            age(now - st.last_event_time) if st.last_event_time else "-",
+            format_age(now - since) if st.synced and since is not None else ("yes" if st.synced else "no"),
+            format_age(now - st.last_event_time) if st.last_event_time else "-",
             error,
         ])
     return rows

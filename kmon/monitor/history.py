@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from kmon.monitor.tree import type_name, unwrap
+from kmon.monitor.feed import DeltaItem
+from kmon.monitor.tree_node import rv_of, type_name, unwrap
 
 __all__ = ["History", "HistoryEntry", "diff_objects", "object_yaml", "source_of"]
 
@@ -36,8 +37,9 @@ class HistoryEntry:
 
 
 def source_of(record: Any) -> str:
+    """Where a ``DeltaRecord`` came from: "initial list", "relist", "resync" or "watch"."""
     t = type_name(record.type)
-    if getattr(record, "is_in_initial_list", False):
+    if record.is_in_initial_list:
         return "initial list"
     if t == "Replaced":
         return "relist"
@@ -130,17 +132,12 @@ class History:
         """Record every ``DeltaItem`` of a drained batch (other items are ignored)."""
         n = 0
         for item in items:
-            rec = getattr(item, "record", None)
-            if rec is None:
+            if not isinstance(item, DeltaItem):
                 continue
+            rec = item.record
             k = (item.context, item.resource, rec.key)
             obj = rec.object
-            rv = rec.resource_version
-            if not rv:
-                try:
-                    rv = unwrap(obj)["metadata"].get("resourceVersion", "")
-                except (TypeError, KeyError, AttributeError):
-                    rv = ""
+            rv = rec.resource_version or rv_of(obj)
             e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source_of(rec), obj)
             dq = self._by_key.get(k)
             if dq is None:

@@ -289,6 +289,8 @@ class ReplayContext:
     read-only. Nothing here talks to a server."""
 
     read_only = True
+    server = ""  # (the live session's API server URL; a recording is not connected)
+    tls_insecure = False
     LIVE_ONLY = "needs a live cluster (this is a recording)"
 
     def __init__(self, context: str, *, feed: Feed, source: ReplaySource, **_ignored: Any) -> None:

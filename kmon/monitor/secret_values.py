@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from kmon.monitor.masking import is_secret
-from kmon.monitor.tree import unwrap
+from kmon.monitor.tree_node import unwrap
 
 __all__ = ["BlockText", "decode_value", "decoded_secret"]
 

@@ -4,7 +4,8 @@ Why this module exists: the tree's "status" column must say what ``kubectl get``
 (pod phase and readiness, deployment replicas, node readiness...) without Qt, so the headless
 commands and the GUI agree and the logic is tested on plain dicts. Every function tolerates
 partial objects (metadata-only informers hold no spec or status) and returns "" rather than
-raising.
+raising. ``format_age`` is kmon's one age formatter (apimachinery's ``HumanDuration``, as
+kubectl prints ages): the tree's Age column, ``kmon stats`` and the sim's tables use it.
 """
 
 from __future__ import annotations

@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kmon.monitor.feed import DeltaItem
 from kmon.monitor.history import diff_objects, object_yaml
 from kmon.monitor.masking import is_secret
+from kmon.monitor.node_summary import summarize_node
 from kmon.monitor.secret_values import decoded_secret
-from kmon.monitor.summary import kind_for
-from kmon.monitor.tree import OBJECT, Node, display_resource, unwrap
+from kmon.monitor.summary import display_resource, kind_for
+from kmon.monitor.tree_node import OBJECT, Node, unwrap
 
-from .node_summary import summarize_node
 from .yaml_view import YamlView
 
 __all__ = ["DetailPane"]
@@ -211,7 +212,7 @@ class DetailPane(QWidget):
                                  "history; select a context, namespace or kind to see what it holds.</i></p>")
         else:
             session = self.ws.session(node.context)
-            s = summarize_node(node, server=str(getattr(session, "server", "") or ""), states=getattr(self.ws, "states", None))
+            s = summarize_node(node, server=session.server if session is not None else "", states=self.ws.states)
             self.title.setText(s.title)
             self.subtitle.setText(s.subtitle)
             if s.html != self._summary_html:
@@ -375,8 +376,7 @@ class DetailPane(QWidget):
             return
         ctx, res, key = self.sel
         for it in items:
-            rec = getattr(it, "record", None)
-            if rec is not None and rec.key == key and it.resource == res and it.context == ctx:
+            if isinstance(it, DeltaItem) and it.record.key == key and it.resource == res and it.context == ctx:
                 self._refresh()
                 return
 

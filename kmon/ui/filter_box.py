@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QStyle
 
-from .tree_filter import parse_filter
+from kmon.monitor.object_filter import parse_filter
 
 __all__ = ["FilterBox"]
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
-from .inspector_model import COLUMNS, HIDDEN, InspectorModel
+from .inspector_model import COLUMNS, HIDDEN, InspectorModel, VerifyLevel
 
 __all__ = ["Inspector"]
 
@@ -196,8 +196,8 @@ class Inspector(QWidget):
         self.results[key] = result  # newest last
         if isinstance(result, Exception):
             r = self.model.row_of(*key)
-            if r is not None and r.verify_level == "running":
-                r.verify, r.verify_level, r.verify_detail = "failed", "error", str(result)
+            if r is not None and r.verify_level == VerifyLevel.RUNNING:
+                r.verify, r.verify_level, r.verify_detail = "failed", VerifyLevel.ERROR, str(result)
                 self.model._refresh_row(self.model.rows.index(r))
         self._render()
         self.sigVerified.emit(key[0], key[1], result)

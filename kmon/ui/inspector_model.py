@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -19,8 +20,9 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
+from kmon.monitor.tree_node import type_name
 
-__all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "state_of"]
+__all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]
 
 # what tells an informer's health first; the counters a diagnosis needs after them (hidden
 # by default: HIDDEN); the last error last, where it takes the width that is left
@@ -42,7 +44,7 @@ STATE_COLOURS = {
 
 def state_of(st: Any) -> str:
     """The inspector's words for an ``InformerStats.state``."""
-    s = getattr(st, "state", "") or ""
+    s = str(st.state or "")
     if s == "backing-off":
         return "backing off"
     return s
@@ -60,6 +62,19 @@ def _ago(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h ago"
 
 
+class VerifyLevel(StrEnum):
+    """Where the last verify of an informer's cache stands (the Verify cell's colour)."""
+
+    NONE = ""  # never verified
+    RUNNING = "running"
+    OK = "ok"
+    WARNING = "warning"  # the cache differs from the server
+    ERROR = "error"  # the verify itself failed
+
+
+_VERIFY_COLOURS = {VerifyLevel.OK: "#2e9d4f", VerifyLevel.WARNING: "#e08a1e", VerifyLevel.ERROR: "#d0453a"}
+
+
 @dataclass
 class InformerRow:
     """What the inspector knows about one informer."""
@@ -70,7 +85,7 @@ class InformerRow:
     last_watch_end: str = ""
     synced_at: float | None = None  # end of the last (re)list
     verify: str = ""  # short outcome of the last verify ("ok", "3 missing", "running…")
-    verify_level: str = ""  # "", "ok", "warning", "error", "running"
+    verify_level: VerifyLevel = VerifyLevel.NONE
     verify_detail: str = ""
     cells: list[str] = field(default_factory=list)
 
@@ -90,7 +105,7 @@ class InspectorModel(QAbstractTableModel):
         touched: set[int] = set()
         for it in items:
             if isinstance(it, ReflectorItem):
-                kind = getattr(it.event.kind, "value", it.event.kind)
+                kind = type_name(it.event.kind)
                 if kind not in ("WatchEnded", "ListFinished"):
                     continue
                 r = self._row(it.context, it.resource, create=False)
@@ -113,19 +128,19 @@ class InspectorModel(QAbstractTableModel):
     def _set_verify(self, r: InformerRow, it: SessionItem) -> None:
         d = it.detail or {}
         if it.state == "verify-failed":
-            r.verify, r.verify_level, r.verify_detail = "failed", "error", it.message
+            r.verify, r.verify_level, r.verify_detail = "failed", VerifyLevel.ERROR, it.message
             return
         if d.get("ok"):
-            r.verify, r.verify_level = f"ok ({d.get('server_count', 0):,})", "ok"
+            r.verify, r.verify_level = f"ok ({d.get('server_count', 0):,})", VerifyLevel.OK
         else:
             parts = [f"{len(d.get(k) or [])} {k}" for k in ("missing", "extra", "stale") if d.get(k)]
-            r.verify, r.verify_level = ", ".join(parts) or "differs", "warning"
+            r.verify, r.verify_level = ", ".join(parts) or "differs", VerifyLevel.WARNING
         r.verify_detail = it.message
 
     def set_verify_running(self, context: str, resource: str) -> None:
         r = self._row(context, resource, create=False)
         if r is not None:
-            r.verify, r.verify_level, r.verify_detail = "running…", "running", "verifying against a fresh list"
+            r.verify, r.verify_level, r.verify_detail = "running…", VerifyLevel.RUNNING, "verifying against a fresh list"
             self._refresh_row(self._pos[(context, resource)])
 
     def update_stats(self, stats: dict[tuple[str, str], Any]) -> None:
@@ -143,7 +158,7 @@ class InspectorModel(QAbstractTableModel):
             i = self._pos[key]
             r = self.rows[i]
             r.stats = st
-            if r.synced_at is None and getattr(st, "synced", False):
+            if r.synced_at is None and st.synced:
                 r.synced_at = self.clock()
             self._refresh_row(i)
 
@@ -195,9 +210,9 @@ class InspectorModel(QAbstractTableModel):
             cells = {"Context": r.context, "Resource": r.resource, "State": "starting", "Verify": r.verify}
             return [cells.get(c, "") for c in COLUMNS]
         flags = []
-        if getattr(st, "unavailable", False):
+        if st.unavailable:
             flags.append("rv unavailable")
-        if getattr(st, "paginated", False):
+        if st.paginated:
             flags.append("paginated")
         ended = sum((st.watches_ended or {}).values())
         cells = {
@@ -262,8 +277,8 @@ class InspectorModel(QAbstractTableModel):
                     c = QColor(hue)
                     c.setAlpha(70)
                     return c
-            if name == "Verify" and r.verify_level in ("ok", "warning", "error"):
-                c = QColor({"ok": "#2e9d4f", "warning": "#e08a1e", "error": "#d0453a"}[r.verify_level])
+            if name == "Verify" and r.verify_level in _VERIFY_COLOURS:
+                c = QColor(_VERIFY_COLOURS[r.verify_level])
                 c.setAlpha(60)
                 return c
             if name == "Last error" and r.cells[col]:
@@ -272,7 +287,7 @@ class InspectorModel(QAbstractTableModel):
                 return c
             return None
         if role == Qt.ItemDataRole.ForegroundRole and name in ("Synced since", "Last event") and r.stats is not None:
-            if not getattr(r.stats, "synced", True):
+            if not r.stats.synced:
                 return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Lists", "Relists", "Bookmarks", "Queue", "Store", "Backoff"):

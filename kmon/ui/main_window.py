@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
             if key.startswith("ctx:") and key[4:] not in names:
                 self.errors.remove(key)
         self.setWindowTitle(f"kmon — {', '.join(names)}" if names else "kmon")
-        self.act_close.setEnabled(bool(names) and not getattr(self.ws, "read_only", False))
+        self.act_close.setEnabled(bool(names) and not self.ws.read_only)
         self._show_empty_state()
 
     def _show_empty_state(self) -> None:

@@ -12,6 +12,8 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from kmon.monitor.feed import DeltaItem
+
 from .icons import dot_icon
 
 __all__ = ["ResourcePicker"]
@@ -88,7 +90,7 @@ class ResourcePicker(QWidget):
 
     def _on_batch(self, items: list) -> None:
         # states changed (list finished, errors): repaint dots only when not a pure delta batch
-        if any(getattr(it, "record", None) is None for it in items):
+        if any(not isinstance(it, DeltaItem) for it in items):
             self.update_dots()
 
     def refresh(self) -> None:

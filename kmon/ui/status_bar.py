@@ -16,8 +16,10 @@ import html
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
+from kmon.monitor.feed import DeltaItem
+from kmon.monitor.resource_states import ContextFreshness, ResourceStates
+
 from .icons import dot_icon
-from .resource_state import ContextFreshness, ResourceStates
 
 __all__ = ["StatusBar"]
 
@@ -60,7 +62,7 @@ class StatusBar(QStatusBar):
         self.refresh()
 
     def _on_batch(self, items: list) -> None:
-        if any(getattr(it, "record", None) is None for it in items):
+        if any(not isinstance(it, DeltaItem) for it in items):
             self.refresh()
 
     def _on_message(self, level: str, text: str) -> None:
@@ -95,7 +97,7 @@ class StatusBar(QStatusBar):
             self.context.setToolTip("\n".join(
                 f"{n}: {self.states.contexts[n].error}" if n in failing else n for n in names))
             # never let an unverified connection go unnoticed: shown while the context is open
-            insecure = [n for n in names if getattr(self.ws.sessions.get(n), "tls_insecure", False)]
+            insecure = [n for n in names if (s := self.ws.sessions.get(n)) is not None and s.tls_insecure]
             if insecure:
                 self.context.setText(self.context.text() + " · ⚠ TLS verification disabled by kubeconfig")
                 self.context.setToolTip(self.context.toolTip() + "\n" + "\n".join(

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
-from kmon.monitor.summary import created_epoch, format_age, summarize
-from kmon.monitor.tree import CONTEXT, KIND, NAMESPACE, OBJECT, Node, display_resource
+from kmon.monitor.summary import created_epoch, display_resource, format_age, summarize
+from kmon.monitor.tree_node import CONTEXT, KIND, NAMESPACE, OBJECT, Node
 
 __all__ = ["COLUMNS", "COL_NAME", "COL_AGE", "COL_RV", "COL_STATUS", "COL_DELTA", "ContextIcons", "HEADER_TIPS",
            "NodeRole", "ORDERS", "display", "more_data", "tooltip"]

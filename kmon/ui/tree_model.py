@@ -21,7 +21,8 @@ from typing import Any, Iterable
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
-from kmon.monitor.tree import CONTEXT, KIND, MORE, OBJECT, ROOT, Node, ObjectTree
+from kmon.monitor.tree import ObjectTree
+from kmon.monitor.tree_node import CONTEXT, KIND, MORE, OBJECT, ROOT, Node
 
 from .tree_cells import (
     COL_AGE,

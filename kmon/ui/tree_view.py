@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
 from kmon.monitor.timeseries import DELTA_TYPES
-from kmon.monitor.tree import CONTEXT, KIND, OBJECT, ROOT, Node
+from kmon.monitor.tree_node import CONTEXT, KIND, OBJECT, ROOT, Node
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .tree_model import COL_AGE, COL_DELTA, COL_NAME, COL_RV, COL_STATUS, NodeRole, ObjectTreeModel

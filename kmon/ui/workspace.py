@@ -1,14 +1,16 @@
-"""The open contexts of the window and the models they feed (no widgets here).
+"""The open contexts of the window and the Qt models they feed (no widgets here).
 
 Why this module exists: the main window must stay layout and wiring. Opening, switching and
-closing contexts, starting and stopping resources, and folding each drained batch into the
-tree, the history and the status state is application logic; it lives here, in one QObject
-that widgets talk to through methods and a few batched signals.
+closing contexts and starting and stopping resources happen here, in one QObject that
+widgets talk to through methods and a few batched signals. What the views show is folded
+from each drained batch by the Qt-free ``ViewState`` (``kmon.monitor.view_state``: trees,
+history, resource states); this class adapts it: one ``ObjectTreeModel`` per tree, and the
+fold's reports (``ViewListener``) as signals.
 
-Threads: each context gets a ``ContextSession`` with its own ``Feed`` registered with the
-``FeedBridge``. Closing a context removes its rows and its feed at once (GUI thread, cheap),
-then stops the session and joins its threads on the task runner's pool — the GUI never
-waits for a join.
+Threads: each context gets a ``Session`` (a live ``ContextSession``, or a replay's
+``ReplayContext``) with its own ``Feed`` registered with the ``FeedBridge``. Closing a
+context removes its rows and its feed at once (GUI thread, cheap), then stops the session
+and joins its threads on the task runner's pool — the GUI never waits for a join.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from kmon.monitor.feed import Feed
+from kmon.monitor.feed import Feed, FeedItem
 from kmon.monitor.history import History
+from kmon.monitor.object_filter import ObjectFilter
+from kmon.monitor.resource_states import ResourceStates
+from kmon.monitor.session_api import Session, SessionFactory
 from kmon.monitor.session_options import SessionOptions
 from kmon.monitor.tree import ObjectTree
+from kmon.monitor.view_state import Caches, ViewState
 
 from .bridge import FeedBridge
-from .resource_state import ResourceStates
 from .tasks import TaskRunner
 from .tree_model import ObjectTreeModel
-from .tree_rebuild import filtered_copy, filtered_items, objects_from_caches, refill
 
 __all__ = ["Workspace"]
 
@@ -50,7 +54,7 @@ class Workspace(QObject):
         options: SessionOptions | None = None,
         bridge: FeedBridge | None = None,
         runner: TaskRunner | None = None,
-        session_factory: Callable[..., Any] | None = None,
+        session_factory: SessionFactory | None = None,
         keep_deleted: float = 0.0,
         freshness: tuple[float, float] = (60.0, 120.0),
         wall_clock: Callable[[], float] = time.time,
@@ -73,20 +77,16 @@ class Workspace(QObject):
         self._factory = session_factory
         # "now" for ages and freshness: the wall clock, or the position of a replay
         self.wall_clock = wall_clock
-        self.tree = ObjectTree(keep_deleted=keep_deleted)
-        self.model = ObjectTreeModel(self.tree, self, wall_clock=wall_clock)
-        self.history = History()
-        self.states = ResourceStates(amber=freshness[0], red=freshness[1], clock=wall_clock)
-        # while the filter box holds something: a second tree with only the matching objects
-        # (fed the same batches), shown instead of the full one. Filtering in a tree of our
-        # own costs O(changes) per batch; a recursive QSortFilterProxyModel re-scans whole
-        # kinds of 10,000+ rows for each changed row.
-        self.filter: Any = None
-        self.filtered: ObjectTree | None = None
+        self.view = ViewState(keep_deleted=keep_deleted, freshness=freshness, clock=wall_clock)
+        self.model = ObjectTreeModel(self.view.tree, self, wall_clock=wall_clock)
+        # while the filter box holds something: the view's second tree, of only the matching
+        # objects (fed the same batches), shown instead of the full one. Filtering in a tree
+        # of our own costs O(changes) per batch; a recursive QSortFilterProxyModel re-scans
+        # whole kinds of 10,000+ rows for each changed row.
         self.filtered_model: ObjectTreeModel | None = None
-        self.sessions: dict[str, Any] = {}
+        self.sessions: dict[str, Session] = {}
         self.closing: dict[str, Any] = {}  # context -> asyncio task stopping its session
-        self._stopped_resources: set[tuple[str, str]] = set()
+        self.read_only = False  # a replay: nothing to close, start or stop
         self._frozen = False
         self.bridge.sigBatch.connect(self.apply_batch)
 
@@ -107,8 +107,7 @@ class Workspace(QObject):
         session = self._factory(name, options=opts, feed=feed)
         self.sessions[name] = session
         self.bridge.add_feed(name, feed)
-        for tree in self.trees():
-            tree.add_context(name, state="connecting")
+        self.view.add_context(name)
         # start() returns at once (discovery runs on the session's thread), but any
         # client construction is kept off the GUI thread all the same.
         self.runner.run(session.start, what=f"opening context {name}")
@@ -125,11 +124,7 @@ class Workspace(QObject):
     def _end_session(self, name: str):
         session = self.sessions.pop(name)
         self.bridge.remove_feed(name)
-        for tree in self.trees():
-            tree.remove_context(name)
-        self.history.forget_context(name)
-        self.states.forget_context(name)
-        self._stopped_resources = {k for k in self._stopped_resources if k[0] != name}
+        self.view.remove_context(name)
 
         def done(ok: bool) -> None:
             if self.closing.get(name) is task:
@@ -188,7 +183,7 @@ class Workspace(QObject):
         s = self.sessions.get(context)
         if s is None:
             return
-        self._stopped_resources.discard((context, name))
+        self.view.start_resource(context, name)
 
         def done(_h: Any) -> None:
             self.sigResourcesChanged.emit(context)
@@ -200,10 +195,7 @@ class Workspace(QObject):
         s = self.sessions.get(context)
         if s is None:
             return
-        self._stopped_resources.add((context, name))
-        for tree in self.trees():
-            tree.remove_resource(context, name)
-        self.states.forget_resource(context, name)
+        self.view.stop_resource(context, name)
 
         def done(_ok: Any) -> None:
             self.sigResourcesChanged.emit(context)
@@ -211,110 +203,69 @@ class Workspace(QObject):
         self.runner.run(s.stop_resource, name, what=f"stopping {name} in {context}", on_done=done)
 
     # ------------------------------------------------------------------ batches
-    def apply_batch(self, items: list) -> None:
-        """Fold one drained batch into the tree, history and states (GUI thread)."""
-        if self._stopped_resources:
-            stopped = self._stopped_resources
-            items = [it for it in items if (it.context, getattr(it, "resource", None)) not in stopped]
+    def apply_batch(self, items: list[FeedItem]) -> None:
+        """Fold one drained batch into the view (GUI thread); its models hear the trees."""
         self.model.tick()
-        self.tree.apply(items)
-        if self.filtered is not None:
+        if self.filtered_model is not None:
             self.filtered_model.tick()
-            self.filtered.apply(filtered_items(self.filter, items))
-        self.history.apply(items)
-        changed, ctx_changed = self.states.apply(items)
-        for ctx, res in changed:
-            st = self.states.resources.get((ctx, res))
-            if st is not None:
-                for tree in self.trees():
-                    tree.set_progress(ctx, st.progress_text(), res)
-        if changed:
-            self._update_context_progress({c for c, _ in changed})
-        for ctx in ctx_changed:
-            cs = self.states.contexts.get(ctx)
-            if cs is None or ctx not in self.sessions:
-                continue
-            for tree in self.trees():
-                tree.set_context_state(ctx, cs.state, cs.error)
-            self.sigContextState.emit(ctx, cs.state, cs.error)
-            if cs.state == "ready":
-                self.sigResourcesChanged.emit(ctx)
-        for it in items:
-            level = getattr(it, "level", None)
-            # a context's own failure is shown through sigContextState (its tree root); a
-            # rejected resource name (state "rejected") is a message of its own
-            if level in ("warning", "error") and it.context in self.sessions and (
-                it.resource is not None or level == "warning" or it.state == "rejected"
-            ):
-                self.sigMessage.emit(level, it.message)
-            elif level == "info" and it.resource is not None and it.state in ("started", "stopped"):
-                self.sigResourcesChanged.emit(it.context)
+        items = self.view.apply(items, self)
         self.sigApplied.emit(items)
 
-    def _update_context_progress(self, contexts: set[str]) -> None:
-        for ctx in contexts:
-            listing = [s for s in self.states.of_context(ctx) if s.state == "listing"]
-            if listing:
-                items = sum(s.items for s in listing)
-                pages = sum(s.pages for s in listing)
-                text = f"listing {len(listing)} resource{'s' if len(listing) != 1 else ''}… {items:,} items, {pages} pages"
-            else:
-                errors = [s for s in self.states.of_context(ctx) if s.state == "error"]
-                text = f"{len(errors)} resource(s) failing" if errors else ""
-            for tree in self.trees():
-                tree.set_progress(ctx, text)
+    # what the fold reports (``ViewListener``), as signals
+    def on_context_state(self, context: str, state: str, error: str) -> None:
+        self.sigContextState.emit(context, state, error)
 
-    def reset_to(self, caches: dict[tuple[str, str], dict[str, Any]], items: list) -> None:
-        """Show another moment (a replay seek): every tree is rebuilt from ``caches``
-        (``{(context, resource): {key: object}}``) as one model reset, the history and the
-        states are refilled from ``items`` (what happened before, oldest first), then
-        ``sigReset(items)`` lets views with history do the same."""
-        objects = objects_from_caches(caches, items, keep=lambda ctx, res: ctx in self.sessions
-                                      and (ctx, res) not in self._stopped_resources)
-        self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
-        self.history.apply(items)
-        self.states.resources.clear()
-        self.states.contexts.clear()
-        self.states.apply(items)
-        for tree, model in ((self.tree, self.model), (self.filtered, self.filtered_model)):
-            if tree is None:
-                continue
-            flt = self.filter if tree is self.filtered else None
-            model.beginResetModel()
-            try:
-                refill(tree, [it for it in objects if flt is None or flt.matches(it.record.key, it.record.object)],
-                       self.states)
-            finally:
-                model.endResetModel()
+    def on_resources_changed(self, context: str) -> None:
+        self.sigResourcesChanged.emit(context)
+
+    def on_message(self, level: str, text: str) -> None:
+        self.sigMessage.emit(level, text)
+
+    def reset_to(self, caches: Caches, items: list[FeedItem]) -> None:
+        """Show another moment (a replay seek): ``ViewState.reset_to`` rebuilds the trees,
+        each as one model reset, and refills the history and the states from ``items``
+        (what happened before, oldest first); then ``sigReset(items)`` lets views with
+        history do the same."""
+        self.view.reset_to(caches, items)
         self.sigReset.emit(items)
 
-    # ------------------------------------------------------------------ filter
+    # ------------------------------------------------------------------ what the views show
+    @property
+    def tree(self) -> ObjectTree:
+        return self.view.tree
+
+    @property
+    def history(self) -> History:
+        return self.view.history
+
+    @property
+    def states(self) -> ResourceStates:
+        return self.view.states
+
+    @property
+    def filter(self) -> ObjectFilter | None:
+        return self.view.filter
+
+    @property
+    def filtered(self) -> ObjectTree | None:
+        return self.view.filtered
+
     def trees(self) -> list[ObjectTree]:
-        return [self.tree] if self.filtered is None else [self.tree, self.filtered]
+        return self.view.trees()
 
     def view_model(self) -> ObjectTreeModel:
         """The model the tree view should show (the filtered one while filtering)."""
         return self.filtered_model if self.filtered_model is not None else self.model
 
-    def set_filter(self, flt: Any) -> ObjectTreeModel:
+    def set_filter(self, flt: ObjectFilter | None) -> ObjectTreeModel:
         """Show only objects for which ``flt.matches(key, obj)`` (None or an empty filter:
-        everything). Builds the filtered tree from the full one (O(objects), once per
-        change of the filter box). Returns the model to show."""
-        if not flt:
-            self.filter = None
-            self.filtered = None
-            if self.filtered_model is not None:
-                self.filtered_model.deleteLater()
-            self.filtered_model = None
-            return self.model
-        self.filter = flt
-        tree = filtered_copy(self.tree, flt)
+        everything). Returns the model to show."""
+        tree = self.view.set_filter(flt)
         old = self.filtered_model
-        self.filtered = tree
-        self.filtered_model = ObjectTreeModel(tree, self, wall_clock=self.wall_clock)
+        self.filtered_model = None if tree is None else ObjectTreeModel(tree, self, wall_clock=self.wall_clock)
         if old is not None:
             old.deleteLater()
-        return self.filtered_model
+        return self.view_model()
 
     def all_synced(self) -> bool:
         for s in self.sessions.values():
@@ -339,7 +290,7 @@ class Workspace(QObject):
         return True
 
     # ------------------------------------------------------------------ objects
-    def session(self, context: str) -> Any:
+    def session(self, context: str) -> Session | None:
         return self.sessions.get(context)
 
     def fetch_full(self, context: str, resource: str, key: str, on_done: Callable[[dict], None]):

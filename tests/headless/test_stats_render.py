@@ -11,7 +11,7 @@ from kmon.cache.delta_fifo import DeltaType
 from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
 from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.cache.stats import InformerStats
-from kmon.headless.render import STATS_COLUMNS, EventTable, age, stats_rows, stats_table, truncate
+from kmon.headless.render import STATS_COLUMNS, EventTable, stats_rows, stats_table, truncate
 from kmon.monitor.feed import DeltaItem, ReflectorItem, SessionItem
 
 from .conftest import run_kmon
@@ -60,7 +60,12 @@ def test_event_table_columns_never_move(color, width):
 
 def test_helpers():
     assert truncate("abcdef", 4) == "abc…" and truncate("abcdef", 4, middle=True) == "a…ef" and truncate("ab", 4) == "ab"
-    assert [age(x) for x in (None, 5, 65, 3700, 90000)] == ["-", "5s", "1m05s", "1h01m", "1d01h"]
+    # ages as kubectl (and the GUI's Age column) say them
+    rows = stats_rows({"pods": _informer("pods", last_event_time=935.0)}, synced_at={"pods": 1000.0 - 3700}, now=1000.0)
+    cells = dict(zip(STATS_COLUMNS, rows[0]))
+    assert (cells["SYNCED FOR"], cells["LAST EVENT"]) == ("61m", "65s")
+    unsynced = stats_rows({"pods": _informer("pods", synced=False, last_event_time=None)}, now=1000.0)[0]
+    assert (unsynced[STATS_COLUMNS.index("SYNCED FOR")], unsynced[STATS_COLUMNS.index("LAST EVENT")]) == ("no", "-")
 
 
 def test_stats_once_prints_one_row_per_informer(sim, workload, kubeconfig):

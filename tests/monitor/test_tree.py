@@ -6,7 +6,8 @@ import itertools
 
 from kmon.cache.events import DeltaRecord
 from kmon.monitor.feed import DeltaItem
-from kmon.monitor.tree import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, OBJECT, ObjectTree
+from kmon.monitor.tree import ObjectTree
+from kmon.monitor.tree_node import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, OBJECT
 
 _rv = itertools.count(1)
 
@@ -252,3 +253,46 @@ def test_sorted_order_moves_rows_and_keeps_invariants():
     check_invariants(t)
     kind = t.context("c1").child("ns").child("pods")
     assert [n.name for n in kind.children] == sorted(live)
+
+
+def test_a_filtered_tree_holds_only_what_matches():
+    """``apply(items, match)``: a delta of an object the predicate refuses takes it out (a
+    label change, a delete), one that it accepts puts it in."""
+    r = Recorder()
+    t = ObjectTree(r)
+    web = lambda key, o: (o["metadata"].get("labels") or {}).get("app") == "web"  # noqa: E731
+    a, b = obj("a", "ns"), obj("b", "ns")
+    a["metadata"]["labels"], b["metadata"]["labels"] = {"app": "web"}, {"app": "db"}
+    t.apply([item("Added", a), item("Added", b)], web)
+    check_invariants(t)
+    assert [n.key for n in t.objects()] == ["ns/a"]
+    b2 = {**b, "metadata": {**b["metadata"], "labels": {"app": "web"}}}
+    a2 = {**a, "metadata": {**a["metadata"], "labels": {"app": "api"}}}
+    t.apply([item("Updated", b2), item("Updated", a2)], web)
+    check_invariants(t)
+    assert [n.key for n in t.objects()] == ["ns/b"] and t.find("c1", "pods", "ns/b").last_type == "Updated"
+    t.apply([item("Deleted", b2)], web)
+    assert list(t.objects()) == [] and t.context("c1") is not None
+
+
+def test_load_and_resetting_rebuild_a_tree_as_one_reset():
+    from kmon.monitor.tree import Entry
+
+    r = Recorder()
+    t = ObjectTree(r)
+    t.apply([item("Added", obj("old", "ns"))])
+    r.calls.clear()
+    pod = obj("p", "ns")
+    with t.resetting():
+        t.clear()
+        t.add_context("c1", state="ready")
+        assert t.load([Entry("c1", "pods", "ns/p", pod, last_type="Updated"),
+                       Entry("c1", "nodes", "n1", obj("n1", kind="Node"), "77")]) == 2
+    assert r.calls == [("reset",)]  # one reset, nothing heard inside it
+    check_invariants(t)
+    p, n = t.find("c1", "pods", "ns/p"), t.find("c1", "nodes", "n1")
+    assert (p.last_type, p.rv, n.rv, n.last_type) == ("Updated", pod["metadata"]["resourceVersion"], "77", "Added")
+    assert t.find("c1", "pods", "ns/old") is None and t.context("c1").state == "ready"
+    # the listener hears the tree again afterwards
+    t.apply([item("Added", obj("q", "ns"))])
+    assert any(c[0] == "insert" for c in r.calls)

@@ -9,7 +9,7 @@ import yaml
 from PySide6.QtCore import Qt
 
 from kmon.monitor.masking import MASK
-from kmon.monitor.tree import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, OBJECT
+from kmon.monitor.tree_node import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, OBJECT
 
 
 def tree_matches_caches(ws) -> bool:

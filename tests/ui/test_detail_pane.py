@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from kmon.monitor.tree import KIND, NAMESPACE
+from kmon.monitor.tree_node import KIND, NAMESPACE
 from kmon.ui.detail_pane import DetailPane
 from kmon.ui.tree_view import ObjectTreeView
 from kmon.ui.workspace import Workspace

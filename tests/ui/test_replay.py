@@ -16,7 +16,7 @@ import pytest
 
 from kmon.monitor.recording import read_recording, rebuild_cache
 from kmon.monitor.replay_source import ReplaySource
-from kmon.monitor.tree import OBJECT
+from kmon.monitor.tree_node import OBJECT
 
 pytestmark = pytest.mark.timeout(120)
 

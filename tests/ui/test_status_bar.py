@@ -3,11 +3,13 @@ point 18): one context, several (the worst named, every one in the tooltip), non
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from PySide6.QtCore import QObject, Signal
 
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind
 from kmon.monitor.feed import ReflectorItem, SessionItem
-from kmon.ui.resource_state import ResourceStates
+from kmon.monitor.resource_states import ResourceStates
 from kmon.ui.status_bar import StatusBar
 
 
@@ -26,7 +28,7 @@ class FakeWorkspace:
             self._s.sigApplied, self._s.sigContextsChanged, self._s.sigMessage)
         self.now = [1000.0]
         self.states = ResourceStates(amber=60, red=120, clock=lambda: self.now[0])
-        self.sessions = {c: object() for c in contexts}
+        self.sessions = {c: SimpleNamespace(tls_insecure=False) for c in contexts}
 
     def open_contexts(self):
         return list(self.sessions)

@@ -6,7 +6,6 @@ import random
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from kmon.ui.tree_filter import parse_filter
 from kmon.ui.tree_model import COL_STATUS, NodeRole, ObjectTreeModel
 
 from helpers import item, obj
@@ -77,18 +76,10 @@ def test_sort_inside_the_model_under_the_tester(qapp, qtmodeltester):
     assert rows(model, kind) == ["v", "w", "x", "… 2 more pods"]
 
 
-def test_parse_filter():
-    f = parse_filter("web app in (a, b) !canary tier!=db")
-    assert f.names == ["web"]
-    assert f.selector.matches({"app": "a", "tier": "fe"})
-    assert not f.selector.matches({"app": "a", "canary": "1"})
-    assert not f.selector.matches({"app": "c"})
-
-
 def test_row_cap_under_the_tester(qapp, qtmodeltester):
     """Kinds show at most ``row_cap`` objects and a '... more' row; the translation of the
     tree's notifications keeps the model consistent through inserts and removals."""
-    from kmon.monitor.tree import MORE
+    from kmon.monitor.tree_node import MORE
 
     model = ObjectTreeModel(row_cap=4)
     qtmodeltester.check(model, force_py=True)

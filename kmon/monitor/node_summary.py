@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
 
-from kmon.monitor.tree import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, Node, display_resource
+from kmon.monitor.resource_states import ResourceStates
+from kmon.monitor.summary import display_resource
+from kmon.monitor.tree_node import CLUSTER_SCOPED, CONTEXT, KIND, NAMESPACE, Node
 
 __all__ = ["NodeSummary", "summarize_node"]
 
@@ -36,15 +37,15 @@ def _kind_counts(nodes: list[Node]) -> dict[str, int]:
     return counts
 
 
-def _informer_text(states: Any, context: str, resource: str) -> str:
-    st = getattr(states, "resources", {}).get((context, resource)) if states is not None else None
+def _informer_text(states: ResourceStates | None, context: str, resource: str) -> str:
+    st = states.resources.get((context, resource)) if states is not None else None
     if st is None:
         return ""
     progress = st.progress_text()
     return progress or st.state
 
 
-def _kinds_table(counts: dict[str, int], states: Any, context: str) -> str:
+def _kinds_table(counts: dict[str, int], states: ResourceStates | None, context: str) -> str:
     if not counts:
         return "<p><i>Nothing cached here yet.</i></p>"
     rows = []
@@ -62,7 +63,7 @@ def _hint() -> str:
     return "<p><i>Select an object to see its YAML and how it got there (History).</i></p>"
 
 
-def summarize_node(node: Node, *, server: str = "", states: Any = None) -> NodeSummary:
+def summarize_node(node: Node, *, server: str = "", states: ResourceStates | None = None) -> NodeSummary:
     """The title, subtitle and HTML body describing a context, namespace or kind row."""
     if node.level == CONTEXT:
         state = node.progress or node.state or "open"
