@@ -33,7 +33,8 @@ def test_unknown_resource_is_rejected_once_and_the_others_run(make_app, demo, qt
     assert "failing" not in win.status.synced.text() and "nosuchthing" not in win.status.fresh.text()
     assert win.status.synced.text().startswith("1/1 synced")
     assert win.views.book.get("kmon-demo", "nosuchthing") is None
-    assert [r.resource for r in win.views.inspector.model.rows] == ["pods"]
+    # the inspector fills from the once-a-second stats sample
+    qtbot.waitUntil(lambda: [r.resource for r in win.views.inspector.model.rows] == ["pods"], timeout=5000)
     names = [win.picker.model.item(r).text() for r in range(win.picker.model.rowCount())]
     assert "nosuchthing" not in names and "pods" in names
     discovered = {r.full_name for r in ws.available_resources("kmon-demo")}
