@@ -22,7 +22,9 @@ import time
 from typing import Any, Callable, Iterable, Iterator
 
 from kmon.monitor.feed import Feed, FeedItem
-from kmon.monitor.recording import Recording, Replayer, item_from_record, read_recording
+from kmon.monitor.recording_format import item_from_record
+from kmon.monitor.recording_reader import Recording, read_recording
+from kmon.monitor.replayer import Replayer
 from kmon.monitor.replay_stats import ReplayStats, StatsFold
 
 __all__ = ["ReplayContext", "ReplaySource", "ReplayStats", "SPEEDS"]
