@@ -175,8 +175,8 @@ class ReplaySource:
             return 0
         if not self._max:
             return self._route(rp.tick())
-        times = rp._times
-        i = min(rp._index + budget, len(times))
+        times = rp.positions
+        i = min(rp.applied + budget, len(times))
         t = rp.end_time if i >= len(times) else times[i - 1]
         n = self._route(rp.items_until(t))
         if rp.at_end:
@@ -201,7 +201,7 @@ class ReplaySource:
         session item, and the last ``max_deltas`` deltas (older ones would be evicted from
         any bounded history anyway), oldest first. Delta items carry no ``old_object``."""
         records = self.recording.records
-        times = self.replayer._times  # the replayer's monotonic positions, in file order
+        times = self.replayer.positions  # monotonic, in file order
         end = bisect.bisect_right(times, t)
         start_deltas = end
         n = 0
@@ -222,7 +222,7 @@ class ReplaySource:
     # --- reconstructed stats ------------------------------------------------------------
     def stats(self, context: str) -> dict[str, ReplayStats]:
         """``{resource: ReplayStats}`` of one context at the current position."""
-        self._fold.advance(self.replayer._index)
+        self._fold.advance(self.replayer.applied)
         return {res: st for (c, res), st in self._fold.stats.items() if c == context}
 
     def samples_until(self, t: float) -> list[tuple[float, dict[tuple[str, str], dict[str, Any]]]]:
@@ -235,7 +235,7 @@ class ReplaySource:
         if t < self._sampled:  # went back (seek): again from the start
             self._sampler.reset()
             self._sampled = self.origin
-        times = self.replayer._times
+        times = self.replayer.positions
         while self._sampled + 1.0 <= t:
             end = self._sampled + 1.0
             self._sampler.advance(bisect.bisect_left(times, end))
@@ -253,7 +253,7 @@ class ReplaySource:
         self._sampler.reset()
         self._sampled = self.origin
         records = self.recording.records
-        times = self.replayer._times
+        times = self.replayer.positions
         stop = bisect.bisect_right(times, t)
         last: dict[tuple[str, str], dict[str, Any]] = {}
         i = 0

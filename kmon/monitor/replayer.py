@@ -74,6 +74,17 @@ class Replayer:
         return max(0.0, self.end_time - self.start_time)
 
     @property
+    def positions(self) -> list[float]:
+        """Each record's position (the running maximum of the times, in file order; read-only):
+        ``bisect`` on it finds the records up to a time."""
+        return self._times
+
+    @property
+    def applied(self) -> int:
+        """How many records (in file order) are applied to ``cache()``: those up to ``position``."""
+        return self._index
+
+    @property
     def at_end(self) -> bool:
         return self._index >= len(self._records)
 
