@@ -77,8 +77,7 @@ class Lifecycle:
             t.daemon = True
             self._timer = t
             t.start()
-        with self._store.cond:
-            self._store.cond.notify_all()  # open watch streams notice their closed connection
+        self._store.wake()  # open watch streams notice their closed connection
 
     def _come_back(self, timer: threading.Timer) -> None:
         with self._mu:

@@ -96,6 +96,11 @@ class Store:
             self.cond.notify_all()
             return self._rev
 
+    def wake(self) -> None:
+        """Wake every thread waiting on ``cond`` (watch streams re-check their state)."""
+        with self._lock:
+            self.cond.notify_all()
+
     def wait_for_revision(self, rev: int, timeout: float) -> bool:
         with self._lock:
             return self.cond.wait_for(lambda: self._rev >= rev, timeout)
