@@ -4,8 +4,8 @@ and ``fields.ParseSelector``), with the same error messages.
 Why this module exists: a selector the server cannot parse is answered with 400 BadRequest on
 every request, so kmon checks the user's ``-l``/``--field-selector`` before it connects and
 says what is wrong in the server's words (kubectl relays them). It is Qt-free and depends on
-nothing else in kmon, so every layer can use it (the GUI's filter and the sim have parsers of
-their own today; this one is meant to replace them).
+nothing else in kmon, so every layer can use it (the sim's lists and watches do; the GUI's
+filter has a parser of its own today, which this one is meant to replace).
 
 ``parse_label_selector(text)`` -> a ``LabelSelector`` (requirements, ``matches(labels)``);
 ``parse_field_selector(text)`` -> a ``FieldSelector`` (terms, ``matches(fields)``). Both raise

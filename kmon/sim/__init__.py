@@ -64,8 +64,11 @@ Field selectors: metadata.name and metadata.namespace everywhere; pods also spec
 status.phase, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName,
 spec.hostNetwork, status.podIP, status.nominatedNodeName; namespaces status.phase; nodes
 spec.unschedulable; secrets type; events involvedObject.{kind,namespace,name,uid,apiVersion,
-resourceVersion,fieldPath}, reason, reportingComponent, source, type. Operators = == !=.
-Label selectors: = == != in notin exists !key and > < (integers).
+resourceVersion,fieldPath}, reason, reportingComponent, source, type; another one is 400
+"field label not supported". Operators = == != (a backslash escapes , = and itself in a value).
+Label selectors: = == != in notin exists !key and > < (integers). Both are parsed by
+``kmon.selectors`` as kube-apiserver parses them: a bad one is 400 BadRequest with the
+apiserver's message (``kmon.sim.selection``).
 
 Store (``srv.store``; thread-safe; all methods return copies, never live objects)
 --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from kmon.sim.errors import (CONTINUE_EXPIRED, EXPIRED_LIST, StoreError, expired
 from kmon.sim.httpcore import Request
 from kmon.sim.lifecycle import INITIALIZING
 from kmon.sim.protocol import decode_continue, encode_continue, metadata_only, truthy
-from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kmon.sim.selection import request_matchers
 from kmon.sim.table import table, wants_table
 from kmon.sim.watch import StreamHost, WatchRegistry, WatchRequest, WatchStream
 
@@ -41,19 +41,6 @@ class ReadHost(StreamHost, Protocol):
     watch_timeout: float
 
     def phase(self) -> str: ...
-
-
-def selectors(res: R.Resource, q: dict, name: str | None = None):
-    """The label and field matchers of a request (400 on a bad selector)."""
-    try:
-        lm = parse_label_selector(q.get("labelSelector"))
-        fs = q.get("fieldSelector") or ""
-        if name is not None:
-            fs = f"metadata.name={name}" + ("," + fs if fs else "")
-        fm = parse_field_selector(fs, ("metadata.name", "metadata.namespace") + res.fields)
-    except SelectorError as exc:
-        raise StoreError(400, "BadRequest", str(exc)) from None
-    return lm, fm
 
 
 def parse_rv(rv: str) -> int:
@@ -100,7 +87,7 @@ class Reads:
     def list(self, req: Request, res: R.Resource, ns: str | None, q: dict) -> int:
         host = self.host
         store, cache = host.store, host.cache
-        lm, fm = selectors(res, q)
+        lm, fm = request_matchers(res, q)
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         cont = q.get("continue", "")
         try:
@@ -185,7 +172,7 @@ class Reads:
               record: Callable[[int], None]) -> int:
         host = self.host
         store, cache = host.store, host.cache
-        lm, fm = selectors(res, q, name)
+        lm, fm = request_matchers(res, q, name)
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         sie = q.get("sendInitialEvents")
         if sie is not None and truthy(sie) and rvm != "NotOlderThan":

@@ -23,6 +23,7 @@ from kmon.sim import resources as R
 from kmon.sim.entries import LAST, Entry, Event, Key, page, rewind
 from kmon.sim.errors import EXPIRED_LIST, StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
 from kmon.sim.patch import PatchError, apply_patch
+from kmon.sim.selection import matchers
 
 class _Table:
     __slots__ = ("res", "items", "_sorted")
@@ -239,11 +240,8 @@ class Store:
     def list(self, resource: str | R.Resource, namespace: str | None = None,
              label_selector: str | None = None, field_selector: str | None = None) -> list[dict]:
         """Current objects (copies) sorted by (namespace, name); selectors in API syntax."""
-        from kmon.sim.selectors import parse_field_selector, parse_label_selector
-
         t = self._table(resource)
-        lm = parse_label_selector(label_selector)
-        fm = parse_field_selector(field_selector, ("metadata.name", "metadata.namespace") + t.res.fields)
+        lm, fm = matchers(t.res, label_selector, field_selector)
         entries, _, _, _ = self.list_entries(t.res, namespace=namespace, lmatch=lm, fmatch=fm)
         return [e.obj() for e in entries]
 
