@@ -145,7 +145,7 @@ class Live:
         kubeconfig = sel.kubeconfig
         context = sel.context
         if sel.demo:
-            from kmon.monitor.demo import DemoCluster
+            from kmon.sim.demo import DemoCluster
 
             self.demo = DemoCluster(churn=self.demo_churn)
             kubeconfig = self.demo.kubeconfig_path

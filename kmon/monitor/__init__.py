@@ -2,8 +2,8 @@
 
 Informer threads report into a ``Feed``; the consumer drains it and hands the batch to the
 ``Journal`` (event log), the ``SeriesBook`` (charts) and the object tree. ``Monitor`` /
-``ContextSession`` run the informers of each kubeconfig context; ``DemoCluster`` provides
-two embedded clusters to look at. Nothing here imports Qt.
+``ContextSession`` run the informers of each kubeconfig context (the demo's two embedded
+clusters are ``kmon.sim.demo.DemoCluster``). Nothing here imports Qt.
 
 Public names are re-exported lazily, so ``import kmon.monitor.feed`` stays cheap (the session
 layer pulls in the Kubernetes client).
@@ -36,7 +36,6 @@ _EXPORTS = {
     "Monitor": "session",
     "ResourceHandle": "session",
     "VerifyResult": "verify",
-    "DemoCluster": "demo",
 }
 
 __all__ = sorted(_EXPORTS)

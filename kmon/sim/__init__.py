@@ -257,6 +257,11 @@ Other modules
                                # so watchers wake once per batch; `rate` may change live)
         .writes, .achieved_rate  # writes so far; writes/s measured over the last ~1 s
         .namespaces            # the application namespaces used
+    kmon.sim.demo.DemoCluster(churn=20.0, pods=120, seed=1, *, tls=False,
+                              bookmark_interval=60.0, directory=None)
+        # `kmon --demo`: two servers with different content (contexts kmon-demo, kmon-demo-2),
+        # each churned by a Workload, and their kubeconfig (.kubeconfig_path) in a temp dir;
+        # .pause() / .resume() / .set_churn(rate) / .step(n), .stop() removes it all
     kmon.sim.cli.main(argv) -> int   # `kmon sim --kubeconfig FILE [--port P] [--token T]
         # [--tls] [--churn RATE] [--seed S] [--pods N] [--namespaces N] [--bookmark-interval S]`
 """

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from kmon.kube.config import load_kubeconfig
-from kmon.monitor.demo import CONTEXTS, DemoCluster
+from kmon.sim.demo import CONTEXTS, DemoCluster
 from kmon.monitor.feed import Feed
 from kmon.monitor.session import DEFAULT_RESOURCES, Monitor
 
