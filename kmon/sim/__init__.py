@@ -256,6 +256,7 @@ Other modules
                                # 10 ms the writes owed, in one batch under the store's lock,
                                # so watchers wake once per batch; `rate` may change live)
         .writes, .achieved_rate  # writes so far; writes/s measured over the last ~1 s
+        .churning              # the churn thread runs
         .namespaces            # the application namespaces used
     kmon.sim.demo.DemoCluster(churn=20.0, pods=120, seed=1, *, tls=False,
                               bookmark_interval=60.0, directory=None)
