@@ -15,19 +15,36 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 from kmon.cache import gcguard
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ChurnThread"]
+__all__ = ["ChurnClock", "ChurnThread", "StopFlag"]
+
+
+class ChurnClock(Protocol):
+    """Where the loop reads the time and yields (the ``time`` module; tests pass a virtual one)."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class StopFlag(Protocol):
+    """What the loop asks of its stop event (a ``threading.Event``)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float) -> bool: ...
 
 
 class ChurnThread:
     """Calls ``churn(n)`` -- about ``n`` writes, returning how many it did -- at ``rate``
     writes/s on a daemon thread (``rate`` may change while it runs). ``writes()``: the
-    workload's writes so far, which ``achieved_rate`` is measured on."""
+    workload's writes so far, which ``achieved_rate`` is measured on. ``run(clock, stop)``
+    is the loop itself, for a caller's thread and clock."""
 
     TICK = 0.01  # seconds between wake-ups
 
@@ -64,12 +81,16 @@ class ChurnThread:
             t.join(10)
 
     def _run(self) -> None:
+        self.run(time, self._stop)
+
+    def run(self, clock: ChurnClock, stop: StopFlag) -> None:
+        """Churn until ``stop`` is set, reading the time from ``clock``."""
         tick = self.TICK
         credit = 0.0
-        last = time.monotonic()
+        last = clock.monotonic()
         win_t, win_w = last, self._writes()
-        while not self._stop.is_set():
-            now = time.monotonic()
+        while not stop.is_set():
+            now = clock.monotonic()
             rate = self.rate
             credit = min(credit + (now - last) * rate, max(1.0, rate * 0.5))
             last = now
@@ -84,12 +105,12 @@ class ChurnThread:
                 except Exception:  # never let the demo die on a generator bug
                     log.exception("workload step failed")
                     credit = 0.0
-            now = time.monotonic()
+            now = clock.monotonic()
             if now - win_t >= 1.0:
                 self.achieved_rate = (self._writes() - win_w) / (now - win_t)
                 win_t, win_w = now, self._writes()
             delay = tick - (now - last) if credit < 1.0 else 0.0
             if delay > 0:
-                self._stop.wait(delay)
+                stop.wait(delay)
             elif credit >= 1.0:
-                time.sleep(0)  # behind: keep going, but let the server threads have the GIL
+                clock.sleep(0)  # behind: keep going, but let the server threads have the GIL

@@ -367,6 +367,11 @@ class Workload:
     def churning(self) -> bool:
         return self._churner.running
 
+    @property
+    def churner(self) -> ChurnThread:
+        """The churn thread (its ``run(clock, stop)`` drives the churn on a caller's clock)."""
+        return self._churner
+
     def start(self) -> "Workload":
         """Churn on a background thread at ``rate`` writes/s (0 = not at all): paced by
         ``kmon.sim.churn.ChurnThread``, in batches under one hold of the store's lock."""
