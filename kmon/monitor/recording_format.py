@@ -15,6 +15,7 @@ so scripts see one schema for live and recorded events.
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -28,7 +29,10 @@ __all__ = [
     "FORMAT",
     "MAJOR",
     "VERSION",
+    "EndReason",
+    "RecordKind",
     "RecordingError",
+    "SecretValues",
     "check_header",
     "dumps_record",
     "item_from_record",
@@ -41,6 +45,34 @@ VERSION = "1.0"  # MAJOR.MINOR: readers reject another MAJOR, accept any MINOR
 MAJOR = 1
 DELTA_TYPES = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _ORJSON_OPTS = orjson.OPT_NON_STR_KEYS
+
+
+class RecordKind(StrEnum):
+    """A record's ``kind``. Readers skip kinds they do not know (a newer minor version's)."""
+
+    HEADER = "header"
+    FOOTER = "footer"
+    DELTA = "delta"
+    REFLECTOR = "reflector"
+    SESSION = "session"
+
+
+class SecretValues(StrEnum):
+    """The header's ``secret_values``: whether Secret values were masked when recorded."""
+
+    MASKED = "masked"
+    INCLUDED = "included"
+
+
+class EndReason(StrEnum):
+    """The footer's ``reason``: why recording ended."""
+
+    STOPPED = "stopped"  # Ctrl+C, SIGTERM or Recorder.stop()
+    DURATION = "duration"  # --duration elapsed
+    ERROR = "error"  # writing failed
+
+
+_DELTA, _REFLECTOR, _SESSION = RecordKind.DELTA, RecordKind.REFLECTOR, RecordKind.SESSION
 
 
 class RecordingError(Exception):
@@ -86,7 +118,7 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
             ns, name = m.get("namespace") or "", m.get("name") or ""
             key = f"{ns}/{name}" if ns else name
         return {
-            "kind": "delta",
+            "kind": _DELTA,
             "time": rec.time,
             "context": item.context,
             "resource": item.resource,
@@ -102,7 +134,7 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
     if isinstance(item, ReflectorItem):
         ev = item.event
         return {
-            "kind": "reflector",
+            "kind": _REFLECTOR,
             "time": ev.time,
             "context": item.context,
             "resource": item.resource,
@@ -112,7 +144,7 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
         }
     if isinstance(item, SessionItem):
         return {
-            "kind": "session",
+            "kind": _SESSION,
             "time": item.time,
             "context": item.context,
             "resource": item.resource,
@@ -149,7 +181,7 @@ def item_from_record(record: dict[str, Any], old_object: Any = None) -> FeedItem
     kind = record.get("kind")
     try:
         t = float(record.get("time") or 0.0)
-        if kind == "delta":
+        if kind == _DELTA:
             obj = record.get("object")
             key = record.get("key") or ""
             if record.get("final_state_unknown"):
@@ -159,13 +191,13 @@ def item_from_record(record: dict[str, Any], old_object: Any = None) -> FeedItem
                 bool(record.get("initial")),
             )
             return DeltaItem(record["context"], record["resource"], rec)
-        if kind == "reflector":
+        if kind == _REFLECTOR:
             ev = ReflectorEvent(
                 ReflectorEventKind(record["type"]), t, str(record.get("resource_version") or ""),
                 dict(record.get("detail") or {}),
             )
             return ReflectorItem(record["context"], record["resource"], ev)
-        if kind == "session":
+        if kind == _SESSION:
             level = record.get("level") if record.get("level") in ("info", "warning", "error") else "info"
             return SessionItem(
                 record["context"], record.get("resource"), level, str(record.get("message") or ""),
@@ -182,17 +214,17 @@ def make_header(
     contexts: list[dict[str, Any]],
     resources: list[str],
     selection: dict[str, Any] | None = None,
-    secret_values: str = "masked",
+    secret_values: str = SecretValues.MASKED,
     started: float | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """A version-1 header. ``contexts``: [{"name", "server", "server_version"}];
-    ``secret_values``: "masked" or "included"."""
+    ``secret_values``: a ``SecretValues`` ("masked" or "included")."""
     from kmon import __version__
 
     started = time.time() if started is None else started
     return {
-        "kind": "header",
+        "kind": RecordKind.HEADER,
         "format": FORMAT,
         "version": VERSION,
         "kmon_version": __version__,
@@ -209,7 +241,7 @@ def make_header(
 def check_header(header: Any, path: str) -> dict[str, Any]:
     """``header`` when it is a recording header this version reads; ``RecordingError``
     (naming ``path``) otherwise."""
-    if not isinstance(header, dict) or header.get("kind") != "header" or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("kind") != RecordKind.HEADER or header.get("format") != FORMAT:
         raise RecordingError(f"{path}: not a kmon recording (its first record is not a {FORMAT} header)")
     version = str(header.get("version", ""))
     major = version.split(".", 1)[0]

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from kmon.monitor.recording_format import RecordingError, check_header
+from kmon.monitor.recording_format import RecordingError, RecordKind, check_header
 
 __all__ = ["Recording", "RecordingReader", "read_recording"]
 
@@ -149,7 +149,7 @@ class RecordingReader:
                     self._line_no -= 1
                     self._damaged("corrupt", "a record is not a JSON object", exact=False)
                     return
-                if rec.get("kind") == "footer":
+                if rec.get("kind") == RecordKind.FOOTER:
                     self.footer = rec
                     continue
                 self.records_read += 1

@@ -16,7 +16,8 @@ import zlib
 from typing import Any, Callable, Iterable
 
 from kmon.monitor.feed import FeedItem
-from kmon.monitor.recording_format import FORMAT, VERSION, dumps_record, record_from_item
+from kmon.monitor.recording_format import (FORMAT, VERSION, EndReason, RecordKind, SecretValues, dumps_record,
+                                           record_from_item)
 
 __all__ = ["RecordingWriter"]
 
@@ -44,11 +45,11 @@ class RecordingWriter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = os.fspath(path)
-        self.header = {"kind": "header", "format": FORMAT, "version": VERSION, **header}
-        self.header["kind"], self.header["format"], self.header["version"] = "header", FORMAT, VERSION
+        self.header = {"kind": RecordKind.HEADER, "format": FORMAT, "version": VERSION, **header}
+        self.header["kind"], self.header["format"], self.header["version"] = RecordKind.HEADER, FORMAT, VERSION
         if mask is None:
-            mask = self.header.get("secret_values", "masked") != "included"
-        self.header["secret_values"] = "masked" if mask else "included"
+            mask = self.header.get("secret_values", SecretValues.MASKED) != SecretValues.INCLUDED
+        self.header["secret_values"] = SecretValues.MASKED if mask else SecretValues.INCLUDED
         self.mask = mask
         self.flush_interval = flush_interval
         self._clock = clock
@@ -113,11 +114,11 @@ class RecordingWriter:
         """Compressed bytes handed to the file so far."""
         return self._raw.tell() if not self._raw.closed else os.path.getsize(self.path)
 
-    def close(self, reason: str = "stopped", **extra: Any) -> None:
+    def close(self, reason: str = EndReason.STOPPED, **extra: Any) -> None:
         """Write the footer (``reason``: why recording ended) and finish the gzip stream."""
         if self.closed:
             return
-        footer = {"kind": "footer", "time": time.time(), "records": self.records_written, "reason": reason, **extra}
+        footer = {"kind": RecordKind.FOOTER, "time": time.time(), "records": self.records_written, "reason": reason, **extra}
         self._gz.write(dumps_record(footer) + b"\n")
         self._gz.close()
         self._raw.close()
@@ -137,4 +138,4 @@ class RecordingWriter:
         return self
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
-        self.close("stopped" if exc_type is None else "error")
+        self.close(EndReason.STOPPED if exc_type is None else EndReason.ERROR)

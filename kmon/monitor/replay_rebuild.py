@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kmon.monitor.recording_format import DELTA_TYPES
+from kmon.monitor.recording_format import DELTA_TYPES, RecordKind
 
 __all__ = ["CacheKey", "Caches", "apply_record", "rebuild_cache"]
 
 CacheKey = tuple[str, str]  # (context, resource)
 Caches = dict[CacheKey, dict[str, Any]]  # {(context, resource): {key: object}}
+_DELTA = RecordKind.DELTA
 
 
 def apply_record(caches: Caches, rec: dict[str, Any]) -> Any:
@@ -28,7 +29,7 @@ def apply_record(caches: Caches, rec: dict[str, Any]) -> Any:
     cache = caches.get((ctx, res))
     if cache is None:
         cache = caches[(ctx, res)] = {}
-    if rec.get("kind") != "delta":
+    if rec.get("kind") != _DELTA:
         return None
     key = rec.get("key")
     typ = rec.get("type")

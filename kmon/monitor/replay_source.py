@@ -22,7 +22,7 @@ import time
 from typing import Any, Callable, Iterable, Iterator
 
 from kmon.monitor.feed import Feed, FeedItem
-from kmon.monitor.recording_format import item_from_record
+from kmon.monitor.recording_format import RecordKind, item_from_record
 from kmon.monitor.recording_reader import Recording, read_recording
 from kmon.monitor.replayer import Replayer
 from kmon.monitor.replay_stats import ReplayStats, StatsFold
@@ -32,6 +32,7 @@ __all__ = ["ReplayContext", "ReplaySource", "ReplayStats", "SPEEDS"]
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 60.0, float("inf"))  # inf: as fast as the views take it
 MAX_SPEED = 1e9  # "max": the rest of the recording on the next tick
 _BEFORE_END = 1e-3  # a second's sample is timed this much before its end (inside it)
+_DELTA = RecordKind.DELTA
 
 
 class ReplaySource:
@@ -207,12 +208,12 @@ class ReplaySource:
         n = 0
         while start_deltas > 0 and n < max_deltas:
             start_deltas -= 1
-            if records[start_deltas].get("kind") == "delta":
+            if records[start_deltas].get("kind") == _DELTA:
                 n += 1
         out: list[FeedItem] = []
         for i in range(end):
             rec = records[i]
-            if i < start_deltas and rec.get("kind") == "delta":
+            if i < start_deltas and rec.get("kind") == _DELTA:
                 continue
             item = item_from_record(rec)
             if item is not None:

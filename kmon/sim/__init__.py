@@ -20,8 +20,9 @@ Server
     srv.store          # kmon.sim.storage.Store (below): etcd, with its history and compaction
     srv.cache          # kmon.sim.watch_cache.WatchCache: the watch cache in front of it
     srv.faults         # kmon.sim.faults.Faults (below)
-    srv.phase()        # "serving", or after a restart fault "down", "installing" (503),
-                       # "initializing" (429); srv.lifecycle.clock measures the phases
+    srv.phase()        # a lifecycle.Phase (str enum): "serving", or after a restart fault
+                       # "down", "installing" (503), "initializing" (429);
+                       # srv.lifecycle.clock measures the phases
     srv.requests       # RequestLog: list-like (iter, len, [i], .snapshot(), .clear()) of
                        # RequestRecord(method, path, query: dict[str, str], time, status);
                        # admin calls under /_kmon are not recorded; a watch is recorded (200)

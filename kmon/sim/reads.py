@@ -24,7 +24,7 @@ from kmon.sim.entries import page
 from kmon.sim.errors import (CONTINUE_EXPIRED, EXPIRED_LIST, StoreError, expired, initializing,
                              invalid_list_options, not_found, too_large)
 from kmon.sim.httpcore import Request
-from kmon.sim.lifecycle import INITIALIZING
+from kmon.sim.lifecycle import Phase
 from kmon.sim.protocol import decode_continue, encode_continue, metadata_only, truthy
 from kmon.sim.selection import request_matchers
 from kmon.sim.table import table, wants_table
@@ -40,7 +40,7 @@ class ReadHost(StreamHost, Protocol):
     too_large_wait: float
     watch_timeout: float
 
-    def phase(self) -> str: ...
+    def phase(self) -> Phase: ...
 
 
 def parse_rv(rv: str) -> int:
@@ -94,7 +94,7 @@ class Reads:
             limit = max(0, int(q.get("limit") or 0))
         except ValueError:
             raise StoreError(400, "BadRequest", f"invalid limit {q.get('limit')!r}") from None
-        starting = host.phase() == INITIALIZING
+        starting = host.phase() == Phase.INITIALIZING
         after = None
         if cont:
             if rv:
@@ -186,7 +186,7 @@ class Reads:
         except ValueError:
             raise StoreError(400, "BadRequest", "invalid timeoutSeconds") from None
         n = parse_rv(rv) if rv not in ("", "0") else None
-        if host.phase() == INITIALIZING:
+        if host.phase() == Phase.INITIALIZING:
             raise initializing()
         send_initial = truthy(sie) if sie is not None else n is None
         accept = req.headers.get("accept", "")

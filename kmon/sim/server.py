@@ -16,7 +16,7 @@ from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
 from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, call_fault
 from kmon.sim.httpcore import HTTPServerCore, Request
-from kmon.sim.lifecycle import INSTALLING, SERVING, Lifecycle
+from kmon.sim.lifecycle import Lifecycle, Phase
 from kmon.sim.protocol import RequestLog, RequestRecord, truthy
 from kmon.sim.reads import Reads
 from kmon.sim.storage import Store, StoreError
@@ -89,7 +89,7 @@ class SimServer(HTTPServerCore):
     def stalled_until(self) -> float:
         return self.faults.pending.stalled_until()
 
-    def phase(self) -> str:
+    def phase(self) -> Phase:
         return self.lifecycle.phase()
 
     def __enter__(self) -> "SimServer":
@@ -147,7 +147,7 @@ class SimServer(HTTPServerCore):
             return self._admin(req, path, q)
         if req.method == "HEAD":  # no route has HEAD (the answer carries no body)
             raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
-        if self.lifecycle.phase() == INSTALLING:  # restarting: the not-found handler answers
+        if self.lifecycle.phase() == Phase.INSTALLING:  # restarting: the not-found handler answers
             raise StoreError(503, "ServiceUnavailable", _NOT_INSTALLED, retry_after=5)
         fail = self.faults.pending.take_failure()
         if fail is not None:
@@ -233,7 +233,7 @@ class SimServer(HTTPServerCore):
     # ---------------------------------------------------------------- health and admin
     def _health(self, req: Request, path: str) -> int:
         """/livez and /healthz: up; /readyz: not while a restarted server is still starting."""
-        code = 200 if path != "/readyz" or self.lifecycle.phase() == SERVING else 500
+        code = 200 if path != "/readyz" or self.lifecycle.phase() == Phase.SERVING else 500
         body = b"ok" if code == 200 else b"[-]poststarthook/watch-cache failed: not finished\nreadyz check failed\n"
         req.conn.send_response(code, [("Content-Type", "text/plain; charset=utf-8")], [body], req.keep_alive)
         return code
