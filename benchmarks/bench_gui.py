@@ -8,7 +8,7 @@ What it measures (defaults: 50,000 objects, 2,000 writes/s, 60 s):
 - memory: RSS sampled every second; after the warm-up it must stay flat;
 - the initial sync (list of every object into the tree) and the bridge's batch sizes.
 
-The cluster (``kmon.monitor.demo.DemoCluster``, first context only) runs in a child process
+The cluster (``kmon.sim.demo.DemoCluster``, first context only) runs in a child process
 — in real use the API server is elsewhere, and its Python threads must not share the GUI
 process's GIL — with the process-wide GC policy (its store is frozen as it grows). The
 report says how many writes/s the sim achieved and how much CPU it used (2,000/s of 50,000
@@ -54,7 +54,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys, time
     from kmon.cache import gcguard
-    from kmon.monitor.demo import SPECS, DemoCluster
+    from kmon.sim.demo import SPECS, DemoCluster
     gcguard.install_policy()  # this process is the API server: its store is frozen as it grows
     pods, rate = int(sys.argv[1]), float(sys.argv[2])
     t0 = time.monotonic()

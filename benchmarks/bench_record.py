@@ -37,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kmon.cache.delta_fifo import DeltaType  # noqa: E402
 from kmon.cache.events import DeltaRecord  # noqa: E402
 from kmon.monitor.feed import DeltaItem, Feed  # noqa: E402
-from kmon.monitor.recording import RecordingWriter, make_header, read_recording, record_from_item  # noqa: E402
+from kmon.monitor.recording_format import make_header, record_from_item  # noqa: E402
+from kmon.monitor.recording_reader import read_recording  # noqa: E402
+from kmon.monitor.recording_writer import RecordingWriter  # noqa: E402
 
 
 def realistic_objects(pods: int) -> tuple[list[dict], list[dict]]:

@@ -4,9 +4,9 @@ and ``fields.ParseSelector``), with the same error messages.
 Why this module exists: a selector the server cannot parse is answered with 400 BadRequest on
 every request, so kmon checks the user's ``-l``/``--field-selector`` before it connects and
 says what is wrong in the server's words (kubectl relays them). It is Qt-free and depends on
-nothing else in kmon: it is kmon's one selector parser — the session's preflight and the
-GUI's filter box (``kmon.monitor.object_filter``) use it, and the sim is to, so as to answer
-as the server does.
+nothing else in kmon: it is kmon's one selector parser — the session's preflight, the
+GUI's filter box (``kmon.monitor.object_filter``) and the sim's lists and watches use it, so
+kmon answers as the server does.
 
 Parse once, match often: ``parse_label_selector(text)`` -> a frozen ``LabelSelector``
 (``requirements``, ``empty``, ``matches(labels)`` on a labels dict);

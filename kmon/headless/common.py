@@ -90,7 +90,7 @@ class Live:
         kubeconfig = opts.kubeconfig
         context = opts.context
         if opts.demo:
-            from kmon.monitor.demo import DemoCluster
+            from kmon.sim.demo import DemoCluster
 
             self.demo = DemoCluster(churn=self.demo_churn)
             kubeconfig = self.demo.kubeconfig_path

@@ -2,7 +2,7 @@
 
 Why this module exists: incidents are looked at later and elsewhere. ``Recorder`` runs a
 session and writes everything its feed delivers (initial lists as deltas, every later delta,
-reflector and session event) with ``kmon.monitor.recording.RecordingWriter``: a header
+reflector and session event) with ``kmon.monitor.recording_writer.RecordingWriter``: a header
 (format, versions, context, server and its /version, resources, selection, start time), the
 records, a footer on a clean stop. A writer thread drains the feed every 0.2 s; the file is
 synced at least once a second, so a crash loses at most the last second. Secret values are
@@ -93,7 +93,8 @@ class Recorder:
         return self.live.session
 
     def start(self) -> "Recorder":
-        from kmon.monitor.recording import RecordingWriter, make_header
+        from kmon.monitor.recording_format import make_header
+        from kmon.monitor.recording_writer import RecordingWriter
 
         self.started = time.time()
         try:

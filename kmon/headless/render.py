@@ -8,7 +8,7 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
   DETAIL gets what the terminal width leaves. ANSI colour only when asked (the caller
   decides: a TTY and no ``NO_COLOR``).
 - ``json_line``: ``kmon watch -o json`` and ``kmon replay --to-json``: one record per line,
-  exactly the recording's records (``kmon.monitor.recording.record_from_item``).
+  exactly the recording's records (``kmon.monitor.recording_format.record_from_item``).
 - ``stats_table``: ``kmon stats``: one row per informer, fitted to the terminal's width
   (``output_width``): the last error is cut with "…" and the least telling columns are
   dropped, so a row never wraps; pipes and files get every column. Ages are kubectl's
@@ -26,7 +26,7 @@ from typing import Any, Iterable, Sequence, TextIO
 from kmon.monitor.feed import FeedItem
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
-from kmon.monitor.recording import dumps_record, record_from_item
+from kmon.monitor.recording_format import dumps_record, record_from_item
 from kmon.monitor.summary import format_age
 
 __all__ = [

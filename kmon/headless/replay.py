@@ -55,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open(path: str):
-    from kmon.monitor.recording import RecordingError, RecordingReader
+    from kmon.monitor.recording_format import RecordingError
+    from kmon.monitor.recording_reader import RecordingReader
 
     try:
         return RecordingReader(path)
@@ -64,7 +65,7 @@ def _open(path: str):
 
 
 def _to_json(path: str) -> int:
-    from kmon.monitor.recording import dumps_record
+    from kmon.monitor.recording_format import dumps_record
 
     reader = _open(path)
     write_stdout(dumps_record(reader.header) + b"\n")

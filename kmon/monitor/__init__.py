@@ -3,7 +3,7 @@
 Informer threads report into a ``Feed``; the consumer drains it and hands the batch to the
 ``Journal`` (event log), the ``SeriesBook`` (charts) and the object tree. ``Monitor`` /
 ``ContextSession`` run the informers of each kubeconfig context, as its ``SessionOptions``
-say; ``DemoCluster`` provides two embedded clusters to look at. Nothing here imports Qt.
+say (the demo's two embedded clusters are ``kmon.sim.demo.DemoCluster``). Nothing here imports Qt.
 
 Public names are re-exported lazily, so ``import kmon.monitor.feed`` stays cheap (the session
 layer pulls in the Kubernetes client).
@@ -38,7 +38,6 @@ _EXPORTS = {
     "Monitor": "contexts",
     "ResourceHandle": "resource_handle",
     "VerifyResult": "verify",
-    "DemoCluster": "demo",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -22,7 +22,9 @@ import time
 from typing import Any, Callable, Iterable, Iterator
 
 from kmon.monitor.feed import Feed, FeedItem
-from kmon.monitor.recording import Recording, Replayer, item_from_record, read_recording
+from kmon.monitor.recording_format import RecordKind, item_from_record
+from kmon.monitor.recording_reader import Recording, read_recording
+from kmon.monitor.replayer import Replayer
 from kmon.monitor.replay_stats import ReplayStats, StatsFold
 
 __all__ = ["ReplayContext", "ReplaySource", "ReplayStats", "SPEEDS"]
@@ -30,6 +32,7 @@ __all__ = ["ReplayContext", "ReplaySource", "ReplayStats", "SPEEDS"]
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 60.0, float("inf"))  # inf: as fast as the views take it
 MAX_SPEED = 1e9  # "max": the rest of the recording on the next tick
 _BEFORE_END = 1e-3  # a second's sample is timed this much before its end (inside it)
+_DELTA = RecordKind.DELTA
 
 
 class ReplaySource:
@@ -173,8 +176,8 @@ class ReplaySource:
             return 0
         if not self._max:
             return self._route(rp.tick())
-        times = rp._times
-        i = min(rp._index + budget, len(times))
+        times = rp.positions
+        i = min(rp.applied + budget, len(times))
         t = rp.end_time if i >= len(times) else times[i - 1]
         n = self._route(rp.items_until(t))
         if rp.at_end:
@@ -199,18 +202,18 @@ class ReplaySource:
         session item, and the last ``max_deltas`` deltas (older ones would be evicted from
         any bounded history anyway), oldest first. Delta items carry no ``old_object``."""
         records = self.recording.records
-        times = self.replayer._times  # the replayer's monotonic positions, in file order
+        times = self.replayer.positions  # monotonic, in file order
         end = bisect.bisect_right(times, t)
         start_deltas = end
         n = 0
         while start_deltas > 0 and n < max_deltas:
             start_deltas -= 1
-            if records[start_deltas].get("kind") == "delta":
+            if records[start_deltas].get("kind") == _DELTA:
                 n += 1
         out: list[FeedItem] = []
         for i in range(end):
             rec = records[i]
-            if i < start_deltas and rec.get("kind") == "delta":
+            if i < start_deltas and rec.get("kind") == _DELTA:
                 continue
             item = item_from_record(rec)
             if item is not None:
@@ -220,7 +223,7 @@ class ReplaySource:
     # --- reconstructed stats ------------------------------------------------------------
     def stats(self, context: str) -> dict[str, ReplayStats]:
         """``{resource: ReplayStats}`` of one context at the current position."""
-        self._fold.advance(self.replayer._index)
+        self._fold.advance(self.replayer.applied)
         return {res: st for (c, res), st in self._fold.stats.items() if c == context}
 
     def samples_until(self, t: float) -> list[tuple[float, dict[tuple[str, str], dict[str, Any]]]]:
@@ -233,7 +236,7 @@ class ReplaySource:
         if t < self._sampled:  # went back (seek): again from the start
             self._sampler.reset()
             self._sampled = self.origin
-        times = self.replayer._times
+        times = self.replayer.positions
         while self._sampled + 1.0 <= t:
             end = self._sampled + 1.0
             self._sampler.advance(bisect.bisect_left(times, end))
@@ -251,7 +254,7 @@ class ReplaySource:
         self._sampler.reset()
         self._sampled = self.origin
         records = self.recording.records
-        times = self.replayer._times
+        times = self.replayer.positions
         stop = bisect.bisect_right(times, t)
         last: dict[tuple[str, str], dict[str, Any]] = {}
         i = 0

@@ -20,8 +20,9 @@ Server
     srv.store          # kmon.sim.storage.Store (below): etcd, with its history and compaction
     srv.cache          # kmon.sim.watch_cache.WatchCache: the watch cache in front of it
     srv.faults         # kmon.sim.faults.Faults (below)
-    srv.phase()        # "serving", or after a restart fault "down", "installing" (503),
-                       # "initializing" (429); srv.lifecycle.clock measures the phases
+    srv.phase()        # a lifecycle.Phase (str enum): "serving", or after a restart fault
+                       # "down", "installing" (503), "initializing" (429);
+                       # srv.lifecycle.clock measures the phases
     srv.requests       # RequestLog: list-like (iter, len, [i], .snapshot(), .clear()) of
                        # RequestRecord(method, path, query: dict[str, str], time, status);
                        # admin calls under /_kmon are not recorded; a watch is recorded (200)
@@ -64,8 +65,11 @@ Field selectors: metadata.name and metadata.namespace everywhere; pods also spec
 status.phase, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName,
 spec.hostNetwork, status.podIP, status.nominatedNodeName; namespaces status.phase; nodes
 spec.unschedulable; secrets type; events involvedObject.{kind,namespace,name,uid,apiVersion,
-resourceVersion,fieldPath}, reason, reportingComponent, source, type. Operators = == !=.
-Label selectors: = == != in notin exists !key and > < (integers).
+resourceVersion,fieldPath}, reason, reportingComponent, source, type; another one is 400
+"field label not supported". Operators = == != (a backslash escapes , = and itself in a value).
+Label selectors: = == != in notin exists !key and > < (integers). Both are parsed by
+``kmon.selectors`` as kube-apiserver parses them: a bad one is 400 BadRequest with the
+apiserver's message (``kmon.sim.selection``).
 
 Store (``srv.store``; thread-safe; all methods return copies, never live objects)
 --------------------------------------------------------------------------------
@@ -253,7 +257,13 @@ Other modules
                                # 10 ms the writes owed, in one batch under the store's lock,
                                # so watchers wake once per batch; `rate` may change live)
         .writes, .achieved_rate  # writes so far; writes/s measured over the last ~1 s
+        .churning              # the churn thread runs
         .namespaces            # the application namespaces used
+    kmon.sim.demo.DemoCluster(churn=20.0, pods=120, seed=1, *, tls=False,
+                              bookmark_interval=60.0, directory=None)
+        # `kmon --demo`: two servers with different content (contexts kmon-demo, kmon-demo-2),
+        # each churned by a Workload, and their kubeconfig (.kubeconfig_path) in a temp dir;
+        # .pause() / .resume() / .set_churn(rate) / .step(n), .stop() removes it all
     kmon.sim.cli.main(argv) -> int   # `kmon sim --kubeconfig FILE [--port P] [--token T]
         # [--tls] [--churn RATE] [--seed S] [--pods N] [--namespaces N] [--bookmark-interval S]`
 """

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import orjson
 
-from kmon.sim.selectors import extract_fields
+from kmon.sim.selection import extract_fields
 
 if TYPE_CHECKING:
     from kmon.sim.resources import Resource

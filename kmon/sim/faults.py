@@ -12,12 +12,10 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, Sequence
 
 from kmon.sim import resources as R
-from kmon.sim.lifecycle import Lifecycle
 from kmon.sim.storage import Store
-from kmon.sim.watch import WatchRegistry, WatchStream
 from kmon.sim.watch_cache import WatchCache
 
 # faults that close the admin request's own connection: the answer goes out first
@@ -29,36 +27,93 @@ class UnknownFault(LookupError):
     pass
 
 
+class FaultableWatch(Protocol):
+    """What a fault does to an open watch stream (``kmon.sim.watch.WatchStream``)."""
+
+    def drop(self) -> None: ...
+
+    def queue_malformed(self) -> None: ...
+
+    def queue_raw(self, data: bytes, close: bool) -> None: ...
+
+
+class OpenWatches(Protocol):
+    """The server's open watch streams (``kmon.sim.watch.WatchRegistry``)."""
+
+    def all(self) -> Sequence[FaultableWatch]: ...
+
+
+class ServerLife(Protocol):
+    """The server's life (``kmon.sim.lifecycle.Lifecycle``)."""
+
+    def restart(self, seconds: float, starting: float) -> None: ...
+
+    def refuse(self, seconds: float) -> None: ...
+
+
 class Pending:
-    """Faults waiting for the requests they apply to (read by the server, thread-safe)."""
+    """Faults waiting for the requests they apply to, thread-safe: ``Faults`` adds them, the
+    server takes them as it serves (``take_failure``, ``take_html``, ``is_forbidden``,
+    ``stalled_until``)."""
 
     def __init__(self) -> None:
-        self.mu = threading.Lock()
-        self.fail: list[tuple[int, float | None]] = []  # fail_next: (code, retry after)
-        self.html: list[int] = []  # html_next: status codes of the next HTML error pages
-        self.forbidden: set[tuple[str, str]] = set()  # (plural, group)
-        self.stall_until = 0.0  # time.monotonic() until which watches write nothing
+        self._mu = threading.Lock()
+        self._fail: list[tuple[int, float | None]] = []  # fail_next: (code, retry after)
+        self._html: list[int] = []  # html_next: status codes of the next HTML error pages
+        self._forbidden: set[tuple[str, str]] = set()  # (plural, group)
+        self._stall_until = 0.0  # time.monotonic() until which watches write nothing
 
+    # what the server takes
     def take_failure(self) -> tuple[int, float | None] | None:
-        with self.mu:
-            return self.fail.pop(0) if self.fail else None
+        with self._mu:
+            return self._fail.pop(0) if self._fail else None
 
     def take_html(self) -> int | None:
-        with self.mu:
-            return self.html.pop(0) if self.html else None
+        with self._mu:
+            return self._html.pop(0) if self._html else None
 
     def is_forbidden(self, resource_plural: str, group: str) -> bool:
-        return (resource_plural, group) in self.forbidden
+        return (resource_plural, group) in self._forbidden
+
+    def stalled_until(self) -> float:
+        """``time.monotonic()`` until which watch streams write nothing (past: not stalled)."""
+        return self._stall_until
+
+    # what the faults add
+    def add_failures(self, n: int, code: int, retry_after: float | None) -> None:
+        with self._mu:
+            self._fail.extend([(code, retry_after)] * n)
+
+    def add_html(self, n: int, code: int) -> None:
+        with self._mu:
+            self._html.extend([code] * n)
+
+    def forbid(self, resource_plural: str, group: str) -> None:
+        with self._mu:
+            self._forbidden.add((resource_plural, group))
+
+    def allow(self, resource_plural: str | None, group: str) -> None:
+        with self._mu:
+            if resource_plural is None:
+                self._forbidden.clear()
+            else:
+                self._forbidden.discard((resource_plural, group))
+
+    def stall(self, until: float) -> None:
+        self._stall_until = until
+
+    def clear(self) -> None:
+        with self._mu:
+            self._fail.clear()
+            self._html.clear()
+            self._forbidden.clear()
+        self._stall_until = 0.0
 
 
 class Faults:
-    def __init__(self, store: Store, cache: WatchCache, watches: WatchRegistry, lifecycle: Lifecycle) -> None:
+    def __init__(self, store: Store, cache: WatchCache, watches: OpenWatches, lifecycle: ServerLife) -> None:
         self._store, self._cache, self._watches, self._life = store, cache, watches, lifecycle
         self.pending = Pending()
-
-    def _wake(self) -> None:
-        with self._store.cond:
-            self._store.cond.notify_all()
 
     # ---------------------------------------------------------------- storage and watch cache
     def compact(self, revision: int | None = None) -> int:
@@ -105,11 +160,11 @@ class Faults:
         self._life.refuse(float(seconds))
 
     # ---------------------------------------------------------------- watches
-    def _each_watch(self, act: Callable[[WatchStream], None]) -> int:
+    def _each_watch(self, act: Callable[[FaultableWatch], None]) -> int:
         streams = self._watches.all()
         for s in streams:
             act(s)
-        self._wake()
+        self._store.wake()
         return len(streams)
 
     def drop_watches(self) -> int:
@@ -120,8 +175,8 @@ class Faults:
         """Open (and newly opened) watches write nothing -- not even bookmarks -- for ``seconds``.
 
         Events are delivered afterwards."""
-        self.pending.stall_until = time.monotonic() + float(seconds)
-        self._wake()
+        self.pending.stall(time.monotonic() + float(seconds))
+        self._store.wake()
 
     def send_malformed_line(self) -> int:
         """Every open watch writes one line that is not valid JSON (then continues). Returns how many."""
@@ -139,36 +194,24 @@ class Faults:
 
         A 429 carries ``Retry-After`` (``retry_after``, default 1 s)."""
         ra = retry_after if retry_after is not None else (1 if code == 429 else None)
-        with self.pending.mu:
-            self.pending.fail.extend([(int(code), ra)] * int(n))
+        self.pending.add_failures(int(n), int(code), ra)
 
     def html_next(self, n: int = 1, code: int = 502) -> None:
         """The next ``n`` API requests answer an HTML error page with ``code``, as a proxy in front would."""
-        with self.pending.mu:
-            self.pending.html.extend([int(code)] * int(n))
+        self.pending.add_html(int(n), int(code))
 
     def forbid(self, resource_plural: str, group: str = "") -> None:
         """Every request on that resource answers 403 Forbidden (RBAC-style message)."""
-        with self.pending.mu:
-            self.pending.forbidden.add((resource_plural, group))
+        self.pending.forbid(resource_plural, group)
 
     def allow(self, resource_plural: str | None = None, group: str = "") -> None:
         """Undo ``forbid`` for one resource, or for all with no argument."""
-        with self.pending.mu:
-            if resource_plural is None:
-                self.pending.forbidden.clear()
-            else:
-                self.pending.forbidden.discard((resource_plural, group))
+        self.pending.allow(resource_plural, group)
 
     def reset(self) -> None:
         """Clear pending failures, forbids and stalls."""
-        p = self.pending
-        with p.mu:
-            p.fail.clear()
-            p.html.clear()
-            p.forbidden.clear()
-        p.stall_until = 0.0
-        self._wake()
+        self.pending.clear()
+        self._store.wake()
 
 
 FAULT_NAMES = frozenset(n for n, f in vars(Faults).items() if callable(f) and not n.startswith("_"))

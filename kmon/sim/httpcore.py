@@ -10,6 +10,7 @@ HEAD carries the headers only.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import threading
@@ -157,6 +158,29 @@ class Connection:
         if out or not n:
             send(b"".join((*out, tail)))
 
+    def peer_closed(self) -> bool:
+        """Whether the client hung up (or the connection is closed): what a long response
+        that reads nothing (a watch stream) checks now and then. Never blocks."""
+        sock = self.sock
+        if self.closed:
+            return True
+        try:
+            r, _, _ = select.select([sock], [], [], 0)
+            if not r:
+                return False
+            if not isinstance(sock, ssl.SSLSocket):
+                return sock.recv(1, socket.MSG_PEEK) == b""
+            # TLS cannot peek: a non-blocking read (a watch client sends nothing anyway)
+            sock.setblocking(False)
+            try:
+                return sock.recv(1) == b""
+            except (ssl.SSLWantReadError, BlockingIOError):
+                return False
+            finally:
+                sock.setblocking(True)
+        except (OSError, ValueError):
+            return True
+
     def abort(self) -> None:
         """Close abruptly (no terminating chunk) -- wakes any thread blocked on it."""
         self.closed = True
@@ -167,7 +191,12 @@ class Connection:
 
 
 class HTTPServerCore:
-    """Subclasses implement ``handle(request) -> None`` (must write a response or raise)."""
+    """Subclasses implement ``handle(request) -> None`` (must write a response or raise).
+
+    ``serve()`` listens; ``close_listener``/``open_listener`` take the port away and give it
+    back without stopping (a restart fault); ``begin_shutdown()`` raises ``stopping`` (the
+    accept loop and long responses end at their next check) and ``shutdown_core()`` then
+    closes the listener and every connection and joins their threads."""
 
     def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self.host, self.port = host, port
@@ -183,6 +212,11 @@ class HTTPServerCore:
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    def serve(self) -> None:
+        """Listen and serve (again, after ``shutdown_core``)."""
+        self._stopping = False
+        self.open_listener()
 
     def open_listener(self) -> None:
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -229,8 +263,14 @@ class HTTPServerCore:
             c.abort()
         return len(conns)
 
-    def shutdown_core(self) -> None:
+    def begin_shutdown(self) -> None:
+        """From now on ``stopping`` is True: no connection is accepted any more, and what
+        runs long (watch streams) ends at its next check."""
         self._stopping = True
+
+    def shutdown_core(self) -> None:
+        """Stop: close the listener and every connection, join their threads."""
+        self.begin_shutdown()
         self.close_listener()
         self.drop_connections()
         with self._mu:

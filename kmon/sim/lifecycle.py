@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import threading
 import time
+from enum import StrEnum
 from typing import Callable, Protocol
 
 from kmon.sim.storage import Store
 from kmon.sim.watch_cache import WatchCache
 
-SERVING, DOWN, INSTALLING, INITIALIZING = "serving", "down", "installing", "initializing"
+class Phase(StrEnum):
+    """Where the server is in its life (``srv.phase()``; the values are what it always said)."""
+
+    SERVING = "serving"
+    DOWN = "down"  # connections refused
+    INSTALLING = "installing"  # started: 503, its paths are not installed yet
+    INITIALIZING = "initializing"  # 429 from the watch cache while it initializes
 
 
 class Listener(Protocol):
@@ -45,16 +52,16 @@ class Lifecycle:
         self._installing_until = self._initializing_until = 0.0
         self._starting: float | None = None  # how long the pending restart's start takes (None: no restart)
 
-    def phase(self) -> str:
+    def phase(self) -> Phase:
         """``serving``, ``down``, ``installing`` (503) or ``initializing`` (429 from the cache)."""
         if self._timer is not None:
-            return DOWN
+            return Phase.DOWN
         now = self.clock()
         if now < self._installing_until:
-            return INSTALLING
+            return Phase.INSTALLING
         if now < self._initializing_until:
-            return INITIALIZING
-        return SERVING
+            return Phase.INITIALIZING
+        return Phase.SERVING
 
     def refuse(self, seconds: float) -> None:
         """Close the port and every connection now; listen again after ``seconds``."""
@@ -77,8 +84,7 @@ class Lifecycle:
             t.daemon = True
             self._timer = t
             t.start()
-        with self._store.cond:
-            self._store.cond.notify_all()  # open watch streams notice their closed connection
+        self._store.wake()  # open watch streams notice their closed connection
 
     def _come_back(self, timer: threading.Timer) -> None:
         with self._mu:

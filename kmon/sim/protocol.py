@@ -54,12 +54,14 @@ class RequestLog:
         return f"RequestLog({self.snapshot()!r})"
 
 
-def _encode_continue(rev: int, key: tuple[str, str]) -> str:
+def encode_continue(rev: int, key: tuple[str, str]) -> str:
+    """A list's continue token: the revision it reads at and the last key it returned."""
     raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rev, "start": list(key)})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
+def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
+    """``(revision, last key)`` of a continue token (400 BadRequest for a bad one)."""
     try:
         d = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         return int(d["rv"]), (str(d["start"][0]), str(d["start"][1]))
@@ -67,7 +69,8 @@ def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
         raise StoreError(400, "BadRequest", "continue key is not valid: illegal base64 data") from None
 
 
-def _metadata_only(accept: str) -> bool:
+def metadata_only(accept: str) -> bool:
+    """Whether an Accept header asks for PartialObjectMetadata (``as=...;g=meta.k8s.io``)."""
     for alt in accept.split(","):
         parts = [p.strip() for p in alt.split(";")]
         mt = parts[0].lower()
@@ -82,5 +85,6 @@ def _metadata_only(accept: str) -> bool:
     return False
 
 
-def _truthy(v: str | None) -> bool:
+def truthy(v: str | None) -> bool:
+    """A boolean query parameter: ``1``, ``true``, ``t`` or ``yes`` (any case) is true."""
     return (v or "").lower() in ("1", "true", "t", "yes")

@@ -24,9 +24,9 @@ from kmon.sim.entries import page
 from kmon.sim.errors import (CONTINUE_EXPIRED, EXPIRED_LIST, StoreError, expired, initializing,
                              invalid_list_options, not_found, too_large)
 from kmon.sim.httpcore import Request
-from kmon.sim.lifecycle import INITIALIZING
-from kmon.sim.protocol import _decode_continue, _encode_continue, _metadata_only, _truthy
-from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kmon.sim.lifecycle import Phase
+from kmon.sim.protocol import decode_continue, encode_continue, metadata_only, truthy
+from kmon.sim.selection import request_matchers
 from kmon.sim.table import table, wants_table
 from kmon.sim.watch import StreamHost, WatchRegistry, WatchRequest, WatchStream
 
@@ -40,20 +40,7 @@ class ReadHost(StreamHost, Protocol):
     too_large_wait: float
     watch_timeout: float
 
-    def phase(self) -> str: ...
-
-
-def selectors(res: R.Resource, q: dict, name: str | None = None):
-    """The label and field matchers of a request (400 on a bad selector)."""
-    try:
-        lm = parse_label_selector(q.get("labelSelector"))
-        fs = q.get("fieldSelector") or ""
-        if name is not None:
-            fs = f"metadata.name={name}" + ("," + fs if fs else "")
-        fm = parse_field_selector(fs, ("metadata.name", "metadata.namespace") + res.fields)
-    except SelectorError as exc:
-        raise StoreError(400, "BadRequest", str(exc)) from None
-    return lm, fm
+    def phase(self) -> Phase: ...
 
 
 def parse_rv(rv: str) -> int:
@@ -94,25 +81,25 @@ class Reads:
         accept = req.headers.get("accept", "")
         if wants_table(accept):
             return self._send_json(req, 200, table(res, [e], {"resourceVersion": str(e.rv)}))
-        return self._send_json(req, 200, e.meta_raw() if _metadata_only(accept) else e.raw)
+        return self._send_json(req, 200, e.meta_raw() if metadata_only(accept) else e.raw)
 
     # ---------------------------------------------------------------- list
     def list(self, req: Request, res: R.Resource, ns: str | None, q: dict) -> int:
         host = self.host
         store, cache = host.store, host.cache
-        lm, fm = selectors(res, q)
+        lm, fm = request_matchers(res, q)
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         cont = q.get("continue", "")
         try:
             limit = max(0, int(q.get("limit") or 0))
         except ValueError:
             raise StoreError(400, "BadRequest", f"invalid limit {q.get('limit')!r}") from None
-        starting = host.phase() == INITIALIZING
+        starting = host.phase() == Phase.INITIALIZING
         after = None
         if cont:
             if rv:
                 raise StoreError(400, "BadRequest", "specifying resource version is not allowed when using continue")
-            at, after = _decode_continue(cont)
+            at, after = decode_continue(cont)
             from_cache = at >= 0 and not starting and cache.serves(res, at)
             at = at if at >= 0 else None  # -1: continue at the latest revision (after a 410)
         else:
@@ -149,7 +136,7 @@ class Reads:
                     if not cont:
                         raise expired(EXPIRED_LIST)
                     err = expired(CONTINUE_EXPIRED)
-                    err.metadata = {"continue": _encode_continue(-1, after)}
+                    err.metadata = {"continue": encode_continue(-1, after)}
                     raise err
                 items, keys = store.state_at(res, at)
             entries, nxt, remaining = page(items, keys, namespace=ns if res.namespaced else None, lmatch=lm,
@@ -161,11 +148,11 @@ class Reads:
         if wants_table(accept):
             lm_doc: dict = {"resourceVersion": str(rev)}
             if nxt is not None:
-                lm_doc["continue"] = _encode_continue(rev, nxt)
+                lm_doc["continue"] = encode_continue(rev, nxt)
                 if remaining is not None:
                     lm_doc["remainingItemCount"] = remaining
             return self._send_json(req, 200, table(res, entries, lm_doc))
-        if _metadata_only(accept):
+        if metadata_only(accept):
             kind, api = b"PartialObjectMetadataList", b"meta.k8s.io/v1"
             raws = [e.meta_raw() for e in entries]
         else:
@@ -173,7 +160,7 @@ class Reads:
             raws = [e.raw for e in entries]
         lmeta = b'"resourceVersion":"%d"' % rev
         if nxt is not None:
-            lmeta += b',"continue":"%s"' % _encode_continue(rev, nxt).encode()
+            lmeta += b',"continue":"%s"' % encode_continue(rev, nxt).encode()
             if remaining is not None:
                 lmeta += b',"remainingItemCount":%d' % remaining
         head = b'{"kind":"%s","apiVersion":"%s","metadata":{%s},"items":[' % (kind, api, lmeta)
@@ -185,10 +172,10 @@ class Reads:
               record: Callable[[int], None]) -> int:
         host = self.host
         store, cache = host.store, host.cache
-        lm, fm = selectors(res, q, name)
+        lm, fm = request_matchers(res, q, name)
         rv, rvm = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
         sie = q.get("sendInitialEvents")
-        if sie is not None and _truthy(sie) and rvm != "NotOlderThan":
+        if sie is not None and truthy(sie) and rvm != "NotOlderThan":
             raise invalid_list_options("resourceVersionMatch", "FieldValueForbidden", "Forbidden: sendInitialEvents "
                                        "requires setting resourceVersionMatch to NotOlderThan")
         if rvm and sie is None:
@@ -199,13 +186,13 @@ class Reads:
         except ValueError:
             raise StoreError(400, "BadRequest", "invalid timeoutSeconds") from None
         n = parse_rv(rv) if rv not in ("", "0") else None
-        if host.phase() == INITIALIZING:
+        if host.phase() == Phase.INITIALIZING:
             raise initializing()
-        send_initial = _truthy(sie) if sie is not None else n is None
+        send_initial = truthy(sie) if sie is not None else n is None
         accept = req.headers.get("accept", "")
         stream = WatchStream(host, req.conn, WatchRequest(
-            res, namespace=ns, lmatch=lm, fmatch=fm, metadata_only=_metadata_only(accept), table=wants_table(accept),
-            bookmarks=_truthy(q.get("allowWatchBookmarks")), timeout=timeout))
+            res, namespace=ns, lmatch=lm, fmatch=fm, metadata_only=metadata_only(accept), table=wants_table(accept),
+            bookmarks=truthy(q.get("allowWatchBookmarks")), timeout=timeout))
         failure: StoreError | None = None
         initial, cursor = None, 0
         if send_initial and sie is not None and n is not None:
@@ -232,7 +219,7 @@ class Reads:
                 stream.send_error_and_end(failure)
             else:
                 # the initial-events end bookmark only to a client that allows bookmarks
-                end_bookmark = bool(sie is not None and _truthy(sie) and stream.req.bookmarks)
+                end_bookmark = bool(sie is not None and truthy(sie) and stream.req.bookmarks)
                 stream.run(initial, cursor, initial_end_bookmark=end_bookmark)
         finally:
             req.conn.streaming = False

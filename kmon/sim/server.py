@@ -16,9 +16,9 @@ from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
 from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, call_fault
 from kmon.sim.httpcore import HTTPServerCore, Request
-from kmon.sim.lifecycle import INSTALLING, SERVING, Lifecycle
-from kmon.sim.protocol import RequestLog, RequestRecord, _truthy
-from kmon.sim.reads import Reads, selectors
+from kmon.sim.lifecycle import Lifecycle, Phase
+from kmon.sim.protocol import RequestLog, RequestRecord, truthy
+from kmon.sim.reads import Reads
 from kmon.sim.storage import Store, StoreError
 from kmon.sim.watch import WatchRegistry
 from kmon.sim.watch_cache import WatchCache, WatchCacheOptions
@@ -70,8 +70,7 @@ class SimServer(HTTPServerCore):
 
     def start(self) -> "SimServer":
         if not self._started:
-            self._stopping = False
-            self.open_listener()
+            self.serve()
             self._started = True
         return self
 
@@ -80,18 +79,17 @@ class SimServer(HTTPServerCore):
             return
         self._started = False
         self.lifecycle.stop()
-        self._stopping = True
+        self.begin_shutdown()
         for s in self.watches.all():
-            s.done = True
-        with self.store.cond:
-            self.store.cond.notify_all()
+            s.cancel()
+        self.store.wake()
         self.shutdown_core()
 
     # what watch streams and reads ask of their server (kmon.sim.reads.ReadHost)
     def stalled_until(self) -> float:
-        return self.faults.pending.stall_until
+        return self.faults.pending.stalled_until()
 
-    def phase(self) -> str:
+    def phase(self) -> Phase:
         return self.lifecycle.phase()
 
     def __enter__(self) -> "SimServer":
@@ -149,7 +147,7 @@ class SimServer(HTTPServerCore):
             return self._admin(req, path, q)
         if req.method == "HEAD":  # no route has HEAD (the answer carries no body)
             raise StoreError(405, "MethodNotAllowed", _METHOD_NOT_ALLOWED)
-        if self.lifecycle.phase() == INSTALLING:  # restarting: the not-found handler answers
+        if self.lifecycle.phase() == Phase.INSTALLING:  # restarting: the not-found handler answers
             raise StoreError(503, "ServiceUnavailable", _NOT_INSTALLED, retry_after=5)
         fail = self.faults.pending.take_failure()
         if fail is not None:
@@ -218,7 +216,7 @@ class SimServer(HTTPServerCore):
         collection: GET POST DELETE; an object: GET PUT PATCH DELETE; a subresource's own
         verbs, such as POST on pods/NAME/binding, are checked against the catalog)."""
         if method == "GET":
-            if _truthy(q.get("watch")):
+            if truthy(q.get("watch")):
                 return "watch"
             return "get" if name else "list"
         verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method)
@@ -235,7 +233,7 @@ class SimServer(HTTPServerCore):
     # ---------------------------------------------------------------- health and admin
     def _health(self, req: Request, path: str) -> int:
         """/livez and /healthz: up; /readyz: not while a restarted server is still starting."""
-        code = 200 if path != "/readyz" or self.lifecycle.phase() == SERVING else 500
+        code = 200 if path != "/readyz" or self.lifecycle.phase() == Phase.SERVING else 500
         body = b"ok" if code == 200 else b"[-]poststarthook/watch-cache failed: not finished\nreadyz check failed\n"
         req.conn.send_response(code, [("Content-Type", "text/plain; charset=utf-8")], [body], req.keep_alive)
         return code
@@ -257,9 +255,6 @@ class SimServer(HTTPServerCore):
         except (TypeError, ValueError) as exc:
             raise StoreError(400, "BadRequest", f"fault {name}: {exc}") from None
         return self._send_json(req, 200, {**ok, "details": {"result": result}})
-
-    def _selectors(self, res: R.Resource, q: dict, name: str | None = None):
-        return selectors(res, q, name)
 
     # ---------------------------------------------------------------- writes
     def _write(self, req: Request, res: R.Resource, verb: str, ns: str | None, name: str | None, sub: str | None,

@@ -2,9 +2,12 @@
 
 One global revision; every write bumps it. Each stored object is kept as its encoded JSON
 bytes (orjson, produced once at write time) plus the few things selectors need (labels,
-field labels), so lists and watch events are byte concatenations. A bounded history of
-events (with the previous state of each object) serves watches from a past revision and
-lists at an exact past revision; compaction discards history.
+field labels), so lists and watch events are byte concatenations. Each write's event (with
+the previous state of the object) goes to a bounded ``kmon.sim.history.History``, which
+serves lists at an exact past revision and ``events_after``; compaction discards it (the
+watch cache keeps its own window, fed by ``listeners``).
+Deleting cascades as the apiserver's does: a namespace takes its objects along, an owner its
+dependents (unless orphaned).
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ import orjson
 
 from kmon.sim import defaulting
 from kmon.sim import resources as R
-from kmon.sim.entries import LAST, Entry, Event, Key, page, rewind
-from kmon.sim.errors import EXPIRED_LIST, StoreError, expired, not_found, too_large  # noqa: F401 (re-exported)
+from kmon.sim.entries import LAST, Entry, Event, Key, page
+from kmon.sim.errors import StoreError, not_found  # StoreError: also kmon.sim.StoreError
+from kmon.sim.history import History
 from kmon.sim.patch import PatchError, apply_patch
+from kmon.sim.selection import matchers
 
 class _Table:
+    """One resource's current objects, and their keys sorted on demand."""
+
     __slots__ = ("res", "items", "_sorted")
 
     def __init__(self, res: R.Resource) -> None:
@@ -36,6 +43,15 @@ class _Table:
         if self._sorted is None:
             self._sorted = sorted(self.items)
         return self._sorted
+
+    def put(self, key: Key, entry: Entry) -> None:
+        if key not in self.items:
+            self._sorted = None
+        self.items[key] = entry
+
+    def remove(self, key: Key) -> None:
+        self.items.pop(key, None)
+        self._sorted = None
 
 
 def now_rfc3339(t: float | None = None) -> str:
@@ -53,14 +69,10 @@ class Store:
         self._lock = threading.RLock()
         self.cond = threading.Condition(self._lock)  # notified on every write / jump / compaction
         self._rev = 1
-        self._compacted = 0
-        self.history_limit = max(1, int(history_limit))
-        self._hist: list[Event] = []
-        self._hist_revs: list[int] = []
+        self._history = History(history_limit)
         self._tables = {r.key: _Table(r) for r in R.STORED}
         self._owned: dict[str, set[tuple[str, Key]]] = {}
         self._rng = random.Random(seed)
-        self._snap_cache: dict[str, tuple[int, dict[Key, Entry], list[Key]]] = {}
         self.listeners: list[Callable[[Event], None]] = []
 
     # ---------------------------------------------------------------- revisions
@@ -70,7 +82,7 @@ class Store:
 
     @property
     def compacted_revision(self) -> int:
-        return self._compacted
+        return self._history.compacted
 
     @property
     def lock(self) -> threading.RLock:
@@ -81,13 +93,9 @@ class Store:
         Exact lists at, a revision below it then fail with 410 Expired. Returns it."""
         with self._lock:
             rev = self._rev if revision is None else min(int(revision), self._rev)
-            if rev > self._compacted:
-                i = bisect.bisect_right(self._hist_revs, rev)
-                del self._hist[:i], self._hist_revs[:i]
-                self._compacted = rev
-                self._snap_cache.clear()
+            compacted = self._history.compact(rev)
             self.cond.notify_all()
-            return self._compacted
+            return compacted
 
     def jump_revision(self, delta: int) -> int:
         """Move the revision forward by ``delta`` without any event (like an etcd restore)."""
@@ -95,6 +103,11 @@ class Store:
             self._rev += max(0, int(delta))
             self.cond.notify_all()
             return self._rev
+
+    def wake(self) -> None:
+        """Wake every thread waiting on ``cond`` (watch streams re-check their state)."""
+        with self._lock:
+            self.cond.notify_all()
 
     def wait_for_revision(self, rev: int, timeout: float) -> bool:
         with self._lock:
@@ -118,14 +131,10 @@ class Store:
     def _record(self, t: _Table, key: Key, entry: Entry | None, type_: str, prev: Entry | None,
                 ev_entry: Entry) -> Event:
         """Apply one write at the current revision (already bumped) and log it."""
-        items = t.items
         if entry is None:
-            items.pop(key, None)
-            t._sorted = None
+            t.remove(key)
         else:
-            if key not in items:
-                t._sorted = None
-            items[key] = entry
+            t.put(key, entry)
         if prev is not None:
             for o in prev.owners:
                 s = self._owned.get(o)
@@ -137,13 +146,7 @@ class Store:
             for o in entry.owners:
                 self._owned.setdefault(o, set()).add((t.res.key, key))
         ev = Event(self._rev, t.res.key, type_, key, ev_entry, prev)
-        self._hist.append(ev)
-        self._hist_revs.append(self._rev)
-        if len(self._hist) > self.history_limit + max(1000, self.history_limit // 8):
-            cut = len(self._hist) - self.history_limit
-            self._compacted = max(self._compacted, self._hist_revs[cut - 1])
-            del self._hist[:cut], self._hist_revs[:cut]
-            self._snap_cache.clear()
+        self._history.append(ev)
         for fn in self.listeners:
             fn(ev)
         return ev
@@ -234,11 +237,8 @@ class Store:
     def list(self, resource: str | R.Resource, namespace: str | None = None,
              label_selector: str | None = None, field_selector: str | None = None) -> list[dict]:
         """Current objects (copies) sorted by (namespace, name); selectors in API syntax."""
-        from kmon.sim.selectors import parse_field_selector, parse_label_selector
-
         t = self._table(resource)
-        lm = parse_label_selector(label_selector)
-        fm = parse_field_selector(field_selector, ("metadata.name", "metadata.namespace") + t.res.fields)
+        lm, fm = matchers(t.res, label_selector, field_selector)
         entries, _, _, _ = self.list_entries(t.res, namespace=namespace, lmatch=lm, fmatch=fm)
         return [e.obj() for e in entries]
 
@@ -388,16 +388,7 @@ class Store:
         t = self._tables[res.key]
         if at >= self._rev:
             return t.items, t.sorted_keys()
-        if at < self._compacted:
-            raise expired(EXPIRED_LIST)
-        c = self._snap_cache.get(t.res.key)
-        if c is not None and c[0] == at:
-            return c[1], c[2]
-        rk = t.res.key
-        i = bisect.bisect_right(self._hist_revs, at)
-        items, keys = rewind(t.items, (ev for ev in self._hist[i:] if ev.rkey == rk))
-        self._snap_cache[rk] = (at, items, keys)
-        return items, keys
+        return self._history.state_at(t.res.key, t.items, at)
 
     def list_entries(self, res: R.Resource, *, namespace: str | None = None, lmatch=None, fmatch=None,
                      at: int | None = None, after: Key | None = None, limit: int = 0
@@ -416,7 +407,4 @@ class Store:
         """History events with revision > ``rev`` and the current revision. Raises 410 if
         ``rev`` is older than the compacted revision."""
         with self._lock:
-            if rev < self._compacted:
-                raise expired(f"too old resource version: {rev} ({self._compacted})")
-            i = bisect.bisect_right(self._hist_revs, rev)
-            return self._hist[i:], self._rev
+            return self._history.after(rev), self._rev

@@ -13,9 +13,6 @@ version has passed the watch's starting version -- a quiet resource's watch gets
 
 from __future__ import annotations
 
-import select
-import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +25,6 @@ from kmon.sim.errors import StoreError
 from kmon.sim.table import table as _table
 
 if TYPE_CHECKING:
-    from kmon.sim.httpcore import Connection
     from kmon.sim.resources import Resource
     from kmon.sim.storage import Store
     from kmon.sim.watch_cache import WatchCache
@@ -37,6 +33,19 @@ _PREFIX = {t: b'{"type":"%s","object":' % t.encode() for t in ("ADDED", "MODIFIE
 _BATCH_BYTES = 512 * 1024
 MALFORMED_LINE = b'{"type":"MODIFIED","object":{"kind":"Pod",this is not json\n'
 BOOKMARK_LEAD = 2.0  # seconds before the watch's timeout its last bookmark is due (the cacheWatcher's)
+
+
+class StreamConnection(Protocol):
+    """The client connection a stream writes to (``kmon.sim.httpcore.Connection``)."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def send(self, data: bytes) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def peer_closed(self) -> bool: ...
 
 
 class StreamHost(Protocol):
@@ -67,7 +76,7 @@ class WatchRequest:
 
 
 class WatchStream:
-    def __init__(self, host: StreamHost, conn: "Connection", request: WatchRequest) -> None:
+    def __init__(self, host: StreamHost, conn: StreamConnection, request: WatchRequest) -> None:
         self.host = host
         self.store = host.store
         self.cache = host.cache
@@ -86,7 +95,11 @@ class WatchStream:
         else:
             self._bm_kind, self._bm_api = res.kind, res.api_version
 
-    # ---------------------------------------------------------------- faults
+    # ---------------------------------------------------------------- ending and faults
+    def cancel(self) -> None:
+        """End the stream at its next check (the server stops)."""
+        self.done = True
+
     def drop(self) -> None:
         """Close the connection abruptly (no terminating chunk)."""
         self.done = True
@@ -156,27 +169,6 @@ class WatchStream:
         if batch:
             self._wait_stall()
             self.write(batch)
-
-    def _client_gone(self) -> bool:
-        sock = self.conn.sock
-        if self.conn.closed:
-            return True
-        try:
-            r, _, _ = select.select([sock], [], [], 0)
-            if not r:
-                return False
-            if not isinstance(sock, ssl.SSLSocket):
-                return sock.recv(1, socket.MSG_PEEK) == b""
-            # TLS cannot peek: a non-blocking read (a watch client sends nothing anyway)
-            sock.setblocking(False)
-            try:
-                return sock.recv(1) == b""
-            except (ssl.SSLWantReadError, BlockingIOError):
-                return False
-            finally:
-                sock.setblocking(True)
-        except (OSError, ValueError):
-            return True
 
     def send_error_and_end(self, err: StoreError) -> None:
         self.write([_PREFIX["ERROR"] + orjson.dumps(err.status()) + b"}\n"])
@@ -253,7 +245,7 @@ class WatchStream:
             if events:
                 continue
             if now - last_alive >= 1.0:
-                if self._client_gone():
+                if self.conn.peer_closed():
                     return
                 last_alive = now
             wait = min(self.deadline - now, 1.0)

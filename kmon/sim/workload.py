@@ -10,14 +10,15 @@ replaced pod, a scale-down) are deleted as on a real cluster: first marked Termi
 (``deletionTimestamp``, grace = the pod's ``terminationGracePeriodSeconds``; one MODIFIED),
 then, ``TERMINATION_STEPS`` churn operations later (a few seconds at the default rate: its
 containers stopped well within the grace period), deleted by their kubelet (DELETED).
+``start()`` churns at ``rate`` writes/s on a thread (``kmon.sim.churn.ChurnThread``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
-import time
 from collections import deque
 from typing import Sequence
 
@@ -25,6 +26,7 @@ from kmon.cache import gcguard
 from kmon.sim import deletion, managed_fields
 from kmon.sim import resources as R
 from kmon.sim import objects as O
+from kmon.sim.churn import ChurnThread
 from kmon.sim.storage import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 OPS = [("pod_status", 35), ("pod_replace", 15), ("event", 25), ("configmap", 8), ("widget", 7),
        ("node_heartbeat", 5), ("scale", 5)]
 _OP_NAMES = [o for o, _ in OPS]
-_OP_CUM = list(__import__("itertools").accumulate(w for _, w in OPS))
+_OP_CUM = list(itertools.accumulate(w for _, w in OPS))
 
 
 _APPLY = "kubectl-client-side-apply"  # how the demo's applications were deployed
@@ -60,7 +62,7 @@ class Workload:
         ``max_events``: events kept (oldest deleted beyond); ``rate``: churn writes/s."""
         self.store = store
         self.rng = random.Random(seed)
-        self.rate = float(rate)
+        self._churner = ChurnThread(self._churn, lambda: self.writes, rate, self.MAX_BATCH)
         if isinstance(namespaces, int):
             self.namespaces = sorted(self.rng.sample(NAMESPACE_POOL, min(namespaces, len(NAMESPACE_POOL))))
         else:
@@ -79,12 +81,13 @@ class Workload:
         self._pod_pos: dict[tuple[str, str], int] = {}
         self._steps = 0  # churn operations so far (the clock of pending terminations)
         self._terminating: deque[tuple[int, str, str]] = deque()  # (due step, namespace, name)
-        self.achieved_rate = 0.0  # writes/s over the last second of churn (see start())
         self._cms: list[tuple[str, str]] = []
         self._widgets: list[tuple[str, str]] = []
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self._lock = threading.Lock()
+        ops = {"pod_status": self._op_pod_status, "pod_replace": self._op_pod_replace, "event": self._op_event,
+               "configmap": self._op_configmap, "widget": self._op_widget, "node_heartbeat": self._op_node_heartbeat,
+               "scale": self._op_scale}
+        self._ops = [ops[name] for name in _OP_NAMES]  # in OPS order, for the weighted pick
 
     # ---------------------------------------------------------------- populate
     def populate(self) -> None:
@@ -208,11 +211,11 @@ class Workload:
             for _ in range(n):
                 self._steps += 1
                 self._finish_terminations()
-                op = self.rng.choices(_OP_NAMES, cum_weights=_OP_CUM)[0]
+                op = self.rng.choices(self._ops, cum_weights=_OP_CUM)[0]
                 try:
-                    getattr(self, "_op_" + op)()
+                    op()
                 except StoreError as e:  # objects removed behind our back (tests, faults)
-                    log.debug("workload op %s: %s", op, e)
+                    log.debug("workload op %s: %s", op.__name__, e)
         return self.writes - before
 
     TERMINATION_STEPS = 120  # churn operations between a pod's Terminating mark and its removal
@@ -343,58 +346,40 @@ class Workload:
             self._forget_pod(d, name)
             self._terminate_pod(ns, name)
 
-    # ---------------------------------------------------------------- thread
+    # ---------------------------------------------------------------- the churn thread
+    MAX_BATCH = 64  # writes per hold of the store's lock (watchers and lists wait meanwhile)
+
+    @property
+    def rate(self) -> float:
+        """Churn writes/s of ``start()`` (may change while churning)."""
+        return self._churner.rate
+
+    @rate.setter
+    def rate(self, value: float) -> None:
+        self._churner.rate = float(value)
+
+    @property
+    def achieved_rate(self) -> float:
+        """Writes/s measured over the last ~1 s of churn."""
+        return self._churner.achieved_rate
+
+    @property
+    def churning(self) -> bool:
+        return self._churner.running
+
+    @property
+    def churner(self) -> ChurnThread:
+        """The churn thread (its ``run(clock, stop)`` drives the churn on a caller's clock)."""
+        return self._churner
+
     def start(self) -> "Workload":
-        """Churn on a background thread at ``rate`` writes/s (0 = not at all)."""
-        if self._thread is None and self.rate > 0:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="kmon-sim-workload", daemon=True)
-            self._thread.start()
+        """Churn on a background thread at ``rate`` writes/s (0 = not at all): paced by
+        ``kmon.sim.churn.ChurnThread``, in batches under one hold of the store's lock."""
+        self._churner.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        t, self._thread = self._thread, None
-        if t is not None:
-            t.join(10)
-
-    TICK = 0.01  # seconds between wake-ups of the churn thread
-    MAX_BATCH = 64  # writes per hold of the store's lock (watchers and lists wait meanwhile)
-
-    def _run(self) -> None:
-        """Token bucket: every ``TICK`` the thread performs the writes owed since the last
-        wake-up (rate x elapsed) in one batch under the store's lock -- watchers then wake
-        once per batch instead of once per write. Debt beyond half a second is forgiven (a
-        stalled process does not burst afterwards); ``achieved_rate`` is measured over ~1 s."""
-        tick = self.TICK
-        credit = 0.0
-        last = time.monotonic()
-        win_t, win_w = last, self.writes
-        while not self._stop.is_set():
-            now = time.monotonic()
-            rate = self.rate
-            credit = min(credit + (now - last) * rate, max(1.0, rate * 0.5))
-            last = now
-            if credit >= 1.0:
-                try:
-                    done = self._churn(min(int(credit), self.MAX_BATCH))
-                    credit = credit - done if done else 0.0  # nothing to churn: do not spin
-                    # the store's new versions are long-lived and acyclic: with the process-wide
-                    # policy installed they are frozen every ~1000 writes / 1 s, so no full
-                    # collection walks the store (0.5-0.8 s with 50,000 pods otherwise)
-                    gcguard.policy.note_deltas(done)
-                except Exception:  # never let the demo die on a generator bug
-                    log.exception("workload step failed")
-                    credit = 0.0
-            now = time.monotonic()
-            if now - win_t >= 1.0:
-                self.achieved_rate = (self.writes - win_w) / (now - win_t)
-                win_t, win_w = now, self.writes
-            delay = tick - (now - last) if credit < 1.0 else 0.0
-            if delay > 0:
-                self._stop.wait(delay)
-            elif credit >= 1.0:
-                time.sleep(0)  # behind: keep going, but let the server threads have the GIL
+        self._churner.stop()
 
     def _churn(self, writes: int) -> int:
         """About ``writes`` store writes (whole operations) under one hold of the store's
@@ -402,7 +387,7 @@ class Workload:
         before = self.writes
         with self.store.lock:
             for _ in range(4 * writes + 4):  # bounded: some operations write nothing
-                if self.writes - before >= writes or self._stop.is_set():
+                if self.writes - before >= writes or self._churner.stopping:
                     break
                 self.step(1)
         return self.writes - before

@@ -20,6 +20,7 @@ from kmon.sim import defaulting, deletion, managed_fields, schema, validation
 from kmon.sim.catalog import Resource
 from kmon.sim.errors import StoreError
 from kmon.sim.patch import PatchError, apply_patch
+from kmon.sim.selection import request_matchers
 from kmon.sim.storage import Store, now_rfc3339
 
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json",
@@ -336,14 +337,7 @@ def _delete_options(call: Call) -> deletion.DeleteOptions:
 
 
 def _delete_collection(store: Store, call: Call) -> Result:
-    from kmon.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
-
-    try:
-        lm = parse_label_selector(call.query.get("labelSelector"))
-        fm = parse_field_selector(call.query.get("fieldSelector") or "",
-                                  ("metadata.name", "metadata.namespace") + call.res.fields)
-    except SelectorError as exc:
-        raise StoreError(400, "BadRequest", str(exc)) from None
+    lm, fm = request_matchers(call.res, call.query)
     entries, _, _, _ = store.list_entries(call.res, namespace=call.ns, lmatch=lm, fmatch=fm)
     opts = _delete_options(call)
     items = []

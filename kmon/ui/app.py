@@ -192,7 +192,7 @@ def run(args: Any) -> int:
     demo = None
     kubeconfig = getattr(args, "kubeconfig", None)
     if args.demo:
-        from kmon.monitor.demo import DemoCluster
+        from kmon.sim.demo import DemoCluster
 
         demo = DemoCluster()
         kubeconfig = demo.kubeconfig_path

@@ -301,7 +301,7 @@ class Kubeconfigs(QObject):
             return
         if self._demo_task is not None:  # (a second click while it starts)
             return
-        from kmon.monitor.demo import DemoCluster
+        from kmon.sim.demo import DemoCluster
 
         self.sigMessage.emit("info", "Starting the demo cluster…")
 

@@ -268,7 +268,7 @@ def build_replay(source: ReplaySource, *, settings: Settings) -> tuple[Workspace
 
 def main(recording_path: str, speed: float = 1.0, *, screenshot: str | None = None, after: float = 5.0, play: bool = True) -> int:
     """Open the replay window on ``recording_path`` at ``speed``; returns the exit status."""
-    from kmon.monitor.recording import RecordingError
+    from kmon.monitor.recording_format import RecordingError
 
     from .app import _quit_on_sigint, make_app, prepare_screenshot, start_gc_policy
 

@@ -28,7 +28,7 @@ def _qt_modules(stderr: str) -> str:
 def test_headless_modules_import_without_qt():
     names = [m.name for m in pkgutil.iter_modules(kmon.headless.__path__, "kmon.headless.")]
     assert {"kmon.headless.watch", "kmon.headless.stats", "kmon.headless.record", "kmon.headless.replay"} <= set(names)
-    names += ["kmon.monitor.recording", "kmon.cli"]
+    names += ["kmon.monitor.recording_format", "kmon.monitor.recording_writer", "kmon.monitor.recording_reader", "kmon.monitor.replayer", "kmon.cli"]
     code = "import importlib, sys\n" f"for n in {names!r}:\n    importlib.import_module(n)\n" + CHECK.format(forbidden=FORBIDDEN)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO, env=kmon_env())
     assert out.returncode == 0, out.stderr

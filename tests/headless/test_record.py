@@ -10,7 +10,8 @@ import pytest
 from kmon.monitor.session_options import SessionOptions
 from kmon.headless.record import Recorder
 from kmon.monitor.masking import MASK
-from kmon.monitor.recording import read_recording, rebuild_cache
+from kmon.monitor.recording_reader import read_recording
+from kmon.monitor.replay_rebuild import rebuild_cache
 
 from .conftest import REPO, run_kmon, wait_for
 

@@ -13,16 +13,11 @@ from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
 from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.monitor.feed import DeltaItem, ReflectorItem, SessionItem
 from kmon.monitor.masking import MASK
-from kmon.monitor.recording import (
-    RecordingError,
-    RecordingWriter,
-    Replayer,
-    item_from_record,
-    make_header,
-    read_recording,
-    rebuild_cache,
-    record_from_item,
-)
+from kmon.monitor.recording_format import RecordingError, item_from_record, make_header, record_from_item
+from kmon.monitor.recording_reader import read_recording
+from kmon.monitor.recording_writer import RecordingWriter
+from kmon.monitor.replay_rebuild import rebuild_cache
+from kmon.monitor.replayer import Replayer
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kmon.monitor.masking import MASK
-from kmon.monitor.recording import read_recording
+from kmon.monitor.recording_reader import read_recording
 
 from .conftest import KmonProcess, run_kmon
 

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from kmon.kube.config import load_kubeconfig
-from kmon.monitor.demo import CONTEXTS, DemoCluster
+from kmon.sim.demo import CONTEXTS, DemoCluster
 from kmon.monitor.feed import Feed
 from kmon.monitor.contexts import Monitor
 from kmon.monitor.session_options import DEFAULT_RESOURCES

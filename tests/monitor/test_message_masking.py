@@ -12,7 +12,9 @@ import pytest
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.journal import export_csv, export_jsonl, row_from_item
 from kmon.monitor.masking import MASK, redact_text
-from kmon.monitor.recording import RecordingWriter, make_header, read_recording
+from kmon.monitor.recording_format import make_header
+from kmon.monitor.recording_reader import read_recording
+from kmon.monitor.recording_writer import RecordingWriter
 from kmon.monitor.session import ContextSession
 
 from .conftest import wait_for

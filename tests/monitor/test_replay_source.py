@@ -4,7 +4,8 @@ the stats reconstructed from reflector records."""
 from __future__ import annotations
 
 from kmon.monitor.feed import DeltaItem, Feed, ReflectorItem
-from kmon.monitor.recording import Recording, rebuild_cache
+from kmon.monitor.recording_reader import Recording
+from kmon.monitor.replay_rebuild import rebuild_cache
 from kmon.monitor.replay_source import ReplayContext, ReplaySource
 
 T0 = 1_700_000_000.0

@@ -4,7 +4,7 @@ time (``ReplaySource.samples_until`` / ``timeline``)."""
 
 from __future__ import annotations
 
-from kmon.monitor.recording import Recording
+from kmon.monitor.recording_reader import Recording
 from kmon.monitor.replay_source import ReplaySource
 from kmon.monitor.replay_stats import StatsFold
 from kmon.monitor.timeseries import SeriesBook

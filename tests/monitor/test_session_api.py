@@ -10,7 +10,7 @@ import pytest
 
 from kmon.monitor import ContextSession
 from kmon.monitor.feed import Feed
-from kmon.monitor.recording import Recording
+from kmon.monitor.recording_reader import Recording
 from kmon.monitor.replay_source import ReplayContext, ReplaySource
 from kmon.monitor.session_api import ResourceHandleView, Session
 

@@ -99,7 +99,7 @@ def test_geometric_growth():
 
 
 def test_records_fold_like_the_feed_items_they_came_from():
-    from kmon.monitor.recording import item_from_record, record_from_item
+    from kmon.monitor.recording_format import item_from_record, record_from_item
 
     items = [refl("Relist", t=T0 + 0.1, reason="initial"), delta("Replaced", "a", rv="5", t=T0 + 0.2),
              refl("ListFinished", "7", t=T0 + 0.3), delta("Updated", "a", rv="9", t=T0 + 1.5),

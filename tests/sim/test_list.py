@@ -173,6 +173,34 @@ def test_bad_selectors_are_400(populated, query):
     assert status == 400 and body["reason"] == "BadRequest" and body["kind"] == "Status"
 
 
+@pytest.mark.parametrize("query,status,message", [
+    # kube-apiserver's labels.Parse and fields.ParseSelector, word for word (kmon.selectors)
+    ("labelSelector=a%20b", 400, "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"),
+    ("labelSelector=app%3Dweb%2C", 400, "found '', expected: identifier after ','"),
+    ("labelSelector=idx%3C-5", 400, 'unable to parse requirement: values[0][idx]: Invalid value: "-5": a valid label '
+     "must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+     "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+     "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"),
+    ("fieldSelector=metadata.name%3Da%3Db", 400, "invalid field selector: unescaped character in value: '='"),
+    ("fieldSelector=spec.bogus%3Dx", 400, "field label not supported: spec.bogus"),
+    ("fieldSelector=status.phase%3DRunning%2Cnonsense", 400,
+     "invalid selector: 'status.phase=Running,nonsense'; can't understand 'nonsense'"),
+    ("labelSelector=app%20in%20()", 200, None),  # "in ()" is the set {""}: valid, matches no pod here
+])
+def test_selectors_are_parsed_as_kube_apiserver_parses_them(populated, query, status, message):
+    got, _, body = get(populated, f"/api/v1/pods?{query}")
+    assert got == status
+    if message is None:
+        assert body["items"] == []
+    else:
+        assert body["reason"] == "BadRequest" and body["message"] == message
+
+
+def test_a_named_watch_reports_only_the_clients_field_selector(populated):
+    status, _, body = get(populated, "/api/v1/namespaces/default/pods/p-01?watch=1&fieldSelector=nonsense")
+    assert status == 400 and body["message"] == "invalid selector: 'nonsense'; can't understand 'nonsense'"
+
+
 def test_selector_paging(populated):
     _, _, p1 = get(populated, "/api/v1/pods?labelSelector=app%3Dweb&limit=3")
     assert names(p1["items"]) == ["p-00", "p-02", "p-04"] and p1["metadata"]["continue"]

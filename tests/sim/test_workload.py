@@ -82,7 +82,7 @@ def test_churn_thread_at_rate_and_watchable():
             finally:
                 w.stop()
         assert types <= {"ADDED", "MODIFIED", "DELETED"} and "MODIFIED" in types
-        assert w._thread is None
+        assert not w.churning
 
 
 def test_two_demo_clusters_differ():
@@ -169,7 +169,7 @@ def test_churn_with_nothing_to_write_does_not_spin():
         assert time.process_time() - c0 < 0.25
     finally:
         w.stop()
-    assert w._thread is None and w.writes == 0
+    assert not w.churning and w.writes == 0
 
 
 def test_churned_pods_terminate_gracefully_and_go_away():

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))  # helpers.py
 
 @pytest.fixture(scope="module")
 def demo():
-    from kmon.monitor.demo import DemoCluster
+    from kmon.sim.demo import DemoCluster
 
     d = DemoCluster(churn=40.0, pods=60, bookmark_interval=5.0)
     yield d

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from kmon.monitor.recording import read_recording, rebuild_cache
+from kmon.monitor.recording_reader import read_recording
+from kmon.monitor.replay_rebuild import rebuild_cache
 from kmon.monitor.replay_source import ReplaySource
 from kmon.monitor.tree_node import OBJECT
 

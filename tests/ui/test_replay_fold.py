@@ -15,7 +15,7 @@ from helpers_sim import wait_for
 from PySide6.QtCore import QPoint, Qt
 from test_replay import RESOURCES, replay, sim_recorder  # noqa: F401  (replay: a fixture)
 
-from kmon.monitor.recording import read_recording
+from kmon.monitor.recording_reader import read_recording
 from kmon.ui.inspector_model import state_of
 
 pytestmark = pytest.mark.timeout(120)

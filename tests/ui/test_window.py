@@ -384,7 +384,7 @@ def no_kubeconfig(tmp_path, monkeypatch):
 
 
 def test_first_start_without_kubeconfig_offers_the_demo_and_a_file(make_app, qtbot, no_kubeconfig, monkeypatch):
-    import kmon.monitor.demo as demo_module
+    import kmon.sim.demo as demo_module
 
     started = []
     real_demo = demo_module.DemoCluster

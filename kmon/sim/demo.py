@@ -17,7 +17,11 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
+
+from kmon.sim.kubeconfig import write_kubeconfig
+from kmon.sim.server import SimServer
+from kmon.sim.workload import Workload
 
 __all__ = ["CONTEXTS", "DemoCluster", "DemoSpec"]
 
@@ -63,17 +67,13 @@ class DemoCluster:
         directory: str | os.PathLike[str] | None = None,
         specs: Sequence[DemoSpec] = SPECS,
     ) -> None:
-        from kmon.sim import SimServer
-        from kmon.sim.kubeconfig import write_kubeconfig
-        from kmon.sim.workload import Workload
-
         self.churn = float(churn)
         self.seed = seed
         self._lock = threading.Lock()  # guards _paused, _stopped and the workloads' start/stop
         self._paused = False
         self._stopped = False
-        self.servers: dict[str, Any] = {}
-        self.workloads: dict[str, Any] = {}
+        self.servers: dict[str, SimServer] = {}
+        self.workloads: dict[str, Workload] = {}
         self._own_dir = directory is None
         self.directory = tempfile.mkdtemp(prefix="kmon-demo-") if directory is None else os.fspath(directory)
         try:
