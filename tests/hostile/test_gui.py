@@ -43,7 +43,9 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
             env.workload.stop()
             env._churning = False
             try:
-                qtbot.waitUntil(gui_equals_server, timeout=30000)
+                # as long as client-go's backoff may take after a fault's failed rounds (30 s
+                # cap, jittered up to 60 s): a restart's 429s can leave pods backing off ~25 s
+                qtbot.waitUntil(gui_equals_server, timeout=65000)
             except Exception:
                 raise AssertionError(f"tree != server: {[(r, len(tree_state(ws, 'sim', r)), len(env.server_state(r))) for r in RES]}"
                                      f" {[(r, st.state, st.error) for (c, r), st in ws.states.resources.items()]}")
