@@ -12,7 +12,9 @@ from kmon.headless.record import Recorder
 from kmon.monitor.masking import MASK
 from kmon.monitor.recording import read_recording, rebuild_cache
 
-from .conftest import REPO, run_kmon, wait_for
+from waiting import wait_for
+
+from .conftest import REPO, run_kmon
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -8,7 +8,7 @@ from kmon.monitor.demo import CONTEXTS, DemoCluster
 from kmon.monitor.feed import Feed
 from kmon.monitor.session import DEFAULT_RESOURCES, Monitor
 
-from .conftest import wait_for
+from waiting import wait_for
 
 pytestmark = pytest.mark.timeout(90)
 

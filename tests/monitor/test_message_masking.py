@@ -15,7 +15,8 @@ from kmon.monitor.masking import MASK, redact_text
 from kmon.monitor.recording import RecordingWriter, make_header, read_recording
 from kmon.monitor.session import ContextSession
 
-from .conftest import wait_for
+from waiting import wait_for
+
 from .helpers import delta
 
 pytestmark = pytest.mark.timeout(60)

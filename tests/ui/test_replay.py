@@ -6,17 +6,18 @@ watches in the middle, so the informers relist); every test replays it in a fres
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from kmon.monitor.recording import read_recording, rebuild_cache
 from kmon.monitor.replay_source import ReplaySource
 from kmon.monitor.tree import OBJECT
+from waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -24,12 +25,8 @@ RESOURCES = ["pods", "configmaps", "secrets"]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _wait(cond, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)  # a worker-thread condition outside Qt: no event loop to wait on
+# worker-thread conditions outside Qt: no event loop to wait on
+_wait = functools.partial(wait_for, timeout=20.0)
 
 
 def sim_recorder(d, name, *, seed, workload_seed, rate):
