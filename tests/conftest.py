@@ -10,15 +10,16 @@ Tiers (markers, registered in pyproject.toml) say what a test needs, so a loop c
 
 ``gui`` is derived: every test that needs Qt (``-m "not gui"`` runs where Qt cannot load).
 
-A test's tier comes from its folder (``FOLDER_TIER``), else its file (``FILE_TIER``), else the
-test itself (``TEST_TIER``, or a marker in the test module, which wins). The tables were made
-from a run of the whole suite that recorded what each test touched (threads started, sockets
-connected, subprocesses, Qt fixtures) and how long it took, on the 2-core machine while others
-shared it; ``SLOW`` holds the tests that took a second or more there. The ``pure``, ``model``
-and ``widget`` tiers are enforced while a test runs (``_tier_guard``): a test that outgrows its
-tier fails, naming the tier it needs. A module fixture's cost counts for every test that needs
-it (whichever runs first pays it), so such a module is slow, or its tier heavier, as a whole. A table entry that names no test of its file stops the
-run, so a renamed test is not silently re-tiered.
+A test's tier is its own (``TEST_TIER``, or a marker in the test module, which wins), else its
+file's (``FILE_TIER``), else its folder's (``FOLDER_TIER``). The tables were made from a run of
+the whole suite that recorded what each test touched (threads started, sockets connected,
+subprocesses, Qt fixtures) and how long it took, on the 2-core machine while others shared it;
+``SLOW`` holds the tests that took a second or more there. A module fixture's cost counts for
+every test that needs it (whichever runs first pays it), so such a module is slow, or of a
+heavier tier, as a whole. The ``pure``, ``model`` and ``widget`` tiers are enforced while a
+test runs (``_tier_guard``): a test that outgrows its tier fails, naming the tier it needs. A
+table entry that names no test of its file stops the run, so a renamed test is not silently
+re-tiered.
 
     make test-fast      # pytest -m "not slow": everything but the long scenarios
     pytest -m pure      # the logic alone, in seconds
@@ -248,8 +249,7 @@ def _refuse(what: str, tier: str, needs: str):
 
 @pytest.fixture(autouse=True)
 def _tier_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    node = request.node
-    tier = next((t for t in TIERS if node.get_closest_marker(t)), None)
+    tier = next((m.name for m in request.node.iter_markers() if m.name in TIERS), None)  # the closest
     if tier not in ("pure", "model", "widget"):
         return
     if tier == "pure":
