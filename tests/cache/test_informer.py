@@ -228,7 +228,7 @@ def test_stats_count_410s_errors_and_relists():
     assert st.watches_ended.get("expired") == 1
 
 
-def test_stop_within_a_second_with_watch_blocked_and_no_thread_outlives_the_informer():
+def test_stop_ends_run_with_the_watch_blocked_and_no_thread_outlives_the_informer():
     before = set(threading.enumerate())
     lw = ScriptedListerWatcher().on_list(ListPage([pod("a")], "1"))
     inf = informer(lw, clock=None, resync_period=30.0)
@@ -240,7 +240,7 @@ def test_stop_within_a_second_with_watch_blocked_and_no_thread_outlives_the_info
     assert lw.wait_watch_calls(1)
     assert lw.watches[0].reading.wait(5)
     stop.set()
-    t.join(2)  # the watch blocks until stopped and resyncs come every minute: only stop() ends run()
+    t.join(5)  # the watch blocks until stopped and resyncs come every minute: only stop() ends run()
     assert not t.is_alive()
     assert set(threading.enumerate()) - before == set()
     assert inf.stats().state == "stopped"
