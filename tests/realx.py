@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
+
+from waiting import wait_for
 
 TOOLS = ("Xvfb", "openbox", "xdotool")
 INSTALL_HINT = "apt-get install xvfb openbox xdotool libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1"
@@ -49,16 +50,9 @@ class XDisplay:
 
     def wait_window(self, name_regex: str, *, timeout: float = 30.0, only_visible: bool = True) -> list[str]:
         """Window ids whose title matches ``name_regex``, waiting until there is one."""
-        deadline = time.monotonic() + timeout
-        args = ["search"] + (["--onlyvisible"] if only_visible else []) + ["--name", name_regex]
-        while True:
-            out = subprocess.run(["xdotool", *args], env=self.env(), capture_output=True, text=True)
-            ids = out.stdout.split()
-            if ids:
-                return ids
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no window named /{name_regex}/ within {timeout} s")
-            time.sleep(0.1)  # polling an external process: there is nothing to wait on
+        # polling an external process (xdotool): there is nothing to wait on
+        return wait_for(lambda: self.windows(name_regex, only_visible=only_visible), timeout,
+                        f"a window named /{name_regex}/", step=0.1)
 
     def windows(self, name_regex: str, *, only_visible: bool = True) -> list[str]:
         args = ["search"] + (["--onlyvisible"] if only_visible else []) + ["--name", name_regex]
@@ -104,24 +98,25 @@ def real_display():
     wm = subprocess.Popen(["openbox", "--sm-disable"], env=disp.env(), stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
     # openbox is up once it owns the _NET_SUPPORTING_WM_CHECK window; xdotool can ask for it
-    deadline = time.monotonic() + 20
-    while True:
+    def openbox_ready() -> bool:
+        nonlocal wm
         probe = subprocess.run(["xdotool", "getdisplaygeometry"], env=disp.env(), capture_output=True)
         if probe.returncode == 0 and wm.poll() is not None:
             # it could not open the display yet (seen when several Xvfb start at once): again
             wm = subprocess.Popen(["openbox", "--sm-disable"], env=disp.env(), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        ready = probe.returncode == 0 and wm.poll() is None
-        if ready:
-            root = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=disp.env(),
-                                  capture_output=True, text=True) if shutil.which("xprop") else None
-            if root is None or "window id" in root.stdout:
-                break
-        if time.monotonic() > deadline:
-            wm.kill()
-            xvfb.kill()
-            pytest.fail("openbox did not start on Xvfb within 20 s")
-        time.sleep(0.1)  # polling external processes
+        if probe.returncode != 0 or wm.poll() is not None:
+            return False
+        root = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=disp.env(),
+                              capture_output=True, text=True) if shutil.which("xprop") else None
+        return root is None or "window id" in root.stdout
+
+    try:
+        wait_for(openbox_ready, 20, "openbox on Xvfb", step=0.1)  # polling external processes
+    except AssertionError:
+        wm.kill()
+        xvfb.kill()
+        pytest.fail("openbox did not start on Xvfb within 20 s")
     yield disp
     for p in (wm, xvfb):
         p.terminate()

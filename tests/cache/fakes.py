@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterable
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent
 
+from waiting import wait_for
+
 BLOCK = object()  # script entry: block in list() until cancel()
 
 
@@ -218,28 +220,15 @@ class ScriptedListerWatcher:
     def cancel(self) -> None:
         self.cancelled.set()
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Wait until ``predicate()`` holds (re-checked on every call and every 10 ms)."""
-        with self._cond:
-            end = _now() + timeout
-            while not predicate():
-                left = end - _now()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.01))
-        return True
-
     def wait_watch_calls(self, n: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda: len(self.watch_calls) >= n, timeout)
+        """Wait until ``n`` watch calls were made (AssertionError after ``timeout``)."""
+        return wait_for(lambda: len(self.watch_calls) >= n, timeout,
+                        lambda: f"{n} watch calls (got {len(self.watch_calls)})", notified_by=self._cond)
 
     def wait_list_calls(self, n: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda: len(self.list_calls) >= n, timeout)
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
+        """Wait until ``n`` list calls were made (AssertionError after ``timeout``)."""
+        return wait_for(lambda: len(self.list_calls) >= n, timeout,
+                        lambda: f"{n} list calls (got {len(self.list_calls)})", notified_by=self._cond)
 
 
 class FakeCluster:

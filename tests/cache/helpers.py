@@ -6,6 +6,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from waiting import wait_for
+
 
 class RecordingStore:
     """A ReflectorStore that records every call as (method, payload)."""
@@ -34,12 +36,10 @@ class RecordingStore:
     def resync(self):
         self._rec("resync", None)
 
-    def wait(self, predicate: Callable[[list], bool], timeout: float = 5.0) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: predicate(self.calls), timeout)
-
     def wait_count(self, name: str, n: int = 1, timeout: float = 5.0) -> bool:
-        return self.wait(lambda calls: sum(1 for c in calls if c[0] == name) >= n, timeout)
+        """Wait until ``name`` was called ``n`` times (AssertionError after ``timeout``)."""
+        return wait_for(lambda: sum(1 for c in self.calls if c[0] == name) >= n, timeout,
+                        lambda: f"{n} x {name} (calls: {self.calls})", notified_by=self.cond)
 
     def names(self) -> list[str]:
         with self.cond:
@@ -69,15 +69,3 @@ def running(target: Callable[[threading.Event], Any], timeout: float = 5.0) -> I
     if errors:
         raise errors[0]
 
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll a condition owned by code under test that offers nothing to wait on."""
-    ev = threading.Event()
-    import time
-
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            return False
-        ev.wait(0.005)
-    return True

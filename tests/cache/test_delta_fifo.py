@@ -8,6 +8,8 @@ from kmon.cache.delta_fifo import Delta, DeltaFIFO, DeltaType as T, FIFOClosedEr
 from kmon.cache.keys import DeletedFinalStateUnknown as DFSU
 from kmon.cache.store import Indexer
 
+from waiting import wait_for
+
 from .fakes import pod
 
 
@@ -332,8 +334,7 @@ def test_queue_watch_events_wakes_a_waiting_pop():
     got = []
     t = threading.Thread(target=lambda: got.append(f.pop_batch(lambda b: [k for k, _, _ in b], timeout=5)))
     t.start()
-    while not f._waiters:
-        threading.Event().wait(0.001)
+    wait_for(lambda: f._waiters, 5, "pop_batch to wait")
     f.queue_watch_events([("ADDED", pod("a")), ("ADDED", pod("b"))])
     t.join(5)
     assert got and got[0] in (["default/a", "default/b"], ["default/a"])

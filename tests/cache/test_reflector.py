@@ -10,8 +10,10 @@ from kmon.cache.events import ReflectorEventKind as K
 from kmon.cache.listwatch import ListPage
 from kmon.cache.reflector import Reflector
 
+from waiting import wait_for
+
 from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod
-from .helpers import RecordingStore, running, wait_until
+from .helpers import RecordingStore, running
 
 # every test runs with watches read event by event and in batches (see conftest)
 pytestmark = pytest.mark.usefixtures("watch_mode")
@@ -47,7 +49,7 @@ def test_list_replaces_store_then_watches_from_list_version():
         assert lw.wait_watch_calls(1)
         w = lw.watches[0]
         w.add(pod("c", "11")).modify(pod("a", "12")).delete(pod("b", "13")).bookmark("14")
-        assert wait_until(lambda: r.last_sync_resource_version == "14")
+        wait_for(lambda: r.last_sync_resource_version == "14")
     assert store.calls[:4] == [("replace", (["a", "b"], "10")), ("add", "c"), ("update", "a"), ("delete", "b")]
     assert len(store.calls) == 4  # the bookmark only moved the version
     opts = lw.list_calls[0]
@@ -447,7 +449,7 @@ def test_watch_list_expired_retries_with_empty_version():
     lw.on_watch(expired(), FakeWatch().bookmark("60", initial_events_end=True))
     with running(r.list_and_watch):
         assert lw.wait_watch_calls(2)
-        assert wait_until(lambda: r.last_sync_resource_version == "60")
+        wait_for(lambda: r.last_sync_resource_version == "60")
     assert [o.resource_version for o in lw.watch_calls[:2]] == ["50", ""]
     assert not r.is_last_sync_resource_version_unavailable
 
@@ -468,7 +470,7 @@ def test_events_stream_and_listener_errors_do_not_kill_the_reflector():
     with running(r.list_and_watch):
         assert lw.wait_watch_calls(1)
         lw.watches[0].add(pod("b", "11")).bookmark("12")
-        assert wait_until(lambda: r.last_sync_resource_version == "12")
+        wait_for(lambda: r.last_sync_resource_version == "12")
     kinds = [e.kind for e in events]
     assert kinds[:5] == [K.Relist, K.ListStarted, K.Page, K.ListFinished, K.WatchStarted]
     assert K.Bookmark in kinds and kinds[-1] is K.WatchEnded

@@ -8,23 +8,17 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from typing import Callable
 
 import orjson
 import pytest
 
-from helpers_sim import wait_for as _wait_for
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import write_kubeconfig
 from kmon.sim.workload import Workload
+from waiting import wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
-    """Poll ``cond`` until truthy; fail the test after ``timeout`` seconds."""
-    return _wait_for(cond, timeout, what, 0.02)
 
 
 def kmon_env() -> dict[str, str]:
@@ -77,17 +71,19 @@ class KmonProcess:
             self._cond.notify_all()
 
     def wait_until(self, cond: Callable[[], object], timeout: float, what: str) -> object:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                v = cond()
-                if v:
-                    return v
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self._reader.is_alive():
-                    err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
-                    raise AssertionError(f"timed out waiting for {what}; exit={self.proc.poll()} stderr={err}")
-                self._cond.wait(min(left, 0.5))
+        """``cond()``'s first truthy value, re-checked on every line read; fails the test after
+        ``timeout`` seconds or as soon as kmon has exited and its output is all read."""
+        def ready() -> object:
+            v = cond()
+            if not v and self.proc.poll() is not None and not self._reader.is_alive():
+                raise AssertionError(f"kmon exited before {what}; {self._exit_detail()}")
+            return v
+
+        return wait_for(ready, timeout, lambda: f"{what}; {self._exit_detail()}", step=0.5, notified_by=self._cond)
+
+    def _exit_detail(self) -> str:
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
+        return f"exit={self.proc.poll()} stderr={err}"
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> int:
         self.proc.send_signal(sig)

@@ -13,7 +13,9 @@ from kmon.monitor.masking import MASK
 from kmon.monitor.recording_reader import read_recording
 from kmon.monitor.replay_rebuild import rebuild_cache
 
-from .conftest import REPO, run_kmon, wait_for
+from waiting import wait_for
+
+from .conftest import REPO, run_kmon
 
 pytestmark = pytest.mark.timeout(90)
 

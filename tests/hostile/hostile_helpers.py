@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from helpers_sim import wait_for as _wait_for
 from kmon.cache.options import InformerOptions
 from kmon.monitor.feed import Feed, SessionItem
 from kmon.monitor.journal import Journal
@@ -16,17 +15,13 @@ from kmon.sim import SimServer
 from kmon.sim.kubeconfig import write_kubeconfig
 from kmon.sim.workload import Workload
 from stallproxy import StallProxy
+from waiting import wait_for
 
 TOKEN = "s3cr3t-hostile-token-value"
 RESOURCES = ["pods", "configmaps", "services", "namespaces"]
 # what the store and kmon call each resource: (store identifier, URL plural)
 PLURAL = {"pods": "pods", "configmaps": "configmaps", "services": "services", "namespaces": "namespaces",
           "secrets": "secrets", "deployments.apps": "deployments"}
-
-
-def wait_for(cond: Callable[[], Any], timeout: float = 15.0, what: str = "condition", step: float = 0.02) -> Any:
-    """Poll ``cond`` until truthy; AssertionError after ``timeout`` seconds."""
-    return _wait_for(cond, timeout, what, step)
 
 
 class Ticker:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from hostile_helpers import wait_for
+from waiting import wait_for
 
 POD = b'{"kind":"Pod","apiVersion":"v1","metadata":{"name":"ghost","namespace":"default","resourceVersion":"1"}}'
 DEEP = 10_000

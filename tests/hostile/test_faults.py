@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from hostile_helpers import RESOURCES, TOKEN, SimEnv, Ticker, wait_for
+from hostile_helpers import RESOURCES, TOKEN, SimEnv, Ticker
+from waiting import wait_for
 from kmon.kube.liveness import HealthCheck
 
 FAULT_WINDOW = 5.0  # seconds each fault lasts

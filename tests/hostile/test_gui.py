@@ -14,7 +14,6 @@ import yaml
 from hostile_helpers import TOKEN, SimEnv
 from kmon.sim import SimServer
 
-pytestmark = pytest.mark.gui
 RES = ["pods", "configmaps", "services"]
 
 
@@ -22,7 +21,6 @@ def tree_state(ws, ctx, res):
     return {n.key: n.rv for n in ws.tree.objects(ctx, res) if not n.is_deleted}
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker, tmp_path):
     env = SimEnv(tmp_path, churn=20.0)
@@ -105,7 +103,6 @@ def test_window_stays_responsive_and_explains_faults(make_app, qtbot, qt_ticker,
         env.close()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_stalled_server_is_shown_and_recovers(make_app, qtbot, qt_ticker, tmp_path, monkeypatch):
     """The server stops answering (connections stay up): within read-idle + ping timeout the

@@ -12,7 +12,7 @@ import time
 
 import orjson
 
-from hostile_helpers import wait_for
+from waiting import wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

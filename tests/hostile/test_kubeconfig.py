@@ -14,7 +14,8 @@ import textwrap
 import pytest
 import yaml
 
-from hostile_helpers import TOKEN, wait_for
+from hostile_helpers import TOKEN
+from waiting import wait_for
 from kmon.monitor.feed import Feed
 from kmon.monitor.contexts import Monitor
 from kmon.sim import SimServer

@@ -25,7 +25,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SECRET_VALUE = "hunter2-Kx9-never-shown"
 SECRET_B64 = base64.b64encode(SECRET_VALUE.encode()).decode()
 PLUGIN_MARK = "exec-plugin-stdout-marker-77"
-pytestmark = pytest.mark.gui
 
 
 def _kmon(*args, timeout=60):

@@ -19,7 +19,8 @@ import time
 import orjson
 import pytest
 
-from hostile_helpers import SimEnv, wait_for
+from hostile_helpers import SimEnv
+from waiting import wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READ_IDLE = 1.0  # client-go's 30 s, scaled down
@@ -78,7 +79,6 @@ def _health_check_ended(r):
             and "no answer from the server's health check" in orjson.dumps(r.get("detail")).decode())
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(150)
 def test_sigstop_then_a_silent_network_is_noticed_by_the_health_check(env):
     p = Proc("watch", "-o", "json", "--kubeconfig", env.kubeconfig, "pods",

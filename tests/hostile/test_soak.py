@@ -15,7 +15,6 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_short_soak_is_flat_and_bounded(tmp_path):
     out = tmp_path / "soak.json"

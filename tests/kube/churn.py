@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from typing import Any
 
 from kmon.cache.keys import meta_namespace_key
+from waiting import wait_for
 
 from .conftest import ensure_namespace, make_pod
 
@@ -59,12 +59,6 @@ class Churn:
             pass  # a racing fault (or conflict) is fine: the server state is the truth
         self.ops += 1
 
-    def run_for(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.step()
-            time.sleep(1.0 / self.rate)
-
     def start(self) -> "Churn":
         def loop() -> None:
             while not self._stop.wait(1.0 / self.rate):
@@ -89,19 +83,17 @@ def cache_state(informer: Any) -> dict[str, str]:
 
 
 def wait_converged(informer: Any, store: Any, timeout: float = 20.0) -> None:
-    """Poll until the indexer holds exactly the server's objects at the same versions."""
-    deadline = time.monotonic() + timeout
-    while True:
-        want = server_state(store)
-        have = cache_state(informer)
-        if have == want and informer.has_synced():
-            return
-        if time.monotonic() > deadline:
-            missing = sorted(set(want) - set(have))[:5]
-            extra = sorted(set(have) - set(want))[:5]
-            stale = sorted(k for k in set(want) & set(have) if want[k] != have[k])[:5]
-            raise AssertionError(
-                f"cache did not converge in {timeout} s: missing {missing}, extra {extra}, stale {stale}; "
-                f"stats {informer.stats().as_dict() if hasattr(informer.stats(), 'as_dict') else informer.stats()}"
-            )
-        time.sleep(0.05)
+    """Wait until the indexer holds exactly the server's objects at the same versions."""
+
+    def converged() -> bool:
+        return informer.has_synced() and cache_state(informer) == server_state(store)
+
+    def difference() -> str:
+        want, have = server_state(store), cache_state(informer)
+        missing = sorted(set(want) - set(have))[:5]
+        extra = sorted(set(have) - set(want))[:5]
+        stale = sorted(k for k in set(want) & set(have) if want[k] != have[k])[:5]
+        return (f"the cache to converge: missing {missing}, extra {extra}, stale {stale}; "
+                f"stats {informer.stats().as_dict()}")
+
+    wait_for(converged, timeout, difference, step=0.05)

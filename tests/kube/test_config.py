@@ -198,8 +198,11 @@ def test_exec_plugin_relative_command(home):
         clusters=[("c", {"server": "https://e:1"})],
         users=[("u", {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "./bin/plug"}})],
         contexts=[("e", {"cluster": "c", "user": "u"})], current="e"))
-    client = api_client_for(kubeconfig=p)
-    client.close()
+    client = api_client_for(kubeconfig=p)  # ./bin/plug is found beside the kubeconfig, not in the cwd
+    try:
+        assert client.configuration.api_key["BearerToken"] == f"Bearer {SECRET}"
+    finally:
+        client.close()
 
 
 def assert_clean(err: KubeconfigError, *, file=None, entry=None):

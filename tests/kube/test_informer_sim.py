@@ -7,7 +7,6 @@ resourceVersions) within a few seconds of quiescence.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +16,8 @@ from kmon.cache.clock import Clock
 from kmon.cache.informer import FuncHandler
 from kmon.kube import RestListerWatcher, informer_for
 from kmon.kube.liveness import HealthCheck as Liveness
+
+from waiting import wait_for
 
 from .churn import Churn, cache_state, server_state, wait_converged
 
@@ -41,11 +42,9 @@ class Running:
         return self.informer
 
     def __exit__(self, *exc):
-        t0 = time.monotonic()
         self.stop_event.set()
         self.thread.join(10)
         assert not self.thread.is_alive(), "informer.run did not return after stop"
-        assert time.monotonic() - t0 < 5
 
 
 def make_informer(kubeconfig, **kw):
@@ -55,11 +54,9 @@ def make_informer(kubeconfig, **kw):
     return informer_for("pods", kubeconfig=kubeconfig, **kw)
 
 
-def wait_for(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+def watch_events(informer) -> int:
+    """Watch events the informer's reflector has received so far."""
+    return sum(informer.stats().events.values())
 
 
 def test_informer_for_syncs_and_follows_churn(sim, sim_kubeconfig):
@@ -74,7 +71,7 @@ def test_informer_for_syncs_and_follows_churn(sim, sim_kubeconfig):
         wait_for(informer.has_synced)
         wait_converged(informer, sim.store)
         churn.start()
-        time.sleep(1.0)  # churn runs while the informer follows (not a synchronisation)
+        wait_for(lambda: watch_events(informer) >= 100, 20, "churn followed through the watch")
         churn.stop()
         wait_converged(informer, sim.store)
         assert churn.ops > 50
@@ -143,9 +140,10 @@ def test_informer_survives_fault(sim, sim_kubeconfig, fault):
     with Running(informer):
         wait_converged(informer, sim.store)
         churn.start()
-        time.sleep(0.3)  # let churn flow through an open watch before the fault
+        wait_for(lambda: watch_events(informer) >= 30, 20, "churn through the open watch before the fault")
+        ops = churn.ops
         _fault(sim, fault)
-        time.sleep(0.7)  # churn continues across the fault
+        wait_for(lambda: churn.ops >= ops + 100, 20, "churn across the fault")
         churn.stop()
         wait_converged(informer, sim.store, timeout=20)
         if fault != "stalled_watch":
@@ -213,9 +211,11 @@ def test_informer_for_with_sim_workload(sim, sim_kubeconfig, resource, store_key
     with Running(informer):
         wait_for(informer.has_synced)
         wl.start()
-        time.sleep(0.8)  # churn flows while the informer follows (not a synchronisation)
+        wait_for(lambda: watch_events(informer) >= 50, 20, "churn followed through the watch")
+        watches, writes = informer.stats().watches_started, wl.writes
         sim.faults.drop_watches()
-        time.sleep(0.3)
+        wait_for(lambda: wl.writes >= writes + 90 and informer.stats().watches_started > watches, 20,
+                 "churn across the dropped watch, and a new watch")
         wl.stop()
         wait_for(lambda: state(informer.indexer.list()) == state(sim.store.list(store_key)), timeout=20)
     assert wl.writes > 0

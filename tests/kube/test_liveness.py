@@ -36,18 +36,11 @@ from kmon.kube.liveness import (
 from kmon.kube.watchstream import RestWatch
 from kmon.sim.kubeconfig import write_kubeconfig
 from stallproxy import StallProxy
+from waiting import wait_for
 
 from .conftest import ensure_namespace, make_pod
 
 QUICK = HealthCheck(read_idle=0.6, ping_timeout=0.6)  # client-go's 30 s and 15 s, scaled down
-
-
-def wait_for(cond, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not (v := cond()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-    return v
 
 
 @contextmanager
@@ -64,7 +57,7 @@ def synced(*informers):
         threads[-1].start()
     try:
         for inf in informers:
-            wait_for(inf.has_synced)
+            wait_for(inf.has_synced, 15)
         yield events
     finally:
         stop.set()
@@ -87,7 +80,7 @@ def test_the_watch_asks_for_the_timeout_the_reflector_chose(sim, sim_kubeconfig)
     lw.watch = lambda opts: (chosen.append(opts.timeout_seconds), real_watch(opts))[1]
     try:
         with synced(informer):
-            watches = wait_for(lambda: [r for r in sim.requests.snapshot() if r.query.get("watch") == "true"])
+            watches = wait_for(lambda: [r for r in sim.requests.snapshot() if r.query.get("watch") == "true"], 15)
             assert chosen and 300 <= chosen[0] <= 600
             assert watches[0].query["timeoutSeconds"] == str(chosen[0])
     finally:
@@ -105,7 +98,7 @@ def test_a_quiet_resource_watch_stays_open_past_many_idle_periods(sim, sim_kubec
     try:
         with synced(*informers) as events:
             quiet_since = time.time()
-            wait_for(lambda: len(probes(sim, quiet_since)) >= 5)
+            wait_for(lambda: len(probes(sim, quiet_since)) >= 5, 15)
             quiet_for = time.time() - quiet_since
             n = len(probes(sim, quiet_since))
             stats = [inf.stats() for inf in informers]
@@ -128,7 +121,7 @@ def test_sixty_idle_watches_cost_one_probe_per_period(sim, sim_client):
     watches = [lw.watch(ListOptions(resource_version=rv, timeout_seconds=300)) for _ in range(60)]
     try:
         t0 = time.time()
-        wait_for(lambda: len(probes(sim, t0)) >= 3)
+        wait_for(lambda: len(probes(sim, t0)) >= 3, 15)
         elapsed = time.time() - t0
         assert len(probes(sim, t0)) <= elapsed / QUICK.read_idle + 1
         assert not any(w.stopped or w._closed for w in watches)
@@ -155,15 +148,15 @@ def test_a_stalled_server_is_noticed_reported_once_per_watch_and_the_cache_recov
             t0 = time.monotonic()
             proxy.stall()
             sim.store.create("pods", make_pod("while-stalled"), "default")
-            wait_for(lambda: all(health(evs) for evs in events))
+            wait_for(lambda: all(health(evs) for evs in events), 15)
             noticed_after = time.monotonic() - t0
             # stalled for three more health-check periods: the re-watches wait for their
             # response (held by the stalled server), nothing more is reported meanwhile
-            wait_for(lambda: time.monotonic() - t0 > noticed_after + 3 * (QUICK.read_idle + QUICK.ping_timeout))
+            wait_for(lambda: time.monotonic() - t0 > noticed_after + 3 * (QUICK.read_idle + QUICK.ping_timeout), 15)
             reported = [len(health(evs)) for evs in events]
             proxy.resume()
             pods = informers[0]
-            wait_for(lambda: pods.indexer.get_by_key("default/while-stalled")[1])
+            wait_for(lambda: pods.indexer.get_by_key("default/while-stalled")[1], 15)
             stats = [inf.stats() for inf in informers]
             events = [list(evs) for evs in events]
     finally:
@@ -201,9 +194,9 @@ def test_a_watch_the_live_server_keeps_silent_is_waited_for(sim, sim_client):
     threading.Thread(target=read, daemon=True).start()
     sim.store.create("pods", make_pod("after-the-stall"), "default")
     try:
-        wait_for(lambda: len(probes(sim, t0)) >= 2 or errors)  # asked, and answered
+        wait_for(lambda: len(probes(sim, t0)) >= 2 or errors, 15)  # asked, and answered
         assert not errors and not got
-        wait_for(lambda: got or errors)
+        wait_for(lambda: got or errors, 15)
         assert not errors and got[0].object["metadata"]["name"] == "after-the-stall"
     finally:
         w.stop()
@@ -246,7 +239,7 @@ def test_the_health_check_fails_only_the_watches_that_stayed_idle():
     idle, busy = FakeWatch("/api/v1/pods"), FakeWatch("/api/v1/configmaps")
     checker.add(idle)
     checker.add(busy)
-    wait_for(lambda: len(asked) >= 3)
+    wait_for(lambda: len(asked) >= 3, 15)
     assert not idle.failed and not busy.failed
     answer.clear()
     stop = threading.Event()
@@ -257,7 +250,7 @@ def test_the_health_check_fails_only_the_watches_that_stayed_idle():
 
     threading.Thread(target=keep_busy, daemon=True).start()
     try:
-        wait_for(lambda: idle.failed)
+        wait_for(lambda: idle.failed, 15)
     finally:
         stop.set()
     assert idle.failed == ["no answer from the server's health check within 0.3 s (watch idle for "
@@ -265,7 +258,7 @@ def test_the_health_check_fails_only_the_watches_that_stayed_idle():
     assert idle.failed[0].endswith("the server stalled or the connection is lost (/api/v1/pods)")
     assert busy.failed == []
     checker.discard(busy)
-    wait_for(lambda: checker._thread is None)  # no watch left: the thread ends
+    wait_for(lambda: checker._thread is None, 15)  # no watch left: the thread ends
 
 
 def HealthCheckerFor(probe):

@@ -5,19 +5,12 @@ from __future__ import annotations
 import random
 import socket
 import threading
-from typing import Callable
 
 import pytest
 import yaml
 
-from helpers_sim import wait_for as _wait_for
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import kubeconfig_dict, write_kubeconfig
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
-    """Poll ``cond`` until truthy; fail the test after ``timeout`` seconds."""
-    return _wait_for(cond, timeout, what, 0.01)
 
 
 class Churner:
@@ -121,4 +114,4 @@ def kubeconfig(tmp_path, sim):
     return str(path)
 
 
-__all__ = ["Churner", "wait_for", "write_kubeconfig"]
+__all__ = ["Churner", "write_kubeconfig"]

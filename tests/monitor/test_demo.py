@@ -9,7 +9,7 @@ from kmon.monitor.feed import Feed
 from kmon.monitor.contexts import Monitor
 from kmon.monitor.session_options import DEFAULT_RESOURCES
 
-from .conftest import wait_for
+from waiting import wait_for
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -73,16 +73,11 @@ def test_attach_wires_both_listeners():
     assert items[0].time == d1.time and items[2].time == ev.time
 
 
-def test_put_is_fast_enough_for_informer_threads():
-    import time
-
+def test_200k_puts_drain_in_order_in_one_batch():
+    """How fast informer threads can put is measured by benchmarks/bench_gui_ops.py (feed)."""
     f = Feed()
     n = 200_000
-    t0 = time.perf_counter()
     for i in range(n):
         f.put(i)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0, f"{n / elapsed:.0f} puts/s"
-    t0 = time.perf_counter()
-    assert len(f.drain()) == n
-    assert time.perf_counter() - t0 < 2.0
+    assert f.drain() == list(range(n))
+    assert f.drain() == []

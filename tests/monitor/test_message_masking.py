@@ -17,7 +17,8 @@ from kmon.monitor.recording_reader import read_recording
 from kmon.monitor.recording_writer import RecordingWriter
 from kmon.monitor.session import ContextSession
 
-from .conftest import wait_for
+from waiting import wait_for
+
 from .helpers import delta
 
 pytestmark = pytest.mark.timeout(60)

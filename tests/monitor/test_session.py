@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -8,7 +7,9 @@ from kmon.monitor.contexts import Monitor
 from kmon.monitor.session import ContextSession, SessionState
 from kmon.monitor.session_options import DEFAULT_RESOURCES
 
-from .conftest import Churner, wait_for
+from waiting import wait_for
+
+from .conftest import Churner
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -48,7 +49,8 @@ def test_default_resources_sync_and_follow_churn(sim, kubeconfig):
         assert {r.full_name for r in s.available_resources} >= set(DEFAULT_RESOURCES)
         for h in s.resources.values():
             assert h.thread.name == f"kmon-informer-good-{h.full_name}" and not h.thread.daemon
-        time.sleep(0.3)  # let some churn happen while watching
+        # churn flows through the open watches
+        wait_for(lambda: sum(s.stats()["pods"].events.values()) >= 20, 10, "churned pods through the watch")
         churn.stop()
         for res in ("pods", "configmaps", "namespaces"):
             h = s.resources[res]
@@ -61,9 +63,7 @@ def test_default_resources_sync_and_follow_churn(sim, kubeconfig):
         assert any(getattr(i, "resource", None) == "pods" and type(i).__name__ == "DeltaItem" for i in items)
     finally:
         churn.stop()
-        t0 = time.monotonic()
-        assert s.stop(timeout=1.0)
-        assert time.monotonic() - t0 < 1.5
+        assert s.stop(timeout=1.0)  # True: every thread ended within that second
     assert not _threads_of_ours()
     leaked = {t for t in set(threading.enumerate()) - before if not t.name.startswith("kmon-sim")}
     assert not leaked, leaked

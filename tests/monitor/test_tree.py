@@ -214,16 +214,6 @@ def test_kind_emptied_and_refilled_in_one_batch():
     assert t.context("c1").child("ns").child("pods").children[0].name == "b"
 
 
-def test_core_modules_never_import_qt():
-    import subprocess
-    import sys
-
-    code = ("import sys, kmon.monitor.tree, kmon.monitor.summary, kmon.monitor.history; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'qasync', 'pyqtgraph')]; "
-            "assert not bad, bad")
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-
-
 def test_sorted_order_moves_rows_and_keeps_invariants():
     import random
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
-import time
-from typing import Callable, Iterator
+from typing import Iterator
 
 import orjson
 
@@ -103,16 +102,6 @@ class RawWatch:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def wait_until(cond: Callable[[], bool], timeout: float = 5.0, interval: float = 0.01) -> bool:
-    """Poll a condition (for state owned by other threads) until true or timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(interval)
-    return cond()
 
 
 def read_to_eof(sock) -> bytes:

@@ -10,13 +10,15 @@ from kmon.sim import SimServer
 from kmon.sim import resources as R
 from kmon.sim.watch_cache import WatchCacheOptions
 
-from .helpers import RawWatch, ensure_ns, get, pod, read_to_eof, request, server_up, wait_until
+from waiting import wait_for
+
+from .helpers import RawWatch, ensure_ns, get, pod, read_to_eof, request, server_up
 
 
 def _open_watch(s, extra=""):
     w = RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={s.store.revision}&timeoutSeconds=30{extra}")
     assert w.status == 200
-    assert wait_until(lambda: len(s.watches) > 0)
+    wait_for(lambda: len(s.watches) > 0)
     return w
 
 
@@ -26,7 +28,7 @@ def _raw_stream(s):
                  f"Host: x\r\nAuthorization: Bearer {s.token}\r\n\r\n".encode())
     head = sock.recv(65536)
     assert head.startswith(b"HTTP/1.1 200") and b"chunked" in head.lower()
-    assert wait_until(lambda: len(s.watches) > 0)
+    wait_for(lambda: len(s.watches) > 0)
     return sock
 
 
@@ -35,7 +37,7 @@ def test_drop_watches_closes_abruptly(populated):
     assert populated.faults.drop_watches() == 1
     assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # no terminating chunk
     sock.close()
-    assert wait_until(lambda: len(populated.watches) == 0)
+    wait_for(lambda: len(populated.watches) == 0)
     assert get(populated, "/api/v1/pods")[0] == 200  # the server itself is fine
 
 
@@ -50,7 +52,7 @@ def test_drop_watches_seen_by_official_client(populated, api):
     seen = []
 
     def drop_when_streaming():
-        wait_until(lambda: len(populated.watches) > 0)
+        wait_for(lambda: len(populated.watches) > 0)
         populated.faults.drop_watches()
 
     threading.Thread(target=drop_when_streaming).start()
@@ -77,7 +79,7 @@ def test_refuse_connections_then_recover(populated):
         except OSError:
             return False
 
-    assert wait_until(back, timeout=5, interval=0.05)
+    wait_for(back, timeout=5, step=0.05)
     assert populated.port == port
 
 
@@ -195,7 +197,7 @@ def test_admin_endpoint(populated):
     assert request(populated, "POST", "/_kmon/faults/nope")[0] == 404
     assert request(populated, "POST", "/_kmon/faults/compact", token="bad")[0] == 401
     assert request(populated, "POST", "/_kmon/faults/refuse_connections?seconds=0.3")[0] == 200
-    assert wait_until(lambda: server_up(populated), timeout=5, interval=0.05)
+    wait_for(lambda: server_up(populated), timeout=5, step=0.05)
     assert all(not r.path.startswith("/_kmon") for r in populated.requests)
 
 

@@ -8,8 +8,8 @@ import pytest
 from kmon.sim import SimServer
 from kmon.sim.kubeconfig import write_kubeconfig
 from kmon.sim.workload import Workload
+from waiting import wait_for
 
-from .helpers import wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 
@@ -74,7 +74,7 @@ def test_get_pods_watch(kube):
         assert header.split()[:2] == ["NAMESPACE", "NAME"]
         for _ in range(s.store.count("pods")):
             proc.stdout.readline()
-        assert wait_until(lambda: any(r.query.get("watch") for r in s.requests), timeout=10)
+        wait_for(lambda: any(r.query.get("watch") for r in s.requests), timeout=10)
         p = s.store.list("pods")[0]
         p["metadata"].setdefault("annotations", {})["seen"] = "yes"
         s.store.update("pods", p)

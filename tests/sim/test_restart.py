@@ -6,7 +6,9 @@ import socket
 
 import pytest
 
-from .helpers import RawWatch, get, pod, read_to_eof, request, server_up, wait_until
+from waiting import wait_for
+
+from .helpers import RawWatch, get, pod, read_to_eof, request, server_up
 from .test_watch_cache import FakeClock
 
 
@@ -18,7 +20,7 @@ def test_restart_refuses_then_503_then_429_then_410(populated):
     sock.sendall(f"GET /api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=60 HTTP/1.1\r\nHost: x\r\n"
                  f"Authorization: Bearer {srv.token}\r\n\r\n".encode())
     assert sock.recv(65536).startswith(b"HTTP/1.1 200")
-    assert wait_until(lambda: len(srv.watches) == 1)
+    wait_for(lambda: len(srv.watches) == 1)
 
     srv.faults.restart(seconds=0.3, starting=3.0)
     assert not read_to_eof(sock).endswith(b"0\r\n\r\n")  # the open watch is cut
@@ -27,7 +29,7 @@ def test_restart_refuses_then_503_then_429_then_410(populated):
         socket.create_connection((srv.host, srv.port), timeout=2).close()
     assert ei.value.errno == errno.ECONNREFUSED
     srv.store.create("pods", pod("during-restart"))  # etcd carries on meanwhile
-    assert wait_until(lambda: server_up(srv), timeout=10, interval=0.05)
+    wait_for(lambda: server_up(srv), timeout=10, step=0.05)
 
     # starting, first: the paths are not installed yet
     status, headers, body = get(srv, "/api/v1/pods")
@@ -72,7 +74,7 @@ def test_refused_connections_alone_keep_the_watch_cache(populated):
     rev = populated.store.revision
     populated.faults.refuse_connections(0.3)
     populated.store.create("pods", pod("meanwhile"))
-    assert wait_until(lambda: server_up(populated), timeout=10, interval=0.05)
+    wait_for(lambda: server_up(populated), timeout=10, step=0.05)
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=5") as w:
         assert w.status == 200
         assert w.next_event()["object"]["metadata"]["name"] == "meanwhile"
@@ -81,7 +83,7 @@ def test_refused_connections_alone_keep_the_watch_cache(populated):
 def test_restart_over_the_admin_endpoint(populated):
     rev = populated.store.revision
     assert request(populated, "POST", "/_kmon/faults/restart?seconds=0.5&starting=0")[0] == 200
-    assert wait_until(lambda: populated.phase() == "down")  # it answers first, then goes down
-    assert wait_until(lambda: server_up(populated) and populated.phase() == "serving", timeout=10, interval=0.05)
+    wait_for(lambda: populated.phase() == "down")  # it answers first, then goes down
+    wait_for(lambda: server_up(populated) and populated.phase() == "serving", timeout=10, step=0.05)
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}") as w:
         assert w.next_event()["object"]["code"] == 410

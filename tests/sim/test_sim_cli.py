@@ -18,7 +18,9 @@ from kmon.kube.config import validate_context
 from kmon.sim.cli import fault_catalog
 from kmon.sim.faults import ANSWER_FIRST, Faults
 
-from .helpers import RawWatch, request, wait_until
+from waiting import wait_for
+
+from .helpers import RawWatch, request
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = {"n": "1", "resource": "pods", "delta": "5", "seconds": "0.05", "starting": "0.05"}  # (optional ones too)
@@ -109,7 +111,7 @@ def test_every_fault_the_help_lists_is_accepted_over_http(populated):
     """So the help cannot promise a fault the endpoint does not take."""
     w = RawWatch(populated, "/api/v1/pods?watch=1")  # an open watch for the stream faults
     try:
-        assert wait_until(lambda: len(populated.watches.all()) == 1)
+        wait_for(lambda: len(populated.watches.all()) == 1)
         catalog = sorted(fault_catalog(), key=lambda f: f[0] in ANSWER_FIRST)  # those close the listener for a while
         for name, params, _summary in catalog:
             names = [p.strip("[]").split("=")[0] for p in params.split() if "=" in p]
@@ -120,7 +122,7 @@ def test_every_fault_the_help_lists_is_accepted_over_http(populated):
                 f"fault {name!r} is listed by `kmon sim --help` (a public, documented method of Faults) but "
                 f"POST /_kmon/faults/{name}?{query} answered {status} {doc}: wire it in SimServer._admin")
             if name in ANSWER_FIRST:  # wait until it serves again before the next fault
-                assert wait_until(lambda: _serving(populated), timeout=10), name
+                wait_for(lambda: _serving(populated), timeout=10, what=f"{name} serving")
     finally:
         w.close()
         populated.faults.reset()

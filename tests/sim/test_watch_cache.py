@@ -11,7 +11,9 @@ from kmon.sim import resources as R
 from kmon.sim.storage import Store
 from kmon.sim.watch_cache import WatchCache, WatchCacheOptions
 
-from .helpers import RawWatch, ensure_ns, get, pod, wait_until
+from waiting import wait_for
+
+from .helpers import RawWatch, ensure_ns, get, pod
 
 CM = R.lookup("configmaps")
 
@@ -111,7 +113,7 @@ def test_a_watch_that_falls_out_of_the_window_is_ended_then_410():
         ensure_ns(s.store, "default")
         rev = s.store.revision
         with RawWatch(s, f"/api/v1/pods?watch=1&resourceVersion={rev}&timeoutSeconds=30") as w:
-            assert wait_until(lambda: len(s.watches) == 1)
+            wait_for(lambda: len(s.watches) == 1)
             s.faults.stall_watches(0.5)
             for i in range(20):
                 s.store.create("pods", pod(f"burst-{i}"))

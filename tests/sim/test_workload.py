@@ -6,7 +6,9 @@ from kmon.sim import SimServer
 from kmon.sim.storage import Store
 from kmon.sim.workload import Workload
 
-from .helpers import RawWatch, wait_until
+from waiting import wait_for
+
+from .helpers import RawWatch
 
 _VOLATILE = ("Timestamp", "Time", "time", "startedAt", "finishedAt", "lastUpdateTime")
 
@@ -78,7 +80,7 @@ def test_churn_thread_at_rate_and_watchable():
             w.start()
             try:
                 types = {rw.next_event()["type"] for _ in range(20)}
-                assert wait_until(lambda: s.store.revision >= rev + 100, timeout=5)
+                wait_for(lambda: s.store.revision >= rev + 100, timeout=5)
             finally:
                 w.stop()
         assert types <= {"ADDED", "MODIFIED", "DELETED"} and "MODIFIED" in types
@@ -136,39 +138,14 @@ def test_pod_bookkeeping_matches_the_store_after_churn():
     assert sorted((d["ns"], n) for d in w._deploys for n in d["pods"]) == sorted(stored)
 
 
-def test_paced_churn_achieves_the_requested_rate():
-    """Token-bucket pacing: several writes per wake-up, the rate holds (not sleep per write)."""
-    st = Store(seed=4)
-    w = Workload(st, seed=4, rate=1000.0, pods=200, namespaces=2)
-    w.populate()
-    w0 = w.writes
-    import time
-
-    t0 = time.monotonic()
-    w.start()
-    try:
-        assert wait_until(lambda: w.achieved_rate > 0, timeout=5)
-        time.sleep(1.5)
-    finally:
-        w.stop()
-    rate = (w.writes - w0) / (time.monotonic() - t0)
-    assert 800 <= rate <= 1100, rate
-    assert 700 <= w.achieved_rate <= 1200, w.achieved_rate
-
-
-def test_churn_with_nothing_to_write_does_not_spin():
+def test_churn_with_nothing_to_write_starts_and_stops_cleanly():
+    """(Its pacing, on a virtual clock: tests/sim/test_churn.py.)"""
     st = Store(seed=1)
     w = Workload(st, seed=1, rate=500.0, pods=0, namespaces=0, nodes=0, configmaps=0, secrets=0, widgets=0)
     w.populate()
-    import time
-
     w.start()
-    try:
-        c0 = time.process_time()
-        time.sleep(0.5)  # measuring a duration, not synchronising
-        assert time.process_time() - c0 < 0.25
-    finally:
-        w.stop()
+    assert w.churning
+    w.stop()
     assert not w.churning and w.writes == 0
 
 

@@ -8,9 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from realx import real_display  # noqa: F401
+from waiting import wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,17 +30,16 @@ def test_kmon_demo_opens_a_window_on_a_real_display(real_display, tmp_path):  # 
     proc = subprocess.Popen([sys.executable, "-m", "kmon", "--demo"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not (ids := kmon_windows(real_display, proc.pid)):
+        def window():
             assert proc.poll() is None, f"kmon exited with {proc.returncode}: {proc.communicate()[1][-2000:]}"
-            assert time.monotonic() < deadline, "no kmon window within 60 s"
-            time.sleep(0.1)  # polling an external process: there is nothing to wait on
+            return kmon_windows(real_display, proc.pid)
+
+        ids = wait_for(window, 60, "a kmon window", step=0.1)  # asks xdotool: polled
         geometry = dict(ln.split("=", 1) for ln in real_display.xdotool("getwindowgeometry", "--shell", ids[0]).split())
         assert int(geometry["WIDTH"]) >= 640 and int(geometry["HEIGHT"]) >= 400, geometry
-        deadline = time.monotonic() + 20
-        while real_display.xdotool("getactivewindow", "getwindowpid") != str(proc.pid):
-            assert time.monotonic() < deadline, "kmon's window never took the focus"
-            time.sleep(0.1)  # the window manager focuses the new window on its own time
+        # the window manager focuses the new window on its own time
+        wait_for(lambda: real_display.xdotool("getactivewindow", "getwindowpid") == str(proc.pid), 20,
+                 "kmon's window to take the focus", step=0.1)
         proc.send_signal(signal.SIGINT)  # Ctrl+C in the terminal
         _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err[-2000:]

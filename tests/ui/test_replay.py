@@ -6,11 +6,11 @@ watches in the middle, so the informers relist); every test replays it in a fres
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -18,6 +18,7 @@ from kmon.monitor.recording_reader import read_recording
 from kmon.monitor.replay_rebuild import rebuild_cache
 from kmon.monitor.replay_source import ReplaySource
 from kmon.monitor.tree_node import OBJECT
+from waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -25,12 +26,8 @@ RESOURCES = ["pods", "configmaps", "secrets"]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _wait(cond, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)  # a worker-thread condition outside Qt: no event loop to wait on
+# worker-thread conditions outside Qt: no event loop to wait on
+_wait = functools.partial(wait_for, timeout=20.0)
 
 
 def sim_recorder(d, name, *, seed, workload_seed, rate):

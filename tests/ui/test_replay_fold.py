@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers_sim import wait_for
+from waiting import wait_for
 from PySide6.QtCore import QPoint, Qt
 from test_replay import RESOURCES, replay, sim_recorder  # noqa: F401  (replay: a fixture)
 

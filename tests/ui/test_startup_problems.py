@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 import yaml
 
-pytestmark = pytest.mark.gui
-
 
 @pytest.fixture
 def kubeconfig(tmp_path):

@@ -8,20 +8,20 @@ tool is missing) where Xvfb, openbox or xdotool are absent.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
 
 import pytest
-from helpers_sim import wait_for
 from realx import real_display  # noqa: F401
+from waiting import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
 
-def _wait(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll ``cond``: it asks an external process (xdotool), there is nothing to wait on."""
-    return wait_for(cond, timeout, what, step=0.1)
+# each check asks an external process (xdotool): polled every 0.1 s
+_wait = functools.partial(wait_for, timeout=20.0, step=0.1)
 
 
 @pytest.fixture
