@@ -133,7 +133,7 @@ def bench_switch(repeat: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from kmon.app_cli import parser
-    from kmon.monitor.demo import DemoCluster
+    from kmon.sim.demo import DemoCluster
     from kmon.ui.app import build
     from kmon.ui.settings import Settings
 
