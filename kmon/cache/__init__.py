@@ -40,6 +40,7 @@ from kmon.cache.clock import Clock, FakeClock
 from kmon.cache.delta_fifo import Delta, DeltaFIFO, DeltaType, FIFOClosedError
 from kmon.cache.errors import (
     ApiStatusError,
+    VeryShortWatchError,
     is_connection_refused,
     is_expired,
     is_internal_error,
@@ -61,7 +62,6 @@ from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch, Wa
 from kmon.cache.reflector import Reflector
 from kmon.cache.stats import InformerStats
 from kmon.cache.store import Indexer
-from kmon.cache.watch_handler import VeryShortWatchError
 
 __all__ = [
     "ApiStatusError", "Backoff", "Clock", "Delta", "DeltaFIFO", "DeltaRecord", "DeltaType",

@@ -29,6 +29,8 @@ from kmon.cache import gcguard
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock
 from kmon.cache.errors import (
+    ApiStatusError,
+    VeryShortWatchError,
     is_bad_request,
     is_connection_refused,
     is_expired,
@@ -38,34 +40,38 @@ from kmon.cache.errors import (
 )
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
 from kmon.cache.interrupt import interrupt_on_stop
-from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch
+from kmon.cache.listwatch import (
+    CancellableListerWatcher,
+    ListerWatcher,
+    ListOptions,
+    ListPage,
+    Watch,
+    WatchEvent,
+    event_batches,
+)
 from kmon.cache.options import MIN_WATCH_TIMEOUT  # noqa: F401  (public here since before options.py)
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
-from kmon.cache.stats import Counters, classify_error, watch_end_reason
 from kmon.cache.retry import RetryWithDeadline
-from kmon.cache.watch_list import WatchListMixin
-from kmon.cache.watch_handler import handle_watch, handle_watch_batches
+from kmon.cache.stats import Counters, classify_error, watch_end_reason
+from kmon.cache.watch_handler import WatchEnd, WatchResult, WatchSink, handle_watch
+from kmon.cache.watch_list import watch_list, watch_list_options
+from kmon.cache.watch_sink import ObjectStore, StoreSink
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_RESET_PERIOD = 60.0
 
 
-class ReflectorStore(Protocol):
-    """The part of a store the reflector uses (the informer passes its DeltaFIFO)."""
-
-    def add(self, obj: Any) -> Any: ...
-
-    def update(self, obj: Any) -> Any: ...
-
-    def delete(self, obj: Any) -> Any: ...
+class ReflectorStore(ObjectStore, Protocol):
+    """The part of a store the reflector uses (the informer passes its DeltaFIFO; one that
+    is also a ``WatchEventQueue`` gets each run of watch events in one call)."""
 
     def replace(self, items: list[Any], resource_version: str) -> Any: ...
 
     def resync(self) -> Any: ...
 
 
-class Reflector(WatchListMixin):
+class Reflector:
     def __init__(
         self,
         list_watcher: ListerWatcher,
@@ -84,6 +90,7 @@ class Reflector(WatchListMixin):
     ) -> None:
         self.name = name or "reflector"
         self._lw = list_watcher
+        self._canceller = list_watcher if isinstance(list_watcher, CancellableListerWatcher) else None
         self._store = store
         self.resync_period = resync_period
         self.page_size = page_size
@@ -95,8 +102,8 @@ class Reflector(WatchListMixin):
         self.counters = counters or Counters()
         self._backoff = backoff or Backoff(clock=self._clock)
         self._listeners: list[Callable[[ReflectorEvent], None]] = []
-        # _rv_lock guards the pair (_last_sync_rv, _unavailable) when read together; the
-        # watch loop assigns _last_sync_rv alone without it (an atomic attribute store)
+        # _rv_lock guards the pair (_last_sync_rv, _unavailable); _last_sync_rv alone is
+        # read without it (an atomic attribute load)
         self._rv_lock = threading.Lock()
         self._last_sync_rv = ""
         self._unavailable = False
@@ -107,7 +114,6 @@ class Reflector(WatchListMixin):
         self._relist_reason = "initial"
         self._phase = "list"
         self._resync_error: BaseException | None = None
-        self._watch_events = 0
         self._stopper_active = False
         self._list_pages = 0  # pages received by the list in progress
 
@@ -236,12 +242,35 @@ class Reflector(WatchListMixin):
                 w.stop()
             except Exception:
                 log.debug("%s: watch.stop() failed", self.name, exc_info=True)
-        cancel = getattr(self._lw, "cancel", None)
-        if callable(cancel):
+        if self._canceller is not None:
             try:
-                cancel()
+                self._canceller.cancel()
             except Exception:
                 log.debug("%s: list-watcher cancel() failed", self.name, exc_info=True)
+
+    def _open_watch(self, options: ListOptions, reason: str) -> Watch:
+        """Start a watch (raises what ``list_watcher.watch`` raises); count and announce it
+        and make it the one ``interrupt`` stops."""
+        w = self._lw.watch(options)
+        self.counters.watches_started += 1
+        self._emit(K.WatchStarted, resource_version_requested=options.resource_version, reason=reason)
+        self._set_current_watch(w)
+        return w
+
+    def _watch_timeout(self) -> int:
+        """Server-side timeout of the next watch: random in [min, 2 x min] (client-go)."""
+        return int(self.min_watch_timeout * (random.random() + 1.0))
+
+    def _store_sink(self, store: ObjectStore, *, follow_version: bool) -> WatchSink:
+        """The watch loop's sink into ``store``; ``follow_version``: each event's version
+        becomes the last synced one (not while a WatchList collects its initial events)."""
+        return StoreSink(
+            store, self.counters, self._clock.now, self.name,
+            on_version=self._set_last_sync if follow_version else None, on_bookmark=self._bookmarked,
+        )
+
+    def _bookmarked(self, initial_events_end: bool) -> None:
+        self._emit(K.Bookmark, items=int(initial_events_end))
 
     def _set_current_watch(self, w: Watch | None) -> None:
         with self._io_lock:
@@ -352,26 +381,88 @@ class Reflector(WatchListMixin):
             if stopped():
                 return False
             raise
+        self._finish_list(rv, start, len(result.items), result.pages, result.paginated)
+        return True
+
+    def _finish_list(self, rv: str, start: float, items: int, pages: int, paginated: bool) -> None:
+        """Count and announce a list (or a watch-list: no pages) from ``rv`` that ended well."""
+        c = self.counters
         duration = self._clock.monotonic() - start
-        n = len(result.items)
         c.lists += 1
         c.list_duration_last = duration
         c.list_duration_total += duration
-        c.list_items_last = n
-        c.list_items_total += n
-        c.pages_last = result.pages
+        c.list_items_last = items
+        c.list_items_total += items
+        c.pages_last = pages
         self._emit(
-            K.ListFinished, items=n, pages=result.pages, duration=duration,
-            paginated=result.paginated, resource_version_requested=rv,
+            K.ListFinished, items=items, pages=pages, duration=duration, paginated=paginated,
+            resource_version_requested=rv,
         )
-        return True
+
+    def _watch_list(self, stop_event: threading.Event) -> tuple[Watch, Iterator[list[WatchEvent]]] | None:
+        """Stream the initial state over one watch (``kmon.cache.watch_list``), retrying what
+        client-go retries; replace the store at the bookmark that ends it and return the
+        still-open watch with the rest of its events (None if stopped)."""
+        stopped = stop_event.is_set
+
+        def open_watch(options: ListOptions) -> Watch:
+            return self._open_watch(options, "watch-list")
+
+        def sink_into(store: ObjectStore) -> WatchSink:
+            return self._store_sink(store, follow_version=False)
+
+        while True:
+            if stopped():
+                return None
+            rv = self._rewatch_resource_version()
+            self._begin_list(rv)
+            start = self._clock.monotonic()
+            try:
+                wl = watch_list(open_watch, watch_list_options(rv, self._watch_timeout()), sink_into, stopped, self.name)
+            except Exception as err:  # the watch did not open
+                if stopped():
+                    return None
+                if self._watch_list_retriable(err, stop_event):
+                    continue
+                raise
+            if wl.complete and not stopped():
+                break
+            err = None if wl.complete else self._watch_error(wl.result, start, stopped)
+            self._end_watch(wl.watch, start, err, wl.result.events, stop_event)
+            if stopped():
+                return None
+            if err is not None and not self._watch_list_retriable(err, stop_event):
+                raise err
+            # retriable, or the stream closed before the end bookmark: open another
+        self._set_unavailable(False)
+        # before the store can report synced (the watch is open)
+        self.counters.state = "watching"
+        self._store.replace(wl.items, wl.resource_version)
+        self._set_last_sync(wl.resource_version)
+        self.counters.count_watch_end("initial-events-end")
+        self._finish_list(rv, start, len(wl.items), 0, False)
+        return wl.watch, wl.events
+
+    def _watch_list_retriable(self, err: BaseException, stop_event: threading.Event) -> bool:
+        if is_connection_refused(err) or is_too_many_requests(err):
+            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+            self._retry_backoff(err, stop_event)
+            return True
+        if is_expired(err) or is_too_large_resource_version(err):
+            if is_expired(err):
+                self.counters.expired += 1
+                self._emit(K.Expired, error=str(err), reason="watch")
+            self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+            self._set_unavailable(True)
+            return True
+        return False
 
     def _retry_backoff(self, err: BaseException, stop_event: threading.Event) -> bool:
         """Back off before re-watching; honours a Retry-After as the minimum. True if
         stopped meanwhile."""
         c = self.counters
         delay = self._backoff.next()
-        retry_after = getattr(err, "retry_after", None)
+        retry_after = err.retry_after if isinstance(err, ApiStatusError) else None
         if retry_after:
             delay = max(delay, float(retry_after))
         c.current_backoff = delay
@@ -382,7 +473,7 @@ class Reflector(WatchListMixin):
         return stopped
 
     # -- watching -------------------------------------------------------------------------------
-    def _watch_with_resync(self, opened: tuple[Watch, Iterator[Any]] | None, stop_event: threading.Event) -> None:
+    def _watch_with_resync(self, opened: tuple[Watch, Iterator[list[WatchEvent]]] | None, stop_event: threading.Event) -> None:
         cancel = threading.Event()
         self._resync_error = None
         resyncer = None
@@ -414,28 +505,29 @@ class Reflector(WatchListMixin):
                         w.stop()
                     return
 
-    def _watch(self, opened: tuple[Watch, Iterator[Any]] | None, stop_event: threading.Event) -> None:
+    def _watch(self, opened: tuple[Watch, Iterator[list[WatchEvent]]] | None, stop_event: threading.Event) -> None:
+        """Watch from the last synced version, again and again after normal closes, until
+        stopped or an error or 410 ends the round. ``opened``: a WatchList's open watch."""
         c = self.counters
         clock = self._clock
+        stopped = stop_event.is_set
+        sink = self._store_sink(self._store, follow_version=True)
         retry = RetryWithDeadline(self.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
         while True:
-            if stop_event.is_set():
+            if stopped():
                 if opened is not None:
-                    self._end_watch(opened[0], clock.monotonic(), None, stop_event)
+                    self._end_watch(opened[0], clock.monotonic(), None, 0, stop_event)
                 return
             start = clock.monotonic()
             if opened is None:
-                rv = self._last_sync_rv
                 options = ListOptions(
-                    resource_version=rv,
-                    timeout_seconds=int(self.min_watch_timeout * (random.random() + 1.0)),
-                    allow_watch_bookmarks=True,
+                    resource_version=self._last_sync_rv, timeout_seconds=self._watch_timeout(), allow_watch_bookmarks=True,
                 )
                 self._phase = "watch-start"
                 try:
-                    w = self._lw.watch(options)
+                    w = self._open_watch(options, "watch")
                 except Exception as err:
-                    if stop_event.is_set():
+                    if stopped():
                         return
                     if is_connection_refused(err) or is_too_many_requests(err):
                         # the server is probably restarting: keep our place, no relist
@@ -445,29 +537,17 @@ class Reflector(WatchListMixin):
                             return
                         continue
                     raise
-                c.watches_started += 1
-                self._emit(K.WatchStarted, resource_version_requested=rv, reason="watch")
-                opened = (w, None)
-            w, it = opened
-            # a watch opened here is read in batches when it can be; the one a WatchList
-            # hands over was already partly consumed through its event iterator
-            fresh = it is None
+                opened = (w, event_batches(w))
+            w, batches = opened
             opened = None
             self._phase = "watch"
             self._set_current_watch(w)
             c.state = "watching"
-            err: BaseException | None = None
-            try:
-                batches = getattr(w, "batches", None)
-                if fresh and callable(batches):
-                    handle_watch_batches(self, start, batches(), self._store, stop_event)
-                else:
-                    handle_watch(self, start, it if it is not None else iter(w), self._store, stop_event, False, None)
-            except Exception as e:
-                err = e
-            reason = self._end_watch(w, start, err, stop_event)
+            result = handle_watch(batches, sink, stopped, name=self.name)
+            err = self._watch_error(result, start, stopped, self._resync_error)
+            reason = self._end_watch(w, start, err, result.events, stop_event)
             retry.after(err)
-            if stop_event.is_set() or err is None:
+            if stopped() or err is None:
                 continue  # stop is handled at the top; a normal close re-watches
             text = str(err) or type(err).__name__
             if isinstance(err, TimeoutError) and clock.monotonic() - start >= 1.0:
@@ -500,7 +580,28 @@ class Reflector(WatchListMixin):
             self._emit(K.Error, error=text, reason="resync" if err is self._resync_error else "watch")
             return
 
-    def _end_watch(self, w: Watch, start: float, err: BaseException | None, stop_event: threading.Event) -> str:
+    def _watch_error(
+        self, result: WatchResult, start: float, stopped: Callable[[], bool], resync_error: BaseException | None = None,
+    ) -> BaseException | None:
+        """The error a watch ended with: the stream's (an ERROR event is counted), else, after
+        a close, a failed resync's, else "very short watch" for a close in under a second
+        without an event (unless stopped)."""
+        if result.end is WatchEnd.ERROR_EVENT:
+            self.counters.error_events += 1
+        if result.error is not None:
+            return result.error
+        if result.end is WatchEnd.STOPPED:
+            return None
+        if resync_error is not None:
+            return resync_error
+        if stopped() or result.events or self._clock.monotonic() - start >= 1.0:
+            return None
+        return VeryShortWatchError(
+            f"very short watch: {self.name}: unexpected watch close - "
+            "watch lasted less than a second and no items received"
+        )
+
+    def _end_watch(self, w: Watch, start: float, err: BaseException | None, events: int, stop_event: threading.Event) -> str:
         self._set_current_watch(None)
         try:
             w.stop()
@@ -509,9 +610,7 @@ class Reflector(WatchListMixin):
         reason = watch_end_reason(err, stop_event.is_set())
         self.counters.count_watch_end(reason)
         if self._listeners:
-            detail: dict[str, Any] = {
-                "reason": reason, "duration": self._clock.monotonic() - start, "items": self._watch_events,
-            }
+            detail: dict[str, Any] = {"reason": reason, "duration": self._clock.monotonic() - start, "items": events}
             if err is not None:
                 detail["error"] = str(err) or type(err).__name__
             self._emit(K.WatchEnded, **detail)

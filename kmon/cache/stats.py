@@ -128,7 +128,7 @@ def classify_error(err: BaseException) -> str:
         return "connection-refused"
     if isinstance(err, e.ApiStatusError):
         return f"api-{err.code}"
-    if getattr(err, "very_short_watch", False):
+    if isinstance(err, e.VeryShortWatchError):
         return "very-short-watch"
     if isinstance(err, OSError):
         return "transport"
@@ -149,6 +149,6 @@ def watch_end_reason(err: BaseException | None, stopped: bool) -> str:
         return "too-many-requests"
     if e.is_internal_error(err):
         return "internal-error"
-    if getattr(err, "very_short_watch", False):
+    if isinstance(err, e.VeryShortWatchError):
         return "very-short"
     return "error"

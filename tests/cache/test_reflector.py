@@ -7,10 +7,10 @@ import pytest
 from kmon.cache.clock import FakeClock
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.events import ReflectorEventKind as K
-from kmon.cache.listwatch import ListPage
+from kmon.cache.listwatch import ListPage, WatchEvent
 from kmon.cache.reflector import Reflector
 
-from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod
+from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod, status
 from .helpers import RecordingStore, running, wait_until
 
 # every test runs with watches read event by event and in batches (see conftest)
@@ -502,48 +502,127 @@ def test_nothing_is_listed_or_watched_when_stopped_before():
     assert lw.list_calls == [] and lw.watch_calls == []
 
 
-def test_handle_watch_applies_events_and_records_the_last_version():
-    from kmon.cache.listwatch import WatchEvent
+class SinkLog:
+    """A WatchSink that records what the watch loop hands over."""
+
+    def __init__(self):
+        self.calls = []
+
+    def apply(self, run, resource_version):
+        self.calls.append(("apply", [(t, o["metadata"]["name"]) for t, o in run], resource_version))
+
+    def bookmark(self, resource_version, initial_events_end):
+        self.calls.append(("bookmark", resource_version, initial_events_end))
+
+
+def batches(*groups):
+    return iter([list(g) for g in groups])
+
+
+def test_handle_watch_hands_runs_and_bookmarks_to_the_sink_in_order_and_skips_what_it_cannot_read():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches(
+        [WatchEvent("ADDED", {"kind": "Service"}),  # no metadata: skipped, not fatal
+         WatchEvent("DELETED", pod("foo", "")), WatchEvent("MODIFIED", pod("bar", "55"))],
+        [WatchEvent("ADDED", pod("baz", "32")), WatchEvent("BOOKMARK", pod("", "40")),
+         WatchEvent("WHAT", pod("x", "41")), WatchEvent("ADDED", pod("qux", "42"))],
+    ), sink, lambda: False)
+    assert sink.calls == [
+        ("apply", [("DELETED", "foo"), ("MODIFIED", "bar")], "55"),
+        ("apply", [("ADDED", "baz")], "32"),
+        ("bookmark", "40", False),
+        ("apply", [("ADDED", "qux")], "42"),
+    ]
+    assert (result.end, result.events, result.resource_version, result.error) == (WatchEnd.CLOSED, 5, "42", None)
+
+
+def test_handle_watch_ends_at_an_error_event_after_delivering_what_came_before():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches(
+        [WatchEvent("ADDED", pod("a", "2")), WatchEvent("ERROR", status(410, "Expired")), WatchEvent("ADDED", pod("b", "3"))],
+    ), sink, lambda: False)
+    assert sink.calls == [("apply", [("ADDED", "a")], "2")]
+    assert result.end is WatchEnd.ERROR_EVENT and result.error.code == 410 and result.resource_version == "2"
+
+
+def test_handle_watch_reports_a_failing_stream_as_its_result():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    def failing():
+        yield [WatchEvent("ADDED", pod("a", "2"))]
+        raise OSError("connection reset by peer")
+
+    sink = SinkLog()
+    result = handle_watch(failing(), sink, lambda: False)
+    assert result.end is WatchEnd.FAILED and isinstance(result.error, OSError) and result.events == 1
+
+
+def test_handle_watch_stops_at_the_initial_events_end_when_asked_and_leaves_the_rest():
+    from kmon.cache.listwatch import one_by_one
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    w = FakeWatch().add(pod("a", "3")).bookmark("5", initial_events_end=True).add(pod("b", "6")).close()
+    rest = one_by_one(iter(w))
+    sink = SinkLog()
+    result = handle_watch(rest, sink, lambda: False, until_initial_events_end=True)
+    assert (result.end, result.resource_version) == (WatchEnd.INITIAL_EVENTS_END, "5")
+    assert sink.calls == [("apply", [("ADDED", "a")], "3"), ("bookmark", "5", True)]
+    assert handle_watch(rest, sink, lambda: False).end is WatchEnd.CLOSED
+    assert sink.calls[-1] == ("apply", [("ADDED", "b")], "6")
+
+
+def test_handle_watch_returns_when_stopped_without_error():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches([WatchEvent("ADDED", pod("a", "2"))]), sink, lambda: True)
+    assert result.end is WatchEnd.STOPPED and sink.calls == [] and result.error is None
+
+
+def test_a_watch_applies_events_to_an_indexer_and_records_the_last_version():
     from kmon.cache.store import Indexer
-    from kmon.cache.watch_handler import handle_watch
 
     store = Indexer()
     store.add(pod("foo"))
     store.add(pod("bar"))
-    r = make(ScriptedListerWatcher(), store)
-    w = FakeWatch([
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("foo"), pod("bar")], "10"))
+    lw.on_watch(FakeWatch([
         WatchEvent("ADDED", {"kind": "Service"}),  # not understood: skipped, not fatal
         WatchEvent("DELETED", pod("foo", "")),
         WatchEvent("MODIFIED", pod("bar", "55")),
         WatchEvent("ADDED", pod("baz", "32")),
-    ], close=True)
-    handle_watch(r, r._clock.monotonic(), iter(w), store, threading.Event(), False, None)
+    ]))
+    r = make(lw, store)
+    with running(r.list_and_watch):
+        assert wait_until(lambda: r.last_sync_resource_version == "32")
     assert store.get_by_key("default/foo") == (None, False)
     assert store.get_by_key("default/bar")[0]["metadata"]["resourceVersion"] == "55"
     assert store.get_by_key("default/baz")[0]["metadata"]["resourceVersion"] == "32"
-    assert r.last_sync_resource_version == "32"
+    assert r.counters.added == 1 and r.counters.modified == 1 and r.counters.deleted == 1
 
 
-def test_handle_watch_on_a_stream_closed_at_once_is_a_very_short_watch():
-    from kmon.cache.watch_handler import VeryShortWatchError, handle_watch
-
-    r = make(ScriptedListerWatcher())
-    with pytest.raises(VeryShortWatchError):
-        handle_watch(r, r._clock.monotonic(), iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None)
-    # a watch that lived a second or more is a normal close even without events
+def test_a_watch_closed_at_once_is_very_short_but_one_that_lived_a_second_is_a_normal_close():
+    events = []
     clock = FakeClock()
-    r2 = make(ScriptedListerWatcher(), clock=clock)
-    start = clock.monotonic()
+    lw = ScriptedListerWatcher().on_list(ListPage([], "5"))
+    w1 = FakeWatch()
+    lw.on_watch(w1)
+    r = make(lw, clock=clock)
+    r.add_listener(events.append)
+    t = threading.Thread(target=r.list_and_watch, args=(threading.Event(),), daemon=True)
+    t.start()
+    assert w1.reading.wait(5)
     clock.step(1.5)
-    assert handle_watch(r2, start, iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None) is False
-
-
-def test_handle_watch_returns_when_stopped_without_error():
-    from kmon.cache.watch_handler import handle_watch
-
-    r = make(ScriptedListerWatcher())
-    stop = threading.Event()
-    stop.set()
-    w = FakeWatch().add(pod("a", "2"))
-    w.stop()
-    assert handle_watch(r, r._clock.monotonic(), iter(w), RecordingStore(), stop, False, None) is False
+    w1.close()  # lived 1.5 s: a normal close, watch again
+    assert lw.wait_watch_calls(2)
+    lw.watches[1].close()  # at once, nothing delivered: very short, the round ends
+    t.join(5)
+    assert not t.is_alive()
+    ended = [e.detail for e in events if e.kind is K.WatchEnded]
+    assert [d["reason"] for d in ended] == ["closed", "very-short"]
+    assert "very short watch" in ended[1]["error"]
+    assert r.counters.errors == {"very-short-watch": 1}
