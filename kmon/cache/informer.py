@@ -21,6 +21,7 @@ import logging
 import threading
 import weakref
 from collections import deque
+from dataclasses import replace
 from typing import Any, Callable, Protocol
 
 from kmon.cache import gcguard
@@ -241,37 +242,30 @@ class SharedIndexInformer:
         process_batch: int = PROCESS_BATCH,
         options: InformerOptions | None = None,
     ) -> None:
-        if options is not None:
-            # an options object gives every setting; the keywords are for the contract's
-            # short form (``SharedIndexInformer(lw, resync_period=..., indexers=..., clock=...)``)
-            name, resync_period, indexers = options.name, options.resync_period, dict(options.indexers)
-            page_size, use_watch_list, transform = options.page_size, options.use_watch_list, options.transform
-            min_watch_timeout, max_internal_error_retry = options.min_watch_timeout, options.max_internal_error_retry
-            freeze_gc_after_sync, gc_freeze_every = options.freeze_gc_after_sync, options.gc_freeze_every
-            gc_policy, process_batch = options.gc_policy, options.process_batch
-        self.name = name or "informer"
+        if options is None:
+            # the contract's short form: ``SharedIndexInformer(lw, resync_period=..., ...)``
+            options = InformerOptions(
+                name=name, resync_period=resync_period, indexers=dict(indexers or {}), page_size=page_size,
+                use_watch_list=use_watch_list, transform=transform, min_watch_timeout=min_watch_timeout,
+                max_internal_error_retry=max_internal_error_retry, freeze_gc_after_sync=freeze_gc_after_sync,
+                gc_freeze_every=gc_freeze_every, gc_policy=gc_policy, process_batch=process_batch,
+            )
+        if not options.name:
+            options = replace(options, name="informer")
+        # the one source of truth for this informer's settings (the keywords are ignored
+        # when ``options`` is given)
+        self.options = options
         self.list_watcher = list_watcher  # for the owner's bookkeeping; the reflector has its own reference
         self._clock = clock or Clock()
-        self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **(indexers or {})})
+        self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **options.indexers})
         self._counters = Counters()
-        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=transform,
+        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=options.transform,
                                before_replace=_weak_call(self, "_pause_gc_for_initial_list"))
-        self._default_resync = resync_period
-        self._resync_check_period = resync_period
-        self._freeze_gc = freeze_gc_after_sync
-        # gc_policy: install kmon.cache.gcguard's process-wide collector policy on run and
-        # report applied deltas to it (periodic freezes during watch traffic; see gcguard).
-        # gc_freeze_every: additionally freeze after every this many deltas of this informer
-        # (0: only the policy's schedule).
-        self._gc_policy = gc_policy
-        self._gc_freeze_every = gc_freeze_every
-        # at most this many keys are popped and applied per queue lock hold
-        self._process_batch_size = max(1, process_batch)
+        # handlers added before start may shorten the resync check period below the default
+        self._resync_check_period = options.resync_period
         self._reflector = Reflector(
-            list_watcher, self._fifo, name=self.name, resync_period=resync_period, page_size=page_size,
-            min_watch_timeout=min_watch_timeout, max_internal_error_retry=max_internal_error_retry,
-            clock=self._clock, use_watch_list=use_watch_list, should_resync=_weak_should_resync(self),
-            counters=self._counters,
+            list_watcher, self._fifo, options=options.reflector(), clock=self._clock,
+            should_resync=_weak_should_resync(self), counters=self._counters,
         )
         # _lifecycle guards _started, _stopped and the listener collections (writes)
         self._lifecycle = threading.Lock()
@@ -293,6 +287,10 @@ class SharedIndexInformer:
         self._processing = False  # the processing loop runs (only then is a pause taken)
 
     # -- configuration --------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.options.name
+
     @property
     def reflector(self) -> Reflector:
         return self._reflector
@@ -321,7 +319,7 @@ class SharedIndexInformer:
         """Register a handler. Added after start, it first gets ``on_add(obj, True)`` for
         every cached object. ``resync_period`` defaults to the informer's."""
         if resync_period is None:
-            resync_period = self._default_resync
+            resync_period = self.options.resync_period
         with self._lifecycle:
             if self._stopped:
                 raise RuntimeError("handler was not added: the informer is stopped")
@@ -424,16 +422,16 @@ class SharedIndexInformer:
     def _process_loop(self, stop_event: threading.Event) -> None:
         pop_batch = self._fifo.pop_batch
         process = self._handle_batch
-        max_keys = self._process_batch_size
+        max_keys = max(1, self.options.process_batch)
         stopped = stop_event.is_set
         c = self._counters
-        policy = gcguard.policy if self._gc_policy else None
+        policy = gcguard.policy if self.options.gc_policy else None
         if policy is not None:
             policy.install()
         note_deltas = policy.note_deltas if policy is not None else None
         self._processing = True
         idle_timeout = policy.freeze_every_seconds if policy is not None else None
-        freeze_every = self._gc_freeze_every
+        freeze_every = self.options.gc_freeze_every
         next_freeze = freeze_every
         try:
             while not stopped():
@@ -454,7 +452,7 @@ class SharedIndexInformer:
                         self._synced_once = True
                         # freeze before resuming: a collection in between would walk the
                         # whole freshly listed cache
-                        if self._freeze_gc:
+                        if self.options.freeze_gc_after_sync:
                             gcguard.freeze()
                             if policy is not None:
                                 policy.frozen_now()

@@ -23,6 +23,7 @@ import logging
 import random
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable, Iterator, Protocol
 
 from kmon.cache import gcguard
@@ -49,7 +50,7 @@ from kmon.cache.listwatch import (
     WatchEvent,
     event_batches,
 )
-from kmon.cache.options import MIN_WATCH_TIMEOUT  # noqa: F401  (public here since before options.py)
+from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
 from kmon.cache.retry import RetryWithDeadline
 from kmon.cache.stats import Counters, classify_error, watch_end_reason
@@ -72,6 +73,12 @@ class ReflectorStore(ObjectStore, Protocol):
 
 
 class Reflector:
+    """See the module doc. Configured by ``options`` (a ``ReflectorOptions``); the setting
+    keywords (``name``, ``resync_period``, ``page_size``, ``min_watch_timeout``,
+    ``max_internal_error_retry``, ``use_watch_list``) are the contract's short form and are
+    ignored when ``options`` is given. ``clock``, ``should_resync`` (asked before each
+    resync), ``counters`` and ``backoff`` are collaborators, not settings."""
+
     def __init__(
         self,
         list_watcher: ListerWatcher,
@@ -87,17 +94,20 @@ class Reflector:
         should_resync: Callable[[], bool] | None = None,
         counters: Counters | None = None,
         backoff: Backoff | None = None,
+        options: ReflectorOptions | None = None,
     ) -> None:
-        self.name = name or "reflector"
+        if options is None:
+            options = ReflectorOptions(
+                name=name, resync_period=resync_period, page_size=page_size, min_watch_timeout=min_watch_timeout,
+                max_internal_error_retry=max_internal_error_retry, use_watch_list=use_watch_list,
+            )
+        if not options.name:
+            options = replace(options, name="reflector")
+        self.options = options
         self._lw = list_watcher
         self._canceller = list_watcher if isinstance(list_watcher, CancellableListerWatcher) else None
         self._store = store
-        self.resync_period = resync_period
-        self.page_size = page_size
-        self.min_watch_timeout = max(min_watch_timeout, MIN_WATCH_TIMEOUT)
-        self.max_internal_error_retry = max_internal_error_retry
         self._clock = clock or Clock()
-        self.use_watch_list = use_watch_list
         self.should_resync = should_resync
         self.counters = counters or Counters()
         self._backoff = backoff or Backoff(clock=self._clock)
@@ -118,6 +128,20 @@ class Reflector:
         self._list_pages = 0  # pages received by the list in progress
 
     # -- public state ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.options.name
+
+    @property
+    def resync_period(self) -> float:
+        return self.options.resync_period
+
+    @resync_period.setter
+    def resync_period(self, seconds: float) -> None:
+        """The informer sets its resync check period here when it starts (handlers added
+        before may have shortened it)."""
+        self.options = replace(self.options, resync_period=seconds)
+
     @property
     def last_sync_resource_version(self) -> str:
         return self._last_sync_rv
@@ -259,7 +283,8 @@ class Reflector:
 
     def _watch_timeout(self) -> int:
         """Server-side timeout of the next watch: random in [min, 2 x min] (client-go)."""
-        return int(self.min_watch_timeout * (random.random() + 1.0))
+        # client-go ignores minimum watch timeouts under five minutes
+        return int(max(self.options.min_watch_timeout, MIN_WATCH_TIMEOUT) * (random.random() + 1.0))
 
     def _store_sink(self, store: ObjectStore, *, follow_version: bool) -> WatchSink:
         """The watch loop's sink into ``store``; ``follow_version``: each event's version
@@ -288,8 +313,8 @@ class Reflector:
 
     def _list_and_watch(self, stop_event: threading.Event) -> None:
         opened = None
-        fallback = not self.use_watch_list
-        if self.use_watch_list:
+        fallback = not self.options.use_watch_list
+        if self.options.use_watch_list:
             try:
                 self._phase = "watch-list"
                 opened = self._watch_list(stop_event)
@@ -310,8 +335,8 @@ class Reflector:
         self._watch_with_resync(opened, stop_event)
 
     def _page_size_for(self, rv: str) -> int:
-        if self.page_size:
-            return self.page_size
+        if self.options.page_size:
+            return self.options.page_size
         if self._paginated_result:
             return DEFAULT_PAGE_SIZE
         if rv not in ("", "0"):
@@ -512,7 +537,7 @@ class Reflector:
         clock = self._clock
         stopped = stop_event.is_set
         sink = self._store_sink(self._store, follow_version=True)
-        retry = RetryWithDeadline(self.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
+        retry = RetryWithDeadline(self.options.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
         while True:
             if stopped():
                 if opened is not None:
