@@ -32,6 +32,7 @@ from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_in
 from kmon.cache.listwatch import ListerWatcher
 from kmon.cache.options import PROCESS_BATCH, InformerOptions
 from kmon.cache.reflector import MIN_WATCH_TIMEOUT, Reflector
+from kmon.cache.reasons import ErrorClass, InformerState
 from kmon.cache.stats import Counters, InformerStats
 from kmon.cache.store import IndexFunc, Indexer
 
@@ -408,14 +409,14 @@ class SharedIndexInformer:
                 reg.join(HANDLER_JOIN_TIMEOUT)
                 if reg.is_alive():
                     log.error("%s: handler %s still busy %s s after stop", self.name, reg.name, HANDLER_JOIN_TIMEOUT)
-            if self._counters.state != "failed":
-                self._counters.state = "stopped"
+            if self._counters.state is not InformerState.FAILED:
+                self._counters.state = InformerState.STOPPED
 
     def _run_reflector(self, stop_event: threading.Event) -> None:
         try:
             self._reflector.run(stop_event)
         except BaseException:
-            self._counters.state = "failed"
+            self._counters.state = InformerState.FAILED
             log.exception("%s: reflector crashed", self.name)
             raise
 
@@ -445,7 +446,7 @@ class SharedIndexInformer:
                 except FIFOClosedError:
                     return
                 except Exception as err:
-                    c.count_error("process", f"processing deltas failed: {err}")
+                    c.count_error(ErrorClass.PROCESS, f"processing deltas failed: {err}")
                     log.exception("%s: processing deltas failed", self.name)
                 if not self._synced_once:
                     if self._fifo.has_synced():
@@ -464,7 +465,7 @@ class SharedIndexInformer:
                     next_freeze = c.deltas_processed + freeze_every
                     gcguard.freeze()
         except BaseException:
-            c.state = "failed"
+            c.state = InformerState.FAILED
             log.exception("%s: processing crashed", self.name)
             raise
         finally:
@@ -540,7 +541,7 @@ class SharedIndexInformer:
                             ))
                     n += len(deltas)
                 except Exception as err:
-                    self._counters.count_error("process", f"processing deltas failed: {err}")
+                    self._counters.count_error(ErrorClass.PROCESS, f"processing deltas failed: {err}")
                     log.exception("%s: processing deltas of %s failed", self.name, key)
             for reg, out in zip(targets, outs):
                 if out:
@@ -606,7 +607,7 @@ class SharedIndexInformer:
         r = self._reflector
         return InformerStats(
             name=self.name,
-            state=c.state,
+            state=str(c.state),
             lists=c.lists,
             relists=c.relists,
             last_relist_reason=c.last_relist_reason,

@@ -53,7 +53,8 @@ from kmon.cache.listwatch import (
 from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.pager import DEFAULT_PAGE_SIZE, _Stopped, list_all
 from kmon.cache.retry import RetryWithDeadline
-from kmon.cache.stats import Counters, classify_error, watch_end_reason
+from kmon.cache.reasons import ErrorClass, InformerState as S, ReflectorPhase as P, WatchEndReason, classify_error, watch_end_reason
+from kmon.cache.stats import Counters
 from kmon.cache.watch_handler import WatchEnd, WatchResult, WatchSink, handle_watch
 from kmon.cache.watch_list import watch_list, watch_list_options
 from kmon.cache.watch_sink import ObjectStore, StoreSink
@@ -122,7 +123,7 @@ class Reflector:
         self._current_watch: Watch | None = None
         self._stop_event: threading.Event | None = None
         self._relist_reason = "initial"
-        self._phase = "list"
+        self._phase = P.LIST
         self._resync_error: BaseException | None = None
         self._stopper_active = False
         self._list_pages = 0  # pages received by the list in progress
@@ -206,20 +207,20 @@ class Reflector:
                         if stop_event.is_set():
                             break
                         if self._round_failed(err):
-                            c.state = "failed"  # asking again cannot help: stop here
+                            c.state = S.FAILED  # asking again cannot help: stop here
                             return
                     if stop_event.is_set():
                         break
                     delay = self._backoff.next()
                     c.current_backoff = delay
-                    c.state = "backing-off"
+                    c.state = S.BACKING_OFF
                     self._emit(K.Backoff, delay=delay, reason="round")
                     if self._clock.sleep(delay, stop_event):
                         break
                     c.current_backoff = 0.0
         finally:
-            if c.state != "failed":
-                c.state = "stopped"
+            if c.state is not S.FAILED:
+                c.state = S.STOPPED
             c.current_backoff = 0.0
 
     @contextmanager
@@ -244,11 +245,11 @@ class Reflector:
         phase = self._phase
         text = f"{phase} error: {err}" if str(err) else f"{phase} error: {type(err).__name__}"
         self.counters.count_error(classify_error(err), text)
-        permanent = phase == "list" and self._list_pages == 0 and is_bad_request(err)
+        permanent = phase is P.LIST and self._list_pages == 0 and is_bad_request(err)
         if is_expired(err):
             self.counters.expired += 1
             self._emit(K.Expired, error=str(err), reason=phase)
-            self._relist_reason = "watch expired (410)" if phase.startswith("watch") else text
+            self._relist_reason = "watch expired (410)" if phase is not P.LIST else text
         else:
             self._relist_reason = text
         log.warning("%s: %s%s", self.name, text, " (not retried)" if permanent else "")
@@ -272,7 +273,7 @@ class Reflector:
             except Exception:
                 log.debug("%s: list-watcher cancel() failed", self.name, exc_info=True)
 
-    def _open_watch(self, options: ListOptions, reason: str) -> Watch:
+    def _open_watch(self, options: ListOptions, reason: P) -> Watch:
         """Start a watch (raises what ``list_watcher.watch`` raises); count and announce it
         and make it the one ``interrupt`` stops."""
         w = self._lw.watch(options)
@@ -316,7 +317,7 @@ class Reflector:
         fallback = not self.options.use_watch_list
         if self.options.use_watch_list:
             try:
-                self._phase = "watch-list"
+                self._phase = P.WATCH_LIST
                 opened = self._watch_list(stop_event)
                 if opened is None:
                     return
@@ -325,11 +326,11 @@ class Reflector:
                     return
                 log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
                 self.counters.count_error(classify_error(err), f"watch-list error: {err}")
-                self._emit(K.Error, error=str(err), reason="watch-list")
+                self._emit(K.Error, error=str(err), reason=P.WATCH_LIST)
                 fallback = True
                 opened = None
         if fallback:
-            self._phase = "list"
+            self._phase = P.LIST
             if not self._list(stop_event):
                 return
         self._watch_with_resync(opened, stop_event)
@@ -350,7 +351,7 @@ class Reflector:
         if c.lists > 0:
             c.relists += 1
         c.last_relist_reason = reason
-        c.state = "listing"
+        c.state = S.LISTING
         self._list_pages = 0
         self._emit(K.Relist, reason=reason, resource_version_requested=rv)
         self._emit(K.ListStarted, resource_version_requested=rv, reason=reason)
@@ -387,7 +388,7 @@ class Reflector:
                     if is_expired(err):
                         c.expired += 1
                     c.count_error(classify_error(err), f"list error: {err}")
-                    self._emit(K.Expired, error=str(err), reason="list")
+                    self._emit(K.Expired, error=str(err), reason=P.LIST)
                     rv = self.relist_resource_version()
                     result = list_all(self._lw, rv, page_size, on_page=on_page, stopped=stopped)
                 if stopped():
@@ -397,7 +398,7 @@ class Reflector:
                 self._set_unavailable(False)
                 # listed: from here on the reflector follows changes. Said before the store
                 # can report synced, so no one sees a synced informer still "listing"
-                c.state = "watching"
+                c.state = S.WATCHING
                 self._store.replace(result.items, result.resource_version)
                 self._set_last_sync(result.resource_version)
         except _Stopped:
@@ -431,7 +432,7 @@ class Reflector:
         stopped = stop_event.is_set
 
         def open_watch(options: ListOptions) -> Watch:
-            return self._open_watch(options, "watch-list")
+            return self._open_watch(options, P.WATCH_LIST)
 
         def sink_into(store: ObjectStore) -> WatchSink:
             return self._store_sink(store, follow_version=False)
@@ -461,10 +462,10 @@ class Reflector:
             # retriable, or the stream closed before the end bookmark: open another
         self._set_unavailable(False)
         # before the store can report synced (the watch is open)
-        self.counters.state = "watching"
+        self.counters.state = S.WATCHING
         self._store.replace(wl.items, wl.resource_version)
         self._set_last_sync(wl.resource_version)
-        self.counters.count_watch_end("initial-events-end")
+        self.counters.count_watch_end(WatchEndReason.INITIAL_EVENTS_END)
         self._finish_list(rv, start, len(wl.items), 0, False)
         return wl.watch, wl.events
 
@@ -476,7 +477,7 @@ class Reflector:
         if is_expired(err) or is_too_large_resource_version(err):
             if is_expired(err):
                 self.counters.expired += 1
-                self._emit(K.Expired, error=str(err), reason="watch")
+                self._emit(K.Expired, error=str(err), reason=P.WATCH)
             self.counters.count_error(classify_error(err), f"watch-list error: {err}")
             self._set_unavailable(True)
             return True
@@ -491,7 +492,7 @@ class Reflector:
         if retry_after:
             delay = max(delay, float(retry_after))
         c.current_backoff = delay
-        c.state = "backing-off"
+        c.state = S.BACKING_OFF
         self._emit(K.Backoff, delay=delay, reason="watch-retry")
         stopped = self._clock.sleep(delay, stop_event)
         c.current_backoff = 0.0
@@ -548,16 +549,16 @@ class Reflector:
                 options = ListOptions(
                     resource_version=self._last_sync_rv, timeout_seconds=self._watch_timeout(), allow_watch_bookmarks=True,
                 )
-                self._phase = "watch-start"
+                self._phase = P.WATCH_START
                 try:
-                    w = self._open_watch(options, "watch")
+                    w = self._open_watch(options, P.WATCH)
                 except Exception as err:
                     if stopped():
                         return
                     if is_connection_refused(err) or is_too_many_requests(err):
                         # the server is probably restarting: keep our place, no relist
                         c.count_error(classify_error(err), f"watch error: {err}")
-                        self._emit(K.Error, error=str(err), reason="watch-start")
+                        self._emit(K.Error, error=str(err), reason=P.WATCH_START)
                         if self._retry_backoff(err, stop_event):
                             return
                         continue
@@ -565,9 +566,9 @@ class Reflector:
                 opened = (w, event_batches(w))
             w, batches = opened
             opened = None
-            self._phase = "watch"
+            self._phase = P.WATCH
             self._set_current_watch(w)
-            c.state = "watching"
+            c.state = S.WATCHING
             result = handle_watch(batches, sink, stopped, name=self.name)
             err = self._watch_error(result, start, stopped, self._resync_error)
             reason = self._end_watch(w, start, err, result.events, stop_event)
@@ -581,28 +582,28 @@ class Reflector:
                 # an idle watch on a live server is never ended. As client-go does when its
                 # HTTP/2 health check closes a dead connection: re-watch from the last
                 # version, no relist; a dead server fails the new watch, compaction answers 410.
-                c.count_error("silent", f"watch error: {text}")
-                self._emit(K.Error, error=text, reason="watch")
+                c.count_error(ErrorClass.SILENT, f"watch error: {text}")
+                self._emit(K.Error, error=text, reason=P.WATCH)
                 continue
-            if reason == "expired":
+            if reason is WatchEndReason.EXPIRED:
                 # relist at the last synced version: a list at a version returns data at
                 # least that fresh, so no need to mark it unavailable yet
                 c.expired += 1
                 self._relist_reason = "watch expired (410)"
-                self._emit(K.Expired, error=text, reason="watch")
+                self._emit(K.Expired, error=text, reason=P.WATCH)
                 return
             c.count_error(classify_error(err), f"watch error: {text}")
-            if reason == "too-many-requests":
-                self._emit(K.Error, error=text, reason="watch")
+            if reason is WatchEndReason.TOO_MANY_REQUESTS:
+                self._emit(K.Error, error=text, reason=P.WATCH)
                 if self._retry_backoff(err, stop_event):
                     return
                 continue
-            if reason == "internal-error" and retry.should_retry():
-                self._emit(K.Error, error=text, reason="watch")
+            if reason is WatchEndReason.INTERNAL_ERROR and retry.should_retry():
+                self._emit(K.Error, error=text, reason=P.WATCH)
                 continue
             self._relist_reason = f"watch error: {text}"
             log.warning("%s: watch ended with: %s", self.name, text)
-            self._emit(K.Error, error=text, reason="resync" if err is self._resync_error else "watch")
+            self._emit(K.Error, error=text, reason=P.RESYNC if err is self._resync_error else P.WATCH)
             return
 
     def _watch_error(
@@ -626,7 +627,9 @@ class Reflector:
             "watch lasted less than a second and no items received"
         )
 
-    def _end_watch(self, w: Watch, start: float, err: BaseException | None, events: int, stop_event: threading.Event) -> str:
+    def _end_watch(
+        self, w: Watch, start: float, err: BaseException | None, events: int, stop_event: threading.Event,
+    ) -> WatchEndReason:
         self._set_current_watch(None)
         try:
             w.stop()

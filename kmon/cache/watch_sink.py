@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Protocol, runtime_checkable
 
-from kmon.cache.stats import Counters, classify_error
+from kmon.cache.reasons import classify_error
+from kmon.cache.stats import Counters
 
 log = logging.getLogger("kmon.cache.reflector")
 
