@@ -204,18 +204,6 @@ def _weak_should_resync(informer: "SharedIndexInformer") -> Callable[[], bool]:
     return should_resync
 
 
-def _weak_call(informer: "SharedIndexInformer", method: str) -> Callable[[], Any]:
-    """``informer.method()`` without holding the informer (see ``_weak_should_resync``)."""
-    ref = weakref.ref(informer)
-
-    def call() -> Any:
-        inf = ref()
-        return getattr(inf, method)() if inf is not None else None
-
-    return call
-
-
-
 def _same_resource_version(old: Any, new: Any) -> bool:
     """True when both objects carry the same resourceVersion (a resync, not a change)."""
     try:
@@ -260,8 +248,13 @@ class SharedIndexInformer:
         self._clock = clock or Clock()
         self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **options.indexers})
         self._counters = Counters()
+        # kmon's GC policy for this informer (gcguard decides; we say what happens)
+        self._gc = gcguard.InformerGc(
+            freeze_after_sync=options.freeze_gc_after_sync, use_policy=options.gc_policy,
+            freeze_every=options.gc_freeze_every,
+        )
         self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=options.transform,
-                               before_replace=_weak_call(self, "_pause_gc_for_initial_list"))
+                               before_replace=self._gc.initial_list)
         # handlers added before start may shorten the resync check period below the default
         self._resync_check_period = options.resync_period
         self._reflector = Reflector(
@@ -281,11 +274,6 @@ class SharedIndexInformer:
         self._block_deltas = threading.Lock()
         self._delta_listeners: list[Callable[[list[DeltaRecord]], None]] = []
         self._synced_once = False
-        # the GC pause held from the initial list's Replace (or first batch) until synced;
-        # _gc_lock guards _gc_paused (taken on the reflector or processing thread)
-        self._gc_lock = threading.Lock()
-        self._gc_paused = False
-        self._processing = False  # the processing loop runs (only then is a pause taken)
 
     # -- configuration --------------------------------------------------------------------------
     @property
@@ -426,22 +414,15 @@ class SharedIndexInformer:
         max_keys = max(1, self.options.process_batch)
         stopped = stop_event.is_set
         c = self._counters
-        policy = gcguard.policy if self.options.gc_policy else None
-        if policy is not None:
-            policy.install()
-        note_deltas = policy.note_deltas if policy is not None else None
-        self._processing = True
-        idle_timeout = policy.freeze_every_seconds if policy is not None else None
-        freeze_every = self.options.gc_freeze_every
-        next_freeze = freeze_every
+        gc = self._gc
+        gc.start()
+        idle_timeout = gc.idle_timeout
         try:
             while not stopped():
                 before = c.deltas_processed
                 try:
-                    if pop_batch(process, max_keys, idle_timeout) is None and note_deltas is not None:
-                        # idle: freeze what the last burst left young (if anything), so a
-                        # full collection after a burst does not walk it
-                        note_deltas(0)
+                    if pop_batch(process, max_keys, idle_timeout) is None:
+                        gc.idle()
                         continue
                 except FIFOClosedError:
                     return
@@ -451,41 +432,15 @@ class SharedIndexInformer:
                 if not self._synced_once:
                     if self._fifo.has_synced():
                         self._synced_once = True
-                        # freeze before resuming: a collection in between would walk the
-                        # whole freshly listed cache
-                        if self.options.freeze_gc_after_sync:
-                            gcguard.freeze()
-                            if policy is not None:
-                                policy.frozen_now()
-                        self._resume_gc()
+                        gc.synced()
                     continue
-                if note_deltas is not None:
-                    note_deltas(c.deltas_processed - before)
-                if freeze_every and c.deltas_processed >= next_freeze:
-                    next_freeze = c.deltas_processed + freeze_every
-                    gcguard.freeze()
+                gc.applied(c.deltas_processed - before, c.deltas_processed)
         except BaseException:
             c.state = InformerState.FAILED
             log.exception("%s: processing crashed", self.name)
             raise
         finally:
-            self._resume_gc(stopping=True)
-
-    def _pause_gc_for_initial_list(self) -> None:
-        if self._synced_once or not self._processing:
-            return
-        with self._gc_lock:
-            if not self._gc_paused and not self._synced_once and self._processing:
-                gcguard.pause()
-                self._gc_paused = True
-
-    def _resume_gc(self, stopping: bool = False) -> None:
-        with self._gc_lock:
-            if stopping:
-                self._processing = False
-            if self._gc_paused:
-                self._gc_paused = False
-                gcguard.resume()
+            gc.stop()
 
     def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> bool:
         """Apply the deltas of several keys (``DeltaFIFO.pop_batch``), each key's oldest
@@ -499,10 +454,10 @@ class SharedIndexInformer:
         records: list[DeltaRecord] | None = [] if listeners else None
         now = self._clock.now() if listeners else 0.0
         n = 0
-        if not self._synced_once and not self._gc_paused:
+        if not self._synced_once:
             # the initial list arrived: apply it with the collector paused (shared,
             # refcounted; the processing loop resumes once synced, after freezing)
-            self._pause_gc_for_initial_list()
+            self._gc.initial_list()
         with self._block_deltas:
             targets = self._all_targets
             single = targets[0] if len(targets) == 1 else None

@@ -33,6 +33,7 @@ from typing import Any, Callable
 import orjson
 from urllib3 import exceptions as u3e
 
+from kmon.cache import gcguard
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.listwatch import ListOptions, ListPage
 from kmon.kube import _http, transforms
@@ -47,10 +48,6 @@ from kmon.kube.liveness import (
 )
 from kmon.kube.watchstream import RestWatch, partial_object_metadata, shutdown_socket
 
-try:  # optional: the cache's collector pause around bulk decode
-    from kmon.cache import gcguard as _gcguard
-except ImportError:  # pragma: no cover - the cache layer may be older
-    _gcguard = None  # type: ignore[assignment]
 
 __all__ = [
     "DEFAULT_INACTIVITY_TIMEOUT",
@@ -203,10 +200,7 @@ class RestListerWatcher:
 
     def _decode_list(self, body: bytes, resp: Any) -> ListPage:
         try:
-            if _gcguard is not None:
-                with _gcguard.paused():
-                    doc = _loads(body)
-            else:
+            with gcguard.paused():  # bulk decode: no collections walking it
                 doc = _loads(body)
         except _JSONDecodeError:
             ctype = (resp.headers.get("Content-Type") or "no content type").split(";")[0]

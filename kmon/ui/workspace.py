@@ -13,12 +13,12 @@ waits for a join.
 
 from __future__ import annotations
 
-import gc
 import time
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from kmon.cache import gcguard
 from kmon.monitor.feed import Feed
 from kmon.monitor.history import History
 from kmon.monitor.tree import ObjectTree
@@ -335,8 +335,7 @@ class Workspace(QObject):
         so later collections skip the caches (returns True the first time)."""
         if self._frozen or not self.all_synced():
             return False
-        gc.collect(1)
-        gc.freeze()
+        gcguard.collect_young_and_freeze()
         self._frozen = True
         return True
 
