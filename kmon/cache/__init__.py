@@ -14,8 +14,8 @@ Using an informer (what kmon.monitor needs)::
     inf.stats()      # InformerStats snapshot (as_dict() for plain data)
     inf.indexer      # thread-safe Indexer: get_by_key, list, by_index("namespace", ns)
 
-Listeners run synchronously on cache threads (the delta listener even under the queue
-lock): append to a deque and return. Handlers each get their own thread. ``run`` joins every
+Listeners run synchronously on cache threads (the delta listener on the processing thread,
+after its batch was applied and outside the queue's lock): append to a deque and return. Handlers each get their own thread. ``run`` joins every
 thread it started. A ListerWatcher may offer ``cancel()`` to abort a blocked ``list`` on stop.
 
 Threads and the cyclic GC: the reflector pauses collection (``gcguard``, process-wide,

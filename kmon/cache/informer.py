@@ -409,9 +409,6 @@ class SharedIndexInformer:
             raise
 
     def _process_loop(self, stop_event: threading.Event) -> None:
-        pop_batch = self._fifo.pop_batch
-        process = self._handle_batch
-        max_keys = max(1, self.options.process_batch)
         stopped = stop_event.is_set
         c = self._counters
         gc = self._gc
@@ -421,7 +418,7 @@ class SharedIndexInformer:
             while not stopped():
                 before = c.deltas_processed
                 try:
-                    if pop_batch(process, max_keys, idle_timeout) is None:
+                    if not self._process_next(idle_timeout):
                         gc.idle()
                         continue
                 except FIFOClosedError:
@@ -442,17 +439,38 @@ class SharedIndexInformer:
         finally:
             gc.stop()
 
-    def _handle_batch(self, batch: list[tuple[str, list[Any], bool]]) -> bool:
-        """Apply the deltas of several keys (``DeltaFIFO.pop_batch``), each key's oldest
-        first, exactly as ``_handle_deltas`` would key by key; handlers get the batch's
-        notifications with one wake-up each, delta listeners one call with every record.
-        A key whose processing fails is logged and counted; the others are applied."""
+    def _process_next(self, timeout: float | None) -> bool:
+        """One step of the processing thread: pop up to ``process_batch`` keys, apply them
+        to the indexer and queue their notifications (under the queue's lock, as client-go
+        does), then tell the delta listeners (outside it, so the reflector can queue
+        meanwhile). False if nothing was queued within ``timeout``; raises
+        ``FIFOClosedError`` once the queue is closed and empty."""
+        records = self._fifo.pop_batch(self._apply_batch, max(1, self.options.process_batch), timeout)
+        if records is None:
+            return False
+        if records:
+            # still on the processing thread and before the next pop: listeners are told in
+            # order, and the indexer holds exactly what they are told until they return
+            for fn in self._delta_listeners:
+                try:
+                    fn(records)
+                except Exception:
+                    self._counters.listener_errors += 1
+                    log.exception("%s: delta listener %r failed", self.name, fn)
+        return True
+
+    def _apply_batch(self, batch: list[tuple[str, list[Any], bool]]) -> list[DeltaRecord]:
+        """Apply the deltas of several keys (``DeltaFIFO.pop_batch``, under its lock), each
+        key's oldest first, exactly as one ``pop`` per key would; handlers get the batch's
+        notifications with one wake-up each. Returns the records for the delta listeners
+        (none when there are no listeners). A key whose processing fails is logged and
+        counted; the others are applied."""
         indexer = self.indexer
         put_key = indexer.put_key
         delete_key = indexer.delete_key
-        listeners = self._delta_listeners
-        records: list[DeltaRecord] | None = [] if listeners else None
-        now = self._clock.now() if listeners else 0.0
+        records: list[DeltaRecord] = []
+        keep_records = bool(self._delta_listeners)
+        now = self._clock.now() if keep_records else 0.0
         n = 0
         if not self._synced_once:
             # the initial list arrived: apply it with the collector paused (shared,
@@ -490,7 +508,7 @@ class SharedIndexInformer:
                         else:
                             for out in outs:
                                 out.append(notification)
-                        if records is not None:
+                        if keep_records:
                             records.append(DeltaRecord(
                                 dtype, key, obj, old, resource_version_of(obj), now, is_in_initial_list,
                             ))
@@ -502,52 +520,7 @@ class SharedIndexInformer:
                 if out:
                     reg.add_many(out)
         self._counters.deltas_processed += n
-        if records:
-            for fn in listeners:
-                try:
-                    fn(records)
-                except Exception:
-                    self._counters.listener_errors += 1
-                    log.exception("%s: delta listener %r failed", self.name, fn)
-        return True
-
-    def _handle_deltas(self, deltas: list[Any], is_in_initial_list: bool) -> None:
-        """Apply one key's deltas, oldest first, and notify (called under the queue lock)."""
-        indexer = self.indexer
-        listeners = self._delta_listeners
-        records: list[DeltaRecord] | None = [] if listeners else None
-        key = self._fifo.popping_key  # one key per pop, as the queue computed it
-        with self._block_deltas:
-            for dtype, obj in deltas:
-                if dtype is _DELETED:
-                    old = indexer.delete_key(key)
-                    notification: tuple[int, Any, Any] = (_DELETE, obj, None)
-                    targets = self._all_targets
-                else:
-                    old = indexer.put_key(key, obj)
-                    if old is None:
-                        notification = (_ADD, obj, is_in_initial_list)
-                        targets = self._all_targets
-                    else:
-                        notification = (_UPDATE, old, obj)
-                        # an unchanged resourceVersion is a resync, not a change: only the
-                        # handlers whose resync is due hear about it
-                        same = _same_resource_version(old, obj)
-                        targets = self._sync_targets if same else self._all_targets
-                for reg in targets:
-                    reg.add(notification)
-                if records is not None:
-                    records.append(DeltaRecord(
-                        dtype, key, obj, old, resource_version_of(obj), self._clock.now(), is_in_initial_list,
-                    ))
-        self._counters.deltas_processed += len(deltas)
-        if records:
-            for fn in listeners:
-                try:
-                    fn(records)
-                except Exception:
-                    self._counters.listener_errors += 1
-                    log.exception("%s: delta listener %r failed", self.name, fn)
+        return records
 
     # -- reads -----------------------------------------------------------------------------------
     def has_synced(self) -> bool:
