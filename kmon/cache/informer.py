@@ -1,14 +1,17 @@
 """SharedIndexInformer: a reflector feeding a DeltaFIFO, drained into an Indexer, with change
 notifications fanned out to handlers (client-go's ``sharedIndexInformer``).
 
-Threads (all started by ``run`` and joined before it returns): the reflector (plus its
-stopper, and a resync timer while watching), the processing thread that pops the queue
-(``pop_batch``: up to ``process_batch`` keys per lock hold, each key's deltas applied
-oldest first as one ``pop`` would), applies deltas to the indexer and distributes
-notifications (each handler woken once per batch), and one thread per handler. ``run``
-installs kmon's process-wide GC policy (``gcguard.policy``) and reports applied deltas to
-it. Each handler has its own unbounded buffer, so a slow handler never blocks the
-reflector, the queue or the other handlers.
+Configured by one ``InformerOptions`` (the keywords are the contract's short form); the
+reflector gets ``options.reflector()``. Threads (all started by ``run`` and joined before it
+returns): the reflector (plus its stopper, and a resync timer while watching), the
+processing thread, and one thread per handler (``handlers.HandlerRegistration``: its own
+unbounded buffer, so a slow handler never blocks the reflector, the queue or the others).
+
+The processing thread pops up to ``process_batch`` keys at a time (``pop_batch``); under the
+queue's lock it applies each key's deltas oldest first, as one ``pop`` per key would
+(``delta_apply``), and appends the notifications to the handlers' buffers (each woken once
+per batch); then, outside the lock, it tells the delta listeners. It also tells the
+informer's ``gcguard.InformerGc`` what happened (initial list, synced, deltas applied).
 
 Listeners (``add_reflector_listener``, ``add_delta_listener``) are called synchronously on
 the reflector / processing thread and must not block: append to a deque and return. An
@@ -20,176 +23,29 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections import deque
 from dataclasses import replace
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from kmon.cache import gcguard
 from kmon.cache.clock import Clock
-from kmon.cache.delta_fifo import DeltaFIFO, DeltaType, FIFOClosedError
+from kmon.cache.delta_apply import apply_batch
+from kmon.cache.delta_fifo import Delta, DeltaFIFO, FIFOClosedError
 from kmon.cache.events import DeltaRecord, ReflectorEvent
-from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index, resource_version_of
+from kmon.cache.handlers import ADD, EventHandler, FuncHandler, HandlerRegistration
+from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index
 from kmon.cache.listwatch import ListerWatcher
-from kmon.cache.options import PROCESS_BATCH, InformerOptions
-from kmon.cache.reflector import MIN_WATCH_TIMEOUT, Reflector
+from kmon.cache.options import MIN_WATCH_TIMEOUT, PROCESS_BATCH, InformerOptions
 from kmon.cache.reasons import ErrorClass, InformerState
-from kmon.cache.stats import Counters, InformerStats
+from kmon.cache.reflector import Reflector
+from kmon.cache.resync import MINIMUM_RESYNC_PERIOD, determine_resync_period
+from kmon.cache.stats import Counters, InformerStats, snapshot
 from kmon.cache.store import IndexFunc, Indexer
+
+__all__ = ["EventHandler", "FuncHandler", "HandlerRegistration", "SharedIndexInformer"]
 
 log = logging.getLogger(__name__)
 
-MINIMUM_RESYNC_PERIOD = 1.0
 HANDLER_JOIN_TIMEOUT = 10.0
-
-_DELETED = DeltaType.Deleted
-_ADD, _UPDATE, _DELETE = 0, 1, 2
-
-
-def _noop(*args: Any) -> None:
-    pass
-
-
-class EventHandler(Protocol):
-    def on_add(self, obj: Any, is_in_initial_list: bool) -> None: ...
-
-    def on_update(self, old: Any, new: Any) -> None: ...
-
-    def on_delete(self, obj: Any) -> None: ...
-
-
-class FuncHandler:
-    """An ``EventHandler`` from plain functions; missing ones do nothing."""
-
-    __slots__ = ("_on_add", "_on_update", "_on_delete")
-
-    def __init__(
-        self,
-        on_add: Callable[[Any, bool], Any] | None = None,
-        on_update: Callable[[Any, Any], Any] | None = None,
-        on_delete: Callable[[Any], Any] | None = None,
-    ) -> None:
-        self._on_add = on_add
-        self._on_update = on_update
-        self._on_delete = on_delete
-
-    def on_add(self, obj: Any, is_in_initial_list: bool) -> None:
-        if self._on_add is not None:
-            self._on_add(obj, is_in_initial_list)
-
-    def on_update(self, old: Any, new: Any) -> None:
-        if self._on_update is not None:
-            self._on_update(old, new)
-
-    def on_delete(self, obj: Any) -> None:
-        if self._on_delete is not None:
-            self._on_delete(obj)
-
-
-def _determine_resync_period(desired: float, check: float) -> float:
-    if desired == 0:
-        return 0.0
-    if check == 0:
-        log.warning("the informer's resync is disabled: a handler's resync period %s cannot be met", desired)
-        return 0.0
-    if desired < check:
-        log.warning("resync period %s is below the informer's resync check period %s: using %s", desired, check, check)
-        return check
-    return desired
-
-
-class HandlerRegistration:
-    """One handler: its buffer and thread (client-go's processorListener). Returned by
-    ``add_event_handler``; ``backlog`` is how many notifications wait for it."""
-
-    __slots__ = (
-        "handler", "name", "_buf", "_cond", "_waiting", "_stopped", "_thread",
-        "requested_resync_period", "resync_period", "next_resync", "errors", "delivered",
-    )
-
-    def __init__(self, handler: EventHandler, name: str, requested: float, resync: float, now: float) -> None:
-        self.handler = handler
-        self.name = name
-        self._buf: deque[tuple[int, Any, Any]] = deque()
-        self._cond = threading.Condition(threading.Lock())
-        self._waiting = False  # the thread sleeps (or is about to): producers must notify
-        self._stopped = False
-        self._thread: threading.Thread | None = None
-        self.requested_resync_period = requested
-        self.resync_period = resync
-        self.next_resync = now + resync
-        self.errors = 0
-        self.delivered = 0
-
-    @property
-    def backlog(self) -> int:
-        return len(self._buf)
-
-    def add(self, notification: tuple[int, Any, Any]) -> None:
-        self._buf.append(notification)
-        if self._waiting:
-            with self._cond:
-                self._cond.notify()
-
-    def add_many(self, notifications: list[tuple[int, Any, Any]]) -> None:
-        """``add`` each, in order, with at most one wake-up of the handler thread."""
-        self._buf.extend(notifications)
-        if self._waiting:
-            with self._cond:
-                self._cond.notify()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"handler-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped = True
-        with self._cond:
-            self._cond.notify()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def should_resync(self, now: float) -> bool:
-        return self.resync_period != 0 and now >= self.next_resync
-
-    def _run(self) -> None:
-        buf = self._buf
-        popleft = buf.popleft
-        cond = self._cond
-        h = self.handler
-        on_add, on_update, on_delete = h.on_add, h.on_update, h.on_delete
-        if type(h) is FuncHandler:  # call the functions themselves: one frame less per event
-            on_add = h._on_add or _noop
-            on_update = h._on_update or _noop
-            on_delete = h._on_delete or _noop
-        delivered = 0
-        while not self._stopped:
-            try:
-                kind, a, b = popleft()
-            except IndexError:
-                self.delivered = delivered
-                with cond:
-                    self._waiting = True
-                    while not buf and not self._stopped:
-                        cond.wait()
-                    self._waiting = False
-                continue
-            try:
-                if kind == _UPDATE:
-                    on_update(a, b)
-                elif kind == _ADD:
-                    on_add(a, b)
-                else:
-                    on_delete(a)
-            except Exception:
-                self.errors += 1
-                log.exception("event handler %s failed", self.name)
-            delivered += 1
-        self.delivered = delivered
 
 
 def _weak_should_resync(informer: "SharedIndexInformer") -> Callable[[], bool]:
@@ -203,13 +59,6 @@ def _weak_should_resync(informer: "SharedIndexInformer") -> Callable[[], bool]:
 
     return should_resync
 
-
-def _same_resource_version(old: Any, new: Any) -> bool:
-    """True when both objects carry the same resourceVersion (a resync, not a change)."""
-    try:
-        return old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion")
-    except (KeyError, TypeError, AttributeError):
-        return False
 
 class SharedIndexInformer:
     def __init__(
@@ -321,10 +170,10 @@ class SharedIndexInformer:
                     else:
                         self._resync_check_period = resync_period
                         for existing in self._listeners:
-                            existing.resync_period = _determine_resync_period(existing.requested_resync_period, resync_period)
+                            existing.resync_period = determine_resync_period(existing.requested_resync_period, resync_period)
             reg = HandlerRegistration(
                 handler, f"{self.name}-{len(self._listeners)}-{type(handler).__name__}", resync_period,
-                _determine_resync_period(resync_period, self._resync_check_period), self._clock.now(),
+                determine_resync_period(resync_period, self._resync_check_period), self._clock.now(),
             )
             if not self._started:
                 self._listeners.append(reg)
@@ -334,7 +183,7 @@ class SharedIndexInformer:
                 self._listeners.append(reg)
                 self._all_targets = tuple(self._listeners)
                 for obj in self.indexer.list():
-                    reg.add((_ADD, obj, True))
+                    reg.add((ADD, obj, True))
                 reg.start()
             return reg
 
@@ -459,66 +308,21 @@ class SharedIndexInformer:
                     log.exception("%s: delta listener %r failed", self.name, fn)
         return True
 
-    def _apply_batch(self, batch: list[tuple[str, list[Any], bool]]) -> list[DeltaRecord]:
-        """Apply the deltas of several keys (``DeltaFIFO.pop_batch``, under its lock), each
-        key's oldest first, exactly as one ``pop`` per key would; handlers get the batch's
-        notifications with one wake-up each. Returns the records for the delta listeners
-        (none when there are no listeners). A key whose processing fails is logged and
-        counted; the others are applied."""
-        indexer = self.indexer
-        put_key = indexer.put_key
-        delete_key = indexer.delete_key
-        records: list[DeltaRecord] = []
+    def _apply_batch(self, batch: list[tuple[str, list[Delta], bool]]) -> list[DeltaRecord]:
+        """``pop_batch``'s callback (under the queue's lock, as client-go's processDeltas):
+        apply the keys' deltas and queue their notifications (``delta_apply``). Returns the
+        records for the delta listeners (none when there are no listeners)."""
         keep_records = bool(self._delta_listeners)
-        now = self._clock.now() if keep_records else 0.0
-        n = 0
+        records: list[DeltaRecord] = []
         if not self._synced_once:
             # the initial list arrived: apply it with the collector paused (shared,
             # refcounted; the processing loop resumes once synced, after freezing)
             self._gc.initial_list()
         with self._block_deltas:
-            targets = self._all_targets
-            single = targets[0] if len(targets) == 1 else None
-            outs: list[list[tuple[int, Any, Any]]] = [[] for _ in targets]
-            out0 = outs[0] if single is not None else None
-            for key, deltas, is_in_initial_list in batch:
-                try:
-                    for dtype, obj in deltas:
-                        if dtype is _DELETED:
-                            old = delete_key(key)
-                            notification: tuple[int, Any, Any] = (_DELETE, obj, None)
-                            same = False
-                        else:
-                            old = put_key(key, obj)
-                            if old is None:
-                                notification = (_ADD, obj, is_in_initial_list)
-                                same = False
-                            else:
-                                notification = (_UPDATE, old, obj)
-                                # an unchanged resourceVersion is a resync, not a change: only
-                                # the handlers whose resync is due hear about it
-                                same = _same_resource_version(old, obj)
-                        if same:
-                            sync = self._sync_targets
-                            for i, reg in enumerate(targets):
-                                if reg in sync:
-                                    outs[i].append(notification)
-                        elif out0 is not None:
-                            out0.append(notification)
-                        else:
-                            for out in outs:
-                                out.append(notification)
-                        if keep_records:
-                            records.append(DeltaRecord(
-                                dtype, key, obj, old, resource_version_of(obj), now, is_in_initial_list,
-                            ))
-                    n += len(deltas)
-                except Exception as err:
-                    self._counters.count_error(ErrorClass.PROCESS, f"processing deltas failed: {err}")
-                    log.exception("%s: processing deltas of %s failed", self.name, key)
-            for reg, out in zip(targets, outs):
-                if out:
-                    reg.add_many(out)
+            n = apply_batch(
+                batch, self.indexer, self._all_targets, self._sync_targets, records if keep_records else None,
+                self._clock.now() if keep_records else 0.0, self._counters, self.name,
+            )
         self._counters.deltas_processed += n
         return records
 
@@ -531,40 +335,11 @@ class SharedIndexInformer:
         return self._reflector.last_sync_resource_version
 
     def stats(self) -> InformerStats:
-        c = self._counters
         r = self._reflector
-        return InformerStats(
-            name=self.name,
-            state=str(c.state),
-            lists=c.lists,
-            relists=c.relists,
-            last_relist_reason=c.last_relist_reason,
-            list_duration_last=c.list_duration_last,
-            list_duration_total=c.list_duration_total,
-            list_items_last=c.list_items_last,
-            list_items_total=c.list_items_total,
-            pages_total=c.pages_total,
-            pages_last=c.pages_last,
-            watches_started=c.watches_started,
-            watches_ended=dict(c.watches_ended),
-            events={
-                "ADDED": c.added, "MODIFIED": c.modified, "DELETED": c.deleted,
-                "BOOKMARK": c.bookmarks, "ERROR": c.error_events,
-            },
-            bookmarks=c.bookmarks,
-            expired=c.expired,
-            errors=dict(c.errors),
-            current_backoff=c.current_backoff,
-            last_synced_version=r.last_sync_resource_version,
-            unavailable=r.is_last_sync_resource_version_unavailable,
-            paginated=r.paginated_result,
-            queue_depth=len(self._fifo),
-            store_size=len(self.indexer),
-            synced=self.has_synced(),
-            last_event_time=c.last_event_time,
-            last_error=c.last_error,
-            deltas_processed=c.deltas_processed,
-            handler_errors=sum(reg.errors for reg in self._listeners),
-            listener_errors=c.listener_errors,
-            handler_backlog={reg.name: reg.backlog for reg in self._listeners},
+        regs = self._listeners
+        return snapshot(
+            self.name, self._counters, last_synced_version=r.last_sync_resource_version,
+            unavailable=r.is_last_sync_resource_version_unavailable, paginated=r.paginated_result,
+            queue_depth=len(self._fifo), store_size=len(self.indexer), synced=self.has_synced(),
+            handler_errors=sum(reg.errors for reg in regs), handler_backlog={reg.name: reg.backlog for reg in regs},
         )

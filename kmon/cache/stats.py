@@ -102,3 +102,54 @@ class InformerStats:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def snapshot(
+    name: str,
+    c: Counters,
+    *,
+    last_synced_version: str,
+    unavailable: bool,
+    paginated: bool,
+    queue_depth: int,
+    store_size: int,
+    synced: bool,
+    handler_errors: int,
+    handler_backlog: dict[str, int],
+) -> InformerStats:
+    """An ``InformerStats`` from live counters and the informer's other readings."""
+    return InformerStats(
+        name=name,
+        state=str(c.state),
+        lists=c.lists,
+        relists=c.relists,
+        last_relist_reason=c.last_relist_reason,
+        list_duration_last=c.list_duration_last,
+        list_duration_total=c.list_duration_total,
+        list_items_last=c.list_items_last,
+        list_items_total=c.list_items_total,
+        pages_total=c.pages_total,
+        pages_last=c.pages_last,
+        watches_started=c.watches_started,
+        watches_ended=dict(c.watches_ended),
+        events={
+            "ADDED": c.added, "MODIFIED": c.modified, "DELETED": c.deleted,
+            "BOOKMARK": c.bookmarks, "ERROR": c.error_events,
+        },
+        bookmarks=c.bookmarks,
+        expired=c.expired,
+        errors=dict(c.errors),
+        current_backoff=c.current_backoff,
+        last_synced_version=last_synced_version,
+        unavailable=unavailable,
+        paginated=paginated,
+        queue_depth=queue_depth,
+        store_size=store_size,
+        synced=synced,
+        last_event_time=c.last_event_time,
+        last_error=c.last_error,
+        deltas_processed=c.deltas_processed,
+        handler_errors=handler_errors,
+        listener_errors=c.listener_errors,
+        handler_backlog=handler_backlog,
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterable, Protocol
 
-from kmon.cache.errors import ApiStatusError
+from kmon.cache.errors import ApiStatusError, VeryShortWatchError
 from kmon.cache.listwatch import WatchEvent
 
 log = logging.getLogger("kmon.cache.reflector")
@@ -122,3 +122,27 @@ def handle_watch(
     except Exception as err:
         return WatchResult(WatchEnd.FAILED, count, last_rv, err)
     return WatchResult(WatchEnd.CLOSED, count, last_rv)
+
+
+def watch_error(
+    result: WatchResult,
+    lived: float,
+    stopped: Callable[[], bool],
+    resync_error: BaseException | None = None,
+    name: str = "",
+) -> BaseException | None:
+    """The error a watch that ``lived`` seconds ended with: the stream's (its ERROR event or
+    failed read); else, after a close, ``resync_error`` (a failed resync stopped the watch);
+    else "very short watch" for a close in under a second without an event (unless
+    ``stopped()``); else none."""
+    if result.error is not None:
+        return result.error
+    if result.end is WatchEnd.STOPPED:
+        return None
+    if resync_error is not None:
+        return resync_error
+    if stopped() or result.events or lived >= 1.0:
+        return None
+    return VeryShortWatchError(
+        f"very short watch: {name}: unexpected watch close - watch lasted less than a second and no items received"
+    )

@@ -1,4 +1,6 @@
-"""``StoreSink``: the reflector's ``WatchSink``, applying watch events to a store.
+"""The store side of a reflector: the Protocols it asks of a store (``ObjectStore``,
+``ReflectorStore``, ``WatchEventQueue``) and ``StoreSink``, the reflector's ``WatchSink``,
+applying watch events to a store.
 
 A run of object events goes to the store in one ``queue_watch_events`` call when the store
 offers it (``WatchEventQueue``: ``DeltaFIFO`` does, with one lock acquisition and one wake-up
@@ -29,6 +31,15 @@ class ObjectStore(Protocol):
     def update(self, obj: Any) -> Any: ...
 
     def delete(self, obj: Any) -> Any: ...
+
+
+class ReflectorStore(ObjectStore, Protocol):
+    """The store a reflector keeps in step (the informer passes its DeltaFIFO; one that is
+    also a ``WatchEventQueue`` gets each run of watch events in one call)."""
+
+    def replace(self, items: list[Any], resource_version: str) -> Any: ...
+
+    def resync(self) -> Any: ...
 
 
 @runtime_checkable

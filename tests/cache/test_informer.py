@@ -363,7 +363,7 @@ def test_dropped_watch_event_is_repaired_by_relist_after_410():
     inf.add_event_handler(rec)
     with running(inf.run):
         rec.wait(2)
-        assert wait_until(lambda: inf.reflector._current_watch is not None)
+        assert wait_until(lambda: inf.stats().watches_started >= 1)
         cl.drop_next_event()
         cl.remove("b")  # lost
         cl.update("a", label="x")

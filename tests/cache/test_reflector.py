@@ -31,12 +31,26 @@ def list_once_then_stop(r, stop):
 
 
 def test_relist_resource_version_rules():
+    from kmon.cache.sync_version import SyncVersion
+
     r = make(ScriptedListerWatcher())
     assert r.relist_resource_version() == "0"
-    r._set_last_sync("42")
-    assert r.relist_resource_version() == "42"
-    r._set_unavailable(True)
-    assert r.relist_resource_version() == ""
+    v = SyncVersion()
+    assert (v.for_relist(), v.for_watch_list()) == ("0", "")
+    v.synced("42")
+    assert (v.for_relist(), v.for_watch_list(), v.last) == ("42", "42", "42")
+    v.set_unavailable(True)
+    assert (v.for_relist(), v.for_watch_list(), v.last) == ("", "", "42")
+
+
+def test_page_size_rules():
+    from kmon.cache.sync_version import SyncVersion
+
+    v = SyncVersion()
+    assert [v.page_size(0, rv) for rv in ("0", "", "42")] == [500, 500, 0]
+    assert v.page_size(7, "42") == 7
+    v.paginated = True
+    assert v.page_size(0, "42") == 500
 
 
 def test_list_replaces_store_then_watches_from_list_version():
@@ -443,7 +457,7 @@ def test_watch_list_failure_falls_back_to_list_and_watch():
 def test_watch_list_expired_retries_with_empty_version():
     lw = ScriptedListerWatcher()
     r = make(lw, use_watch_list=True)
-    r._set_last_sync("50")
+    r._version.synced("50")
     lw.on_watch(expired(), FakeWatch().bookmark("60", initial_events_end=True))
     with running(r.list_and_watch):
         assert lw.wait_watch_calls(2)
