@@ -17,8 +17,8 @@ class SyncVersion:
     __slots__ = ("_lock", "_last", "_unavailable", "paginated")
 
     def __init__(self) -> None:
-        # _lock guards the pair (_last, _unavailable) when they are read or written
-        # together; _last alone is read without it (an atomic attribute load)
+        # _lock makes reading the pair (_last, _unavailable) consistent against
+        # ``set_unavailable``; _last alone is read and written without it (atomic)
         self._lock = threading.Lock()
         self._last = ""
         self._unavailable = False
@@ -35,8 +35,9 @@ class SyncVersion:
         return self._unavailable
 
     def synced(self, resource_version: str) -> None:
-        with self._lock:
-            self._last = resource_version
+        # (no lock: only the owning reflector's thread writes, and it reads the pair itself;
+        # an attribute store is atomic for other readers -- the watch hot path calls this)
+        self._last = resource_version
 
     def set_unavailable(self, unavailable: bool) -> None:
         with self._lock:
