@@ -260,15 +260,15 @@ class SharedIndexInformer:
     def _process_loop(self, stop_event: threading.Event) -> None:
         stopped = stop_event.is_set
         c = self._counters
-        gc = self._gc
-        gc.start()
-        idle_timeout = gc.idle_timeout
+        collector = self._gc
+        collector.start()
+        idle_timeout = collector.idle_timeout
         try:
             while not stopped():
                 before = c.deltas_processed
                 try:
                     if not self._process_next(idle_timeout):
-                        gc.idle()
+                        collector.idle()
                         continue
                 except FIFOClosedError:
                     return
@@ -278,15 +278,15 @@ class SharedIndexInformer:
                 if not self._synced_once:
                     if self._fifo.has_synced():
                         self._synced_once = True
-                        gc.synced()
+                        collector.synced()
                     continue
-                gc.applied(c.deltas_processed - before, c.deltas_processed)
+                collector.applied(c.deltas_processed - before, c.deltas_processed)
         except BaseException:
             c.state = InformerState.FAILED
             log.exception("%s: processing crashed", self.name)
             raise
         finally:
-            gc.stop()
+            collector.stop()
 
     def _process_next(self, timeout: float | None) -> bool:
         """One step of the processing thread: pop up to ``process_batch`` keys, apply them

@@ -15,7 +15,7 @@ needs to locals, takes no lock and allocates nothing per event beyond the run it
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Protocol
 
@@ -60,6 +60,8 @@ class WatchResult:
     events: int  # events delivered to the sink (objects and bookmarks)
     resource_version: str  # the version of the last of them ("" if none)
     error: BaseException | None = None
+    # INITIAL_EVENTS_END: the events after the end bookmark in its batch (not delivered)
+    rest: list[WatchEvent] = field(default_factory=list)
 
 
 def handle_watch(
@@ -73,7 +75,7 @@ def handle_watch(
     """Deliver the events of ``batches`` to ``sink`` until the stream ends, ``stopped()``
     holds (checked before each batch), an ERROR event arrives or, with
     ``until_initial_events_end``, the bookmark that ends a WatchList's initial events has
-    been delivered (read such a watch one event per batch: the rest of a batch would be lost).
+    been delivered (the events after it in its batch are the result's ``rest``).
     Events without metadata, or of an unknown type, are logged and skipped."""
     apply = sink.apply
     count = 0
@@ -115,7 +117,8 @@ def handle_watch(
                 last_rv = rv
                 count += 1
                 if end and until_initial_events_end:
-                    return WatchResult(WatchEnd.INITIAL_EVENTS_END, count, rv)
+                    at = next(i for i, e in enumerate(batch) if e is event)
+                    return WatchResult(WatchEnd.INITIAL_EVENTS_END, count, rv, rest=batch[at + 1:])
             if run:
                 apply(run, run_rv)
                 last_rv = run_rv

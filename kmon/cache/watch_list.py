@@ -12,10 +12,11 @@ to a list are the reflector's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Callable, Iterator
 
 from kmon.cache.keys import deletion_handling_key
-from kmon.cache.listwatch import ListOptions, Watch, WatchEvent, one_by_one
+from kmon.cache.listwatch import ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.store import Indexer
 from kmon.cache.watch_handler import WatchEnd, WatchResult, WatchSink, handle_watch
 from kmon.cache.watch_sink import ObjectStore
@@ -56,14 +57,16 @@ def watch_list(
     name: str = "",
 ) -> WatchListResult:
     """Open a watch with ``open_watch(options)`` (which raises if it cannot) and deliver its
-    events, one by one, to ``sink_into(temporary store)`` until the end bookmark, the end of
-    the stream, an error or ``stopped()``."""
+    events (in its own batches when it is a ``BatchedWatch``) to ``sink_into(temporary
+    store)`` until the end bookmark, the end of the stream, an error or ``stopped()``."""
     w = open_watch(options)
-    events = one_by_one(iter(w))  # one by one: what follows the end bookmark is not ours
+    events = event_batches(w)
     temporary = Indexer(deletion_handling_key, indexers={})
     # (no GC pause here, unlike a list: a server that never sends the closing bookmark
     # would keep the collector off for as long as the stream lasts)
     result = handle_watch(events, sink_into(temporary), stopped, until_initial_events_end=True, name=name)
+    if result.rest:  # what followed the end bookmark in its batch is the watch's, not the list's
+        events = chain((result.rest,), events)
     out = WatchListResult(w, events, result)
     if out.complete:
         out.items = temporary.list()

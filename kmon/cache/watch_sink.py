@@ -5,12 +5,11 @@ applying watch events to a store.
 A run of object events goes to the store in one ``queue_watch_events`` call when the store
 offers it (``WatchEventQueue``: ``DeltaFIFO`` does, with one lock acquisition and one wake-up
 of its consumer per run), else (and for a run of one) event by event through
-``add``/``update``/``delete``. An item
-the store rejects is counted and logged, and the others are applied. The sink counts events
-by type into the reflector's ``Counters`` and reports each new resource version through
-``on_version`` (the reflector's, while watching; none while a WatchList collects its initial
-events, whose version only counts once the store was replaced) and each bookmark through
-``on_bookmark``.
+``add``/``update``/``delete``. An item the store rejects is counted and logged, and the others
+are applied. The sink counts events by type into the reflector's ``Counters`` and reports each
+new resource version through ``on_version`` (the reflector's, while watching; none while a
+WatchList collects its initial events, whose version only counts once the store was
+replaced) and each bookmark through ``on_bookmark``.
 """
 
 from __future__ import annotations

@@ -443,6 +443,20 @@ def test_watch_list_streams_initial_state_then_keeps_the_same_watch():
     assert r.last_sync_resource_version == "6"
 
 
+def test_watch_list_events_right_after_the_end_bookmark_go_to_the_store_after_the_replace():
+    lw = ScriptedListerWatcher()
+    w = FakeWatch()
+    w.add(pod("a", "3")).bookmark("5", initial_events_end=True).modify(pod("a", "6")).add(pod("b", "7"))
+    lw.on_watch(w)
+    store = RecordingStore()
+    r = make(lw, store, use_watch_list=True)
+    with running(r.list_and_watch):
+        assert store.wait_count("add")
+        assert wait_until(lambda: r.last_sync_resource_version == "7")
+    assert store.calls == [("replace", (["a"], "5")), ("update", "a"), ("add", "b")]
+    assert r.counters.added == 2 and r.counters.modified == 1 and r.counters.bookmarks == 1
+
+
 def test_watch_list_failure_falls_back_to_list_and_watch():
     lw = ScriptedListerWatcher().on_list(ListPage([pod("x")], "9"))
     lw.on_watch(ApiStatusError(400, "BadRequest", "sendInitialEvents unsupported"))
@@ -587,6 +601,16 @@ def test_handle_watch_stops_at_the_initial_events_end_when_asked_and_leaves_the_
     assert sink.calls == [("apply", [("ADDED", "a")], "3"), ("bookmark", "5", True)]
     assert handle_watch(rest, sink, lambda: False).end is WatchEnd.CLOSED
     assert sink.calls[-1] == ("apply", [("ADDED", "b")], "6")
+    # in one batch: what follows the end bookmark is handed back, not delivered
+    sink = SinkLog()
+    result = handle_watch(batches([WatchEvent("ADDED", pod("a", "3")), WatchEvent("BOOKMARK", w_end_bookmark("5")),
+                                   WatchEvent("MODIFIED", pod("a", "6"))]), sink, lambda: False, until_initial_events_end=True)
+    assert result.end is WatchEnd.INITIAL_EVENTS_END and [e.object["metadata"]["resourceVersion"] for e in result.rest] == ["6"]
+    assert sink.calls == [("apply", [("ADDED", "a")], "3"), ("bookmark", "5", True)]
+
+
+def w_end_bookmark(rv):
+    return {"kind": "Pod", "metadata": {"resourceVersion": rv, "annotations": {"k8s.io/initial-events-end": "true"}}}
 
 
 def test_handle_watch_returns_when_stopped_without_error():
