@@ -90,18 +90,18 @@ def classify_error(err: BaseException) -> str:
     return type(err).__name__
 
 
+_WATCH_END_BY_CLASS = {
+    ErrorClass.EXPIRED: WatchEndReason.EXPIRED,
+    ErrorClass.TOO_MANY_REQUESTS: WatchEndReason.TOO_MANY_REQUESTS,
+    ErrorClass.INTERNAL_ERROR: WatchEndReason.INTERNAL_ERROR,
+    ErrorClass.VERY_SHORT_WATCH: WatchEndReason.VERY_SHORT,
+}
+
+
 def watch_end_reason(err: BaseException | None, stopped: bool) -> WatchEndReason:
     """Why a watch ended (never ``INITIAL_EVENTS_END``, which is not an end)."""
     if stopped:
         return WatchEndReason.STOPPED
     if err is None:
         return WatchEndReason.CLOSED
-    if e.is_expired(err):
-        return WatchEndReason.EXPIRED
-    if e.is_too_many_requests(err):
-        return WatchEndReason.TOO_MANY_REQUESTS
-    if e.is_internal_error(err):
-        return WatchEndReason.INTERNAL_ERROR
-    if isinstance(err, e.VeryShortWatchError):
-        return WatchEndReason.VERY_SHORT
-    return WatchEndReason.ERROR
+    return _WATCH_END_BY_CLASS.get(classify_error(err), WatchEndReason.ERROR)

@@ -53,3 +53,7 @@ def test_classification_of_errors_and_watch_ends():
     assert watch_end_reason(ApiStatusError(429), stopped=False) is WatchEndReason.TOO_MANY_REQUESTS
     assert watch_end_reason(VeryShortWatchError("x"), stopped=False) is WatchEndReason.VERY_SHORT
     assert watch_end_reason(OSError("x"), stopped=False) is WatchEndReason.ERROR
+    assert watch_end_reason(ApiStatusError(410, "Expired"), stopped=False) is WatchEndReason.EXPIRED
+    assert watch_end_reason(ApiStatusError(500), stopped=False) is WatchEndReason.INTERNAL_ERROR
+    assert watch_end_reason(ConnectionRefusedError("refused"), stopped=False) is WatchEndReason.ERROR
+    assert watch_end_reason(ApiStatusError(504, "Timeout", "Too large resource version"), stopped=False) is WatchEndReason.ERROR
