@@ -28,7 +28,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kmon.cache import gcguard  # noqa: E402
-from kmon.cache import reflector as reflector_mod  # noqa: E402
+from kmon.cache import relist as relist_mod  # noqa: E402
 from kmon.cache.informer import FuncHandler, SharedIndexInformer  # noqa: E402
 from kmon.cache.keys import meta_namespace_key  # noqa: E402
 from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent  # noqa: E402
@@ -372,9 +372,9 @@ def bench_list(n_pods: int) -> None:
         inf = SharedIndexInformer(lw, name="bench-list", freeze_gc_after_sync=False, gc_policy=False)
         h = CountingHandler(n_pods, 0)
         inf.add_event_handler(FuncHandler(on_add=h.on_add))
-        saved = reflector_mod.gcguard.paused
+        saved = relist_mod.gcguard.paused
         if not pause_gc:
-            reflector_mod.gcguard.paused = _no_pause  # type: ignore[assignment]
+            relist_mod.gcguard.paused = _no_pause  # type: ignore[assignment]
         try:
             t0 = time.perf_counter()
             with informer_running(inf):
@@ -382,7 +382,7 @@ def bench_list(n_pods: int) -> None:
                 t_done = time.perf_counter()
                 assert inf.has_synced()
         finally:
-            reflector_mod.gcguard.paused = saved  # type: ignore[assignment]
+            relist_mod.gcguard.paused = saved  # type: ignore[assignment]
         if keep:
             return t_done - t0, inf
         del inf, lw

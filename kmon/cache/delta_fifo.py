@@ -94,9 +94,6 @@ class DeltaFIFO:
         self._initial_population_count = 0
         self._closed = False
         self._waiters = 0  # threads blocked in pop: notify only when someone waits
-        # the key of the deltas being handed to ``process`` (valid inside it), so a consumer
-        # need not compute it again
-        self.popping_key = ""
 
     # -- keys ---------------------------------------------------------------------------------
     def key_of(self, obj: Any) -> str:
@@ -288,7 +285,6 @@ class DeltaFIFO:
             if self._initial_population_count > 0:
                 self._initial_population_count -= 1
             deltas = self._items.pop(key)
-            self.popping_key = key
             return process(deltas, is_in_initial_list)
 
     def pop_batch(

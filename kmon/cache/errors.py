@@ -120,3 +120,8 @@ def is_connection_refused(err: BaseException) -> bool:
             return True
         cur = cur.__cause__ or cur.__context__
     return False
+
+
+class VeryShortWatchError(Exception):
+    """A watch closed in under a second without delivering anything (client-go's "very
+    short watch"): the server is probably failing, so the round ends and the next relists."""

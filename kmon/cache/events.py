@@ -13,12 +13,13 @@ Detail keys of ``ReflectorEvent.detail`` by kind:
 ``ListFinished`` ``items``, ``pages``, ``duration``, ``paginated``,
                ``resource_version_requested``
 ``WatchStarted`` ``resource_version_requested``, ``reason`` ("watch" or "watch-list")
-``WatchEnded`` ``reason`` (see ``kmon.cache.stats.WATCH_END_REASONS``), ``duration``,
+``WatchEnded`` ``reason`` (a ``kmon.cache.reasons.WatchEndReason``), ``duration``,
                ``items`` (events received), ``error`` (text, when it ended in one)
 ``Bookmark``   ``items`` (1 when it ended a WatchList's initial events, else 0)
 ``Expired``    ``error``, ``reason`` ("list" or "watch")
-``Error``      ``error``, ``reason`` (where: "list", "watch", "watch-start", "resync",
-               "watch-list")
+``Error``      ``error``, ``reason`` (where: a ``kmon.cache.reasons.ReflectorPhase``:
+               "list", "watch", "watch-start", "resync", "watch-list"), ``permanent``
+               (True when a round failed for good)
 ``Backoff``    ``delay``, ``reason`` ("round" after each list-and-watch round,
                "watch-retry" before re-watching after a refused watch or a 429)
 =============  ==============================================================

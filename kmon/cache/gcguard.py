@@ -1,4 +1,7 @@
-"""Pausing Python's cyclic garbage collector around bulk work.
+"""kmon's one owner of Python's cyclic garbage collector: every decision about it is taken
+here, and no other module of kmon touches ``gc``.
+
+Pausing the collector around bulk work:
 
 Decoding and storing tens of thousands of objects creates millions of tracked containers;
 the collector's generational passes over them cost more than the work itself. ``paused()``
@@ -10,12 +13,19 @@ the informer calls it after its initial sync, and the application may call it ag
 ``policy`` (``GcPolicy``, below) is the process-wide collector policy every informer installs
 when it runs: high young threshold, periodic freezes during watch traffic; the comment above
 ``GcPolicy`` gives the measurements and the trade-off.
+
+Who calls what: each informer owns an ``InformerGc`` (pause for its initial list, freeze once
+synced, report applied deltas to the policy); list decoding (``kmon.kube``) runs inside
+``paused()``; the GUI applies its thresholds with ``install_thresholds``, freezes its caches
+once every context synced with ``collect_young_and_freeze`` and refreezes with ``freeze``.
 """
 
 from __future__ import annotations
 
 import gc
+import os as _os
 import threading
+import time as _time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -63,6 +73,13 @@ def freeze() -> None:
     gc.freeze()
 
 
+def collect_young_and_freeze() -> None:
+    """Collect the young generations, then freeze what is left (the GUI, once every open
+    context synced: the garbage of its start-up is not frozen with the caches)."""
+    gc.collect(1)
+    freeze()
+
+
 # -- the process-wide policy on kmon's informer path ----------------------------------------------
 #
 # Why: kmon's caches hold tens of thousands of decoded objects (~100 dicts and lists per pod).
@@ -99,9 +116,6 @@ def freeze() -> None:
 # ``gc.get_freeze_count()`` so the application can watch it.
 # ``KMON_GC_POLICY=off`` in the environment disables the policy (thresholds and periodic
 # freezes; the pauses around bulk decode stay).
-
-import os as _os
-import time as _time
 
 POLICY_THRESHOLDS = (100_000, 10, 10)
 FREEZE_EVERY_DELTAS = 1_000
@@ -184,3 +198,90 @@ policy = GcPolicy()
 def install_policy() -> bool:
     """Install the process-wide policy (idempotent)."""
     return policy.install()
+
+
+def install_thresholds(thresholds: tuple[int, int, int], *, override: bool) -> None:
+    """The GUI's collector thresholds: ``policy``'s (when it is enabled) unless ``override``
+    (the user chose ``thresholds``, e.g. with KMON_GC_THRESHOLDS), else ``thresholds``."""
+    if policy.enabled and not override:
+        policy.install()
+    else:
+        gc.set_threshold(*thresholds)
+
+
+class InformerGc:
+    """One informer's part in the GC policy; the informer says what happens, this decides.
+
+    - ``initial_list()`` (its queue's first Replace starts, or its first batch is applied
+      before sync): pause collection until synced, so the initial list is applied without
+      collections walking it;
+    - ``synced()``: freeze the freshly listed cache (``freeze_after_sync``), then resume;
+    - ``applied(n, total)`` after each processed batch once synced: report to ``policy`` and
+      freeze every ``freeze_every`` deltas (0: never); ``idle()`` when a pop timed out
+      (``idle_timeout``) so the policy can freeze what the last burst left young;
+    - ``start()``/``stop()`` bracket the processing loop (a pause is only taken between them,
+      and ``stop`` ends one still held).
+    Holds no reference to the informer (a stopped informer is freed by reference counting).
+    """
+
+    __slots__ = ("_freeze_after_sync", "_policy", "_freeze_every", "_next_freeze", "_lock", "_paused",
+                 "_running", "_synced")
+
+    def __init__(self, *, freeze_after_sync: bool, use_policy: bool, freeze_every: int) -> None:
+        self._freeze_after_sync = freeze_after_sync
+        self._policy = policy if use_policy else None
+        self._freeze_every = freeze_every
+        self._next_freeze = freeze_every
+        self._lock = threading.Lock()  # guards _paused and _running (reflector and processing threads)
+        self._paused = False
+        self._running = False
+        self._synced = False
+
+    @property
+    def idle_timeout(self) -> float | None:
+        """How long the processing loop may wait for deltas before calling ``idle()``."""
+        return self._policy.freeze_every_seconds if self._policy is not None else None
+
+    def start(self) -> None:
+        if self._policy is not None:
+            self._policy.install()
+        self._running = True
+
+    def initial_list(self) -> None:
+        if self._synced or not self._running or self._paused:
+            return
+        with self._lock:
+            if not self._paused and not self._synced and self._running:
+                pause()
+                self._paused = True
+
+    def synced(self) -> None:
+        self._synced = True
+        # freeze before resuming: a collection in between would walk the whole cache
+        if self._freeze_after_sync:
+            freeze()
+            if self._policy is not None:
+                self._policy.frozen_now()
+        self._resume()
+
+    def applied(self, n: int, total: int) -> None:
+        if self._policy is not None:
+            self._policy.note_deltas(n)
+        if self._freeze_every and total >= self._next_freeze:
+            self._next_freeze = total + self._freeze_every
+            freeze()
+
+    def idle(self) -> None:
+        if self._policy is not None:
+            self._policy.note_deltas(0)
+
+    def stop(self) -> None:
+        self._resume(stopping=True)
+
+    def _resume(self, stopping: bool = False) -> None:
+        with self._lock:
+            if stopping:
+                self._running = False
+            if self._paused:
+                self._paused = False
+                resume()

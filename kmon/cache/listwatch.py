@@ -2,6 +2,11 @@
 
 The reflector speaks only these types; ``kmon.kube.RestListerWatcher`` implements them over
 HTTP and the tests implement them with fakes (see ``tests/cache/fakes.py``).
+
+Two capabilities are optional, each declared here as its own Protocol so the reflector asks
+for it by type (once per watch or per reflector, never per event): ``BatchedWatch`` (a watch
+that hands over its events in the batches they arrived in) and ``CancellableListerWatcher``
+(a list-watcher that can abort a ``list`` in flight).
 """
 
 from __future__ import annotations
@@ -55,15 +60,44 @@ class Watch(Protocol):
 
 
 @runtime_checkable
+class BatchedWatch(Watch, Protocol):
+    """A watch that can also hand over its events in batches (``kmon.kube.RestWatch``: all
+    complete lines of one socket read). ``batches()`` is read *instead of* iterating the
+    watch; the reflector prefers it, so a burst costs one hand-over to the store per batch."""
+
+    def batches(self) -> Iterator[list[WatchEvent]]: ...
+
+
+@runtime_checkable
 class ListerWatcher(Protocol):
     """What a reflector needs from its source. ``list`` raises ``ApiStatusError`` (or an
     ``OSError`` for transport failures); so does iterating a watch.
 
-    Optional hook: an implementation may also define ``cancel()``, which aborts a ``list``
-    call in flight on another thread (it then raises promptly, any exception will do). The
-    reflector calls it, possibly several times, only while it is stopping; it needs no
-    ``cancel()`` for watches, whose ``stop()`` serves that purpose."""
+    An implementation may also offer ``cancel()``: see ``CancellableListerWatcher``."""
 
     def list(self, options: ListOptions) -> ListPage: ...
 
     def watch(self, options: ListOptions) -> Watch: ...
+
+
+@runtime_checkable
+class CancellableListerWatcher(ListerWatcher, Protocol):
+    """A list-watcher whose ``cancel()`` aborts a ``list`` call in flight on another thread
+    (it then raises promptly, any exception will do). The reflector calls it, possibly
+    several times, only while it is stopping; watches need no ``cancel()``, their ``stop()``
+    serves that purpose."""
+
+    def cancel(self) -> None: ...
+
+
+def event_batches(watch: Watch) -> Iterator[list[WatchEvent]]:
+    """The events of ``watch`` in batches: its own (``BatchedWatch``), else one event each."""
+    if isinstance(watch, BatchedWatch):
+        return watch.batches()
+    return one_by_one(iter(watch))
+
+
+def one_by_one(events: Iterator[WatchEvent]) -> Iterator[list[WatchEvent]]:
+    """``events`` as batches of one (what the watch loop reads from a plain iterator)."""
+    for event in events:
+        yield [event]

@@ -12,19 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATES = ("starting", "listing", "watching", "backing-off", "stopped", "failed")
-
-# WatchEnded reasons (also the keys of InformerStats.watches_ended)
-WATCH_END_REASONS = (
-    "closed",  # the server ended the stream normally (timeout, end of stream)
-    "stopped",  # we were told to stop
-    "expired",  # 410 Expired/Gone
-    "too-many-requests",  # 429
-    "internal-error",  # 500
-    "very-short",  # closed in < 1 s without an event
-    "error",  # anything else
-    "initial-events-end",  # WatchList: initial events complete, the watch stays open
-)
+from kmon.cache.reasons import InformerState
 
 
 class Counters:
@@ -39,7 +27,7 @@ class Counters:
     )
 
     def __init__(self) -> None:
-        self.state = "starting"
+        self.state = InformerState.STARTING
         self.lists = 0
         self.relists = 0
         self.list_duration_last = 0.0
@@ -66,10 +54,14 @@ class Counters:
         self.listener_errors = 0
 
     def count_error(self, kind: str, text: str) -> None:
+        """``kind``: ``kmon.cache.reasons.classify_error``'s answer (kept as a plain str)."""
+        kind = str(kind)
         self.errors[kind] = self.errors.get(kind, 0) + 1
         self.last_error = text
 
     def count_watch_end(self, reason: str) -> None:
+        """``reason``: a ``kmon.cache.reasons.WatchEndReason`` (kept as a plain str)."""
+        reason = str(reason)
         self.watches_ended[reason] = self.watches_ended.get(reason, 0) + 1
 
 
@@ -78,7 +70,7 @@ class InformerStats:
     """A point-in-time snapshot of one informer (all plain values)."""
 
     name: str
-    state: str
+    state: str  # an InformerState value
     lists: int
     relists: int
     last_relist_reason: str
@@ -112,43 +104,52 @@ class InformerStats:
         return asdict(self)
 
 
-def classify_error(err: BaseException) -> str:
-    """A short kind for ``errors`` counts."""
-    from kmon.cache import errors as e
-
-    if e.is_expired(err):
-        return "expired"
-    if e.is_too_large_resource_version(err):
-        return "too-large-resource-version"
-    if e.is_too_many_requests(err):
-        return "too-many-requests"
-    if e.is_internal_error(err):
-        return "internal-error"
-    if e.is_connection_refused(err):
-        return "connection-refused"
-    if isinstance(err, e.ApiStatusError):
-        return f"api-{err.code}"
-    if getattr(err, "very_short_watch", False):
-        return "very-short-watch"
-    if isinstance(err, OSError):
-        return "transport"
-    return type(err).__name__
-
-
-def watch_end_reason(err: BaseException | None, stopped: bool) -> str:
-    """Why a watch ended, as one of ``WATCH_END_REASONS`` (not "initial-events-end")."""
-    from kmon.cache import errors as e
-
-    if stopped:
-        return "stopped"
-    if err is None:
-        return "closed"
-    if e.is_expired(err):
-        return "expired"
-    if e.is_too_many_requests(err):
-        return "too-many-requests"
-    if e.is_internal_error(err):
-        return "internal-error"
-    if getattr(err, "very_short_watch", False):
-        return "very-short"
-    return "error"
+def snapshot(
+    name: str,
+    c: Counters,
+    *,
+    last_synced_version: str,
+    unavailable: bool,
+    paginated: bool,
+    queue_depth: int,
+    store_size: int,
+    synced: bool,
+    handler_errors: int,
+    handler_backlog: dict[str, int],
+) -> InformerStats:
+    """An ``InformerStats`` from live counters and the informer's other readings."""
+    return InformerStats(
+        name=name,
+        state=str(c.state),
+        lists=c.lists,
+        relists=c.relists,
+        last_relist_reason=c.last_relist_reason,
+        list_duration_last=c.list_duration_last,
+        list_duration_total=c.list_duration_total,
+        list_items_last=c.list_items_last,
+        list_items_total=c.list_items_total,
+        pages_total=c.pages_total,
+        pages_last=c.pages_last,
+        watches_started=c.watches_started,
+        watches_ended=dict(c.watches_ended),
+        events={
+            "ADDED": c.added, "MODIFIED": c.modified, "DELETED": c.deleted,
+            "BOOKMARK": c.bookmarks, "ERROR": c.error_events,
+        },
+        bookmarks=c.bookmarks,
+        expired=c.expired,
+        errors=dict(c.errors),
+        current_backoff=c.current_backoff,
+        last_synced_version=last_synced_version,
+        unavailable=unavailable,
+        paginated=paginated,
+        queue_depth=queue_depth,
+        store_size=store_size,
+        synced=synced,
+        last_event_time=c.last_event_time,
+        last_error=c.last_error,
+        deltas_processed=c.deltas_processed,
+        handler_errors=handler_errors,
+        listener_errors=c.listener_errors,
+        handler_backlog=handler_backlog,
+    )

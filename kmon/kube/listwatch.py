@@ -48,6 +48,7 @@ from kmon.kube.liveness import (
 )
 from kmon.kube.watchstream import RestWatch, partial_object_metadata, shutdown_socket
 
+
 __all__ = [
     "DEFAULT_INACTIVITY_TIMEOUT",
     "METADATA_LIST_ACCEPT",
@@ -199,7 +200,7 @@ class RestListerWatcher:
 
     def _decode_list(self, body: bytes, resp: Any) -> ListPage:
         try:
-            with gcguard.paused():  # the cache's collector pause around bulk decode
+            with gcguard.paused():  # bulk decode: no collections walking it
                 doc = _loads(body)
         except _JSONDecodeError:
             ctype = (resp.headers.get("Content-Type") or "no content type").split(";")[0]

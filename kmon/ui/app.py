@@ -93,17 +93,11 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
     again every ``refreeze_every`` seconds (O(1), env KMON_GC_REFREEZE) so older collections
     only walk what is younger than that — also when deltas do not come through informers.
     Objects from the API are acyclic: their refcounts still free them once frozen."""
-    import gc
     import time as _time
 
-    try:  # the cache layer owns the process-wide policy when it has one: use it from start
-        from kmon.cache.gcguard import policy as cache_policy
-    except ImportError:
-        cache_policy = None
-    if cache_policy is not None and cache_policy.enabled and "KMON_GC_THRESHOLDS" not in os.environ:
-        cache_policy.install()
-    else:
-        gc.set_threshold(*GC_THRESHOLDS)
+    from kmon.cache import gcguard
+
+    gcguard.install_thresholds(GC_THRESHOLDS, override="KMON_GC_THRESHOLDS" in os.environ)
     state = {"last": 0.0}
     timer = QTimer(parent)
     timer.setInterval(1000)
@@ -114,7 +108,7 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
             if ws.freeze_after_sync():
                 state["last"] = now
         elif now - state["last"] >= refreeze_every:
-            gc.freeze()
+            gcguard.freeze()
             state["last"] = now
 
     timer.timeout.connect(tick)

@@ -15,13 +15,13 @@ and joins its threads on the task runner's pool — the GUI never waits for a jo
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from kmon.cache import gcguard
 from kmon.monitor.feed import Feed, FeedItem
 from kmon.monitor.history import History
 from kmon.monitor.object_filter import ObjectFilter
@@ -284,8 +284,7 @@ class Workspace(QObject):
         so later collections skip the caches (returns True the first time)."""
         if self._frozen or not self.all_synced():
             return False
-        gc.collect(1)
-        gc.freeze()
+        gcguard.collect_young_and_freeze()
         self._frozen = True
         return True
 

@@ -350,7 +350,7 @@ def test_pop_batch_hands_each_key_what_pop_would():
 
     by_pop = fill()
     expected = []
-    while (r := by_pop.pop(lambda d, i: (by_pop.popping_key, [(x.type, _name(x.object)) for x in d], i), timeout=0)) is not None:
+    while (r := by_pop.pop(lambda d, i: (by_pop.key_of(d), [(x.type, _name(x.object)) for x in d], i), timeout=0)) is not None:
         expected.append(r)
     f = fill()
     got = []

@@ -1,9 +1,11 @@
-"""Property: any sequence of add/update/delete/replace pushed through a DeltaFIFO into the
-informer's processing leaves the indexer equal to a plain model, and handler notifications
-replay to the same state."""
+"""Property: any sequence of add/update/delete/replace/resync pushed through a DeltaFIFO into
+the informer's processing -- the path that ships: ``pop_batch`` of up to ``process_batch``
+keys, applied and then told to the delta listeners -- leaves the indexer equal to a plain
+model, and both the handler notifications and the delta records replay to the same state."""
 
 from hypothesis import given, settings, strategies as st
 
+from kmon.cache.delta_fifo import DeltaType
 from kmon.cache.informer import SharedIndexInformer
 from kmon.cache.keys import DeletedFinalStateUnknown
 
@@ -44,19 +46,35 @@ def _key(o):
     return f"{o['metadata']['namespace']}/{o['metadata']['name']}"
 
 
+class RecordMirror:
+    """A delta listener that rebuilds the state from the records alone."""
+
+    def __init__(self):
+        self.state = {}
+
+    def __call__(self, records):
+        for r in records:
+            if r.type is DeltaType.Deleted:
+                self.state.pop(r.key, None)
+            else:
+                self.state[r.key] = r.object
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(op, max_size=40))
-def test_fifo_plus_informer_converge_to_the_model(ops):
-    inf = SharedIndexInformer(None, freeze_gc_after_sync=False)
+@given(st.lists(op, max_size=40), st.integers(min_value=1, max_value=4))
+def test_fifo_plus_informer_converge_to_the_model(ops, process_batch):
+    inf = SharedIndexInformer(None, freeze_gc_after_sync=False, gc_policy=False, process_batch=process_batch)
     fifo = inf.fifo
     mirror = Mirror()
     reg = inf.add_event_handler(mirror)
+    records = RecordMirror()
+    inf.add_delta_listener(records)
     model = {}
     rv = 0
 
     def drain(n=None):
         while n is None or n > 0:
-            if fifo.pop(inf._handle_deltas, timeout=0) is None and len(fifo) == 0:
+            if not inf._process_next(timeout=0):
                 break
             if n is not None:
                 n -= 1
@@ -88,6 +106,7 @@ def test_fifo_plus_informer_converge_to_the_model(ops):
     drain()
     assert {k: inf.indexer.get_by_key(k)[0] for k in inf.indexer.list_keys()} == model
     assert mirror.state == model
+    assert records.state == model
     # the namespace index agrees with the content
     for ns in NSS:
         assert sorted(inf.indexer.index_keys("namespace", ns)) == sorted(k for k in model if k.startswith(ns + "/"))

@@ -7,12 +7,12 @@ import pytest
 from kmon.cache.clock import FakeClock
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.events import ReflectorEventKind as K
-from kmon.cache.listwatch import ListPage
+from kmon.cache.listwatch import ListPage, WatchEvent
 from kmon.cache.reflector import Reflector
 
 from waiting import wait_for
 
-from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod
+from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod, status
 from .helpers import RecordingStore, running
 
 # every test runs with watches read event by event and in batches (see conftest)
@@ -33,12 +33,26 @@ def list_once_then_stop(r, stop):
 
 
 def test_relist_resource_version_rules():
+    from kmon.cache.sync_version import SyncVersion
+
     r = make(ScriptedListerWatcher())
     assert r.relist_resource_version() == "0"
-    r._set_last_sync("42")
-    assert r.relist_resource_version() == "42"
-    r._set_unavailable(True)
-    assert r.relist_resource_version() == ""
+    v = SyncVersion()
+    assert (v.for_relist(), v.for_watch_list()) == ("0", "")
+    v.synced("42")
+    assert (v.for_relist(), v.for_watch_list(), v.last) == ("42", "42", "42")
+    v.set_unavailable(True)
+    assert (v.for_relist(), v.for_watch_list(), v.last) == ("", "", "42")
+
+
+def test_page_size_rules():
+    from kmon.cache.sync_version import SyncVersion
+
+    v = SyncVersion()
+    assert [v.page_size(0, rv) for rv in ("0", "", "42")] == [500, 500, 0]
+    assert v.page_size(7, "42") == 7
+    v.paginated = True
+    assert v.page_size(0, "42") == 500
 
 
 def test_list_replaces_store_then_watches_from_list_version():
@@ -431,6 +445,20 @@ def test_watch_list_streams_initial_state_then_keeps_the_same_watch():
     assert r.last_sync_resource_version == "6"
 
 
+def test_watch_list_events_right_after_the_end_bookmark_go_to_the_store_after_the_replace():
+    lw = ScriptedListerWatcher()
+    w = FakeWatch()
+    w.add(pod("a", "3")).bookmark("5", initial_events_end=True).modify(pod("a", "6")).add(pod("b", "7"))
+    lw.on_watch(w)
+    store = RecordingStore()
+    r = make(lw, store, use_watch_list=True)
+    with running(r.list_and_watch):
+        assert store.wait_count("add")
+        wait_for(lambda: r.last_sync_resource_version == "7")
+    assert store.calls == [("replace", (["a"], "5")), ("update", "a"), ("add", "b")]
+    assert r.counters.added == 2 and r.counters.modified == 1 and r.counters.bookmarks == 1
+
+
 def test_watch_list_failure_falls_back_to_list_and_watch():
     lw = ScriptedListerWatcher().on_list(ListPage([pod("x")], "9"))
     lw.on_watch(ApiStatusError(400, "BadRequest", "sendInitialEvents unsupported"))
@@ -445,7 +473,7 @@ def test_watch_list_failure_falls_back_to_list_and_watch():
 def test_watch_list_expired_retries_with_empty_version():
     lw = ScriptedListerWatcher()
     r = make(lw, use_watch_list=True)
-    r._set_last_sync("50")
+    r._version.synced("50")
     lw.on_watch(expired(), FakeWatch().bookmark("60", initial_events_end=True))
     with running(r.list_and_watch):
         assert lw.wait_watch_calls(2)
@@ -504,48 +532,137 @@ def test_nothing_is_listed_or_watched_when_stopped_before():
     assert lw.list_calls == [] and lw.watch_calls == []
 
 
-def test_handle_watch_applies_events_and_records_the_last_version():
-    from kmon.cache.listwatch import WatchEvent
+class SinkLog:
+    """A WatchSink that records what the watch loop hands over."""
+
+    def __init__(self):
+        self.calls = []
+
+    def apply(self, run, resource_version):
+        self.calls.append(("apply", [(t, o["metadata"]["name"]) for t, o in run], resource_version))
+
+    def bookmark(self, resource_version, initial_events_end):
+        self.calls.append(("bookmark", resource_version, initial_events_end))
+
+
+def batches(*groups):
+    return iter([list(g) for g in groups])
+
+
+def test_handle_watch_hands_runs_and_bookmarks_to_the_sink_in_order_and_skips_what_it_cannot_read():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches(
+        [WatchEvent("ADDED", {"kind": "Service"}),  # no metadata: skipped, not fatal
+         WatchEvent("DELETED", pod("foo", "")), WatchEvent("MODIFIED", pod("bar", "55"))],
+        [WatchEvent("ADDED", pod("baz", "32")), WatchEvent("BOOKMARK", pod("", "40")),
+         WatchEvent("WHAT", pod("x", "41")), WatchEvent("ADDED", pod("qux", "42"))],
+    ), sink, lambda: False)
+    assert sink.calls == [
+        ("apply", [("DELETED", "foo"), ("MODIFIED", "bar")], "55"),
+        ("apply", [("ADDED", "baz")], "32"),
+        ("bookmark", "40", False),
+        ("apply", [("ADDED", "qux")], "42"),
+    ]
+    assert (result.end, result.events, result.resource_version, result.error) == (WatchEnd.CLOSED, 5, "42", None)
+
+
+def test_handle_watch_ends_at_an_error_event_after_delivering_what_came_before():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches(
+        [WatchEvent("ADDED", pod("a", "2")), WatchEvent("ERROR", status(410, "Expired")), WatchEvent("ADDED", pod("b", "3"))],
+    ), sink, lambda: False)
+    assert sink.calls == [("apply", [("ADDED", "a")], "2")]
+    assert result.end is WatchEnd.ERROR_EVENT and result.error.code == 410 and result.resource_version == "2"
+
+
+def test_handle_watch_reports_a_failing_stream_as_its_result():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    def failing():
+        yield [WatchEvent("ADDED", pod("a", "2"))]
+        raise OSError("connection reset by peer")
+
+    sink = SinkLog()
+    result = handle_watch(failing(), sink, lambda: False)
+    assert result.end is WatchEnd.FAILED and isinstance(result.error, OSError) and result.events == 1
+
+
+def test_handle_watch_stops_at_the_initial_events_end_when_asked_and_leaves_the_rest():
+    from kmon.cache.listwatch import one_by_one
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    w = FakeWatch().add(pod("a", "3")).bookmark("5", initial_events_end=True).add(pod("b", "6")).close()
+    rest = one_by_one(iter(w))
+    sink = SinkLog()
+    result = handle_watch(rest, sink, lambda: False, until_initial_events_end=True)
+    assert (result.end, result.resource_version) == (WatchEnd.INITIAL_EVENTS_END, "5")
+    assert sink.calls == [("apply", [("ADDED", "a")], "3"), ("bookmark", "5", True)]
+    assert handle_watch(rest, sink, lambda: False).end is WatchEnd.CLOSED
+    assert sink.calls[-1] == ("apply", [("ADDED", "b")], "6")
+    # in one batch: what follows the end bookmark is handed back, not delivered
+    sink = SinkLog()
+    result = handle_watch(batches([WatchEvent("ADDED", pod("a", "3")), WatchEvent("BOOKMARK", w_end_bookmark("5")),
+                                   WatchEvent("MODIFIED", pod("a", "6"))]), sink, lambda: False, until_initial_events_end=True)
+    assert result.end is WatchEnd.INITIAL_EVENTS_END and [e.object["metadata"]["resourceVersion"] for e in result.rest] == ["6"]
+    assert sink.calls == [("apply", [("ADDED", "a")], "3"), ("bookmark", "5", True)]
+
+
+def w_end_bookmark(rv):
+    return {"kind": "Pod", "metadata": {"resourceVersion": rv, "annotations": {"k8s.io/initial-events-end": "true"}}}
+
+
+def test_handle_watch_returns_when_stopped_without_error():
+    from kmon.cache.watch_handler import WatchEnd, handle_watch
+
+    sink = SinkLog()
+    result = handle_watch(batches([WatchEvent("ADDED", pod("a", "2"))]), sink, lambda: True)
+    assert result.end is WatchEnd.STOPPED and sink.calls == [] and result.error is None
+
+
+def test_a_watch_applies_events_to_an_indexer_and_records_the_last_version():
     from kmon.cache.store import Indexer
-    from kmon.cache.watch_handler import handle_watch
 
     store = Indexer()
     store.add(pod("foo"))
     store.add(pod("bar"))
-    r = make(ScriptedListerWatcher(), store)
-    w = FakeWatch([
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("foo"), pod("bar")], "10"))
+    lw.on_watch(FakeWatch([
         WatchEvent("ADDED", {"kind": "Service"}),  # not understood: skipped, not fatal
         WatchEvent("DELETED", pod("foo", "")),
         WatchEvent("MODIFIED", pod("bar", "55")),
         WatchEvent("ADDED", pod("baz", "32")),
-    ], close=True)
-    handle_watch(r, r._clock.monotonic(), iter(w), store, threading.Event(), False, None)
+    ]))
+    r = make(lw, store)
+    with running(r.list_and_watch):
+        wait_for(lambda: r.last_sync_resource_version == "32")
     assert store.get_by_key("default/foo") == (None, False)
     assert store.get_by_key("default/bar")[0]["metadata"]["resourceVersion"] == "55"
     assert store.get_by_key("default/baz")[0]["metadata"]["resourceVersion"] == "32"
-    assert r.last_sync_resource_version == "32"
+    assert r.counters.added == 1 and r.counters.modified == 1 and r.counters.deleted == 1
 
 
-def test_handle_watch_on_a_stream_closed_at_once_is_a_very_short_watch():
-    from kmon.cache.watch_handler import VeryShortWatchError, handle_watch
-
-    r = make(ScriptedListerWatcher())
-    with pytest.raises(VeryShortWatchError):
-        handle_watch(r, r._clock.monotonic(), iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None)
-    # a watch that lived a second or more is a normal close even without events
+def test_a_watch_closed_at_once_is_very_short_but_one_that_lived_a_second_is_a_normal_close():
+    events = []
     clock = FakeClock()
-    r2 = make(ScriptedListerWatcher(), clock=clock)
-    start = clock.monotonic()
+    lw = ScriptedListerWatcher().on_list(ListPage([], "5"))
+    w1 = FakeWatch()
+    lw.on_watch(w1)
+    r = make(lw, clock=clock)
+    r.add_listener(events.append)
+    t = threading.Thread(target=r.list_and_watch, args=(threading.Event(),), daemon=True)
+    t.start()
+    assert w1.reading.wait(5)
     clock.step(1.5)
-    assert handle_watch(r2, start, iter(FakeWatch(close=True)), RecordingStore(), threading.Event(), False, None) is False
-
-
-def test_handle_watch_returns_when_stopped_without_error():
-    from kmon.cache.watch_handler import handle_watch
-
-    r = make(ScriptedListerWatcher())
-    stop = threading.Event()
-    stop.set()
-    w = FakeWatch().add(pod("a", "2"))
-    w.stop()
-    assert handle_watch(r, r._clock.monotonic(), iter(w), RecordingStore(), stop, False, None) is False
+    w1.close()  # lived 1.5 s: a normal close, watch again
+    assert lw.wait_watch_calls(2)
+    lw.watches[1].close()  # at once, nothing delivered: very short, the round ends
+    t.join(5)
+    assert not t.is_alive()
+    ended = [e.detail for e in events if e.kind is K.WatchEnded]
+    assert [d["reason"] for d in ended] == ["closed", "very-short"]
+    assert "very short watch" in ended[1]["error"]
+    assert r.counters.errors == {"very-short-watch": 1}

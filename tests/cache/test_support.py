@@ -145,3 +145,79 @@ def test_gc_policy_can_be_switched_off_by_environment(monkeypatch):
     monkeypatch.setenv("KMON_GC_POLICY", "off")
     p = gcguard.GcPolicy()
     assert p.install() is False and not p.installed
+
+
+def test_gcguard_is_the_only_module_of_kmon_that_touches_the_collector():
+    import ast
+    import pathlib
+
+    import kmon
+
+    def imports_gc(path):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(a.name == "gc" for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and node.module == "gc":
+                return True
+        return False
+
+    root = pathlib.Path(kmon.__file__).parent
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if imports_gc(p)) == ["cache/gcguard.py"]
+
+
+def test_informer_gc_pauses_for_the_initial_list_freezes_once_synced_then_on_schedule(monkeypatch):
+    freezes = []
+    monkeypatch.setattr(gcguard, "freeze", lambda: freezes.append(1))
+    g = gcguard.InformerGc(freeze_after_sync=True, use_policy=False, freeze_every=5)
+    assert g.idle_timeout is None
+    g.initial_list()
+    assert gc.isenabled()  # not processing yet: no pause to leave hanging
+    g.start()
+    g.initial_list()
+    g.initial_list()
+    assert not gc.isenabled() and gcguard.depth() == 1
+    g.synced()
+    assert gc.isenabled() and gcguard.depth() == 0 and freezes == [1]
+    g.initial_list()  # a relist after sync: no pause
+    assert gc.isenabled()
+    g.applied(3, 3)
+    assert freezes == [1]
+    g.applied(3, 6)
+    assert freezes == [1, 1]
+    g.stop()
+
+
+def test_informer_gc_stop_ends_a_pause_still_held():
+    g = gcguard.InformerGc(freeze_after_sync=False, use_policy=False, freeze_every=0)
+    g.start()
+    g.initial_list()
+    assert not gc.isenabled()
+    g.stop()
+    assert gc.isenabled() and gcguard.depth() == 0
+    g.initial_list()
+    assert gc.isenabled()
+
+
+def test_gui_thresholds_follow_the_policy_unless_overridden(monkeypatch):
+    before = gc.get_threshold()
+    installed = []
+    monkeypatch.setattr(gcguard.policy, "enabled", True)
+    monkeypatch.setattr(gcguard.policy, "install", lambda: installed.append(1))
+    try:
+        gcguard.install_thresholds((1234, 5, 6), override=False)
+        assert installed == [1] and gc.get_threshold() == before
+        gcguard.install_thresholds((1234, 5, 6), override=True)
+        assert gc.get_threshold() == (1234, 5, 6)
+        monkeypatch.setattr(gcguard.policy, "enabled", False)
+        gcguard.install_thresholds((4321, 5, 6), override=False)
+        assert installed == [1] and gc.get_threshold() == (4321, 5, 6)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_collect_young_and_freeze_collects_first(monkeypatch):
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda gen=2: calls.append(("collect", gen)))
+    monkeypatch.setattr(gcguard, "freeze", lambda: calls.append(("freeze",)))
+    gcguard.collect_young_and_freeze()
+    assert calls == [("collect", 1), ("freeze",)]
