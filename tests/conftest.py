@@ -82,12 +82,11 @@ FILE_TIER = {
 }
 
 TEST_TIER = {
+    "cache/test_options.py::test_reflector_options_decide_what_it_asks_the_server": "integration",
     "cache/test_delta_fifo.py::test_close_wakes_a_blocked_pop_and_closed_queue_still_drains": "integration",
     "cache/test_delta_fifo.py::test_pop_blocks_until_an_add_arrives": "integration",
     "cache/test_delta_fifo.py::test_queue_watch_events_wakes_a_waiting_pop": "integration",
     "cache/test_keys_store.py::test_concurrent_writers_keep_index_consistent": "integration",
-    "cache/test_reflector.py::test_handle_watch_applies_events_and_records_the_last_version": "pure",
-    "cache/test_reflector.py::test_handle_watch_on_a_stream_closed_at_once_is_a_very_short_watch": "pure",
     "cache/test_reflector.py::test_handle_watch_returns_when_stopped_without_error": "pure",
     "cache/test_reflector.py::test_relist_resource_version_rules": "pure",
     "cache/test_support.py::test_fake_clock_sleep_wakes_on_step_and_on_stop": "integration",

@@ -32,13 +32,6 @@ QT_FREE = ("kmon.cache", "kmon.kube", "kmon.sim", "kmon.monitor", "kmon.headless
 # a Qt-free layer using Qt; its own Qt imports sit inside the functions that start the GUI
 GUI_ENTRY = ("kmon.app_cli",)
 
-# cycles that exist on the base of issue 12 and that its step 1 unties: reported as an
-# expected failure until then (delete the entry when it lands); any other cycle fails
-KNOWN_CYCLES = [
-    {"kmon.cache.reflector", "kmon.cache.watch_handler", "kmon.cache.watch_list"},
-]
-
-
 @dataclass
 class Module:
     name: str
@@ -189,14 +182,10 @@ def test_the_graph_sees_every_kind_of_import(tmp_path):
 
 def test_no_import_cycles(graph):
     cycles = _cycles(graph)
-    new = [c for c in cycles if set(c) not in KNOWN_CYCLES]
-    assert not new, "import cycles (break them with a Protocol owned by the user, or by moving the " \
-                    "shared piece down a layer):\n" + "\n".join(_describe_cycle(c, graph) for c in new)
-    if cycles:
-        pytest.xfail("issue 12 step 1 unties " + "; ".join(" <-> ".join(c) for c in cycles))
+    assert not cycles, "import cycles (break them with a Protocol owned by the user, or by moving the " \
+                       "shared piece down a layer):\n" + "\n".join(_describe_cycle(c, graph) for c in cycles)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12 splits land")
 def test_no_module_over_400_lines():
     limit = MAX_LINES + TOLERANCE
     sizes = {p.relative_to(ROOT): sum(1 for _ in p.open(encoding="utf-8")) for p in KMON.rglob("*.py")}
