@@ -53,6 +53,9 @@ class InformerOptions:
     # install gcguard's process-wide collector policy on run
     gc_policy: bool = True
     process_batch: int = PROCESS_BATCH
+    # client-go's informer gates (kmon.cache.features.FeatureGates): which queue, which
+    # initial sync; None: ``FeatureGates.from_env()``, what a current controller runs
+    features: Any = None
 
     def reflector(self) -> ReflectorOptions:
         """The reflector's share of these options."""

@@ -99,6 +99,12 @@ class InformerStats:
     handler_errors: int
     listener_errors: int = 0  # exceptions raised by reflector/delta listeners (logged)
     handler_backlog: dict[str, int] = field(default_factory=dict)
+    # the path it runs (client-go's feature gates decide it; see kmon.cache.features):
+    # "DeltaFIFO", or "RealFIFO" with its modes ("RealFIFO (atomic, batched, unlocking)")
+    queue: str = "DeltaFIFO"
+    # how its last list came: "LIST", "WatchList", or "LIST (WatchList failed: <why>)"
+    initial_sync: str = "LIST"
+    features: Any = None  # the FeatureGates it runs with
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
