@@ -237,3 +237,55 @@ def get_json(api_client: Any, path: str, query: Iterable[tuple[str, Any]] = (), 
     """GET ``path`` (gzip welcome) and return the decoded JSON body."""
     resp = open_get(api_client, path, query, accept=accept, read_timeout=read_timeout, compressed=True)
     return read_json(resp, path, read_timeout=read_timeout)
+
+
+# -- urllib3's response internals: the only place kmon reaches into them --------------------------
+
+def body_reader(resp: Any) -> tuple[Any, Any]:
+    """How to read ``resp``'s body fast: ``(read1, None)``, or ``(None, raw)`` when the body is
+    chunked and uncompressed, so the caller can de-chunk ``raw`` (the socket's buffered reader)
+    itself from large reads."""
+    fp = getattr(resp, "_fp", None)
+    if fp is None or resp.headers.get("Content-Encoding"):
+        return resp.read1, None  # urllib3 decompresses (watches do not ask for compression)
+    raw = getattr(fp, "fp", None)
+    if (getattr(fp, "chunked", False) and getattr(fp, "chunk_left", 0) is None
+            and raw is not None and hasattr(raw, "read1")):
+        return None, raw
+    if hasattr(fp, "read1"):
+        return fp.read1, None
+    return resp.read1, None
+
+
+def _socket_of(resp: Any) -> Any:
+    """The socket under ``resp`` (None when urllib3 no longer holds one)."""
+    sock = None
+    conn = getattr(resp, "_connection", None) or getattr(resp, "connection", None)
+    if conn is not None:
+        sock = getattr(conn, "sock", None)
+    if sock is None:
+        fp = getattr(resp, "_fp", None)
+        raw = getattr(getattr(fp, "fp", None), "raw", None)
+        sock = getattr(raw, "_sock", None)
+    return sock
+
+
+def set_read_timeout(resp: Any, seconds: float | None) -> None:
+    """Make reads of ``resp``'s body time out after ``seconds`` of silence (None: never)."""
+    sock = _socket_of(resp)
+    if sock is not None:
+        try:
+            sock.settimeout(seconds)
+        except OSError:
+            pass
+
+
+def shutdown_socket(resp: Any) -> None:
+    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
+    sock = _socket_of(resp)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+

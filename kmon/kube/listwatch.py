@@ -46,7 +46,7 @@ from kmon.kube.liveness import (
     enable_keepalive,
     last_resort_timeout,
 )
-from kmon.kube.watchstream import RestWatch, partial_object_metadata, shutdown_socket
+from kmon.kube.watchstream import RestWatch, partial_object_metadata
 
 
 __all__ = [
@@ -273,7 +273,7 @@ class RestListerWatcher:
             watches = list(self._watches)
             self._watches.clear()
         for resp in inflight:
-            shutdown_socket(resp)
+            _http.shutdown_socket(resp)
         for w in watches:
             w.stop()
 

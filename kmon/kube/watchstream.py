@@ -35,7 +35,7 @@ from kmon.cache.listwatch import WatchEvent
 from kmon.kube import _http
 from kmon.kube.dechunk import MAX_LINE, Dechunker, WatchDecodeError
 
-__all__ = ["RestWatch", "partial_object_metadata", "set_read_timeout", "shutdown_socket"]
+__all__ = ["RestWatch", "partial_object_metadata"]
 
 log = logging.getLogger("kmon.kube.listwatch")
 
@@ -77,7 +77,7 @@ class RestWatch:
         self.last_read = _monotonic()  # when the server last sent a byte (or the headers)
         self._on_close = on_close
         self._failure: str | None = None  # set by fail(): why the watch was ended
-        set_read_timeout(resp, read_timeout)
+        _http.set_read_timeout(resp, read_timeout)
         self._shrink = shrink
         self._url = url
         self._read_timeout = read_timeout
@@ -103,7 +103,7 @@ class RestWatch:
         if self._stopped.is_set() or self._closed or self._failure is not None:
             return False
         self._failure = message
-        shutdown_socket(self._resp)
+        _http.shutdown_socket(self._resp)
         return True
 
     def stop(self) -> None:
@@ -111,7 +111,7 @@ class RestWatch:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        shutdown_socket(self._resp)
+        _http.shutdown_socket(self._resp)
         self._close()
 
     def _close(self) -> None:
@@ -141,21 +141,13 @@ class RestWatch:
 
     def _reader(self) -> Callable[[int], bytes] | None:
         """A ``read(n)`` returning the next body bytes (b"" at the end of the stream), or
-        None when the stream is de-chunked here (``self._dechunker``)."""
-        resp = self._resp
-        fp = getattr(resp, "_fp", None)
-        if fp is None or resp.headers.get("Content-Encoding"):
-            return resp.read1  # urllib3 decompresses (watches do not ask for compression)
-        raw = getattr(fp, "fp", None)
-        if (getattr(fp, "chunked", False) and getattr(fp, "chunk_left", 0) is None
-                and raw is not None and hasattr(raw, "read1")):
-            # de-chunk ourselves from large raw reads: a burst of events costs one read (and
-            # one release of the GIL) instead of one per HTTP chunk
+        None when the stream is de-chunked here (``self._dechunker``): a burst of events
+        then costs one large raw read (and one release of the GIL) instead of one per chunk."""
+        read, raw = _http.body_reader(self._resp)
+        if raw is not None:
             self._dechunker = Dechunker(raw)
             return None
-        if hasattr(fp, "read1"):
-            return fp.read1
-        return resp.read1
+        return read
 
     def _decode(self, lines: list[bytes]) -> tuple[list[WatchEvent], WatchDecodeError | None]:
         """Events of ``lines`` up to the first bad one (returned as the error) or ERROR."""
@@ -334,37 +326,3 @@ class RestWatch:
             # unexpected EOF inside an event: also a normal end in client-go
             log.debug("watch %s ended inside an event (%s)", self._url, _describe_line(partial))
             self.abrupt_close = "stream ended inside an event"
-
-
-
-def _socket_of(resp: Any) -> Any:
-    sock = None
-    conn = getattr(resp, "_connection", None) or getattr(resp, "connection", None)
-    if conn is not None:
-        sock = getattr(conn, "sock", None)
-    if sock is None:
-        fp = getattr(resp, "_fp", None)
-        raw = getattr(getattr(fp, "fp", None), "raw", None)
-        sock = getattr(raw, "_sock", None)
-    return sock
-
-
-def set_read_timeout(resp: Any, seconds: float | None) -> None:
-    """Make reads of ``resp``'s body time out after ``seconds`` of silence (None: never)."""
-    sock = _socket_of(resp)
-    if sock is not None:
-        try:
-            sock.settimeout(seconds)
-        except OSError:
-            pass
-
-
-def shutdown_socket(resp: Any) -> None:
-    """Shut the socket under ``resp`` down so a read blocked in another thread returns."""
-    sock = _socket_of(resp)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-

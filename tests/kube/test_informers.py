@@ -20,7 +20,7 @@ def test_new_informer_builds_the_list_watcher_from_its_options(fake_client):
     lw = inf.list_watcher
     assert (lw.path, lw.label_selector, lw.metadata_only, lw.inactivity_timeout) == (
         "/api/v1/namespaces/shop/pods", "app=web", True, 5.0)
-    assert inf.name == "pods@shop" and inf.reflector.page_size == 7
+    assert inf.name == "pods@shop" and inf.reflector.options.page_size == 7
     assert new_informer(fake_client, NODES, ListWatchOptions(namespace="shop")).name == "nodes"
     assert new_informer(fake_client, PODS, options=InformerOptions(name="mine")).name == "mine"
 
@@ -28,8 +28,8 @@ def test_new_informer_builds_the_list_watcher_from_its_options(fake_client):
 def test_informer_for_takes_informer_options_as_keywords_or_an_object(fake_client):
     clock = FakeClock()
     inf = informer_for(PODS, api_client=fake_client, page_size=3, clock=clock)
-    assert inf.reflector.page_size == 3 and inf.list_watcher.api_client is fake_client
+    assert inf.reflector.options.page_size == 3 and inf.list_watcher.api_client is fake_client
     inf = informer_for(PODS, api_client=fake_client, options=InformerOptions(page_size=4), resync_period=9.0)
-    assert (inf.reflector.page_size, inf.reflector.resync_period) == (4, 9.0)
+    assert (inf.reflector.options.page_size, inf.reflector.resync_period) == (4, 9.0)
     with pytest.raises(TypeError):
         informer_for(PODS, api_client=fake_client, no_such_option=1)
