@@ -51,7 +51,7 @@ def test_a_session_runs_its_informers_with_the_options_informer_settings(sim, ku
         assert s.wait_synced(10), s.error
         inf = s.resources["configmaps"].informer
         assert inf.name == "good/configmaps"  # named per resource unless the options name it
-        assert inf.reflector.page_size == 3 and inf.reflector.min_watch_timeout == 600.0
+        assert inf.reflector.options.page_size == 3 and inf.reflector.options.min_watch_timeout == 600.0
         assert s.resources["configmaps"].list_watcher is inf.list_watcher
 
 
