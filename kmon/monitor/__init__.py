@@ -5,8 +5,9 @@ context as its ``SessionOptions`` say (built from the flags by ``session_args``)
 threads report into a ``Feed``. A consumer drains it: the GUI folds each batch once with
 ``view_state.ViewState`` (object trees, history, resource states) and feeds the ``Journal``
 (event log) and the ``SeriesBook`` (charts); the headless commands print it or record it
-(``recording_writer``). A replay is one more producer (``replay_source``), and ``session_api.Session``
-is what a live or a replayed context offers the views. Nothing here imports Qt.
+(``recording_writer``). A replay is one more producer (``replay_source``), and
+``session_api.Session`` is what a live or a replayed context offers the views. Nothing here
+imports Qt.
 
 Public names are re-exported lazily, so ``import kmon.monitor.feed`` stays cheap (the session
 layer pulls in the Kubernetes client).
