@@ -2,13 +2,13 @@
 (``InformerStats``) the GUI reads.
 
 ``Counters`` are plain int/float attribute updates: no lock and no allocation on the hot
-path. Most fields have one writer: the reflector thread the list and watch fields (watch
-events are counted there, by ``watch_sink.StoreSink``), the processing thread the delta
-fields. A few are written from both on rare paths: ``errors`` and ``last_error``
-(``count_error``: a store or list/watch error on the reflector thread, a processing error on
-the other), ``listener_errors`` (a failing reflector or delta listener) and ``state`` (failed
-by whichever thread crashed, stopped by ``run``); two failures at the same instant may lose
-one count. A snapshot is not atomic across fields, which is fine for display.
+path. Most fields have one writer: the reflector thread writes the list and watch fields
+(watch events are counted there, by ``watch_sink.StoreSink``), the processing thread the
+delta fields. A few are also written from another thread on rare paths: ``errors`` and
+``last_error`` (``count_error``: a processing error on the processing thread),
+``listener_errors`` (a failing delta listener, ditto) and ``state`` (the reflector's, but
+failed by whichever thread crashed and stopped by ``run``); two failures at the same instant
+may lose one count. A snapshot is not atomic across fields, which is fine for display.
 """
 
 from __future__ import annotations
