@@ -32,8 +32,9 @@ Modules: ``listwatch`` (the seam to the API), ``reflector`` (rounds, the watch p
 ``relist`` (the LIST half), ``watch_list`` (WatchList), ``watch_handler``, ``watch_sink``,
 ``sync_version``, ``report`` (the reflector's counters and events), ``interrupt``, ``resync``,
 ``retry``, ``backoff``, ``pager``; ``delta_fifo``, ``store``, ``keys``; ``informer``,
-``handlers``, ``delta_apply``; ``options``, ``reasons`` (states, phases, reasons as str
-enums), ``events``, ``stats``, ``errors``; ``gcguard``; ``clock``.
+``handlers``, ``delta_apply``; ``options``, ``features`` (client-go's informer feature gates,
+``InformerOptions.features``), ``reasons`` (states, phases, reasons as str enums),
+``events``, ``stats``, ``errors``; ``gcguard``; ``clock``.
 
 The cyclic GC (``gcguard``, the only module of kmon that touches ``gc``): a list is decoded
 and replaced with collection paused (process-wide, refcounted), the informer keeps it paused

@@ -6,8 +6,12 @@ a key's deltas at once, oldest first, so a consumer sees an object's whole histo
 and never the same key twice concurrently.
 
 ``known_objects`` (the informer's indexer) tells ``delete``/``replace``/``resync`` what the
-consumer already holds. ``pop(process)`` runs ``process`` under the queue lock -- the only
-callback that does -- so the consumer's store stays consistent with what the queue assumes.
+consumer already holds. ``pop(process)`` and ``pop_batch(process)`` (up to ``max_keys`` keys,
+each handed over exactly as ``pop`` would) run ``process`` under the queue lock, so the
+consumer's store stays consistent with what the queue assumes; the key function and the
+transform also run under it, as objects are queued, and ``before_replace`` outside it.
+``queue_watch_events`` queues a run of watch events under one lock acquisition with at most
+one wake-up (``watch_sink.StoreSink`` uses it).
 """
 
 from __future__ import annotations

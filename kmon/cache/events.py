@@ -1,4 +1,5 @@
-"""What the cache tells the GUI about itself: reflector events and applied deltas.
+"""What the cache tells its listeners (the monitor's ``Feed``): reflector events and applied
+deltas.
 
 ``ReflectorEvent`` is emitted on the reflector thread at each step of list/watch/backoff;
 ``DeltaRecord`` once per delta the informer applied to its indexer. Both are plain values.
@@ -16,7 +17,8 @@ Detail keys of ``ReflectorEvent.detail`` by kind:
 ``WatchEnded`` ``reason`` (a ``kmon.cache.reasons.WatchEndReason``), ``duration``,
                ``items`` (events received), ``error`` (text, when it ended in one)
 ``Bookmark``   ``items`` (1 when it ended a WatchList's initial events, else 0)
-``Expired``    ``error``, ``reason`` ("list" or "watch")
+``Expired``    ``error``, ``reason`` (a ``kmon.cache.reasons.ReflectorPhase``: "list",
+               "watch", "watch-start")
 ``Error``      ``error``, ``reason`` (where: a ``kmon.cache.reasons.ReflectorPhase``:
                "list", "watch", "watch-start", "resync", "watch-list"), ``permanent``
                (True when a round failed for good)

@@ -1,10 +1,14 @@
 """Instrumentation: live counters the reflector and informer bump, and the frozen snapshot
 (``InformerStats``) the GUI reads.
 
-``Counters`` is written by one thread each field (the reflector thread for list/watch fields,
-the processing thread for delta fields) as plain int/float attribute updates: no lock and no
-allocation on the hot path. A snapshot is therefore not atomic across fields, which is fine
-for display.
+``Counters`` are plain int/float attribute updates: no lock and no allocation on the hot
+path. Most fields have one writer: the reflector thread writes the list and watch fields
+(watch events are counted there, by ``watch_sink.StoreSink``), the processing thread the
+delta fields. A few are also written from another thread on rare paths: ``errors`` and
+``last_error`` (``count_error``: a processing error on the processing thread),
+``listener_errors`` (a failing delta listener, ditto) and ``state`` (the reflector's, but
+failed by whichever thread crashed and stopped by ``run``); two failures at the same instant
+may lose one count. A snapshot is not atomic across fields, which is fine for display.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
 """kmon.monitor: the Qt-free application core shared by the GUI and the headless commands.
 
-Informer threads report into a ``Feed``; the consumer drains it and hands the batch to the
-``Journal`` (event log), the ``SeriesBook`` (charts) and the object tree. ``Monitor`` /
-``ContextSession`` run the informers of each kubeconfig context, as its ``SessionOptions``
-say (the demo's two embedded clusters are ``kmon.sim.demo.DemoCluster``). Nothing here imports Qt.
+``ContextSession`` (and ``Monitor``, a set of them) runs the informers of a kubeconfig
+context as its ``SessionOptions`` say (built from the flags by ``session_args``); their
+threads report into a ``Feed``. A consumer drains it: the GUI folds each batch once with
+``view_state.ViewState`` (object trees, history, resource states) and feeds the ``Journal``
+(event log) and the ``SeriesBook`` (charts); the headless commands print it or record it
+(``recording_writer``). A replay is one more producer (``replay_source``), and
+``session_api.Session`` is what a live or a replayed context offers the views. Nothing here
+imports Qt.
 
 Public names are re-exported lazily, so ``import kmon.monitor.feed`` stays cheap (the session
 layer pulls in the Kubernetes client).

@@ -99,7 +99,7 @@ Store (``srv.store``; thread-safe; all methods return copies, never live objects
         # "json" (RFC 6902), or the matching content types.
     store.delete(resource, name, namespace=None, *, propagation="Background", preconditions=None) -> dict
         # immediate (the final step: a kubelet's grace-0 delete, the garbage collector;
-        # graceful deletion is the HTTP API's, ``kmon.sim.lifecycle``);
+        # graceful deletion is the HTTP API's, ``kmon.sim.deletion``);
         # returns the last state (resourceVersion = deletion revision). Deleting a
         # namespace deletes everything in it; unless propagation == "Orphan", objects whose
         # ownerReferences name the deleted uid are deleted too (cascading).

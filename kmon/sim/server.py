@@ -1,4 +1,12 @@
-"""``SimServer``: HTTP routing, authentication, discovery, list/get/write/watch handlers."""
+"""``SimServer``: the API server, as routing on top of ``httpcore.HTTPServerCore``.
+
+It authenticates (``access``), applies the faults waiting in ``faults.Pending``, answers
+health, admin (``/_kmon/faults/...``) and discovery paths (``discovery``, with ``openapi``),
+resolves a resource path and its verb, and hands the request on: reads to ``reads.Reads``
+(get, list, and watch streams over ``watch`` and ``watch_cache``), subresources to
+``subresources``, writes to ``writes``. Restarts and refused connections are
+``lifecycle.Lifecycle``'s; the store is ``storage.Store``.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """The three docked views — event log, charts, cache inspector — and what feeds them.
 
-Why this module exists: the main window stays layout and the workspace stays the tree's
-logic; the views need their own models fed from the same drained batches (``Journal`` and
-``SeriesBook``, both Qt-free) and a 1 Hz sample of every informer's ``stats()``. ``Views``
-owns those, builds the dock widgets (object names fixed, so ``saveState`` persists the
-layout with the window's) and wires the cross-view selection: a log row selects its object
-in the tree and the detail pane.
+Why this module exists: the main window stays layout and the workspace stays the adapter
+of the tree's fold (``kmon.monitor.view_state``); the views need their own models fed from
+the same drained batches (``Journal`` and ``SeriesBook``, both Qt-free; the workspace's
+``sigApplied``, taken in the next event-loop pass) and a 1 Hz sample of every informer's
+``stats()``. ``Views`` owns those, builds the dock widgets (object names fixed, so
+``saveState`` persists the layout with the window's) and wires the cross-view selection: a
+log row selects its object in the tree and the detail pane.
 
     views = install_views(win, ws, settings, demo=None)   # after MainWindow(...)
 """
