@@ -1,23 +1,22 @@
 """kmon's one owner of Python's cyclic garbage collector: every decision about it is taken
 here, and no other module of kmon touches ``gc``.
 
-Pausing the collector around bulk work:
-
 Decoding and storing tens of thousands of objects creates millions of tracked containers;
 the collector's generational passes over them cost more than the work itself. ``paused()``
 disables collection for the duration of a block; it is refcounted process-wide, so nested or
 concurrent users (several informers listing at once) share one pause and collection resumes
 (if it was on to begin with) when the last leaves. ``freeze()`` moves everything alive now to
 the permanent generation (``gc.freeze``) so later full collections skip the cache's objects;
-the informer calls it after its initial sync, and the application may call it again.
-``policy`` (``GcPolicy``, below) is the process-wide collector policy every informer installs
+an informer's ``InformerGc`` calls it after the initial sync, and the application may call
+it again. ``policy`` (``GcPolicy``, below) is the process-wide collector policy every informer installs
 when it runs: high young threshold, periodic freezes during watch traffic; the comment above
 ``GcPolicy`` gives the measurements and the trade-off.
 
 Who calls what: each informer owns an ``InformerGc`` (pause for its initial list, freeze once
 synced, report applied deltas to the policy); list decoding (``kmon.kube``) runs inside
 ``paused()``; the GUI applies its thresholds with ``install_thresholds``, freezes its caches
-once every context synced with ``collect_young_and_freeze`` and refreezes with ``freeze``.
+once every context synced with ``collect_young_and_freeze`` and refreezes with ``freeze``;
+the embedded API server (``kmon.sim``) installs ``policy`` and reports its writes to it.
 """
 
 from __future__ import annotations
