@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
+    options = options_from_args(args, "kmon record")
     stop = threading.Event()
     rec = Recorder(args.output, options, include_secret_values=args.include_secret_values, stop=stop)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"kmon record: {msg}", file=sys.stderr, flush=True))

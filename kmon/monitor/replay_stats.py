@@ -42,6 +42,10 @@ class ReplayStats(InformerCounts):
         self.handler_errors = 0
         self.listener_errors = 0
         self.handler_backlog: dict[str, int] = {}
+        # the path it ran: what the recording's header says (kmon.monitor.informer_path)
+        self.queue = ""
+        self.initial_sync = ""
+        self.features: Any = None
 
     def fold(self, rec: dict[str, Any], store_size: int) -> None:
         kind, typ, t = rec.get("kind"), rec.get("type"), rec.get("time")

@@ -28,14 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kmon.monitor.informer_path import context_profile
+
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .inspector_model import COLUMNS, HIDDEN, InspectorModel, VerifyLevel
 
 __all__ = ["Inspector"]
 
 _MAX_KEYS = 25  # keys listed per kind of difference in the panel
-# the columns that give way to the last error, elided in the middle down to about this
-_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps"}
+# the columns that give way to the last error, elided (Context and Resource in the middle)
+# down to about this; a cell's whole text, and what it means, in its tooltip
+_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps", "Queue": "RealFIFO (at…",
+            "Initial sync": "Initial sync", "Gates": "Gates"}
 
 
 class Inspector(QWidget):
@@ -135,7 +139,9 @@ class Inspector(QWidget):
             s = r.cells[2] if len(r.cells) > 2 else ""
             states[s] = states.get(s, 0) + 1
         text = ", ".join(f"{n} {s}" for s, n in sorted(states.items()) if s)
-        self.summary.setText(f"{len(self.model.rows)} informers" + (f": {text}" if text else ""))
+        same = context_profile(r.stats.features for r in self.model.rows if r.stats is not None)
+        self.summary.setText(f"{len(self.model.rows)} informers" + (f": {text}" if text else "")
+                             + (f" · all on {same}" if same else ""))
 
     def _current_changed(self, current, _previous) -> None:
         key = self.model.key_at(current.row())
