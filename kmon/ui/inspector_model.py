@@ -34,7 +34,7 @@ COLUMNS = (
     "Synced since", "Last event", "Queued", "Verify", "Queue", "Initial sync", "Gates", "Flags", "Lists",
     "Bookmarks", "Backoff", "Last error",
 )
-HIDDEN = ("Flags", "Lists", "Bookmarks", "Backoff")
+HIDDEN = ("Queued", "Flags", "Lists", "Bookmarks", "Backoff")
 KeyRole = Qt.ItemDataRole.UserRole + 1  # (context, resource)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _INVALID = QModelIndex()
@@ -225,7 +225,7 @@ class InspectorModel(QAbstractTableModel):
             "Store": f"{st.store_size:,}",
             "Synced rv": str(st.last_synced_version or ""),
             "Relists": f"{st.relists:,}",
-            "Watches": f"{st.watches_started:,} / {ended:,} ended",
+            "Watches": f"{st.watches_started:,} / {ended:,}",  # started / ended (the header's tooltip)
             "Last watch end": r.last_watch_end,
             "Synced since": (_ago(now - r.synced_at) if (r.synced_at is not None and st.synced)
                              else ("not synced" if not st.synced else "")),
@@ -304,6 +304,8 @@ class InspectorModel(QAbstractTableModel):
                 parts = [r.cells[col]]
                 if st.current_backoff:
                     parts.append(f"next attempt in {st.current_backoff:.1f} s")
+                if st.queue_depth:
+                    parts.append(f"{st.queue_depth:,} deltas queued")
                 if r.cells[COLUMNS.index("Flags")]:
                     parts.append(r.cells[COLUMNS.index("Flags")])
                 if st.last_error:
@@ -312,7 +314,7 @@ class InspectorModel(QAbstractTableModel):
             if name == "Relists" and st is not None:
                 return f"{st.lists:,} lists in all" + (f"; last relist: {st.last_relist_reason}" if st.last_relist_reason else "")
             if name == "Watches" and st is not None and st.watches_ended:
-                return "ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
+                return f"{st.watches_started:,} started; ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
             if name == "Verify":
                 return r.verify_detail or "not verified yet: select the row and press Verify"
             if name == "Queue" and st is not None and st.queue:
@@ -352,6 +354,7 @@ _HEADER_TIPS = {
     "Backoff": "current delay before the next list/watch attempt",
     "Verify": "last comparison of the cache with a fresh consistent list from the server",
     "Relists": "lists after the first one (a watch that expired or failed)",
+    "Watches": "watches started / ended (hover a cell for why they ended)",
     "Last watch end": "why the last watch ended (expired, closed by the server, an error…)",
     "Synced since": "when the last list finished",
 }

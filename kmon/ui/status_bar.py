@@ -58,14 +58,14 @@ class StatusBar(QStatusBar):
         self.messageChanged.connect(self._message_gone)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
         workspace.sigApplied.connect(self._on_batch)
-        workspace.sigContextsChanged.connect(lambda _names: self.refresh())
+        workspace.sigContextsChanged.connect(lambda _names: self._tick())
         workspace.sigMessage.connect(self._on_message)
         self.worst = "unknown"
         self.paths: dict[tuple[str, str], Any] = {}  # (context, resource) -> its InformerStats
-        self.refresh()
+        self._tick()
 
     def _on_batch(self, items: list) -> None:
         if any(not isinstance(it, DeltaItem) for it in items):
@@ -89,10 +89,15 @@ class StatusBar(QStatusBar):
             self.full_message = ""
             self.setToolTip("")
 
-    def _read_paths(self, names: list[str]) -> None:
-        """Every informer's stats (what path it runs), read once per refresh."""
+    def _tick(self) -> None:
+        self._read_paths()
+        self.refresh()
+
+    def _read_paths(self) -> None:
+        """Every informer's stats (the path it runs), read once a second (not per batch: the
+        path changes only when an informer starts or falls back to LIST)."""
         self.paths = {}
-        for n in names:
+        for n in self.ws.open_contexts():
             session = self.ws.sessions.get(n)
             try:
                 stats = session.stats() if session is not None else {}
@@ -108,7 +113,6 @@ class StatusBar(QStatusBar):
 
     def refresh(self) -> None:
         names = self.ws.open_contexts()
-        self._read_paths(names)
         if not names:
             self.context.setText("no context")
         else:

@@ -113,6 +113,8 @@ def test_each_informer_shows_the_path_it_runs_and_every_gate_in_the_tooltip(qtbo
     assert model.cell("c1", "pods", "Initial sync") == "LIST (WatchList failed: 400 sendInitialEvents is not supported)"
     assert model.cell("c1", "pods", "Gates") == "1.36 · WatchList off (env)"  # compact: what differs, and why
     assert model.cell("c2", "pods", "Gates") == "1.32" and model.cell("c2", "pods", "Queued") == "1,234"
+    row2 = model.rows.index(model.row_of("c2", "pods"))
+    assert "1,234 deltas queued" in model.data(model.index(row2, COLUMNS.index("State")), tip)  # (Queued is hidden)
     assert insp.summary.text() == "2 informers: 2 watching"  # two paths: each row says its own
     row = model.rows.index(model.row_of("c1", "pods"))
     gates = model.data(model.index(row, COLUMNS.index("Gates")), tip)
@@ -121,7 +123,6 @@ def test_each_informer_shows_the_path_it_runs_and_every_gate_in_the_tooltip(qtbo
         assert f"<tr><td>{gate}</td><td>{value}</td><td>{source}</td></tr>" in gates
     queue = model.data(model.index(row, COLUMNS.index("Queue")), tip)
     assert queue.startswith("RealFIFO (in-order") and "a relist is one ReplacedAll" in queue
-    row2 = model.rows.index(model.row_of("c2", "pods"))
     assert "client-go 1.32 profile" in model.data(model.index(row2, COLUMNS.index("Gates")), tip)
     # a cut cell shows its whole text over what it means
     view.setColumnWidth(COLUMNS.index("Initial sync"), 60)

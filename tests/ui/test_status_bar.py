@@ -90,7 +90,7 @@ def test_the_client_go_path_is_said_once_when_every_informer_runs_the_same(qapp)
     latest = _path("RealFIFO (atomic, batched, unlocking)", FeatureGates(), "WatchList")
     for ctx in ws.sessions:
         ws.paths[ctx] = {"pods": latest, "nodes": latest}
-    bar.refresh()
+    bar.timer.timeout.emit()  # (read once a second, not per batch)
     assert bar.context.text() == "Context: kmon-demo, prod · client-go 1.36"
     table = bar.table_html()
     assert "<p>every informer runs client-go 1.36</p>" in table and "<th>gates</th>" not in table
@@ -99,7 +99,7 @@ def test_the_client_go_path_is_said_once_when_every_informer_runs_the_same(qapp)
     # one context on the classic path: each context says its own, each row its gates
     classic = _path("DeltaFIFO", FeatureGates.for_client_go("1.32"))
     ws.paths["prod"] = {"pods": classic, "nodes": classic}
-    bar.refresh()
+    bar.timer.timeout.emit()
     assert bar.context.text() == "Context: kmon-demo, prod"
     assert bar.context.toolTip() == "kmon-demo: client-go 1.36\nprod: client-go 1.32"
     table = bar.table_html()
