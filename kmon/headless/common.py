@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from kmon.monitor.preflight import preflight_problems
 from kmon.monitor.session_args import session_options_from_args
-from kmon.monitor.session_options import SessionOptions
+from kmon.monitor.session_options import SessionOptions, informer_features
 
 __all__ = [
     "HeadlessError",
@@ -45,15 +45,24 @@ class HeadlessError(Exception):
     """A problem the user can fix, said in one line (no traceback)."""
 
 
-def options_from_args(args: argparse.Namespace) -> SessionOptions:
+def options_from_args(args: argparse.Namespace, command: str = "kmon") -> SessionOptions:
     """The options of ``session_args.add_session_arguments``, checked before anything connects:
     ``HeadlessError`` for a selector the API server would reject (in its words) or a bad
-    environment variable."""
+    environment variable. The informers' feature gates are resolved here (``--client-go``'s
+    defaults and the ``KUBE_FEATURE_*`` variables): a variable client-go would ignore is said
+    on stderr ("kmon stats: warning: ...") and the command runs with the default, as a
+    controller would."""
     options = session_options_from_args(args)
     problems = preflight_problems(options.label_selector, options.field_selector)
     if problems:
         raise HeadlessError("\n".join(problems))
-    return options
+    try:
+        gates, warnings = informer_features(options.client_go)
+    except ValueError as e:
+        raise HeadlessError(f"--client-go: {e}") from None
+    for text in warnings:
+        print(f"{command}: warning: {text}", file=sys.stderr)
+    return replace(options, informer=replace(options.informer, features=gates))
 
 
 class Live:

@@ -3,8 +3,8 @@
 Why this module exists: incidents are looked at later and elsewhere. ``Recorder`` runs a
 session and writes everything its feed delivers (initial lists as deltas, every later delta,
 reflector and session event) with ``kmon.monitor.recording_writer.RecordingWriter``: a header
-(format, versions, context, server and its /version, resources, selection, start time), the
-records, a footer on a clean stop. A writer thread drains the feed every 0.2 s; the file is
+(format, versions, context, server and its /version, the client-go path its informers run,
+resources, selection, start time), the records, a footer on a clean stop. A writer thread drains the feed every 0.2 s; the file is
 synced at least once a second, so a crash loses at most the last second. Secret values are
 masked unless ``include_secret_values``.
 
@@ -54,6 +54,7 @@ def header_selection(options: SessionOptions) -> dict[str, Any]:
         "demo": options.demo,
         "all_namespaces": options.namespace is None,
         "requested": list(options.resources),
+        "client_go": options.client_go,
     }
 
 
@@ -104,6 +105,7 @@ class Recorder:
             ctx: dict[str, Any] = {"name": self.live.context, "server": self.live.server, "server_version": version}
             if why:
                 ctx["server_version_error"] = why
+            ctx.update(self._path())
             header = make_header(
                 contexts=[ctx],
                 resources=sorted(self.session.resources),
@@ -121,6 +123,15 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="kmon-recorder", daemon=True)
         self._thread.start()
         return self
+
+    def _path(self) -> dict[str, Any]:
+        """The header's word on the client-go path the informers run (format 1.1)."""
+        from kmon.monitor.recording_format import context_path
+
+        stats = self.session.stats()
+        features = next((st.features for st in stats.values() if st.features is not None),
+                        self.session.options.informer.features)
+        return context_path(features, {res: st.queue for res, st in stats.items() if st.queue})
 
     def _drain_and_write(self) -> int:
         with self._write_lock:
@@ -193,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
+    options = options_from_args(args, "kmon record")
     stop = threading.Event()
     rec = Recorder(args.output, options, include_secret_values=args.include_secret_values, stop=stop)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"kmon record: {msg}", file=sys.stderr, flush=True))

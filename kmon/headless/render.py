@@ -12,7 +12,10 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
 - ``stats_table``: ``kmon stats``: one row per informer, fitted to the terminal's width
   (``output_width``): the last error is cut with "…" and the least telling columns are
   dropped, so a row never wraps; pipes and files get every column. Ages are kubectl's
-  (``kmon.monitor.summary.format_age``), as in the GUI.
+  (``kmon.monitor.summary.format_age``), as in the GUI. The path an informer runs (QUEUE,
+  INITIAL SYNC, GATES) is said as the inspector says it (``kmon.monitor.informer_path``).
+- ``stats_record``: ``kmon stats -o json``: one JSON object per refresh, every informer's
+  ``InformerStats`` (its feature gates as ``informer_path.gates_json``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import fields
 from typing import Any, Iterable, Sequence, TextIO
 
 from kmon.monitor.feed import FeedItem
+from kmon.monitor.informer_path import gates_json, gates_text
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
 from kmon.monitor.recording_format import dumps_record, record_from_item
@@ -35,6 +40,7 @@ __all__ = [
     "json_line",
     "output_width",
     "stats_layout",
+    "stats_record",
     "stats_rows",
     "stats_table",
     "truncate",
@@ -160,14 +166,19 @@ def json_line(item: FeedItem, *, mask: bool = True) -> bytes:
 # --- stats ---------------------------------------------------------------------------------
 STATS_COLUMNS = (
     "RESOURCE", "STATE", "SYNCED RV", "FLAGS", "LISTS", "RELISTS", "WATCHES", "LAST END",
-    "BOOKMARKS", "QUEUE", "STORE", "BACKOFF", "SYNCED FOR", "LAST EVENT", "LAST ERROR",
+    "BOOKMARKS", "QUEUED", "STORE", "QUEUE", "INITIAL SYNC", "GATES", "BACKOFF", "SYNCED FOR",
+    "LAST EVENT", "LAST ERROR",
 )
 # what a narrow terminal gives up, in order, while a row does not fit: ("drop", column) or
 # ("cut", column, narrowest) — RESOURCE is cut in the middle so a group keeps its end
-# ("deploym…kmon.io"). RESOURCE, STATE and LAST ERROR always stay.
+# ("deploym…kmon.io"). RESOURCE, STATE and LAST ERROR always stay. The path columns (QUEUE,
+# INITIAL SYNC, GATES) say what an informer was started with: cut, then dropped, before the
+# counters that tell how it does.
 STATS_FIT_STEPS: tuple[tuple[Any, ...], ...] = (
-    ("drop", "BOOKMARKS"), ("drop", "LISTS"), ("drop", "FLAGS"), ("drop", "SYNCED FOR"),
-    ("drop", "BACKOFF"), ("drop", "LAST END"), ("drop", "QUEUE"), ("drop", "WATCHES"),
+    ("drop", "BOOKMARKS"), ("drop", "LISTS"), ("drop", "FLAGS"), ("cut", "GATES", 5),
+    ("cut", "QUEUE", 9), ("cut", "INITIAL SYNC", 12), ("drop", "GATES"), ("drop", "SYNCED FOR"),
+    ("drop", "BACKOFF"), ("drop", "INITIAL SYNC"), ("drop", "LAST END"), ("drop", "QUEUE"),
+    ("drop", "QUEUED"), ("drop", "WATCHES"),
     ("cut", "RESOURCE", 16),
     ("drop", "RELISTS"), ("drop", "STORE"), ("drop", "LAST EVENT"), ("drop", "SYNCED RV"),
     ("cut", "RESOURCE", 8),
@@ -211,12 +222,42 @@ def stats_rows(
             str(st.bookmarks),
             str(st.queue_depth),
             str(st.store_size),
+            st.queue or "-",
+            st.initial_sync or "-",
+            gates_text(st.features) or "-",
             f"{st.current_backoff:.1f}s" if st.current_backoff else "-",
             format_age(now - since) if st.synced and since is not None else ("yes" if st.synced else "no"),
             format_age(now - st.last_event_time) if st.last_event_time else "-",
             error,
         ])
     return rows
+
+
+def stats_record(
+    stats: dict[str, Any],
+    *,
+    context: str,
+    server: str,
+    last_end: dict[str, str] | None = None,
+    synced_at: dict[str, float] | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """``kmon stats -o json``'s object for one refresh: ``{"kind": "stats", "time",
+    "context", "server", "informers": [...]}``, an informer being its ``InformerStats``
+    fields (``features``: ``informer_path.gates_json``; the last error redacted) plus
+    ``resource``, ``last_watch_end`` and ``synced_at`` (epoch s; null before its first
+    sync), sorted by resource."""
+    last_end = last_end or {}
+    synced_at = synced_at or {}
+    informers = []
+    for res in sorted(stats):
+        st = stats[res]
+        d = {f.name: getattr(st, f.name) for f in fields(st)}
+        d.update(resource=res, features=gates_json(st.features), last_error=redact_text(st.last_error),
+                 last_watch_end=last_end.get(res), synced_at=synced_at.get(res))
+        informers.append(d)
+    return {"kind": "stats", "time": time.time() if now is None else now, "context": context, "server": server,
+            "informers": informers}
 
 
 def stats_layout(rows: Sequence[Sequence[str]], width: int | None) -> tuple[list[int], list[int]]:

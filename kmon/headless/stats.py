@@ -4,6 +4,9 @@ Why this module exists: "is my informer healthy?" is one glance at state, synced
 resourceVersion, relists, watch restarts and why they ended, queue depth and store size. The
 table is redrawn in place on a terminal and appended (with a timestamp line) otherwise, so
 ``kmon stats > log`` keeps a history; ``--once`` prints it after the initial sync and exits.
+Each row also says the path the informer runs (client-go's queue, how its initial state came,
+its feature gates), said once in the title when every informer runs the same. ``-o json``
+prints one JSON object per refresh instead (``render.stats_record``).
 """
 
 from __future__ import annotations
@@ -37,20 +40,25 @@ def parser() -> argparse.ArgumentParser:
         epilog=(
             "Columns: RESOURCE, STATE, SYNCED RV (last synced resourceVersion), FLAGS (unavailable: the "
             "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started) "
-            "and LAST END (why the last one ended), BOOKMARKS, QUEUE (DeltaFIFO depth), STORE (objects "
-            "cached), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
+            "and LAST END (why the last one ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
+            "(objects cached), QUEUE (DeltaFIFO, or RealFIFO and its modes), INITIAL SYNC (LIST, WatchList, "
+            "or LIST and why WatchList failed), GATES (client-go profile and the KUBE_FEATURE_* variables "
+            "that changed a gate), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
             "Rows fit the terminal ($COLUMNS, else its width): the last error is cut with \"…\" and "
-            "BOOKMARKS, LISTS, FLAGS, SYNCED FOR, BACKOFF, LAST END, QUEUE, WATCHES... are left out, in that "
-            "order, as the width requires; -o wide, a pipe or a file get every column. "
-            "Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
+            "BOOKMARKS, LISTS, FLAGS, GATES, SYNCED FOR, BACKOFF, INITIAL SYNC, LAST END, QUEUE, QUEUED, "
+            "WATCHES... are left out, in that order, as the width requires; -o wide, a pipe or a file get "
+            "every column. -o json: one object per refresh (kind \"stats\", time, context, server, "
+            "informers: every counter, queue, initial_sync and features: profile and each gate's value "
+            "and source). Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
         ),
     )
     add_session_arguments(p, gui=False)
     p.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between refreshes (default 2)")
     p.add_argument("--once", action="store_true", help="print once after the initial sync and exit")
     p.add_argument(
-        "-o", "--output", choices=("table", "wide"), default="table",
-        help="table: fit the terminal (default); wide: every column, whole, however long the lines",
+        "-o", "--output", choices=("table", "wide", "json"), default="table",
+        help="table: fit the terminal (default); wide: every column, whole, however long the lines; "
+             "json: one JSON object per refresh",
     )
     return p
 
@@ -82,21 +90,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_main("stats", lambda: _stats(args))
 
 
-def _render(live: Live, tracker: StatsTracker, color: bool, width: int | None) -> list[str]:
-    from kmon.headless.render import stats_rows, stats_table
+def _render(live: Live, tracker: StatsTracker, stats: dict[str, Any], color: bool, width: int | None, *,
+            as_json: bool = False) -> list[str]:
+    from kmon.headless.render import stats_record, stats_rows, stats_table
 
     tracker.update(live.feed.drain())
-    rows = stats_rows(live.session.stats(), last_end=tracker.last_end, synced_at=tracker.synced_at)
+    if as_json:
+        from kmon.monitor.recording_format import dumps_record
+
+        record = stats_record(stats, context=live.context, server=live.server, last_end=tracker.last_end,
+                              synced_at=tracker.synced_at)
+        return [dumps_record(record).decode()]
+    rows = stats_rows(stats, last_end=tracker.last_end, synced_at=tracker.synced_at)
     return stats_table(rows, color=color, width=width)
+
+
+def _title(live: Live, stats: dict[str, Any]) -> str:
+    """The live table's first line; the client-go path when every informer runs the same."""
+    from kmon.monitor.informer_path import context_profile
+
+    same = context_profile(st.features for st in stats.values())
+    return f"kmon stats: context {live.context}, server {live.server}" + (f", {same}" if same else "")
 
 
 def _stats(args: argparse.Namespace) -> int:
     from kmon.headless.render import truncate, use_color
 
-    live = Live(options_from_args(args), command="kmon stats")
+    live = Live(options_from_args(args, "kmon stats"), command="kmon stats")
     out = sys.stdout
-    tty = use_color(out) or _isatty(out)
-    color = use_color(out)
+    as_json = args.output == "json"
+    tty = (use_color(out) or _isatty(out)) and not as_json
+    color = use_color(out) and not as_json
     tracker = StatsTracker()
     with signals_stop(live.stop) as stop:
         try:
@@ -106,18 +130,21 @@ def _stats(args: argparse.Namespace) -> int:
                 synced = live.wait_synced(SYNC_TIMEOUT)
                 if stop.is_set():
                     return EXIT_OK
-                lines = _render(live, tracker, color, _width(args, out))
+                lines = _render(live, tracker, live.session.stats(), color, _width(args, out), as_json=as_json)
                 write_stdout(("\n".join(lines) + "\n").encode())
                 if not synced:
                     print(f"kmon stats: not every informer synced within {SYNC_TIMEOUT:g} s", file=sys.stderr)
                     return EXIT_ERROR
                 return EXIT_OK
-            title = f"kmon stats: context {live.context}, server {live.server}"
             while True:
                 width = _width(args, out)  # read each time: the terminal may be resized
-                lines = _render(live, tracker, color, width)
+                stats = live.session.stats()
+                lines = _render(live, tracker, stats, color, width, as_json=as_json)
                 stamp = time.strftime("%H:%M:%S")
-                if tty:
+                title = _title(live, stats)
+                if as_json:
+                    text = lines[0] + "\n"
+                elif tty:
                     head = truncate(f"{title}  {stamp}  (Ctrl+C to stop)", width or 0)
                     text = _HOME_CLEAR + f"{head}\n\n" + "\n".join(lines) + "\n"
                 else:
@@ -133,7 +160,7 @@ def _stats(args: argparse.Namespace) -> int:
 def _width(args: argparse.Namespace, stream: Any) -> int | None:
     from kmon.headless.render import output_width
 
-    return None if args.output == "wide" else output_width(stream)
+    return None if args.output in ("wide", "json") else output_width(stream)
 
 
 def _isatty(stream: Any) -> bool:

@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    live = Live(options_from_args(args), command="kmon watch")
+    live = Live(options_from_args(args, "kmon watch"), command="kmon watch")
     out = sys.stdout
     out.flush()
     if args.output == "json":

@@ -1,10 +1,11 @@
 """The recording format: what a recording file holds, and how a feed item becomes a record.
 
 Why this module exists: ``kmon record`` writes, and ``kmon replay`` and the GUI read, one
-documented, versioned format (``docs/recording-format.md``, version 1): gzip-compressed JSON
+documented, versioned format (``docs/recording-format.md``, version 1.1): gzip-compressed JSON
 Lines, a header record, one record per feed item (deltas with their objects, reflector
 events, session items), a footer. This module is the one place that knows a record's shape:
-the header (``make_header``, ``check_header``), the codec between feed items and records
+the header (``make_header``, ``check_header``; each context's client-go path:
+``context_path``, ``informer_paths``), the codec between feed items and records
 (``record_from_item``, ``item_from_record``) and a record's bytes (``dumps_record``). Writing
 files is ``recording_writer``, reading them ``recording_reader``. No Qt, no I/O.
 
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
+from kmon.monitor.informer_path import gates_from_json, gates_json
 from kmon.monitor.journal import enum_text, metadata_of
 from kmon.monitor.masking import mask_secret, redact_text
 
@@ -34,14 +36,18 @@ __all__ = [
     "RecordingError",
     "SecretValues",
     "check_header",
+    "context_path",
     "dumps_record",
+    "informer_paths",
     "item_from_record",
     "make_header",
     "record_from_item",
 ]
 
 FORMAT = "kmon-recording"
-VERSION = "1.0"  # MAJOR.MINOR: readers reject another MAJOR, accept any MINOR
+# MAJOR.MINOR: readers reject another MAJOR, accept any MINOR. 1.1: each context of the header
+# says the client-go path its informers ran (``client_go``, ``queues``)
+VERSION = "1.1"
 MAJOR = 1
 DELTA_TYPES = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _ORJSON_OPTS = orjson.OPT_NON_STR_KEYS
@@ -218,7 +224,8 @@ def make_header(
     started: float | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A version-1 header. ``contexts``: [{"name", "server", "server_version"}];
+    """A version-1.1 header. ``contexts``: [{"name", "server", "server_version", and
+    ``context_path``'s "client_go" and "queues"}];
     ``secret_values``: a ``SecretValues`` ("masked" or "included")."""
     from kmon import __version__
 
@@ -236,6 +243,30 @@ def make_header(
         "secret_values": secret_values,
         **extra,
     }
+
+
+def context_path(features: Any, queues: dict[str, str]) -> dict[str, Any]:
+    """What a header's context entry says of the path its informers ran (format 1.1):
+    ``client_go``, the profile and every gate with its source (``informer_path.gates_json``;
+    null when unknown), and ``queues``, each resource's queue ("RealFIFO (atomic, batched)")."""
+    return {"client_go": gates_json(features), "queues": {str(k): str(v) for k, v in queues.items()}}
+
+
+def informer_paths(header: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """``{(context, resource): (queue, FeatureGates)}`` from a header: the context's gates
+    for each resource it recorded (its queue "" when unsaid). Empty for a version 1.0
+    header, which says neither."""
+    out: dict[tuple[str, str], tuple[str, Any]] = {}
+    for ctx in header.get("contexts") or []:
+        if not isinstance(ctx, dict) or not ctx.get("name"):
+            continue
+        gates = gates_from_json(ctx.get("client_go"))
+        queues = ctx.get("queues") if isinstance(ctx.get("queues"), dict) else {}
+        if gates is None and not queues:
+            continue
+        for res in dict.fromkeys([*(header.get("resources") or []), *queues]):
+            out[(str(ctx["name"]), str(res))] = (str(queues.get(res) or ""), gates)
+    return out
 
 
 def check_header(header: Any, path: str) -> dict[str, Any]:

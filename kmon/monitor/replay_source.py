@@ -22,7 +22,7 @@ import time
 from typing import Any, Callable, Iterable, Iterator
 
 from kmon.monitor.feed import Feed, FeedItem
-from kmon.monitor.recording_format import RecordKind, item_from_record
+from kmon.monitor.recording_format import RecordKind, informer_paths, item_from_record
 from kmon.monitor.recording_reader import Recording, read_recording
 from kmon.monitor.replayer import Replayer
 from kmon.monitor.replay_stats import ReplayStats, StatsFold
@@ -65,7 +65,8 @@ class ReplaySource:
             for res in recording.header.get("resources") or []:
                 if res not in self._resources[c]:
                     self._resources[c].append(res)
-        self._fold = StatsFold(recording.records)  # at the position: what stats() answers
+        paths = informer_paths(recording.header)  # the client-go path each informer ran (format 1.1)
+        self._fold = StatsFold(recording.records, paths)  # at the position: what stats() answers
         self._sampler = StatsFold(recording.records)  # at the last chart sample
         self.origin = float(math.floor(self.start_time))  # where the charts' seconds start
         self._sampled = self.origin  # the end of the last second sampled

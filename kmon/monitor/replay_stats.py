@@ -18,7 +18,7 @@ list after a stop is a new informer: its counters start again.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from kmon.cache.stats import InformerStats
 from kmon.monitor.informer_counts import InformerCounts
@@ -42,10 +42,10 @@ class ReplayStats(InformerCounts):
         self.handler_errors = 0
         self.listener_errors = 0
         self.handler_backlog: dict[str, int] = {}
-        # the path the recorded informer ran: unknown unless the recording says (issue 13)
+        # the path it ran: what the recording's header says (kmon.monitor.informer_path)
         self.queue = ""
         self.initial_sync = ""
-        self.features = None
+        self.features: Any = None
 
     def fold(self, rec: dict[str, Any], store_size: int) -> None:
         kind, typ, t = rec.get("kind"), rec.get("type"), rec.get("time")
@@ -68,10 +68,14 @@ class ReplayStats(InformerCounts):
 
 
 class StatsFold:
-    """``ReplayStats`` of every informer of a recording, folded from ``records[:index]``."""
+    """``ReplayStats`` of every informer of a recording, folded from ``records[:index]``;
+    ``paths``: each informer's (queue, FeatureGates) as the header says
+    (``recording_format.informer_paths``)."""
 
-    def __init__(self, records: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, records: Sequence[dict[str, Any]],
+                 paths: Mapping[Key, tuple[str, Any]] | None = None) -> None:
         self.records = records
+        self.paths = paths or {}
         self.stats: dict[Key, ReplayStats] = {}
         self.index = 0
         self._keys: dict[Key, set[str]] = {}
@@ -102,6 +106,8 @@ class StatsFold:
         st = self.stats.get(k)
         if st is None or (st.state == "stopped" and rec.get("type") in ("Relist", "ListStarted")):
             st = self.stats[k] = ReplayStats(c, res)  # a new informer for the resource
+            if k in self.paths:
+                st.queue, st.features = self.paths[k]
             self._keys[k] = set()
         size = st.store_size
         if rec.get("kind") == "delta":

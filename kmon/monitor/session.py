@@ -95,8 +95,10 @@ class ContextSession:
         self.context = context
         options = replace(options or SessionOptions(), context=context, **overrides)
         # what makes this session unusable before it connects (a selector the server would
-        # reject, a bad environment variable): said by start() as the session's failure
-        self.options, self._invalid = resolve_options(options)
+        # reject, a bad environment variable): said by start() as the session's failure; the
+        # KUBE_FEATURE_* values client-go would ignore: said as warnings as it connects
+        # (options.informer.features: the gates its informers run with)
+        self.options, self._invalid, self._warnings = resolve_options(options)
         self.feed = feed if feed is not None else Feed()
         self.server = ""
         # the kubeconfig turned TLS verification off (insecure-skip-tls-verify): said in the
@@ -150,6 +152,8 @@ class ContextSession:
             if self._invalid:
                 self._fail("; ".join(self._invalid))
                 return
+            for text in self._warnings:
+                self._emit(None, "warning", f"{self.context}: {text}", "connecting")
             self._emit(None, "info", f"{self.context}: connecting", "connecting")
             try:
                 client = self._api_client

@@ -7,9 +7,11 @@ same kubectl-spelled flags (``--kubeconfig``, ``--context``, ``-n``/``-A``, ``-l
 ``--metadata-only``, ``--demo``) and must read them the same way. The two front ends differ
 only where their meaning does: the app names resources with ``--resources LIST`` (else each
 context's saved choice) and reopens the last context, the headless commands take
-``RESOURCE...`` (default: pods) like ``kubectl get`` and a ``--field-selector``. Nothing here
-checks the values (``kmon.monitor.preflight`` does: the app shows problems in its window, the
-headless commands exit with them).
+``RESOURCE...`` (default: pods) like ``kubectl get`` and a ``--field-selector``. Both take
+``--client-go VERSION``: which client-go minor's informer path to run (``KUBE_FEATURE_*``
+variables apply on top); a version kmon cannot behave as is a usage error (exit 2), said by
+argparse. Nothing else here checks the values (``kmon.monitor.preflight`` does: the app shows
+problems in its window, the headless commands exit with them).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import argparse
 from dataclasses import replace
 from typing import Any, Iterable
 
+from kmon.cache.features import LATEST, OLDEST, FeatureGates
 from kmon.monitor.session_options import SessionOptions
 
 __all__ = [
     "HEADLESS_DEFAULT_RESOURCES",
     "add_session_arguments",
+    "client_go_version",
     "session_options_from_args",
     "split_resources",
 ]
@@ -54,6 +58,17 @@ class _ResourceNames(argparse.Action):
         setattr(namespace, self.dest, split_resources(given))
 
 
+def client_go_version(text: str) -> str:
+    """``--client-go``'s value as kmon spells a profile ("v1.32.4" -> "1.32"); an
+    ``ArgumentTypeError`` (argparse's usage error, exit 2) saying what is accepted otherwise."""
+    try:
+        return FeatureGates.for_client_go(text).profile
+    except ValueError as e:
+        oldest = "%d.%d" % OLDEST
+        why = str(e) if oldest in str(e) else f"{e}; kmon runs as any minor from {oldest} on"
+        raise argparse.ArgumentTypeError(why) from None
+
+
 def add_session_arguments(p: argparse.ArgumentParser, *, gui: bool) -> None:
     """Declare the flags choosing what to watch on ``p``: for the desktop app (``gui``) or a
     headless command. Every one lands in ``session_options_from_args``."""
@@ -80,6 +95,14 @@ def add_session_arguments(p: argparse.ArgumentParser, *, gui: bool) -> None:
     else:
         p.add_argument("--field-selector", metavar="SELECTOR", help="field selector (e.g. status.phase=Running)")
     p.add_argument("--metadata-only", action="store_true", help="cache object metadata only (PartialObjectMetadata)")
+    latest = "%d.%d" % LATEST
+    p.add_argument(
+        "--client-go", metavar="VERSION", type=client_go_version,
+        help="run the informer path of this client-go minor (1.28 and later: 1.32 = DeltaFIFO, LIST then "
+             "WATCH; 1.33 = in-order RealFIFO; 1.35 adds batches and WatchList; 1.36 atomic relists); "
+             "KUBE_FEATURE_<Gate>=true|false variables apply on top, as in client-go (default: "
+             + ("each context's saved choice, else " if gui else "") + f"{latest}, what a current controller runs)",
+    )
     p.add_argument(
         "--demo", action="store_true",
         help="open the embedded demo cluster (two churning contexts)" if gui
@@ -101,4 +124,5 @@ def session_options_from_args(args: argparse.Namespace, base: SessionOptions | N
         field_selector=args.field_selector,
         metadata_only=args.metadata_only,
         resources=args.resources or base.resources,
+        client_go=args.client_go or base.client_go,
     )

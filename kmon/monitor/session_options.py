@@ -5,16 +5,22 @@ sessions, from the same command-line flags (``kmon.monitor.session_args``). One 
 carries the whole choice (kubeconfig and context, namespace, selectors, metadata-only, the
 resources, the informers' ``InformerOptions``, the liveness settings) from the flags to every
 ``ContextSession``; ``dataclasses.replace`` derives a variant (another resource list, a reloaded
-kubeconfig). ``resolve_options`` fills in what the environment supplies and says what makes the
-options unusable before anything connects. Qt-free and cheap to import (no Kubernetes client).
+kubeconfig). ``resolve_options`` fills in what the environment supplies (the inactivity timeout,
+and the informers' client-go feature gates: ``client_go``'s defaults overridden by
+``KUBE_FEATURE_<Gate>`` as client-go reads them), says what makes the options unusable before
+anything connects and what the environment asked that client-go would ignore. Qt-free and cheap
+to import (no Kubernetes client).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
 from kmon import env
+from kmon.cache.features import FeatureGates
 from kmon.cache.options import InformerOptions
 from kmon.selectors import selector_problems
 
@@ -23,8 +29,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RESOURCES",
+    "Resolved",
     "SessionOptions",
     "inactivity_timeout_from_env",
+    "informer_features",
     "resolve_options",
 ]
 
@@ -53,7 +61,9 @@ class SessionOptions:
     ``watch_inactivity_timeout``: seconds without a byte before a list, or a watch past its
     own deadline, is given up as dead (None: ``$KMON_WATCH_INACTIVITY_TIMEOUT``, else 90 s);
     ``health_check``: of idle watches (``kmon.kube.liveness.HealthCheck``; None: client-go's
-    ``$HTTP2_*`` variables).
+    ``$HTTP2_*`` variables). ``client_go``: the client-go minor whose informer path to run
+    ("1.32"; None: the latest kmon knows), the ``KUBE_FEATURE_*`` variables applying on top
+    (``informer_features``); an ``informer.features`` already set wins over both.
     """
 
     kubeconfig: Any = None
@@ -67,10 +77,11 @@ class SessionOptions:
     informer: InformerOptions = field(default_factory=InformerOptions)
     watch_inactivity_timeout: float | None = None
     health_check: HealthCheck | None = None
+    client_go: str | None = None
 
     def __post_init__(self) -> None:
         # (frozen: normalised in place once, so every reader sees one spelling)
-        for name in ("context", "namespace", "label_selector", "field_selector"):
+        for name in ("context", "namespace", "label_selector", "field_selector", "client_go"):
             object.__setattr__(self, name, getattr(self, name) or None)
         object.__setattr__(self, "metadata_only", bool(self.metadata_only))
         object.__setattr__(self, "demo", bool(self.demo))
@@ -86,11 +97,53 @@ def inactivity_timeout_from_env() -> float:
     return env.WATCH_INACTIVITY_TIMEOUT.read()
 
 
-def resolve_options(options: SessionOptions) -> tuple[SessionOptions, list[str]]:
-    """``options`` with the inactivity timeout the environment gives (when they set none), and
-    what makes them unusable before connecting, one message each: a selector the server
-    would reject (in its words), then an unusable environment variable (naming it)."""
+class _Collect(logging.Handler):
+    """Keeps the messages ``kmon.cache.features`` logs on this thread (another thread may be
+    resolving another context's gates at the same time)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+def informer_features(client_go: str | None = None,
+                      environ: Mapping[str, str] | None = None) -> tuple[FeatureGates, list[str]]:
+    """The gates an informer runs with: ``FeatureGates.from_env(environ, client_go)`` (the
+    defaults of that client-go minor, the latest when None, overridden by ``KUBE_FEATURE_*``),
+    and one sentence per variable client-go would ignore (not a boolean, or a gate that
+    version locks): the caller says them where the user looks (stderr, the GUI's error
+    area), not only in the log. Raises ``ValueError`` for a version kmon cannot behave as."""
+    logger = logging.getLogger("kmon.cache.features")
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        gates = FeatureGates.from_env(environ, client_go)
+    finally:
+        logger.removeHandler(collect)
+    return gates, collect.messages
+
+
+class Resolved(NamedTuple):
+    """``resolve_options``' answer."""
+
+    options: SessionOptions
+    problems: list[str]  # what makes the options unusable (nothing connects)
+    warnings: list[str]  # said, then run anyway (a KUBE_FEATURE_* value client-go ignores)
+
+
+def resolve_options(options: SessionOptions) -> Resolved:
+    """``options`` with what the environment gives when they set none: the inactivity
+    timeout, and the informers' feature gates (``informer_features(options.client_go)``);
+    what makes them unusable, one message each: a selector the server would reject (in its
+    words), an unusable environment variable (naming it), a client-go version kmon cannot
+    behave as; and the ``KUBE_FEATURE_*`` values client-go would ignore."""
     problems = selector_problems(options.label_selector, options.field_selector)
+    warnings: list[str] = []
     timeout = options.watch_inactivity_timeout
     if timeout is None:
         try:
@@ -100,4 +153,11 @@ def resolve_options(options: SessionOptions) -> tuple[SessionOptions, list[str]]
             timeout = env.WATCH_INACTIVITY_TIMEOUT.default
     if options.health_check is None:  # (read from the environment by each ListerWatcher)
         problems.extend(env.problems(variables=(env.HTTP2_READ_IDLE_TIMEOUT, env.HTTP2_PING_TIMEOUT)))
-    return replace(options, watch_inactivity_timeout=timeout), problems
+    informer = options.informer
+    if informer.features is None:
+        try:
+            gates, warnings = informer_features(options.client_go)
+            informer = replace(informer, features=gates)
+        except ValueError as e:
+            problems.append(f"--client-go: {e}")
+    return Resolved(replace(options, watch_inactivity_timeout=timeout, informer=informer), problems, warnings)

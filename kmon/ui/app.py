@@ -42,6 +42,14 @@ def _resources_for(given: tuple[str, ...], settings: Settings):
     return lambda context: settings.resources(context) or list(DEFAULT_RESOURCES)
 
 
+def _client_go_for(given: str | None, settings: Settings):
+    """The client-go version a context runs as: ``--client-go`` (``given``) for every context,
+    else the context's saved choice (else the latest: None)."""
+    if given:
+        return lambda _context: given
+    return settings.client_go
+
+
 def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_factory=None,
           views: bool = True, watch: bool = True) -> tuple[Workspace, MainWindow, list[str]]:
     """Create the workspace and the window for parsed ``args``; returns them and the
@@ -57,6 +65,7 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
         freshness=settings.freshness_thresholds(),
         keep_deleted=4.0 if settings.keep_deleted() else 0.0,
         resources_for=resources_for,
+        client_go_for=_client_go_for(options.client_go, settings),
     )
     kc = Kubeconfigs(ws, [os.fspath(kubeconfig)] if kubeconfig else None, watch=watch)
     win = MainWindow(ws, settings, kc.entries)

@@ -28,14 +28,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kmon.monitor.informer_path import context_profile
+
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .inspector_model import COLUMNS, HIDDEN, InspectorModel, VerifyLevel
 
 __all__ = ["Inspector"]
 
 _MAX_KEYS = 25  # keys listed per kind of difference in the panel
-# the columns that give way to the last error, elided in the middle down to about this
-_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps"}
+# the columns that give way to the last error, elided (Context and Resource in the middle, the
+# others and their titles at the end) down to about this; a cell's whole text, and what it
+# means, in its tooltip
+_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps", "Queue": "RealFI…",
+            "Initial sync": "Watch…", "Gates": "1.36…", "Last watch end": "expired", "Synced since": "Synced…"}
+# what the last error keeps while other columns can still give way (its whole text on hover)
+_ERROR_CHARS = 16
 
 
 class Inspector(QWidget):
@@ -64,11 +71,12 @@ class Inspector(QWidget):
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)  # the last error: what is left, elided at its end
+        hh.setTextElideMode(Qt.TextElideMode.ElideRight)  # a title cut short says so ("Initi…")
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         for name in ("Context", "Resource"):  # "kmon-demo" and "kmon-demo-2" stay apart
             elide_column(self.view, COLUMNS.index(name), Qt.TextElideMode.ElideMiddle)
         self.columns = ColumnSizer(self.view, self._measure, stretch=COLUMNS.index("Last error"),
-                                   stretch_least=chars_width(self.view, 24))
+                                   stretch_least=chars_width(self.view, _ERROR_CHARS))
         for name in HIDDEN:  # (right click on the header shows them)
             self.view.setColumnHidden(COLUMNS.index(name), True)
         ElidedToolTips(self.view)
@@ -135,7 +143,9 @@ class Inspector(QWidget):
             s = r.cells[2] if len(r.cells) > 2 else ""
             states[s] = states.get(s, 0) + 1
         text = ", ".join(f"{n} {s}" for s, n in sorted(states.items()) if s)
-        self.summary.setText(f"{len(self.model.rows)} informers" + (f": {text}" if text else ""))
+        same = context_profile(r.stats.features for r in self.model.rows if r.stats is not None)
+        self.summary.setText(f"{len(self.model.rows)} informers" + (f": {text}" if text else "")
+                             + (f" · all on {same}" if same else ""))
 
     def _current_changed(self, current, _previous) -> None:
         key = self.model.key_at(current.row())

@@ -10,6 +10,7 @@ and rows are inserted/removed as informers start and stop — never a reset per 
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,18 +21,20 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
+from kmon.monitor.informer_path import gate_rows, gates_text, queue_explained, sync_explained
 from kmon.monitor.tree_node import type_name
 
 __all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]
 
-# what tells an informer's health first; the counters a diagnosis needs after them (hidden
-# by default: HIDDEN); the last error last, where it takes the width that is left
+# what tells an informer's health first; the path it runs (client-go's queue, initial sync and
+# feature gates); the counters a diagnosis needs after them (hidden by default: HIDDEN); the
+# last error last, where it takes the width that is left
 COLUMNS = (
     "Context", "Resource", "State", "Store", "Synced rv", "Relists", "Watches", "Last watch end",
-    "Synced since", "Last event", "Queue", "Verify", "Flags", "Lists", "Bookmarks", "Backoff",
-    "Last error",
+    "Synced since", "Last event", "Queued", "Verify", "Queue", "Initial sync", "Gates", "Flags", "Lists",
+    "Bookmarks", "Backoff", "Last error",
 )
-HIDDEN = ("Flags", "Lists", "Bookmarks", "Backoff")
+HIDDEN = ("Queued", "Flags", "Lists", "Bookmarks", "Backoff")
 KeyRole = Qt.ItemDataRole.UserRole + 1  # (context, resource)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _INVALID = QModelIndex()
@@ -222,13 +225,16 @@ class InspectorModel(QAbstractTableModel):
             "Store": f"{st.store_size:,}",
             "Synced rv": str(st.last_synced_version or ""),
             "Relists": f"{st.relists:,}",
-            "Watches": f"{st.watches_started:,} / {ended:,} ended",
+            "Watches": f"{st.watches_started:,} / {ended:,}",  # started / ended (the header's tooltip)
             "Last watch end": r.last_watch_end,
             "Synced since": (_ago(now - r.synced_at) if (r.synced_at is not None and st.synced)
                              else ("not synced" if not st.synced else "")),
             "Last event": _ago(now - st.last_event_time) if st.last_event_time else "",
-            "Queue": f"{st.queue_depth:,}",
+            "Queued": f"{st.queue_depth:,}",
             "Verify": r.verify,
+            "Queue": st.queue,
+            "Initial sync": st.initial_sync,
+            "Gates": gates_text(st.features),
             "Flags": ", ".join(flags),
             "Lists": f"{st.lists:,}",
             "Bookmarks": f"{st.bookmarks:,}",
@@ -290,7 +296,7 @@ class InspectorModel(QAbstractTableModel):
             if not r.stats.synced:
                 return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Lists", "Relists", "Bookmarks", "Queue", "Store", "Backoff"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Lists", "Relists", "Bookmarks", "Queued", "Store", "Backoff"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             st = r.stats
@@ -298,6 +304,8 @@ class InspectorModel(QAbstractTableModel):
                 parts = [r.cells[col]]
                 if st.current_backoff:
                     parts.append(f"next attempt in {st.current_backoff:.1f} s")
+                if st.queue_depth:
+                    parts.append(f"{st.queue_depth:,} deltas queued")
                 if r.cells[COLUMNS.index("Flags")]:
                     parts.append(r.cells[COLUMNS.index("Flags")])
                 if st.last_error:
@@ -306,9 +314,15 @@ class InspectorModel(QAbstractTableModel):
             if name == "Relists" and st is not None:
                 return f"{st.lists:,} lists in all" + (f"; last relist: {st.last_relist_reason}" if st.last_relist_reason else "")
             if name == "Watches" and st is not None and st.watches_ended:
-                return "ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
+                return f"{st.watches_started:,} started; ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
             if name == "Verify":
                 return r.verify_detail or "not verified yet: select the row and press Verify"
+            if name == "Queue" and st is not None and st.queue:
+                return queue_explained(st.queue)
+            if name == "Initial sync" and st is not None and st.initial_sync:
+                return sync_explained(st.initial_sync)
+            if name == "Gates" and st is not None and st.features is not None:
+                return gates_tooltip(st.features)
             if name == "Last error" and r.cells[col]:
                 return r.cells[col]
             return None
@@ -317,14 +331,30 @@ class InspectorModel(QAbstractTableModel):
         return None
 
 
+def gates_tooltip(gates: Any) -> str:
+    """Every gate, its value and where the value came from, as a rich-text table."""
+    rows = "".join(
+        f"<tr><td>{g}</td><td>{'on' if on else '<b>off</b>'}</td><td>{html.escape(why)}</td></tr>"
+        for g, on, why in gate_rows(gates)
+    )
+    return (f"<b>client-go {html.escape(gates_text(gates))}</b>"
+            f"<table cellspacing=3><tr><th align=left>gate</th><th align=left>value</th>"
+            f"<th align=left>from</th></tr>{rows}</table>")
+
+
 _HEADER_TIPS = {
     "Synced rv": "resourceVersion of the last list or watch event processed",
     "Flags": "rv unavailable: the last version expired (the next list is from etcd); paginated: the list came in pages",
-    "Queue": "DeltaFIFO depth: deltas waiting to be applied to the cache",
+    "Queued": "queue depth: deltas waiting to be applied to the cache",
+    "Queue": "the informer's queue: DeltaFIFO (classic) or RealFIFO (in order) and its modes",
+    "Initial sync": "how the last (re)list came: LIST, or a WatchList stream (and why it fell back to LIST)",
+    "Gates": "client-go profile and the feature gates the environment changed (KUBE_FEATURE_*); "
+             "hover a cell for every gate and where its value came from",
     "Store": "objects in the cache (indexer)",
     "Backoff": "current delay before the next list/watch attempt",
     "Verify": "last comparison of the cache with a fresh consistent list from the server",
     "Relists": "lists after the first one (a watch that expired or failed)",
+    "Watches": "watches started / ended (hover a cell for why they ended)",
     "Last watch end": "why the last watch ended (expired, closed by the server, an error…)",
     "Synced since": "when the last list finished",
 }

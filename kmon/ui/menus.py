@@ -3,7 +3,8 @@
 Why this module exists: a desktop tool is learnt from its menus — every command, where a
 person looks first, with its shortcut beside it. ``MenuBar`` builds File (open kubeconfig,
 demo cluster, reload, export the event log, quit), View (docks, tree columns, palette,
-tree commands), Context (switch, open another, close, reconnect, reload) and Help
+tree commands), Context (switch, open another, close, the client-go profile, reconnect,
+reload) and Help
 (keyboard shortcuts, About, version) from the window's actions plus its own, and keeps the
 main window free of menu code. Commands that need the kubeconfig (open, reload,
 reconnect, demo) stay disabled until ``attach(kubeconfigs)`` (a replay has none).
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from kmon.kube.config import KubeconfigError
 
+from .client_go_menu import ClientGoMenu
 from .columns import keep_columns
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .palette import PALETTES, apply_palette
@@ -53,6 +55,7 @@ class MenuBar(QObject):
         self._shortcuts: ShortcutsDialog | None = None
         self._about: AboutDialog | None = None
         self._tree_menu: QMenu | None = None
+        self.client_go = ClientGoMenu(win)
         self._build_actions()
         bar = win.menuBar()
         self.file = bar.addMenu("&File")
@@ -103,7 +106,8 @@ class MenuBar(QObject):
         def walk(menu: QMenu) -> None:
             for a in menu.actions():
                 if a.menu() is not None:
-                    walk(a.menu())
+                    if a.menu() is not getattr(self, "client_go_menu", None):  # (refilled as it opens)
+                        walk(a.menu())
                 elif not a.isSeparator() and a not in out:
                     out.append(a)
 
@@ -154,6 +158,12 @@ class MenuBar(QObject):
         for a in (w.act_quick, w.act_open, w.act_close):
             m.addAction(a)
         m.addSeparator()
+        # (filled for the selected context as it opens)
+        self.client_go_menu = m.addMenu("client-go &profile")
+        self.client_go_menu.setToolTipsVisible(True)
+        self.client_go_menu.aboutToShow.connect(
+            lambda: self.client_go.fill(self.client_go_menu, self.win.current_context()))
+        self.client_go.fill(self.client_go_menu, "")
         m.addAction(self.act_reconnect)
         m.addAction(self.act_reload)
 
@@ -265,6 +275,7 @@ class MenuBar(QObject):
         if ctx:
             menu.addAction(f"Reconnect {ctx}", lambda: self.reconnect(ctx)).setEnabled(self.kubeconfigs is not None)
             menu.addAction(f"Close {ctx}", lambda: self.win.ws.close_context(ctx)).setEnabled(self.win.act_close.isEnabled())
+            self.client_go.fill(menu.addMenu(f"client-go profile of {ctx}"), ctx)
             menu.addSeparator()
         menu.addAction(self.win.act_expand)
         menu.addAction(self.win.act_collapse)

@@ -1,5 +1,5 @@
-"""What persists between runs: window layout, open contexts, resources per context, palette,
-hidden tree columns, thresholds.
+"""What persists between runs: window layout, open contexts, resources and client-go profile per
+context, palette, hidden tree columns, thresholds.
 
 Why this module exists: every widget reads and writes through one small typed wrapper, and
 tests inject a ``QSettings`` on a temporary INI file so they never touch the user's settings.
@@ -76,6 +76,22 @@ class Settings:
 
     def set_resources(self, names: list[str], context: str | None = None) -> None:
         self.q.setValue(self._resources_key(context) if context else "session/resources", list(names))
+
+    @staticmethod
+    def _client_go_key(context: str) -> str:
+        return "session/client_go_of/" + quote(context, safe="")
+
+    def client_go(self, context: str) -> str | None:
+        """The client-go minor whose informer path ``context`` runs ("1.32"); None: the
+        latest kmon knows (never chosen, or chosen back)."""
+        value = self.q.value(self._client_go_key(context))
+        return str(value) if value else None
+
+    def set_client_go(self, context: str, version: str | None) -> None:
+        if version:
+            self.q.setValue(self._client_go_key(context), version)
+        else:
+            self.q.remove(self._client_go_key(context))
 
     # appearance
     def palette(self) -> str:

@@ -6,17 +6,22 @@ right now — every resource synced, events flowing, and no watch silent for too
 threshold, red after the second). It renders ``ResourceStates`` once a second and on each
 batch that changed a state; the per-resource table is in the tooltip and the popup menu.
 The freshness indicator names the context it describes ("kmon-demo: fresh · last event <1s
-ago"): with several open, the worst one, each context's line in the tooltip.
+ago"): with several open, the worst one, each context's line in the tooltip. The path the
+informers run (client-go's queue, initial sync and feature gates) is said once beside the
+context when every informer runs the same ("client-go 1.36"), else per context in its tooltip;
+the tooltip's table has it per resource.
 """
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
 from kmon.monitor.feed import DeltaItem
+from kmon.monitor.informer_path import context_profile, gates_text
 from kmon.monitor.resource_states import ContextFreshness, ResourceStates
 
 from .icons import dot_icon
@@ -53,13 +58,14 @@ class StatusBar(QStatusBar):
         self.messageChanged.connect(self._message_gone)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
         workspace.sigApplied.connect(self._on_batch)
-        workspace.sigContextsChanged.connect(lambda _names: self.refresh())
+        workspace.sigContextsChanged.connect(lambda _names: self._tick())
         workspace.sigMessage.connect(self._on_message)
         self.worst = "unknown"
-        self.refresh()
+        self.paths: dict[tuple[str, str], Any] = {}  # (context, resource) -> its InformerStats
+        self._tick()
 
     def _on_batch(self, items: list) -> None:
         if any(not isinstance(it, DeltaItem) for it in items):
@@ -83,6 +89,28 @@ class StatusBar(QStatusBar):
             self.full_message = ""
             self.setToolTip("")
 
+    def _tick(self) -> None:
+        self._read_paths()
+        self.refresh()
+
+    def _read_paths(self) -> None:
+        """Every informer's stats (the path it runs), read once a second (not per batch: the
+        path changes only when an informer starts or falls back to LIST)."""
+        self.paths = {}
+        for n in self.ws.open_contexts():
+            session = self.ws.sessions.get(n)
+            try:
+                stats = session.stats() if session is not None else {}
+            except Exception:  # (a session between states: said next second)
+                continue
+            for res, st in stats.items():
+                self.paths[(n, res)] = st
+
+    def profile(self, context: str | None = None) -> str:
+        """"client-go 1.36" when every informer (of ``context``) runs the same gates; "" when
+        they differ or none runs yet."""
+        return context_profile(st.features for (c, _r), st in self.paths.items() if context in (None, c))
+
     def refresh(self) -> None:
         names = self.ws.open_contexts()
         if not names:
@@ -95,7 +123,11 @@ class StatusBar(QStatusBar):
             else:
                 self.context.setText(f"{len(names)} contexts" + (f" ({len(failing)} failing ⚠)" if failing else ""))
             self.context.setToolTip("\n".join(
-                f"{n}: {self.states.contexts[n].error}" if n in failing else n for n in names))
+                f"{n}: {self.states.contexts[n].error}" if n in failing else
+                (f"{n}: {p}" if (p := self.profile(n)) else n) for n in names))
+            same = self.profile()
+            if same:
+                self.context.setText(f"{self.context.text()} · {same}")
             # never let an unverified connection go unnoticed: shown while the context is open
             insecure = [n for n in names if (s := self.ws.sessions.get(n)) is not None and s.tls_insecure]
             if insecure:
@@ -144,21 +176,26 @@ class StatusBar(QStatusBar):
 
     def table_html(self, rs=None) -> str:
         rs = rs if rs is not None else list(self.states.resources.values())
+        same = self.profile()  # said once under the table rather than on every row
         rows = []
         for s in sorted(rs, key=lambda s: (s.context, s.resource)):
             lvl = self.states.freshness(s)
             state = s.state if s.state != "listing" else f"listing {s.items:,} items, {s.pages} pages"
             if s.error:
                 state += f": {s.error}"
-            rows.append(
-                f"<tr><td>{html.escape(s.context)}</td><td>{html.escape(s.resource)}</td>"
-                f"<td>{html.escape(state)}</td><td>{_ago(self.states.silence(s))}</td><td>{lvl}</td></tr>"
-            )
-        head = "<tr><th>context</th><th>resource</th><th>state</th><th>last event</th><th>freshness</th></tr>"
+            path = self.paths.get((s.context, s.resource))
+            cells = [s.context, s.resource, state, _ago(self.states.silence(s)), lvl]
+            cells += [path.queue, path.initial_sync] if path is not None else ["", ""]
+            if not same:
+                cells.append(gates_text(path.features) if path is not None else "")
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        titles = ["context", "resource", "state", "last event", "freshness", "queue", "initial sync"]
+        head = "".join(f"<th>{t}</th>" for t in titles + ([] if same else ["gates"]))
         amber, red = self.states.amber, self.states.red
         return (
-            f"<table cellspacing=4>{head}{''.join(rows)}</table>"
-            f"<p>amber after {amber:.0f}s without an event or bookmark, red after {red:.0f}s</p>"
+            f"<table cellspacing=4><tr>{head}</tr>{''.join(rows)}</table>"
+            + (f"<p>every informer runs {html.escape(same)}</p>" if same else "")
+            + f"<p>amber after {amber:.0f}s without an event or bookmark, red after {red:.0f}s</p>"
         )
 
     def _show_table(self) -> None:

@@ -7,6 +7,12 @@ from each drained batch by the Qt-free ``ViewState`` (``kmon.monitor.view_state`
 history, resource states); this class adapts it: one ``ObjectTreeModel`` per tree, and the
 fold's reports (``ViewListener``) as signals.
 
+Each context runs the informer path of a client-go version (``client_go_of``: its saved choice,
+else ``--client-go``, else the latest kmon knows; ``KUBE_FEATURE_*`` variables apply on top).
+The gates are resolved here as a session opens, so a variable client-go would ignore is said
+in the window's error area, once per run; ``set_client_go`` restarts one context's informers
+under another profile (``reconnect``: off the GUI thread, the other contexts untouched).
+
 Threads: each context gets a ``Session`` (a live ``ContextSession``, or a replay's
 ``ReplayContext``) with its own ``Feed`` registered with the ``FeedBridge``. Closing a
 context removes its rows and its feed at once (GUI thread, cheap), then stops the session
@@ -22,12 +28,13 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from kmon.cache import gcguard
+from kmon.cache.features import LATEST
 from kmon.monitor.feed import Feed, FeedItem
 from kmon.monitor.history import History
 from kmon.monitor.object_filter import ObjectFilter
 from kmon.monitor.resource_states import ResourceStates
 from kmon.monitor.session_api import Session, SessionFactory
-from kmon.monitor.session_options import SessionOptions
+from kmon.monitor.session_options import SessionOptions, informer_features
 from kmon.monitor.tree import ObjectTree
 from kmon.monitor.view_state import Caches, ViewState
 
@@ -59,6 +66,7 @@ class Workspace(QObject):
         freshness: tuple[float, float] = (60.0, 120.0),
         wall_clock: Callable[[], float] = time.time,
         resources_for: Callable[[str], list[str] | None] | None = None,
+        client_go_for: Callable[[str], str | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,6 +75,12 @@ class Workspace(QObject):
         self.options = options if options is not None else SessionOptions()
         # the resources a context starts with (its saved choice); None: options.resources
         self.resources_for = resources_for
+        # the client-go version a context runs as (its saved choice, else --client-go); None:
+        # options.client_go. ``set_client_go`` overrides it for this run.
+        self.client_go_for = client_go_for
+        self._client_go: dict[str, str | None] = {}
+        self._running_as: dict[str, str | None] = {}  # the version each open session was started as
+        self._said: set[str] = set()  # feature-gate warnings already shown (once per run)
         self.bridge = bridge or FeedBridge(parent=self)
         self.runner = runner or TaskRunner(self)
         self.runner.sigError.connect(lambda what, why: self.sigMessage.emit("error", f"{what}: {why}"))
@@ -104,6 +118,8 @@ class Workspace(QObject):
         chosen = resources or (self.resources_for(name) if self.resources_for is not None else None)
         if chosen:
             opts = replace(opts, resources=tuple(chosen))
+        if not self.read_only:  # (a replay runs no informer)
+            opts = self._with_features(name, opts)
         session = self._factory(name, options=opts, feed=feed)
         self.sessions[name] = session
         self.bridge.add_feed(name, feed)
@@ -149,6 +165,48 @@ class Workspace(QObject):
         self._start_session(name, running or None)
         self.sessions = {n: self.sessions[n] for n in order}  # keep its place
         self.sigContextsChanged.emit(self.open_contexts())
+
+    # ------------------------------------------------------------------ client-go profile
+    def client_go_of(self, name: str) -> str | None:
+        """The client-go minor ``name`` runs as ("1.32"); None: the latest kmon knows."""
+        if name in self._client_go:
+            return self._client_go[name]
+        chosen = self.client_go_for(name) if self.client_go_for is not None else None
+        return chosen or self.options.client_go
+
+    def _with_features(self, name: str, opts: SessionOptions) -> SessionOptions:
+        """``opts`` with the gates ``name``'s informers run: its client-go version's defaults
+        and the ``KUBE_FEATURE_*`` variables. What client-go would ignore (a bad value, a
+        locked gate) and a version kmon cannot run as go to the error area (``sigMessage``
+        "error", each text once per run); the informers then run the default."""
+        version = self.client_go_of(name)
+        try:
+            gates, warnings = informer_features(version)
+        except ValueError as e:
+            warnings = [f"{name}: client-go {version!r}: {e}; running as the latest instead"]
+            version = None
+            gates, more = informer_features(None)
+            warnings += more
+        for text in warnings:
+            if text not in self._said:
+                self._said.add(text)
+                self.sigMessage.emit("error", text)
+        self._running_as[name] = version
+        return replace(opts, client_go=version, informer=replace(opts.informer, features=gates))
+
+    def set_client_go(self, name: str, version: str | None) -> bool:
+        """Run ``name``'s informers as client-go ``version`` (None: the latest) from now on in
+        this run; an open context restarts them under it at once (its session is replaced
+        off the GUI thread, its rows come back with the new lists; the other contexts are
+        untouched). False when it already runs as ``version`` (or nothing runs: a replay)."""
+        if self.read_only:
+            return False
+        self._client_go[name] = version
+        if name in self.sessions and self._running_as.get(name) != version:
+            self.sigMessage.emit("info", f"{name}: restarting its informers as client-go {version or '%d.%d' % LATEST}")
+            self.reconnect(name)
+            return True
+        return False
 
     def switch_context(self, name: str) -> None:
         """Replace every open context by ``name``."""

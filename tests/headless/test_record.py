@@ -27,8 +27,9 @@ def _jsonl(data: bytes) -> list[dict]:
 def test_record_then_replay_round_trips(tmp_path, sim, workload, kubeconfig):
     workload.start()
     masked, clear = tmp_path / "masked.kmonrec", tmp_path / "clear.kmonrec"
-    for path, extra in ((masked, []), (clear, ["--include-secret-values"])):
-        out = run_kmon("record", "-o", str(path), "--kubeconfig", kubeconfig, "--duration", "1.5", "pods", "secrets", *extra)
+    for path, extra in ((masked, []), (clear, ["--include-secret-values", "--client-go", "1.32"])):
+        out = run_kmon("record", "-o", str(path), "--kubeconfig", kubeconfig, "--duration", "1.5", "pods", "secrets", *extra,
+                       env_extra={"KUBE_FEATURE_WatchListClient": "true"})
         assert out.returncode == 0, out.stderr
         assert b"records" in out.stderr and b"Traceback" not in out.stderr
     for path in (masked, clear):
@@ -39,6 +40,13 @@ def test_record_then_replay_round_trips(tmp_path, sim, workload, kubeconfig):
         assert h["contexts"][0]["name"] == "sim" and h["contexts"][0]["server"] == sim.url
         assert h["contexts"][0]["server_version"]["gitVersion"]
         assert h["resources"] == ["pods", "secrets"] and h["selection"]["all_namespaces"] is True
+        # the client-go path the informers ran (format 1.1): the profile, each gate and its source
+        go = h["contexts"][0]["client_go"]
+        assert (go["profile"], go["chosen"], h["selection"]["client_go"]) == (
+            ("1.36", False, None) if path == masked else ("1.32", True, "1.32"))
+        assert go["gates"]["WatchListClient"] == {"enabled": True, "source": "environment"}
+        assert go["gates"]["AtomicFIFO"]["source"] == ("default" if path == masked else "profile")
+        assert set(h["contexts"][0]["queues"]) == {"pods", "secrets"}
         # replay prints the header, every record as recorded, and the footer
         out = run_kmon("replay", str(path), "--to-json")
         assert out.returncode == 0 and out.stderr == b"", out.stderr

@@ -13,7 +13,9 @@ from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
 from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.monitor.feed import DeltaItem, ReflectorItem, SessionItem
 from kmon.monitor.masking import MASK
-from kmon.monitor.recording_format import RecordingError, item_from_record, make_header, record_from_item
+from kmon.cache.features import FeatureGates
+from kmon.monitor.recording_format import (RecordingError, context_path, informer_paths, item_from_record, make_header,
+                                           record_from_item)
 from kmon.monitor.recording_reader import read_recording
 from kmon.monitor.recording_writer import RecordingWriter
 from kmon.monitor.replay_rebuild import rebuild_cache
@@ -83,7 +85,7 @@ def test_round_trip_every_item(tmp_path):
         assert f.read(2) == b"\x1f\x8b"  # gzip
     rec = read_recording(path)
     assert rec.error is None and rec.complete, rec.error
-    assert rec.header["format"] == "kmon-recording" and rec.header["version"] == "1.0"
+    assert rec.header["format"] == "kmon-recording" and rec.header["version"] == "1.1"
     assert rec.footer["records"] == len(items) == w.records_written == len(rec.records)
     # every record comes back as written, and turns back into the same kind of item
     for item, r in zip(items, rec.records):
@@ -264,3 +266,46 @@ def test_any_cut_loads_a_prefix_and_says_where(tmp_path_factory, fraction):
         return
     assert rec.records == full.records[: len(rec.records)]
     assert rec.error.startswith(f"recording truncated at byte {cut} (record ")
+
+
+OLD = os.path.join(os.path.dirname(__file__), "data", "recording-1.0.kmonrec")  # made by kmon at 2f58eb0
+
+
+def test_the_header_says_the_client_go_path_of_each_context(tmp_path):
+    gates = FeatureGates.from_env({"KUBE_FEATURE_WatchListClient": "false"}, "1.35")
+    ctx = {"name": "ctx", "server": "https://x", "server_version": None,
+           **context_path(gates, {"pods": "RealFIFO (batched)"})}
+    header = make_header(contexts=[ctx, {"name": "old", "server": "https://y", "server_version": None}],
+                         resources=["pods", "secrets"], started=T0)
+    w = RecordingWriter(tmp_path / "r.kmonrec", header)
+    w.write_items([refl("Relist", T0 + 0.1, reason="initial"), refl("ListFinished", T0 + 0.2, "10", items=1, pages=1),
+                   delta("Replaced", pod("p0", 10), T0 + 0.2, initial=True)])
+    w.close()
+    rec = read_recording(tmp_path / "r.kmonrec")
+    paths = informer_paths(rec.header)
+    assert set(paths) == {("ctx", "pods"), ("ctx", "secrets")}  # a context that says nothing: nothing known
+    queue, back = paths[("ctx", "pods")]
+    assert queue == "RealFIFO (batched)" and paths[("ctx", "secrets")][0] == ""
+    assert back == gates and back.profile == "1.35" and back.sources == gates.sources
+    # a replay's informers say the path they ran, as live ones do
+    from kmon.monitor.replay_source import ReplaySource
+
+    src = ReplaySource(rec)
+    src.advance_to(rec.end_time)
+    st = src.stats("ctx")["pods"]
+    assert (st.queue, st.features, st.features.source("WatchListClient")) == ("RealFIFO (batched)", gates, "environment")
+
+
+def test_a_version_1_0_recording_still_reads_and_replays(tmp_path):
+    from kmon.monitor.replay_source import ReplaySource
+
+    rec = read_recording(OLD)
+    assert rec.complete and rec.header["version"] == "1.0" and "client_go" not in rec.header["contexts"][0]
+    assert informer_paths(rec.header) == {}
+    src = ReplaySource(rec)
+    src.advance_to(rec.end_time)
+    stats = src.stats("kmon-demo")
+    assert set(stats) == {"configmaps", "deployments.apps"}
+    for st in stats.values():  # the path is not known: said as nothing, not guessed
+        assert (st.queue, st.initial_sync, st.features) == ("", "", None) and st.synced and st.store_size > 0
+    assert set(rebuild_cache(rec.records)) == {("kmon-demo", "configmaps"), ("kmon-demo", "deployments.apps")}

@@ -10,7 +10,8 @@ from kmon.headless import record, stats, watch
 from kmon.monitor.session_args import session_options_from_args, split_resources
 from kmon.monitor.session_options import DEFAULT_RESOURCES, SessionOptions
 
-SHARED = ["--kubeconfig", "--context", "--namespace", "--all-namespaces", "--selector", "--metadata-only", "--demo"]
+SHARED = ["--kubeconfig", "--context", "--namespace", "--all-namespaces", "--selector", "--metadata-only", "--demo",
+          "--client-go"]
 HEADLESS = [watch.parser, stats.parser, record.parser]
 
 
@@ -61,3 +62,26 @@ def test_namespace_and_all_namespaces_exclude_each_other(capsys):
         with pytest.raises(SystemExit):
             p.parse_args(["-n", "x", "-A"])
         assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_client_go_is_read_the_same_way_by_every_front_end(capsys):
+    for make in [gui_parser, *HEADLESS]:
+        args = make().parse_args((["-o", "x.kmonrec"] if make is record.parser else []) + ["--client-go", "v1.32.4"])
+        assert session_options_from_args(args).client_go == "1.32"  # kmon's spelling of a profile
+        args = make().parse_args(["-o", "x.kmonrec"] if make is record.parser else [])
+        assert session_options_from_args(args).client_go is None  # the latest: what a current controller runs
+    assert session_options_from_args(watch.parser().parse_args(["--client-go", "1.40"])).client_go == "1.40"
+    base = SessionOptions(client_go="1.33")
+    assert session_options_from_args(gui_parser().parse_args([]), base).client_go == "1.33"
+
+
+@pytest.mark.parametrize("value, said", [
+    ("1.27", "client-go 1.27 is older than kmon can behave as (1.28 and later)"),
+    ("latest", "not a client-go version: 'latest' (expected e.g. 1.32); kmon runs as any minor from 1.28 on"),
+])
+def test_a_client_go_version_kmon_cannot_run_is_a_usage_error(value, said, capsys):
+    for make in [gui_parser, *HEADLESS]:
+        with pytest.raises(SystemExit) as e:
+            make().parse_args(["--client-go", value])
+        assert e.value.code == 2
+        assert f"argument --client-go: {said}" in capsys.readouterr().err

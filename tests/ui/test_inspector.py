@@ -63,7 +63,7 @@ def test_the_last_error_is_readable_however_narrow_the_dock(qtbot):
     error = "list pods: Get \"https://10.0.0.1:6443/api/v1/pods\": dial tcp 10.0.0.1:6443: connect: connection refused"
     insp = Inspector(workspace=None)
     qtbot.addWidget(insp)
-    insp.resize(1050, 250)
+    insp.resize(1280, 250)  # (1050 before the path columns Queue, Initial sync and Gates came)
     insp.show()
     qtbot.waitExposed(insp)
     insp.refresh({("kmon-demo", "pods"): stats(state="backing-off", current_backoff=3.2, last_error=error),
@@ -84,3 +84,52 @@ def test_the_last_error_is_readable_however_narrow_the_dock(qtbot):
     res = COLUMNS.index("Resource")
     assert view.itemDelegateForColumn(res).mode == Qt.TextElideMode.ElideMiddle
     assert view.columnWidth(res) >= view.fontMetrics().horizontalAdvance("deployments.apps")
+
+
+def test_each_informer_shows_the_path_it_runs_and_every_gate_in_the_tooltip(qtbot):
+    from PySide6.QtCore import Qt
+
+    from kmon.cache.features import FeatureGates
+    from kmon.ui.columns import cell_tooltip
+    from kmon.ui.inspector import Inspector
+    from kmon.ui.inspector_model import HIDDEN
+
+    tip = Qt.ItemDataRole.ToolTipRole
+    current = FeatureGates.from_env({"KUBE_FEATURE_WatchListClient": "false"}, None)
+    classic = FeatureGates.for_client_go("1.32")
+    insp = Inspector(workspace=None)
+    qtbot.addWidget(insp)
+    insp.resize(1600, 250)
+    insp.show()
+    qtbot.waitExposed(insp)
+    insp.refresh({
+        ("c1", "pods"): stats(queue="RealFIFO (atomic, batched, unlocking)", features=current,
+                              initial_sync="LIST (WatchList failed: 400 sendInitialEvents is not supported)"),
+        ("c2", "pods"): stats(queue="DeltaFIFO", initial_sync="LIST", features=classic, queue_depth=1234),
+    })
+    model, view = insp.model, insp.view
+    assert not any(c in HIDDEN for c in ("Queue", "Initial sync", "Gates"))
+    assert model.cell("c1", "pods", "Queue") == "RealFIFO (atomic, batched, unlocking)"
+    assert model.cell("c1", "pods", "Initial sync") == "LIST (WatchList failed: 400 sendInitialEvents is not supported)"
+    assert model.cell("c1", "pods", "Gates") == "1.36 · WatchList off (env)"  # compact: what differs, and why
+    assert model.cell("c2", "pods", "Gates") == "1.32" and model.cell("c2", "pods", "Queued") == "1,234"
+    row2 = model.rows.index(model.row_of("c2", "pods"))
+    assert "1,234 deltas queued" in model.data(model.index(row2, COLUMNS.index("State")), tip)  # (Queued is hidden)
+    assert insp.summary.text() == "2 informers: 2 watching"  # two paths: each row says its own
+    row = model.rows.index(model.row_of("c1", "pods"))
+    gates = model.data(model.index(row, COLUMNS.index("Gates")), tip)
+    for gate, value, source in (("InOrderInformers", "on", "default (client-go 1.36)"),
+                                ("WatchListClient", "<b>off</b>", "environment (KUBE_FEATURE_WatchListClient)")):
+        assert f"<tr><td>{gate}</td><td>{value}</td><td>{source}</td></tr>" in gates
+    queue = model.data(model.index(row, COLUMNS.index("Queue")), tip)
+    assert queue.startswith("RealFIFO (in-order") and "a relist is one ReplacedAll" in queue
+    assert "client-go 1.32 profile" in model.data(model.index(row2, COLUMNS.index("Gates")), tip)
+    # a cut cell shows its whole text over what it means
+    view.setColumnWidth(COLUMNS.index("Initial sync"), 60)
+    whole = cell_tooltip(view, model.index(row, COLUMNS.index("Initial sync")))
+    assert whole == "LIST (WatchList failed: 400 sendInitialEvents is not supported)"
+    insp.refresh({("c1", "pods"): stats(features=classic), ("c2", "pods"): stats(features=classic)})
+    assert insp.summary.text() == "2 informers: 2 watching · all on client-go 1.32"  # said once
+    # before the informer says (a replay of an older recording): empty cells, no tooltip
+    insp.refresh({("c3", "pods"): stats(queue="", initial_sync="", features=None)})
+    assert model.cell("c3", "pods", "Gates") == "" and model.data(model.index(0, COLUMNS.index("Gates")), tip) is None

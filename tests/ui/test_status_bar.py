@@ -28,7 +28,8 @@ class FakeWorkspace:
             self._s.sigApplied, self._s.sigContextsChanged, self._s.sigMessage)
         self.now = [1000.0]
         self.states = ResourceStates(amber=60, red=120, clock=lambda: self.now[0])
-        self.sessions = {c: SimpleNamespace(tls_insecure=False) for c in contexts}
+        self.paths: dict[str, dict] = {c: {} for c in contexts}  # context -> {resource: its stats}
+        self.sessions = {c: SimpleNamespace(tls_insecure=False, stats=lambda c=c: self.paths[c]) for c in contexts}
 
     def open_contexts(self):
         return list(self.sessions)
@@ -71,6 +72,39 @@ def test_several_contexts_name_the_worst_and_list_all_in_the_tooltip(qapp):
     ws.states.apply([SessionItem("prod", "pods", "error", "pods: 403 Forbidden", "failed", 1071.0)])
     bar.refresh()  # failing is worse than silent
     assert bar.worst == "red" and bar.fresh.text() == "prod: pods failing"
+
+
+def _path(queue, features, initial_sync="LIST"):
+    return SimpleNamespace(queue=queue, initial_sync=initial_sync, features=features)
+
+
+def test_the_client_go_path_is_said_once_when_every_informer_runs_the_same(qapp):
+    from kmon.cache.features import FeatureGates
+
+    ws = FakeWorkspace(["kmon-demo", "prod"])
+    for ctx in ws.sessions:
+        ws.synced(ctx, "pods", 1000.0)
+        ws.synced(ctx, "nodes", 1000.0)
+    bar = StatusBar(ws)
+    assert bar.context.text() == "Context: kmon-demo, prod"  # nothing known yet: nothing said
+    latest = _path("RealFIFO (atomic, batched, unlocking)", FeatureGates(), "WatchList")
+    for ctx in ws.sessions:
+        ws.paths[ctx] = {"pods": latest, "nodes": latest}
+    bar.timer.timeout.emit()  # (read once a second, not per batch)
+    assert bar.context.text() == "Context: kmon-demo, prod · client-go 1.36"
+    table = bar.table_html()
+    assert "<p>every informer runs client-go 1.36</p>" in table and "<th>gates</th>" not in table
+    assert ("<td>kmon-demo</td><td>pods</td><td>synced</td><td>&lt;1s</td><td>ok</td>"
+            "<td>RealFIFO (atomic, batched, unlocking)</td><td>WatchList</td></tr>") in table
+    # one context on the classic path: each context says its own, each row its gates
+    classic = _path("DeltaFIFO", FeatureGates.for_client_go("1.32"))
+    ws.paths["prod"] = {"pods": classic, "nodes": classic}
+    bar.timer.timeout.emit()
+    assert bar.context.text() == "Context: kmon-demo, prod"
+    assert bar.context.toolTip() == "kmon-demo: client-go 1.36\nprod: client-go 1.32"
+    table = bar.table_html()
+    assert "<th>gates</th>" in table and "every informer runs" not in table
+    assert "<td>prod</td><td>pods</td><td>synced</td><td>&lt;1s</td><td>ok</td><td>DeltaFIFO</td><td>LIST</td><td>1.32</td>" in table
 
 
 def test_a_context_without_events_yet_and_no_context(qapp):
