@@ -15,28 +15,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from enum import Enum
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable
 
+from kmon.cache.deltas import BookmarkInfo, Delta, DeltaType, FIFOClosedError, KeyListerGetter
+from kmon.cache.deltas import ReplacedAllInfo, SyncAllInfo
 from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
 
 __all__ = [
-    "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
-    "KeyListerGetter",
+    "BookmarkInfo", "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
+    "KeyListerGetter", "ReplacedAllInfo", "SyncAllInfo",
 ]
-
-
-class DeltaType(str, Enum):
-    Added = "Added"
-    Updated = "Updated"
-    Deleted = "Deleted"
-    # the object came from a relist (Replace)
-    Replaced = "Replaced"
-    # a periodic resync, or a Replace when emit_delta_type_replaced is False
-    Sync = "Sync"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _ADDED = DeltaType.Added
@@ -45,24 +33,8 @@ _DELETED = DeltaType.Deleted
 _REPLACED = DeltaType.Replaced
 _SYNC = DeltaType.Sync
 
-
-class Delta(NamedTuple):
-    type: DeltaType
-    object: Any
-
-
 # Delta(type, obj) without the Python-level __new__ of a NamedTuple (the hot paths)
 _tuple_new = tuple.__new__
-
-
-class FIFOClosedError(Exception):
-    """``pop`` on a closed, empty queue."""
-
-
-class KeyListerGetter(Protocol):
-    def list_keys(self) -> list[str]: ...
-
-    def get_by_key(self, key: str) -> tuple[Any, bool]: ...
 
 
 class DeltaFIFO:
