@@ -12,14 +12,13 @@ callback that does -- so the consumer's store stays consistent with what the que
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import deque
 from typing import Any, Callable
 
 from kmon.cache.deltas import BookmarkInfo, Delta, DeltaType, FIFOClosedError, KeyListerGetter
 from kmon.cache.deltas import ReplacedAllInfo, SyncAllInfo
 from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
+from kmon.cache.queue_wait import BlockingQueue
 
 __all__ = [
     "BookmarkInfo", "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
@@ -37,7 +36,7 @@ _SYNC = DeltaType.Sync
 _tuple_new = tuple.__new__
 
 
-class DeltaFIFO:
+class DeltaFIFO(BlockingQueue):
     def __init__(
         self,
         key_func: KeyFunc = meta_namespace_key,
@@ -57,15 +56,12 @@ class DeltaFIFO:
         # informer takes its GC pause for the initial list there, with no gap after the
         # reflector's own pause around list + replace
         self._before_replace = before_replace
-        self._lock = threading.Lock()
-        # _cond (on _lock) guards everything below
-        self._cond = threading.Condition(self._lock)
+        super().__init__()
+        # guarded by _lock (BlockingQueue's)
         self._items: dict[str, list[Delta]] = {}
         self._queue: deque[str] = deque()
         self._populated = False
         self._initial_population_count = 0
-        self._closed = False
-        self._waiters = 0  # threads blocked in pop: notify only when someone waits
 
     # -- keys ---------------------------------------------------------------------------------
     def key_of(self, obj: Any) -> str:
@@ -225,32 +221,13 @@ class DeltaFIFO:
                 self._queue_action_locked(_SYNC, obj, key)
 
     # -- consumer -------------------------------------------------------------------------------
-    def _wait_for_key_locked(self, timeout: float | None) -> bool:
-        """Under the queue lock, wait until a key is queued: True once one is, False if
-        ``timeout`` passes first; ``FIFOClosedError`` once closed and empty."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._queue:
-            if self._closed:
-                raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
-            remaining = None
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-            self._waiters += 1
-            try:
-                self._cond.wait(remaining)
-            finally:
-                self._waiters -= 1
-        return True
-
     def pop(self, process: Callable[[list[Delta], bool], Any], timeout: float | None = None) -> Any:
         """Wait for a key, remove it with all its deltas and return ``process(deltas,
         is_in_initial_list)``, called under the queue lock. ``None`` without calling
         ``process`` if ``timeout`` passes first; ``FIFOClosedError`` once closed and empty.
         An exception from ``process`` propagates; the deltas are not requeued."""
         with self._lock:
-            if not self._queue and not self._wait_for_key_locked(timeout):
+            if not self._queue and not self._wait_locked(self._queue, timeout):
                 return None
             is_in_initial_list = not (self._populated and self._initial_population_count == 0)
             key = self._queue.popleft()
@@ -274,7 +251,7 @@ class DeltaFIFO:
         Keys are removed before ``process`` runs and not requeued if it raises: a consumer
         that must not lose the rest of a batch handles its errors per key."""
         with self._lock:
-            if not self._queue and not self._wait_for_key_locked(timeout):
+            if not self._queue and not self._wait_locked(self._queue, timeout):
                 return None
             queue = self._queue
             items = self._items
@@ -296,15 +273,6 @@ class DeltaFIFO:
                         count -= 1
                 self._initial_population_count = count
             return process(batch)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._cond.notify_all()
-
-    def is_closed(self) -> bool:
-        with self._lock:
-            return self._closed
 
     # -- reads ----------------------------------------------------------------------------------
     def has_synced(self) -> bool:
