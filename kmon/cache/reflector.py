@@ -35,7 +35,7 @@ from kmon.cache.interrupt import InFlight
 from kmon.cache.listwatch import CancellableListerWatcher, ListerWatcher, ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.reasons import ErrorClass, InformerState as S, ReflectorPhase as P, WatchEndReason
-from kmon.cache.reasons import classify_error, watch_end_reason
+from kmon.cache.reasons import classify_error, short_reason, watch_end_reason
 from kmon.cache.relist import list_into
 from kmon.cache.report import ReflectorReport
 from kmon.cache.resync import resyncing
@@ -98,6 +98,8 @@ class Reflector:
         canceller = list_watcher if isinstance(list_watcher, CancellableListerWatcher) else None
         self._in_flight = InFlight(options.name, canceller)
         self._relist_reason = "initial"
+        # how the last list came: "LIST", "WatchList" or "LIST (WatchList failed: <why>)"
+        self.initial_sync = "LIST"
         self._phase = P.LIST
         self._resync_error: BaseException | None = None
 
@@ -201,6 +203,7 @@ class Reflector:
     def _list_and_watch(self, stop_event: threading.Event) -> None:
         stopped = stop_event.is_set
         opened = None
+        fallback = ""
         if self.options.use_watch_list:
             try:
                 self._phase = P.WATCH_LIST
@@ -213,12 +216,16 @@ class Reflector:
                 log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
                 self.counters.count_error(classify_error(err), f"watch-list error: {err}")
                 self._report.emit(K.Error, error=str(err), reason=P.WATCH_LIST)
+                fallback = f" (WatchList failed: {short_reason(err)})"
         if opened is None:
             self._phase = P.LIST
             page_size = self.options.page_size
             if not list_into(self._lw, self._store, self._version, self._report, page_size=page_size,
                              reason=self._relist_reason, stopped=stopped):
                 return
+            self.initial_sync = "LIST" + fallback
+        else:
+            self.initial_sync = "WatchList"
         self._resync_error = None
         with resyncing(self.resync_period, self._clock, self.should_resync, self._store.resync,
                        self._resync_failed, self.name):

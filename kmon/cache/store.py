@@ -207,6 +207,11 @@ class Indexer:
         with self._lock:
             return list(self._items)
 
+    def items(self) -> list[tuple[str, Any]]:
+        """``(key, object)`` of every stored object, taken at one moment."""
+        with self._lock:
+            return list(self._items.items())
+
     def __len__(self) -> int:
         return len(self._items)
 
