@@ -125,7 +125,7 @@ class SharedIndexInformer:
         # handlers added before start may shorten the resync check period below the default
         self._resync_check_period = options.resync_period
         self._reflector = Reflector(
-            list_watcher, self._fifo, options=options.reflector(), clock=self._clock,
+            list_watcher, self._fifo, options=options.reflector(), features=gates, clock=self._clock,
             should_resync=_weak_should_resync(self), counters=self._counters,
         )
         # _lifecycle guards _started, _stopped and the listener collections (writes)
