@@ -32,7 +32,7 @@ from kmon.cache.delta_apply import same_resource_version
 from kmon.cache.deltas import Delta, DeltaType
 from kmon.cache.events import DeltaGroup, DeltaRecord
 from kmon.cache.handlers import ADD, DELETE, UPDATE, HandlerRegistration, Notification
-from kmon.cache.keys import DeletedFinalStateUnknown, deletion_handling_key, resource_version_of
+from kmon.cache.keys import DeletedFinalStateUnknown, deletion_handling_key, meta_namespace_key, resource_version_of
 from kmon.cache.reasons import ErrorClass
 from kmon.cache.stats import Counters
 from kmon.cache.store import Indexer
@@ -50,16 +50,19 @@ _BOOKMARK = DeltaType.Bookmark
 
 
 class _Fanout:
-    """Notifications collected per handler: changes for all, resyncs for those due."""
+    """Notifications collected per handler: changes for all (``change``), resyncs for those
+    due (``update``)."""
 
-    __slots__ = ("targets", "due", "outs")
+    __slots__ = ("targets", "due", "outs", "change")
 
     def __init__(self, targets: tuple[HandlerRegistration, ...], sync_targets: tuple[HandlerRegistration, ...]) -> None:
         self.targets = targets
         self.due = [reg in sync_targets for reg in targets]
         self.outs: list[list[Notification]] = [[] for _ in targets]
+        # the common case, one handler: its list's own append
+        self.change = self.outs[0].append if len(self.outs) == 1 else self._change_all
 
-    def change(self, notification: Notification) -> None:
+    def _change_all(self, notification: Notification) -> None:
         for out in self.outs:
             out.append(notification)
 
@@ -95,7 +98,8 @@ def apply_in_order(
     """Apply what one ``pop`` (one delta) or ``pop_batch`` (several, distinct keys,
     per-object types) handed over; queue the notifications to ``targets`` and, when
     ``records`` is given, append a ``DeltaRecord`` per object changed, stamped ``now``.
-    Returns how many objects were applied (a ``Bookmark`` counts one)."""
+    Returns how many objects were applied, which is how many records it made (``deltas_processed``
+    counts these; a ``Bookmark`` applies none)."""
     fan = _Fanout(targets, sync_targets)
     try:
         if len(deltas) > 1:
@@ -108,7 +112,7 @@ def apply_in_order(
                 return _sync_all(is_in_initial_list, indexer, fan, records, now)
             if dtype is _BOOKMARK:
                 indexer.bookmark(obj.resource_version)
-                return 1
+                return 0
             key = deletion_handling_key(obj)
             if dtype is _DELETED:
                 old = indexer.delete_key(key, obj)
@@ -142,21 +146,23 @@ def _apply_batch(
     changes: list[tuple[str, Any, bool]] = []
     applied: list[Delta] = []
     for delta in deltas:
+        dtype, obj = delta
         try:
-            key = deletion_handling_key(delta.object)
+            key = obj.key if obj.__class__ is DeletedFinalStateUnknown else meta_namespace_key(obj)
         except Exception as err:
-            _failed(counters, name, delta.type, err)
+            _failed(counters, name, dtype, err)
             continue
-        changes.append((key, delta.object, delta.type is _DELETED))
+        changes.append((key, obj, dtype is _DELETED))
         applied.append(delta)
     olds = indexer.apply(changes)
+    change, update = fan.change, fan.update
     for (dtype, obj), (key, _obj, deleted), old in zip(applied, changes, olds):
         if deleted:
-            fan.change((DELETE, obj, None))
+            change((DELETE, obj, None))
         elif old is None:
-            fan.change((ADD, obj, initial))
+            change((ADD, obj, initial))
         else:
-            fan.update(old, obj)
+            update(old, obj)
         if records is not None:
             records.append(DeltaRecord(dtype, key, obj, old, resource_version_of(obj), now, initial))
     return len(applied)

@@ -291,14 +291,14 @@ class RealFIFO(BlockingQueue):
 
     def _batch_length_locked(self, limit: int) -> int:
         """How many deltas from the head make one batch (see ``pop_batch``); at least 1."""
-        key_of = self.key_of
+        key_func = self._key_func
         seen: set[str] = set()
         n = 0
-        for delta in islice(self._items, limit):
-            if delta.type not in _BATCHABLE:
+        for dtype, obj in islice(self._items, limit):
+            if dtype not in _BATCHABLE:
                 break
             try:
-                key = key_of(delta.object)
+                key = obj.key if obj.__class__ is DeletedFinalStateUnknown else key_func(obj)
             except Exception:  # noqa: BLE001 - the broken delta goes with the batch and ends it
                 n += 1
                 break

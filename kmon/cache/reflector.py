@@ -26,6 +26,7 @@ import threading
 from dataclasses import replace
 from typing import Callable, Iterator
 
+from kmon.cache import gcguard
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock
 from kmon.cache.errors import ApiStatusError, is_bad_request, is_connection_refused, is_expired, is_internal_error
@@ -250,7 +251,8 @@ class Reflector:
     def _watch_list(self, stop_event: threading.Event) -> OpenWatch | None:
         """Stream the initial state over one watch (``watch_list``), retrying what client-go
         retries; replace the store at the bookmark that ends it and return the still-open
-        watch with the rest of its events (None if stopped)."""
+        watch with the rest of its events (None if stopped). As a list is decoded, with the
+        collector paused up to the replace, unless an attempt fails or the stream falls silent."""
         stopped = stop_event.is_set
 
         def open_watch(options: ListOptions) -> Watch:
@@ -259,33 +261,36 @@ class Reflector:
         def sink_into(store: ObjectStore) -> WatchSink:
             return self._store_sink(store, follow_version=False)
 
-        while True:
-            if stopped():
-                return None
-            rv = self._version.for_watch_list()
-            start = self._report.list_started(rv, self._relist_reason)
-            try:
-                wl = watch_list(open_watch, watch_list_options(rv, self._watches.timeout()), sink_into, stopped, self.name,
-                                self._clock)
-            except Exception as err:  # the watch did not open
+        with gcguard.liftable_pause() as lift:
+            while True:
                 if stopped():
                     return None
-                if self._watch_list_retriable(err, stop_event):
-                    continue
-                raise
-            if wl.complete and not stopped():
-                break
-            err = None if wl.complete else self._watches.error(wl.result, start, stopped)
-            self._watches.end(wl.watch, start, err, wl.result.events, stop_event)
-            if stopped():
-                return None
-            if err is not None and not self._watch_list_retriable(err, stop_event):
-                raise err
-            # retriable, or the stream closed before the end bookmark: open another
-        self._version.set_unavailable(False)
-        # before the store can report synced (the watch is open)
-        self.counters.state = S.WATCHING
-        self._store.replace(wl.items, wl.resource_version)
+                rv = self._version.for_watch_list()
+                start = self._report.list_started(rv, self._relist_reason)
+                try:
+                    wl = watch_list(open_watch, watch_list_options(rv, self._watches.timeout()), sink_into, stopped,
+                                    self.name, self._clock, on_overdue=lift)
+                except Exception as err:  # the watch did not open
+                    lift()
+                    if stopped():
+                        return None
+                    if self._watch_list_retriable(err, stop_event):
+                        continue
+                    raise
+                if wl.complete and not stopped():
+                    break
+                lift()
+                err = None if wl.complete else self._watches.error(wl.result, start, stopped)
+                self._watches.end(wl.watch, start, err, wl.result.events, stop_event)
+                if stopped():
+                    return None
+                if err is not None and not self._watch_list_retriable(err, stop_event):
+                    raise err
+                # retriable, or the stream closed before the end bookmark: open another
+            self._version.set_unavailable(False)
+            # before the store can report synced (the watch is open)
+            self.counters.state = S.WATCHING
+            self._store.replace(wl.items, wl.resource_version)
         self._version.synced(wl.resource_version)
         self.counters.count_watch_end(WatchEndReason.INITIAL_EVENTS_END)
         self._report.list_finished(rv, start, len(wl.items), 0, False)

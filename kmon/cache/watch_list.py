@@ -90,9 +90,10 @@ def overdue_warning(name: str, now: float, start: float, last: float | None, per
 
 
 @contextmanager
-def _end_bookmark_watchdog(clock: Clock, name: str, noting: _Noting, period: float) -> Iterator[None]:
+def _end_bookmark_watchdog(clock: Clock, name: str, noting: _Noting, period: float,
+                           on_overdue: Callable[[], None] | None) -> Iterator[None]:
     """While inside, every ``period`` seconds of ``clock``, log ``overdue_warning``'s warning
-    (no thread on a clock that cannot tick)."""
+    and call ``on_overdue`` (no thread on a clock that cannot tick)."""
     if not clock.ticks or period <= 0:
         yield
         return
@@ -104,6 +105,8 @@ def _end_bookmark_watchdog(clock: Clock, name: str, noting: _Noting, period: flo
             text = overdue_warning(name, clock.now(), start, noting.last, period)
             if text:
                 log.warning("%s", text)
+                if on_overdue is not None:
+                    on_overdue()
 
     t = threading.Thread(target=tick, name=f"{name}-watch-list-warning", daemon=True)
     t.start()
@@ -122,19 +125,19 @@ def watch_list(
     name: str = "",
     clock: Clock | None = None,
     warn_every: float = BOOKMARK_WARNING_PERIOD,
+    on_overdue: Callable[[], None] | None = None,
 ) -> WatchListResult:
     """Open a watch with ``open_watch(options)`` (which raises if it cannot) and deliver its
     events (in its own batches when it is a ``BatchedWatch``) to ``sink_into(temporary
     store)`` until the end bookmark, the end of the stream, an error or ``stopped()``;
-    meanwhile warn every ``warn_every`` seconds of ``clock`` in which the stream is silent."""
+    meanwhile warn every ``warn_every`` seconds of ``clock`` in which the stream is silent
+    (and call ``on_overdue``)."""
     clock = clock or Clock()
     w = open_watch(options)
     events = event_batches(w)
     temporary = Indexer(deletion_handling_key, indexers={}, track_resource_version=False)
     sink = _Noting(sink_into(temporary), clock.now)
-    # (no GC pause here, unlike a list: a server that never sends the closing bookmark
-    # would keep the collector off for as long as the stream lasts)
-    with _end_bookmark_watchdog(clock, name, sink, warn_every):
+    with _end_bookmark_watchdog(clock, name, sink, warn_every, on_overdue):
         result = handle_watch(events, sink, stopped, until_initial_events_end=True, name=name)
     if result.rest:  # what followed the end bookmark in its batch is the watch's, not the list's
         events = chain((result.rest,), events)

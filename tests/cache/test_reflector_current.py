@@ -225,3 +225,41 @@ def test_table_events_are_ignored_and_logged(caplog):
                                  WatchEvent("ADDED", pod("b", "6"))]]), Sink(), lambda: False)
     assert calls == [["a", "b"]] and result.events == 2
     assert any("Table" in rec.getMessage() for rec in caplog.records)
+
+
+def test_a_watch_list_collects_with_the_collector_paused_unless_its_stream_falls_silent(caplog):
+    from kmon.cache import gcguard
+
+    base = gcguard.depth()
+    clock = FakeClock()
+    lw = ScriptedListerWatcher()
+    w = FakeWatch().add(pod("a", "3"))
+    lw.on_watch(w)
+    store = RecordingStore()
+    r = make(lw, store, clock=clock, features=CURRENT)
+    caplog.set_level(logging.WARNING, logger="kmon.cache.reflector")
+    with running(r.list_and_watch):
+        wait_for(lambda: w.delivered >= 1)
+        assert gcguard.depth() == base + 1  # paused, as a list's decoding is
+        assert clock.wait_for_sleepers(1)
+        clock.step(10)  # silent for 10 s: warned, and the collector runs again
+        wait_for(lambda: gcguard.depth() == base)
+        w.bookmark("4", initial_events_end=True)
+        assert store.wait_count("replace")
+    assert gcguard.depth() == base
+    # a stream that ends well holds the pause up to the replace (the informer's own pause
+    # for its initial list begins there), then lets go
+    lw2 = ScriptedListerWatcher()
+    lw2.on_watch(FakeWatch().add(pod("a", "3")).bookmark("4", initial_events_end=True))
+    depth_at_replace = []
+
+    class Store(RecordingStore):
+        def replace(self, items, rv):
+            depth_at_replace.append(gcguard.depth())
+            super().replace(items, rv)
+
+    store2 = Store()
+    r2 = make(lw2, store2, features=CURRENT)
+    with running(r2.list_and_watch):
+        assert store2.wait_count("replace")
+    assert depth_at_replace == [base + 1] and gcguard.depth() == base
