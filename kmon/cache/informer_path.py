@@ -1,9 +1,9 @@
 """Which path an informer runs, from its feature gates (client-go's ``newQueueFIFO`` and the
 controller's choice between ``Pop`` and ``PopBatch``; the reflector reads ``WatchListClient``).
 
-An informer given no gates runs what a controller built with client-go ``DEFAULT_CLIENT_GO``
-runs, honouring the ``KUBE_FEATURE_<Gate>`` environment variables as client-go does
-(``resolve_features``).
+An informer given no gates runs what a controller built with the newest client-go kmon knows
+(1.36) runs, honouring the ``KUBE_FEATURE_<Gate>`` environment variables as client-go does
+(``resolve_features``); ``FeatureGates.for_client_go("1.32")`` selects the classic path.
 
 - ``InOrderInformers`` off: the classic ``DeltaFIFO`` (knowing the informer's indexer,
   emitting ``Replaced`` on relists).
@@ -24,16 +24,13 @@ from kmon.cache.features import FeatureGates
 from kmon.cache.keys import deletion_handling_key
 from kmon.cache.real_fifo import RealFIFO
 
-__all__ = ["DEFAULT_CLIENT_GO", "describe_queue", "new_queue", "pops_batches", "resolve_features"]
-
-# the client-go minor whose defaults an informer given no gates runs
-DEFAULT_CLIENT_GO = "1.32"
+__all__ = ["describe_queue", "new_queue", "pops_batches", "resolve_features"]
 
 
 def resolve_features(features: FeatureGates | None) -> FeatureGates:
-    """The gates to run: ``features``, or (None) ``FeatureGates.from_env`` for
-    ``DEFAULT_CLIENT_GO``."""
-    return features if features is not None else FeatureGates.from_env(version=DEFAULT_CLIENT_GO)
+    """The gates to run: ``features``, or (None) ``FeatureGates.from_env()``: the newest
+    client-go's defaults as the environment overrides them."""
+    return features if features is not None else FeatureGates.from_env()
 
 
 def new_queue(
