@@ -1,7 +1,14 @@
 """kmon.cache: a pure-Python port of client-go's informer machinery (no Qt here).
 
-ListerWatcher -> Reflector -> DeltaFIFO -> SharedIndexInformer -> Indexer + handlers.
+ListerWatcher -> Reflector -> queue -> SharedIndexInformer -> Indexer + handlers.
 Behaviour: /work/shared/docs/informer-semantics.md. Public names are re-exported here once.
+
+Two paths, chosen per informer by client-go's feature gates (``features.FeatureGates``;
+``informer_path``): by default what a client-go 1.36 controller runs (``RealFIFO``, atomic,
+popped in batches, unlocking while processing; the initial state from a WatchList stream,
+falling back to LIST), honouring ``KUBE_FEATURE_<Gate>``; ``FeatureGates.for_client_go("1.32")``
+runs the classic one (``DeltaFIFO``, LIST then WATCH). ``informer.features`` and
+``stats().queue`` / ``initial_sync`` say which.
 
 Using an informer (what kmon.monitor needs)::
 
@@ -21,19 +28,22 @@ I/O is aborted (a watch's ``stop()``, a ``CancellableListerWatcher``'s ``cancel(
 
 One watch event, hop by hop: the watch (``listwatch.BatchedWatch.batches()``, or any
 iterable of ``WatchEvent`` read as batches of one) -> ``watch_handler.handle_watch`` (the one
-watch loop) -> ``watch_sink.StoreSink`` (counts, moves the reflector's ``SyncVersion``, queues
-each run of events with ``DeltaFIFO.queue_watch_events``: one lock, one wake-up) ->
-``DeltaFIFO.pop_batch`` (up to ``InformerOptions.process_batch`` keys) ->
-``delta_apply.apply_batch`` (indexer, then notifications appended to each
-``handlers.HandlerRegistration``) -> the delta listeners. Per object, per key and per delta
-this is exactly client-go's one-``Pop``-per-key path.
+watch loop) -> ``watch_sink.StoreSink`` (counts, moves the reflector's ``SyncVersion``, hands
+bookmarks to a queue that takes them, queues each run of events with the queue's
+``queue_watch_events``: one lock, one wake-up) -> the queue: ``DeltaFIFO.pop_batch`` (up to
+``InformerOptions.process_batch`` keys) -> ``delta_apply.apply_batch``, exactly client-go's
+one-``Pop``-per-key path; or ``RealFIFO.pop_batch``/``pop`` (a batch of distinct keys, or one
+delta) -> ``in_order_apply.apply_in_order`` (client-go's processDeltas /
+processDeltasInBatch / processReplacedAllInfo) -> indexer, then notifications appended to
+each ``handlers.HandlerRegistration`` -> the delta listeners.
 
 Modules: ``listwatch`` (the seam to the API), ``reflector`` (rounds, the watch phase),
-``relist`` (the LIST half), ``watch_list`` (WatchList), ``watch_handler``, ``watch_sink``,
-``sync_version``, ``report`` (the reflector's counters and events), ``interrupt``, ``resync``,
-``retry``, ``backoff``, ``pager``; ``delta_fifo``, ``store``, ``keys``; ``informer``,
-``handlers``, ``delta_apply``; ``options``, ``features`` (client-go's informer feature gates,
-``InformerOptions.features``), ``reasons`` (states, phases, reasons as str enums),
+``relist`` (the LIST half), ``watch_list`` (WatchList), ``watch_requests`` (a watch's
+bookkeeping), ``watch_handler``, ``watch_sink``, ``sync_version``, ``report`` (the reflector's
+counters and events), ``interrupt``, ``resync``, ``retry``, ``backoff``, ``pager``; ``deltas``
+(delta types), ``delta_fifo``, ``real_fifo``, ``queue_wait``, ``store``, ``keys``;
+``features``, ``informer_path`` (which path), ``informer``, ``handlers``, ``delta_apply``,
+``in_order_apply``; ``options``, ``reasons`` (states, phases, reasons as str enums),
 ``events``, ``stats``, ``errors``; ``gcguard``; ``clock``.
 
 The cyclic GC (``gcguard``, the only module of kmon that touches ``gc``): a list is decoded
@@ -50,6 +60,7 @@ cyclic garbage of other code not yet collected (see ``gcguard``).
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock, FakeClock
 from kmon.cache.delta_fifo import Delta, DeltaFIFO, DeltaType, FIFOClosedError
+from kmon.cache.deltas import BookmarkInfo, ReplacedAllInfo, SyncAllInfo
 from kmon.cache.errors import (
     ApiStatusError,
     VeryShortWatchError,
@@ -59,7 +70,8 @@ from kmon.cache.errors import (
     is_too_large_resource_version,
     is_too_many_requests,
 )
-from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
+from kmon.cache.events import DeltaGroup, DeltaRecord, ReflectorEvent, ReflectorEventKind
+from kmon.cache.features import FeatureGates
 from kmon.cache.gcguard import freeze as freeze_gc
 from kmon.cache.handlers import EventHandler, FuncHandler, HandlerRegistration
 from kmon.cache.informer import SharedIndexInformer
@@ -73,15 +85,17 @@ from kmon.cache.keys import (
 )
 from kmon.cache.listwatch import ListerWatcher, ListOptions, ListPage, Watch, WatchEvent
 from kmon.cache.options import InformerOptions, ReflectorOptions
+from kmon.cache.real_fifo import RealFIFO
 from kmon.cache.reflector import Reflector
 from kmon.cache.stats import InformerStats
 from kmon.cache.store import Indexer
 
 __all__ = [
-    "ApiStatusError", "Backoff", "Clock", "Delta", "DeltaFIFO", "DeltaRecord", "DeltaType",
-    "DeletedFinalStateUnknown", "EventHandler", "FIFOClosedError", "FakeClock", "FuncHandler",
+    "ApiStatusError", "Backoff", "BookmarkInfo", "Clock", "Delta", "DeltaFIFO", "DeltaGroup", "DeltaRecord", "DeltaType",
+    "DeletedFinalStateUnknown", "EventHandler", "FIFOClosedError", "FakeClock", "FeatureGates", "FuncHandler",
     "HandlerRegistration", "Indexer", "InformerOptions", "InformerStats", "ListOptions", "ListPage", "ListerWatcher",
-    "NAMESPACE_INDEX", "Reflector", "ReflectorEvent", "ReflectorEventKind", "ReflectorOptions", "SharedIndexInformer",
+    "NAMESPACE_INDEX", "RealFIFO", "Reflector", "ReflectorEvent", "ReflectorEventKind", "ReflectorOptions",
+    "ReplacedAllInfo", "SharedIndexInformer", "SyncAllInfo",
     "VeryShortWatchError", "Watch", "WatchEvent", "deletion_handling_key", "freeze_gc",
     "is_connection_refused", "is_expired", "is_internal_error", "is_too_large_resource_version",
     "is_too_many_requests", "meta_namespace_key", "namespace_index", "split_key",

@@ -18,6 +18,9 @@ class Clock:
 
     now = staticmethod(time.time)
     monotonic = staticmethod(time.monotonic)
+    # a periodic timer can wait on it (an auto-advancing fake clock returns from every sleep
+    # at once, so a ticker would spin and race its time ahead)
+    ticks = True
 
     def sleep(self, seconds: float, stop_event: threading.Event | None = None) -> bool:
         """Wait ``seconds`` or until ``stop_event`` is set; True if stopped."""
@@ -43,6 +46,10 @@ class FakeClock(Clock):
         self._sleepers = 0  # guarded by _cond
         self.auto_advance = auto_advance
         self.sleeps: list[float] = []
+
+    @property
+    def ticks(self) -> bool:  # type: ignore[override]
+        return not self.auto_advance
 
     def now(self) -> float:  # type: ignore[override]
         return self._now

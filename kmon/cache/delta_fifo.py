@@ -16,31 +16,18 @@ one wake-up (``watch_sink.StoreSink`` uses it).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import deque
-from enum import Enum
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable
 
+from kmon.cache.deltas import BookmarkInfo, Delta, DeltaType, FIFOClosedError, KeyListerGetter
+from kmon.cache.deltas import ReplacedAllInfo, SyncAllInfo
 from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
+from kmon.cache.queue_wait import BlockingQueue
 
 __all__ = [
-    "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
-    "KeyListerGetter",
+    "BookmarkInfo", "DeltaType", "Delta", "DeletedFinalStateUnknown", "DeltaFIFO", "FIFOClosedError",
+    "KeyListerGetter", "ReplacedAllInfo", "SyncAllInfo",
 ]
-
-
-class DeltaType(str, Enum):
-    Added = "Added"
-    Updated = "Updated"
-    Deleted = "Deleted"
-    # the object came from a relist (Replace)
-    Replaced = "Replaced"
-    # a periodic resync, or a Replace when emit_delta_type_replaced is False
-    Sync = "Sync"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _ADDED = DeltaType.Added
@@ -49,27 +36,11 @@ _DELETED = DeltaType.Deleted
 _REPLACED = DeltaType.Replaced
 _SYNC = DeltaType.Sync
 
-
-class Delta(NamedTuple):
-    type: DeltaType
-    object: Any
-
-
 # Delta(type, obj) without the Python-level __new__ of a NamedTuple (the hot paths)
 _tuple_new = tuple.__new__
 
 
-class FIFOClosedError(Exception):
-    """``pop`` on a closed, empty queue."""
-
-
-class KeyListerGetter(Protocol):
-    def list_keys(self) -> list[str]: ...
-
-    def get_by_key(self, key: str) -> tuple[Any, bool]: ...
-
-
-class DeltaFIFO:
+class DeltaFIFO(BlockingQueue):
     def __init__(
         self,
         key_func: KeyFunc = meta_namespace_key,
@@ -89,15 +60,12 @@ class DeltaFIFO:
         # informer takes its GC pause for the initial list there, with no gap after the
         # reflector's own pause around list + replace
         self._before_replace = before_replace
-        self._lock = threading.Lock()
-        # _cond (on _lock) guards everything below
-        self._cond = threading.Condition(self._lock)
+        super().__init__()
+        # guarded by _lock (BlockingQueue's)
         self._items: dict[str, list[Delta]] = {}
         self._queue: deque[str] = deque()
         self._populated = False
         self._initial_population_count = 0
-        self._closed = False
-        self._waiters = 0  # threads blocked in pop: notify only when someone waits
 
     # -- keys ---------------------------------------------------------------------------------
     def key_of(self, obj: Any) -> str:
@@ -257,32 +225,13 @@ class DeltaFIFO:
                 self._queue_action_locked(_SYNC, obj, key)
 
     # -- consumer -------------------------------------------------------------------------------
-    def _wait_for_key_locked(self, timeout: float | None) -> bool:
-        """Under the queue lock, wait until a key is queued: True once one is, False if
-        ``timeout`` passes first; ``FIFOClosedError`` once closed and empty."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._queue:
-            if self._closed:
-                raise FIFOClosedError("DeltaFIFO: manipulating with closed queue")
-            remaining = None
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-            self._waiters += 1
-            try:
-                self._cond.wait(remaining)
-            finally:
-                self._waiters -= 1
-        return True
-
     def pop(self, process: Callable[[list[Delta], bool], Any], timeout: float | None = None) -> Any:
         """Wait for a key, remove it with all its deltas and return ``process(deltas,
         is_in_initial_list)``, called under the queue lock. ``None`` without calling
         ``process`` if ``timeout`` passes first; ``FIFOClosedError`` once closed and empty.
         An exception from ``process`` propagates; the deltas are not requeued."""
         with self._lock:
-            if not self._queue and not self._wait_for_key_locked(timeout):
+            if not self._queue and not self._wait_locked(self._queue, timeout):
                 return None
             is_in_initial_list = not (self._populated and self._initial_population_count == 0)
             key = self._queue.popleft()
@@ -306,7 +255,7 @@ class DeltaFIFO:
         Keys are removed before ``process`` runs and not requeued if it raises: a consumer
         that must not lose the rest of a batch handles its errors per key."""
         with self._lock:
-            if not self._queue and not self._wait_for_key_locked(timeout):
+            if not self._queue and not self._wait_locked(self._queue, timeout):
                 return None
             queue = self._queue
             items = self._items
@@ -328,15 +277,6 @@ class DeltaFIFO:
                         count -= 1
                 self._initial_population_count = count
             return process(batch)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._cond.notify_all()
-
-    def is_closed(self) -> bool:
-        with self._lock:
-            return self._closed
 
     # -- reads ----------------------------------------------------------------------------------
     def has_synced(self) -> bool:

@@ -2,7 +2,17 @@
 deltas.
 
 ``ReflectorEvent`` is emitted on the reflector thread at each step of list/watch/backoff;
-``DeltaRecord`` once per delta the informer applied to its indexer. Both are plain values.
+``DeltaRecord`` once per object a delta changed in the informer's indexer (per delta on the
+classic path). Both are plain values.
+
+On the in-order path with atomic events (``RealFIFO``, client-go's ``AtomicFIFO``), one
+``ReplacedAll`` delta (a relist) yields a record per object it touched -- ``Deleted`` with a
+``DeletedFinalStateUnknown`` for each cached object the list lacks, then ``Replaced`` for each
+listed object, in the order the handlers hear of them -- and one ``SyncAll`` (a resync) a
+``Sync`` record per cached object; each of these records carries the same ``DeltaGroup``
+(the atomic delta: its type, version and counts), which is how a reader tells one relist
+from another. A ``Bookmark`` delta changes no object and yields no record (the store's
+version is in ``InformerStats.store_resource_version``; the reflector reports the bookmark).
 
 Detail keys of ``ReflectorEvent.detail`` by kind:
 
@@ -59,9 +69,25 @@ class ReflectorEvent:
 
 
 @dataclass(slots=True, frozen=True)
+class DeltaGroup:
+    """The atomic delta a ``DeltaRecord`` is part of: a ``ReplacedAll`` (a relist at
+    ``resource_version``: how many cached objects it deleted, how many listed ones updated a
+    cached object with a new version, added one, or left it unchanged -- a resync
+    notification) or a ``SyncAll`` (``unchanged``: every cached object)."""
+
+    type: Any  # DeltaType.ReplacedAll or DeltaType.SyncAll
+    resource_version: str = ""
+    deleted: int = 0
+    updated: int = 0
+    added: int = 0
+    unchanged: int = 0
+
+
+@dataclass(slots=True, frozen=True)
 class DeltaRecord:
     """One delta as applied by the informer. ``type`` is a ``DeltaType``; ``old_object`` is the
-    cached object it replaced (``None`` for adds); ``resource_version`` is the object's."""
+    cached object it replaced (``None`` for adds); ``resource_version`` is the object's.
+    ``group``: the atomic delta it is part of (see the module doc), else None."""
 
     type: Any
     key: str
@@ -70,3 +96,4 @@ class DeltaRecord:
     resource_version: str
     time: float
     is_in_initial_list: bool
+    group: DeltaGroup | None = None

@@ -26,7 +26,7 @@ import os as _os
 import threading
 import time as _time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 _lock = threading.Lock()  # guards _depth and _was_enabled
 _depth = 0
@@ -61,6 +61,27 @@ def paused() -> Iterator[None]:
         yield
     finally:
         resume()
+
+
+@contextmanager
+def liftable_pause() -> Iterator[Callable[[], None]]:
+    """``paused()`` that the block may end early by calling the ``lift`` it is given (from
+    any thread, any number of times): a WatchList collects its initial events paused, but a
+    stream that falls silent before its end bookmark must not keep the collector off."""
+    lock = threading.Lock()
+    held = [True]
+
+    def lift() -> None:
+        with lock:
+            if held[0]:
+                held[0] = False
+                resume()
+
+    pause()
+    try:
+        yield lift
+    finally:
+        lift()
 
 
 def depth() -> int:

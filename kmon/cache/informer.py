@@ -1,17 +1,22 @@
-"""SharedIndexInformer: a reflector feeding a DeltaFIFO, drained into an Indexer, with change
+"""SharedIndexInformer: a reflector feeding a queue, drained into an Indexer, with change
 notifications fanned out to handlers (client-go's ``sharedIndexInformer``).
 
 Configured by one ``InformerOptions`` (the keywords are the contract's short form); the
-reflector gets ``options.reflector()``. Threads (all started by ``run`` and joined before it
-returns): the reflector (plus its stopper, and a resync timer while watching), the
-processing thread, and one thread per handler (``handlers.HandlerRegistration``: its own
-unbounded buffer, so a slow handler never blocks the reflector, the queue or the others).
+reflector gets ``options.reflector()``. Which path it runs is client-go's feature gates'
+(``features``, a ``kmon.cache.features.FeatureGates``; ``informer_path``): the classic
+``DeltaFIFO``, or the in-order ``RealFIFO`` (atomic or not, popped in batches or not,
+unlocking or not), and WatchList or LIST for the initial state. Threads (all started by
+``run`` and joined before it returns): the reflector (plus its stopper, and a resync timer
+while watching), the processing thread, and one thread per handler
+(``handlers.HandlerRegistration``: its own unbounded buffer, so a slow handler never blocks
+the reflector, the queue or the others).
 
-The processing thread pops up to ``process_batch`` keys at a time (``pop_batch``); under the
-queue's lock it applies each key's deltas oldest first, as one ``pop`` per key would
-(``delta_apply``), and appends the notifications to the handlers' buffers (each woken once
-per batch); then, outside the lock, it tells the delta listeners. It also tells the
-informer's ``gcguard.InformerGc`` what happened (initial list, synced, deltas applied).
+The processing thread pops from the queue -- a ``DeltaFIFO``: up to ``process_batch`` keys
+at a time, each key's deltas applied oldest first as one ``pop`` per key would
+(``delta_apply``); a ``RealFIFO``: one delta, or one batch of distinct keys, at a time
+(``in_order_apply``) -- and appends the notifications to the handlers' buffers (each woken
+once per pop); then, outside the queue's lock, it tells the delta listeners. It also tells
+the informer's ``gcguard.InformerGc`` what happened (initial list, synced, deltas applied).
 
 Listeners (``add_reflector_listener``, ``add_delta_listener``) are called synchronously on
 the reflector / processing thread and must not block: append to a deque and return. An
@@ -31,10 +36,14 @@ from kmon.cache.clock import Clock
 from kmon.cache.delta_apply import apply_batch
 from kmon.cache.delta_fifo import Delta, DeltaFIFO, FIFOClosedError
 from kmon.cache.events import DeltaRecord, ReflectorEvent
+from kmon.cache.features import FeatureGates
 from kmon.cache.handlers import ADD, EventHandler, FuncHandler, HandlerRegistration
+from kmon.cache.in_order_apply import apply_in_order
 from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index
 from kmon.cache.listwatch import ListerWatcher
 from kmon.cache.options import MIN_WATCH_TIMEOUT, PROCESS_BATCH, InformerOptions
+from kmon.cache.informer_path import describe_queue, new_queue, pops_batches, resolve_features
+from kmon.cache.real_fifo import RealFIFO
 from kmon.cache.reasons import ErrorClass, InformerState
 from kmon.cache.reflector import Reflector
 from kmon.cache.resync import MINIMUM_RESYNC_PERIOD, determine_resync_period
@@ -78,6 +87,7 @@ class SharedIndexInformer:
         gc_freeze_every: int = 0,
         gc_policy: bool = True,
         process_batch: int = PROCESS_BATCH,
+        features: FeatureGates | None = None,
         options: InformerOptions | None = None,
     ) -> None:
         if options is None:
@@ -87,6 +97,7 @@ class SharedIndexInformer:
                 use_watch_list=use_watch_list, transform=transform, min_watch_timeout=min_watch_timeout,
                 max_internal_error_retry=max_internal_error_retry, freeze_gc_after_sync=freeze_gc_after_sync,
                 gc_freeze_every=gc_freeze_every, gc_policy=gc_policy, process_batch=process_batch,
+                features=features,
             )
         if not options.name:
             options = replace(options, name="informer")
@@ -95,19 +106,26 @@ class SharedIndexInformer:
         self.options = options
         self.list_watcher = list_watcher  # for the owner's bookkeeping; the reflector has its own reference
         self._clock = clock or Clock()
-        self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **options.indexers})
+        # the path it runs (the gates it was given, or the environment's)
+        self.features = resolve_features(options.features)
+        gates = self.features
+        self.indexer = Indexer(deletion_handling_key, {NAMESPACE_INDEX: namespace_index, **options.indexers},
+                               track_resource_version=gates.atomic_fifo)
         self._counters = Counters()
         # kmon's GC policy for this informer (gcguard decides; we say what happens)
         self._gc = gcguard.InformerGc(
             freeze_after_sync=options.freeze_gc_after_sync, use_policy=options.gc_policy,
             freeze_every=options.gc_freeze_every,
         )
-        self._fifo = DeltaFIFO(deletion_handling_key, self.indexer, True, transformer=options.transform,
-                               before_replace=self._gc.initial_list)
+        self._fifo = new_queue(gates, self.indexer, transform=options.transform, before_replace=self._gc.initial_list)
+        self._queue_description = describe_queue(gates)
+        # how the processing thread drains the queue (see _process_next)
+        self._in_order = isinstance(self._fifo, RealFIFO)
+        self._pop_batches = pops_batches(gates)
         # handlers added before start may shorten the resync check period below the default
         self._resync_check_period = options.resync_period
         self._reflector = Reflector(
-            list_watcher, self._fifo, options=options.reflector(), clock=self._clock,
+            list_watcher, self._fifo, options=options.reflector(), features=gates, clock=self._clock,
             should_resync=_weak_should_resync(self), counters=self._counters,
         )
         # _lifecycle guards _started, _stopped and the listener collections (writes)
@@ -134,7 +152,8 @@ class SharedIndexInformer:
         return self._reflector
 
     @property
-    def fifo(self) -> DeltaFIFO:
+    def fifo(self) -> DeltaFIFO | RealFIFO:
+        """The queue between the reflector and the indexer (which one: ``features``)."""
         return self._fifo
 
     def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
@@ -289,12 +308,19 @@ class SharedIndexInformer:
             collector.stop()
 
     def _process_next(self, timeout: float | None) -> bool:
-        """One step of the processing thread: pop up to ``process_batch`` keys, apply them
-        to the indexer and queue their notifications (under the queue's lock, as client-go
-        does), then tell the delta listeners (outside it, so the reflector can queue
+        """One step of the processing thread: pop (a ``DeltaFIFO``: up to ``process_batch``
+        keys; a ``RealFIFO``: one delta or one batch), apply to the indexer and queue the
+        notifications (under the queue's lock, unless it unlocks while processing, as
+        client-go does), then tell the delta listeners (outside it, so the reflector can queue
         meanwhile). False if nothing was queued within ``timeout``; raises
         ``FIFOClosedError`` once the queue is closed and empty."""
-        records = self._fifo.pop_batch(self._apply_batch, max(1, self.options.process_batch), timeout)
+        fifo = self._fifo
+        if not self._in_order:
+            records = fifo.pop_batch(self._apply_batch, max(1, self.options.process_batch), timeout)
+        elif self._pop_batches:
+            records = fifo.pop_batch(self._apply_in_order, self._apply_in_order, timeout)
+        else:
+            records = fifo.pop(self._apply_in_order, timeout)
         if records is None:
             return False
         if records:
@@ -326,6 +352,22 @@ class SharedIndexInformer:
         self._counters.deltas_processed += n
         return records
 
+    def _apply_in_order(self, deltas: list[Delta], is_in_initial_list: bool) -> list[DeltaRecord]:
+        """``RealFIFO``'s pop callback (one delta, or a batch of distinct keys): apply and
+        queue the notifications (``in_order_apply``). Returns the delta listeners' records."""
+        keep_records = bool(self._delta_listeners)
+        records: list[DeltaRecord] = []
+        if not self._synced_once:
+            self._gc.initial_list()
+        with self._block_deltas:
+            n = apply_in_order(
+                deltas, is_in_initial_list, self.indexer, self._all_targets, self._sync_targets,
+                records if keep_records else None, self._clock.now() if keep_records else 0.0, self._counters,
+                self.name,
+            )
+        self._counters.deltas_processed += n
+        return records
+
     # -- reads -----------------------------------------------------------------------------------
     def has_synced(self) -> bool:
         return self._fifo.has_synced()
@@ -342,4 +384,6 @@ class SharedIndexInformer:
             unavailable=r.is_last_sync_resource_version_unavailable, paginated=r.paginated_result,
             queue_depth=len(self._fifo), store_size=len(self.indexer), synced=self.has_synced(),
             handler_errors=sum(reg.errors for reg in regs), handler_backlog={reg.name: reg.backlog for reg in regs},
+            queue=self._queue_description, initial_sync=r.initial_sync, features=self.features,
+            store_resource_version=self.indexer.last_store_sync_resource_version(),
         )

@@ -28,7 +28,10 @@ class ReflectorOptions:
     page_size: int = 0
     min_watch_timeout: float = MIN_WATCH_TIMEOUT
     max_internal_error_retry: float = 0.0
+    # WatchList whatever the gates say (else the WatchListClient gate decides)
     use_watch_list: bool = False
+    # client-go's gates (kmon.cache.features.FeatureGates); None: the environment's
+    features: Any = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class InformerOptions:
     # index name -> function(obj) -> list of index values, beside the namespace index
     indexers: Mapping[str, Callable[[Any], list[str]]] = field(default_factory=dict)
     page_size: int = 0
+    # WatchList whatever the gates say (else the WatchListClient gate decides)
     use_watch_list: bool = False
     # applied to every object before it is queued (client-go's SetTransform)
     transform: Callable[[Any], Any] | None = None
@@ -66,4 +70,5 @@ class InformerOptions:
             min_watch_timeout=self.min_watch_timeout,
             max_internal_error_retry=self.max_internal_error_retry,
             use_watch_list=self.use_watch_list,
+            features=self.features,
         )

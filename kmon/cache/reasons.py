@@ -90,6 +90,16 @@ def classify_error(err: BaseException) -> str:
     return type(err).__name__
 
 
+def short_reason(err: BaseException, limit: int = 60) -> str:
+    """An error in a few words, for a label ("422 Invalid", "very short watch", ...)."""
+    if isinstance(err, e.ApiStatusError):
+        return f"{err.code} {err.reason}".strip()
+    if isinstance(err, e.VeryShortWatchError):
+        return "very short watch"
+    text = (str(err).splitlines() or [""])[0].strip() or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 _WATCH_END_BY_CLASS = {
     ErrorClass.EXPIRED: WatchEndReason.EXPIRED,
     ErrorClass.TOO_MANY_REQUESTS: WatchEndReason.TOO_MANY_REQUESTS,

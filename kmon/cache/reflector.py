@@ -1,9 +1,10 @@
 """Reflector: keeps a store in step with the API by listing, then watching (client-go's
 ``Reflector``).
 
-One round (``list_and_watch``): list everything (``relist.list_into``: paged; or, with
-``use_watch_list``, stream the initial state over one watch: ``watch_list``), ``store.replace``
-it, then watch from the list's version (``watch_handler.handle_watch`` feeding the store
+One round (``list_and_watch``): list everything (``relist.list_into``: paged; or, with the
+``WatchListClient`` gate or ``use_watch_list``, stream the initial state over one watch:
+``watch_list``, falling back to a LIST for the round when that fails for any reason),
+``store.replace`` it, then watch from the list's version (``watch_handler.handle_watch`` feeding the store
 through a ``watch_sink.StoreSink``), re-watching after normal closes, until an error or a 410
 ends the round. ``run`` repeats rounds with a backoff after each. What version to ask for is
 the reflector's ``SyncVersion``: only this reflector writes it, from its own thread.
@@ -21,29 +22,32 @@ block (append to a deque and return); an exception from one is logged and otherw
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from dataclasses import replace
 from typing import Callable, Iterator
 
+from kmon.cache import gcguard
 from kmon.cache.backoff import Backoff
 from kmon.cache.clock import Clock
 from kmon.cache.errors import ApiStatusError, is_bad_request, is_connection_refused, is_expired, is_internal_error
 from kmon.cache.errors import is_too_large_resource_version, is_too_many_requests
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
+from kmon.cache.features import FeatureGates
+from kmon.cache.informer_path import resolve_features
 from kmon.cache.interrupt import InFlight
 from kmon.cache.listwatch import CancellableListerWatcher, ListerWatcher, ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.reasons import ErrorClass, InformerState as S, ReflectorPhase as P, WatchEndReason
-from kmon.cache.reasons import classify_error, watch_end_reason
+from kmon.cache.reasons import classify_error, short_reason
 from kmon.cache.relist import list_into
 from kmon.cache.report import ReflectorReport
 from kmon.cache.resync import resyncing
 from kmon.cache.retry import RetryWithDeadline
 from kmon.cache.stats import Counters
 from kmon.cache.sync_version import SyncVersion
-from kmon.cache.watch_handler import WatchEnd, WatchResult, WatchSink, handle_watch, watch_error
+from kmon.cache.watch_handler import WatchSink, handle_watch
 from kmon.cache.watch_list import watch_list, watch_list_options
+from kmon.cache.watch_requests import WatchRequests
 from kmon.cache.watch_sink import ObjectStore, ReflectorStore, StoreSink
 
 __all__ = ["MIN_WATCH_TIMEOUT", "Reflector", "ReflectorStore"]
@@ -58,8 +62,10 @@ OpenWatch = tuple[Watch, Iterator[list[WatchEvent]]]  # a watch and the rest of 
 class Reflector:
     """See the module doc. Configured by ``options`` (a ``ReflectorOptions``); the setting
     keywords (``name``, ``resync_period``, ``page_size``, ``min_watch_timeout``,
-    ``max_internal_error_retry``, ``use_watch_list``) are the contract's short form and are
-    ignored when ``options`` is given. ``clock``, ``should_resync`` (asked before each
+    ``max_internal_error_retry``, ``use_watch_list``, ``features``) are the contract's short
+    form and are ignored when ``options`` is given, except ``features``, which (given)
+    overrides ``options.features``; both None: the environment's gates
+    (``informer_path.resolve_features``). ``clock``, ``should_resync`` (asked before each
     resync), ``counters`` and ``backoff`` are collaborators, not settings."""
 
     def __init__(
@@ -77,16 +83,19 @@ class Reflector:
         should_resync: Callable[[], bool] | None = None,
         counters: Counters | None = None,
         backoff: Backoff | None = None,
+        features: FeatureGates | None = None,
         options: ReflectorOptions | None = None,
     ) -> None:
         if options is None:
             options = ReflectorOptions(
                 name=name, resync_period=resync_period, page_size=page_size, min_watch_timeout=min_watch_timeout,
-                max_internal_error_retry=max_internal_error_retry, use_watch_list=use_watch_list,
+                max_internal_error_retry=max_internal_error_retry, use_watch_list=use_watch_list, features=features,
             )
         if not options.name:
             options = replace(options, name="reflector")
         self.options = options
+        self.features = features if features is not None else resolve_features(options.features)
+        self.use_watch_list = options.use_watch_list or self.features.watch_list_client
         self._lw = list_watcher
         self._store = store
         self._clock = clock or Clock()
@@ -97,7 +106,11 @@ class Reflector:
         self._report = ReflectorReport(options.name, self.counters, self._clock, self._version)
         canceller = list_watcher if isinstance(list_watcher, CancellableListerWatcher) else None
         self._in_flight = InFlight(options.name, canceller)
+        self._watches = WatchRequests(list_watcher, self._report, self._in_flight, self._clock, options.name,
+                                      options.min_watch_timeout)
         self._relist_reason = "initial"
+        # how the last list came: "LIST", "WatchList" or "LIST (WatchList failed: <why>)"
+        self.initial_sync = "LIST"
         self._phase = P.LIST
         self._resync_error: BaseException | None = None
 
@@ -201,7 +214,8 @@ class Reflector:
     def _list_and_watch(self, stop_event: threading.Event) -> None:
         stopped = stop_event.is_set
         opened = None
-        if self.options.use_watch_list:
+        fallback = ""
+        if self.use_watch_list:
             try:
                 self._phase = P.WATCH_LIST
                 opened = self._watch_list(stop_event)
@@ -213,12 +227,16 @@ class Reflector:
                 log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
                 self.counters.count_error(classify_error(err), f"watch-list error: {err}")
                 self._report.emit(K.Error, error=str(err), reason=P.WATCH_LIST)
+                fallback = f" (WatchList failed: {short_reason(err)})"
         if opened is None:
             self._phase = P.LIST
             page_size = self.options.page_size
             if not list_into(self._lw, self._store, self._version, self._report, page_size=page_size,
                              reason=self._relist_reason, stopped=stopped):
                 return
+            self.initial_sync = "LIST" + fallback
+        else:
+            self.initial_sync = "WatchList"
         self._resync_error = None
         with resyncing(self.resync_period, self._clock, self.should_resync, self._store.resync,
                        self._resync_failed, self.name):
@@ -233,41 +251,46 @@ class Reflector:
     def _watch_list(self, stop_event: threading.Event) -> OpenWatch | None:
         """Stream the initial state over one watch (``watch_list``), retrying what client-go
         retries; replace the store at the bookmark that ends it and return the still-open
-        watch with the rest of its events (None if stopped)."""
+        watch with the rest of its events (None if stopped). As a list is decoded, with the
+        collector paused up to the replace, unless an attempt fails or the stream falls silent."""
         stopped = stop_event.is_set
 
         def open_watch(options: ListOptions) -> Watch:
-            return self._open_watch(options, P.WATCH_LIST)
+            return self._watches.open(options, P.WATCH_LIST)
 
         def sink_into(store: ObjectStore) -> WatchSink:
             return self._store_sink(store, follow_version=False)
 
-        while True:
-            if stopped():
-                return None
-            rv = self._version.for_watch_list()
-            start = self._report.list_started(rv, self._relist_reason)
-            try:
-                wl = watch_list(open_watch, watch_list_options(rv, self._watch_timeout()), sink_into, stopped, self.name)
-            except Exception as err:  # the watch did not open
+        with gcguard.liftable_pause() as lift:
+            while True:
                 if stopped():
                     return None
-                if self._watch_list_retriable(err, stop_event):
-                    continue
-                raise
-            if wl.complete and not stopped():
-                break
-            err = None if wl.complete else self._watch_error(wl.result, start, stopped)
-            self._end_watch(wl.watch, start, err, wl.result.events, stop_event)
-            if stopped():
-                return None
-            if err is not None and not self._watch_list_retriable(err, stop_event):
-                raise err
-            # retriable, or the stream closed before the end bookmark: open another
-        self._version.set_unavailable(False)
-        # before the store can report synced (the watch is open)
-        self.counters.state = S.WATCHING
-        self._store.replace(wl.items, wl.resource_version)
+                rv = self._version.for_watch_list()
+                start = self._report.list_started(rv, self._relist_reason)
+                try:
+                    wl = watch_list(open_watch, watch_list_options(rv, self._watches.timeout()), sink_into, stopped,
+                                    self.name, self._clock, on_overdue=lift)
+                except Exception as err:  # the watch did not open
+                    lift()
+                    if stopped():
+                        return None
+                    if self._watch_list_retriable(err, stop_event):
+                        continue
+                    raise
+                if wl.complete and not stopped():
+                    break
+                lift()
+                err = None if wl.complete else self._watches.error(wl.result, start, stopped)
+                self._watches.end(wl.watch, start, err, wl.result.events, stop_event)
+                if stopped():
+                    return None
+                if err is not None and not self._watch_list_retriable(err, stop_event):
+                    raise err
+                # retriable, or the stream closed before the end bookmark: open another
+            self._version.set_unavailable(False)
+            # before the store can report synced (the watch is open)
+            self.counters.state = S.WATCHING
+            self._store.replace(wl.items, wl.resource_version)
         self._version.synced(wl.resource_version)
         self.counters.count_watch_end(WatchEndReason.INITIAL_EVENTS_END)
         self._report.list_finished(rv, start, len(wl.items), 0, False)
@@ -288,25 +311,14 @@ class Reflector:
         return False
 
     # -- watching -------------------------------------------------------------------------------
-    def _open_watch(self, options: ListOptions, reason: P) -> Watch:
-        """Start a watch (raises what ``list_watcher.watch`` raises); count and announce it
-        and make it the one ``interrupt`` stops."""
-        w = self._lw.watch(options)
-        self._report.watch_started(options.resource_version, reason)
-        self._in_flight.set_watch(w)
-        return w
-
-    def _watch_timeout(self) -> int:
-        """Server-side timeout of the next watch: random in [min, 2 x min] (client-go)."""
-        # client-go ignores minimum watch timeouts under five minutes
-        return int(max(self.options.min_watch_timeout, MIN_WATCH_TIMEOUT) * (random.random() + 1.0))
-
-    def _store_sink(self, store: ObjectStore, *, follow_version: bool) -> WatchSink:
+    def _store_sink(self, store: ObjectStore, *, follow_version: bool, hold_version: bool = False) -> WatchSink:
         """The watch loop's sink into ``store``; ``follow_version``: each event's version
-        becomes the last synced one (not while a WatchList collects its initial events)."""
+        becomes the last synced one (not while a WatchList collects its initial events), from
+        its first event that is not ADDED with ``hold_version``."""
         return StoreSink(
             store, self.counters, self._clock.now, self.name,
             on_version=self._version.synced if follow_version else None, on_bookmark=self._report.bookmark,
+            hold_version=hold_version,
         )
 
     def _watch(self, opened: OpenWatch | None, stop_event: threading.Event) -> None:
@@ -315,21 +327,24 @@ class Reflector:
         c = self.counters
         clock = self._clock
         stopped = stop_event.is_set
-        sink = self._store_sink(self._store, follow_version=True)
         retry = RetryWithDeadline(self.options.max_internal_error_retry, INTERNAL_ERROR_RESET_PERIOD, is_internal_error, clock)
         while True:
             if stopped():
                 if opened is not None:
-                    self._end_watch(opened[0], clock.monotonic(), None, 0, stop_event)
+                    self._watches.end(opened[0], clock.monotonic(), None, 0, stop_event)
                 return
             start = clock.monotonic()
+            # a watch at "" or "0" starts with synthetic ADDED events in no version order (a
+            # WatchList's open watch is past them)
+            hold = False
             if opened is None:
                 options = ListOptions(
-                    resource_version=self._version.last, timeout_seconds=self._watch_timeout(), allow_watch_bookmarks=True,
+                    resource_version=self._version.last, timeout_seconds=self._watches.timeout(), allow_watch_bookmarks=True,
                 )
+                hold = options.resource_version in ("", "0")
                 self._phase = P.WATCH_START
                 try:
-                    w = self._open_watch(options, P.WATCH)
+                    w = self._watches.open(options, P.WATCH)
                 except Exception as err:
                     if stopped():
                         return
@@ -347,9 +362,10 @@ class Reflector:
             self._phase = P.WATCH
             self._in_flight.set_watch(w)
             c.state = S.WATCHING
+            sink = self._store_sink(self._store, follow_version=True, hold_version=hold)
             result = handle_watch(batches, sink, stopped, name=self.name)
-            err = self._watch_error(result, start, stopped, self._resync_error)
-            reason = self._end_watch(w, start, err, result.events, stop_event)
+            err = self._watches.error(result, start, stopped, self._resync_error)
+            reason = self._watches.end(w, start, err, result.events, stop_event)
             retry.after(err)
             if stopped() or err is None:
                 continue  # stop is handled at the top; a normal close re-watches
@@ -383,24 +399,3 @@ class Reflector:
             log.warning("%s: watch ended with: %s", self.name, text)
             self._report.emit(K.Error, error=text, reason=P.RESYNC if err is self._resync_error else P.WATCH)
             return
-
-    def _watch_error(
-        self, result: WatchResult, start: float, stopped: Callable[[], bool], resync_error: BaseException | None = None,
-    ) -> BaseException | None:
-        """``watch_handler.watch_error`` for a watch begun at ``start``; counts an ERROR event."""
-        if result.end is WatchEnd.ERROR_EVENT:
-            self.counters.error_events += 1
-        lived = self._clock.monotonic() - start
-        return watch_error(result, lived, stopped, resync_error, self.name)
-
-    def _end_watch(
-        self, w: Watch, start: float, err: BaseException | None, events: int, stop_event: threading.Event,
-    ) -> WatchEndReason:
-        self._in_flight.set_watch(None)
-        try:
-            w.stop()
-        except Exception:
-            log.debug("%s: watch.stop() failed", self.name, exc_info=True)
-        reason = watch_end_reason(err, stop_event.is_set())
-        self._report.watch_ended(reason, start, events, err)
-        return reason

@@ -109,6 +109,9 @@ class InformerStats:
     # how its last list came: "LIST", "WatchList", or "LIST (WatchList failed: <why>)"
     initial_sync: str = "LIST"
     features: Any = None  # the FeatureGates it runs with
+    # the version the cache reflects (client-go 1.36's store: the last list, bookmark or
+    # applied object; "" unless the AtomicFIFO gate is on)
+    store_resource_version: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,6 +129,10 @@ def snapshot(
     synced: bool,
     handler_errors: int,
     handler_backlog: dict[str, int],
+    queue: str = "DeltaFIFO",
+    initial_sync: str = "LIST",
+    features: Any = None,
+    store_resource_version: str = "",
 ) -> InformerStats:
     """An ``InformerStats`` from live counters and the informer's other readings."""
     return InformerStats(
@@ -162,4 +169,8 @@ def snapshot(
         handler_errors=handler_errors,
         listener_errors=c.listener_errors,
         handler_backlog=handler_backlog,
+        queue=queue,
+        initial_sync=initial_sync,
+        features=features,
+        store_resource_version=store_resource_version,
     )

@@ -4,6 +4,11 @@
 Contract: objects handed in are stored as they are and objects handed out are the stored
 ones -- callers must not modify them. Every operation takes the single lock once; index
 functions run under it, handlers never do.
+
+With ``track_resource_version`` (client-go 1.36's store, with its ``AtomicFIFO`` gate on) the
+store also knows the resource version it reflects: that of the last ``replace``, ``bookmark``,
+or object added, updated or deleted (a tombstone, or an object without metadata, leaves it
+as it was); ``last_store_sync_resource_version()`` reads it (always ``""`` when not tracking).
 """
 
 from __future__ import annotations
@@ -20,12 +25,29 @@ class IndexerError(KeyError):
     """Unknown index name, or an indexer that conflicts with an existing one."""
 
 
+def _version_of(obj: Any) -> str | None:
+    """An object's resourceVersion ("" when it has metadata without one); None for what has no
+    metadata (a tombstone included): client-go's store keeps its version then."""
+    try:
+        return obj["metadata"].get("resourceVersion") or ""
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
 class Indexer:
     """Objects by key, plus ``indexers``: name -> function returning index values of an object.
-    With ``indexers=None`` the store has the ``"namespace"`` index."""
+    With ``indexers=None`` the store has the ``"namespace"`` index. ``track_resource_version``:
+    see the module doc."""
 
-    def __init__(self, key_func: KeyFunc = meta_namespace_key, indexers: dict[str, IndexFunc] | None = None) -> None:
+    def __init__(
+        self,
+        key_func: KeyFunc = meta_namespace_key,
+        indexers: dict[str, IndexFunc] | None = None,
+        track_resource_version: bool = True,
+    ) -> None:
         self._key_func = key_func
+        self._track = track_resource_version
+        self._rv = ""  # guarded by _lock (read without it: a str attribute is read atomically)
         self._lock = threading.Lock()  # guards _items, _indexers, _indices
         self._items: dict[str, Any] = {}
         self._indexers: dict[str, IndexFunc] = (
@@ -86,30 +108,69 @@ class Indexer:
 
     def put_key(self, key: str, obj: Any) -> Any:
         """``put`` when the caller already knows the key."""
+        rv = _version_of(obj) if self._track else None
         with self._lock:
             items = self._items
             old = items.get(key)
             items[key] = obj
             if self._plan:
                 self._update_indices_locked(old, obj, key)
+            if rv is not None:
+                self._rv = rv
         return old
 
     def delete(self, obj: Any) -> Any:
         """Remove the object's key if present; returns the removed object or ``None``."""
-        return self.delete_key(self._key_func(obj))
+        return self.delete_key(self._key_func(obj), obj)
 
-    def delete_key(self, key: str) -> Any:
+    def delete_key(self, key: str, obj: Any = None) -> Any:
+        """Remove ``key`` if present; returns the removed object or ``None``. ``obj``: the
+        deleted object as reported (its version becomes the store's, when tracking)."""
+        rv = _version_of(obj) if self._track and obj is not None else None
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None and self._plan:
                 self._update_indices_locked(old, None, key)
+            if rv is not None:
+                self._rv = rv
         return old
 
+    def apply(self, changes: list[tuple[str, Any, bool]]) -> list[Any]:
+        """Apply ``(key, obj, deleted)`` changes in order under one lock hold (client-go's
+        store ``Transaction``): ``deleted`` removes ``key``, otherwise ``obj`` is stored under
+        it. Returns the object each change replaced or removed (``None`` where there was none).
+        When tracking, the store's version becomes that of the last change's object."""
+        if not changes:
+            return []
+        rv = _version_of(changes[-1][1]) if self._track else None
+        olds: list[Any] = []
+        append = olds.append
+        with self._lock:
+            items = self._items
+            plan = self._plan
+            for key, obj, deleted in changes:
+                if deleted:
+                    old = items.pop(key, None)
+                    if old is not None and plan:
+                        self._update_indices_locked(old, None, key)
+                else:
+                    old = items.get(key)
+                    items[key] = obj
+                    if plan:
+                        self._update_indices_locked(old, obj, key)
+                append(old)
+            if rv is not None:
+                self._rv = rv
+        return olds
+
     def replace(self, items: Iterable[Any], resource_version: str = "") -> None:
-        """Swap the whole content for ``items`` (the version is ignored, as in client-go)."""
+        """Swap the whole content for ``items``; when tracking, the store is then at
+        ``resource_version``."""
         key_func = self._key_func
         new_items = {key_func(obj): obj for obj in items}
         with self._lock:
+            if self._track:
+                self._rv = resource_version
             self._items = new_items
             self._indices = {name: {} for name in self._indexers}
             self._values = {name: {} for name in self._indexers}
@@ -119,6 +180,16 @@ class Indexer:
 
     def resync(self) -> None:
         """Nothing to do for a plain store (kept for the Store interface)."""
+
+    def bookmark(self, resource_version: str) -> None:
+        """The store has reached ``resource_version`` (a watch bookmark); kept when tracking."""
+        if self._track:
+            with self._lock:
+                self._rv = resource_version
+
+    def last_store_sync_resource_version(self) -> str:
+        """The version the content reflects (see the module doc); ``""`` when not tracking."""
+        return self._rv if self._track else ""
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, obj: Any) -> tuple[Any, bool]:
@@ -135,6 +206,11 @@ class Indexer:
     def list_keys(self) -> list[str]:
         with self._lock:
             return list(self._items)
+
+    def items(self) -> list[tuple[str, Any]]:
+        """``(key, object)`` of every stored object, taken at one moment."""
+        with self._lock:
+            return list(self._items.items())
 
     def __len__(self) -> int:
         return len(self._items)

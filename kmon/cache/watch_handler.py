@@ -27,6 +27,8 @@ log = logging.getLogger("kmon.cache.reflector")
 INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
 
 _OBJECT_EVENTS = frozenset(("ADDED", "MODIFIED", "DELETED"))
+# a server asked for tables (kubectl's Accept header) answers with these: never cached
+_TABLE_API_VERSIONS = frozenset(("meta.k8s.io/v1", "meta.k8s.io/v1beta1"))
 
 
 class WatchSink(Protocol):
@@ -76,7 +78,8 @@ def handle_watch(
     holds (checked before each batch), an ERROR event arrives or, with
     ``until_initial_events_end``, the bookmark that ends a WatchList's initial events has
     been delivered (the events after it in its batch are the result's ``rest``).
-    Events without metadata, or of an unknown type, are logged and skipped."""
+    Events without metadata, of an unknown type, or carrying a ``Table`` (which no store
+    can hold), are logged and skipped."""
     apply = sink.apply
     count = 0
     last_rv = ""
@@ -97,6 +100,9 @@ def handle_watch(
                 try:
                     md = obj["metadata"]
                     rv = md.get("resourceVersion") or ""
+                    if obj.get("kind") == "Table" and obj.get("apiVersion") in _TABLE_API_VERSIONS:
+                        log.error("%s: unsupported watch event object: a %s Table", name, obj.get("apiVersion"))
+                        continue
                 except Exception:
                     log.error("%s: unable to understand watch event %r", name, event)
                     continue

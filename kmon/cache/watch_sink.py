@@ -9,7 +9,12 @@ of its consumer per run), else (and for a run of one) event by event through
 are applied. The sink counts events by type into the reflector's ``Counters`` and reports each
 new resource version through ``on_version`` (the reflector's, while watching; none while a
 WatchList collects its initial events, whose version only counts once the store was
-replaced) and each bookmark through ``on_bookmark``.
+replaced) and each bookmark through ``on_bookmark``; a store that takes bookmarks
+(``BookmarkStore``: client-go 1.36's queue) also gets each bookmark's version.
+
+``hold_version``: the watch started at ``""`` or ``"0"``, so it begins with synthetic ADDED
+events in no version order; no version is reported until the first event that is not ADDED
+(MODIFIED, DELETED or BOOKMARK) -- from then on each run's (client-go 1.36's reflector).
 """
 
 from __future__ import annotations
@@ -46,6 +51,13 @@ class ReflectorStore(ObjectStore, Protocol):
 
 
 @runtime_checkable
+class BookmarkStore(Protocol):
+    """A store that wants the version of every watch bookmark (``RealFIFO.bookmark``)."""
+
+    def bookmark(self, resource_version: str) -> Any: ...
+
+
+@runtime_checkable
 class WatchEventQueue(Protocol):
     """A store that takes a run of watch events at once (``DeltaFIFO.queue_watch_events``):
     ``(type, object)`` pairs queued as the single calls would be, failing items reported as
@@ -57,7 +69,8 @@ class WatchEventQueue(Protocol):
 class StoreSink:
     """A ``WatchSink`` into ``store`` (see the module doc)."""
 
-    __slots__ = ("_ops", "_queue", "_counters", "_now", "_name", "_on_version", "_on_bookmark")
+    __slots__ = ("_ops", "_queue", "_bookmark", "_counters", "_now", "_name", "_on_version", "_on_bookmark",
+                 "_hold")
 
     def __init__(
         self,
@@ -68,9 +81,12 @@ class StoreSink:
         *,
         on_version: Callable[[str], None] | None,
         on_bookmark: Callable[[bool], None],
+        hold_version: bool = False,
     ) -> None:
         self._ops = {"ADDED": store.add, "MODIFIED": store.update, "DELETED": store.delete}
         self._queue = store.queue_watch_events if isinstance(store, WatchEventQueue) else None
+        self._bookmark = store.bookmark if isinstance(store, BookmarkStore) else None
+        self._hold = hold_version
         self._counters = counters
         self._now = now
         self._name = name
@@ -93,7 +109,9 @@ class StoreSink:
                 c.deleted += 1
         else:
             self._apply_run(run)
-        if self._on_version is not None:
+        if self._hold and any(etype != "ADDED" for etype, _obj in run):
+            self._hold = False
+        if self._on_version is not None and not self._hold:
             self._on_version(resource_version)
         c.last_event_time = self._now()
 
@@ -128,6 +146,12 @@ class StoreSink:
     def bookmark(self, resource_version: str, initial_events_end: bool) -> None:
         c = self._counters
         c.bookmarks += 1
+        if self._bookmark is not None:
+            try:
+                self._bookmark(resource_version)
+            except Exception as err:
+                self._failed("BOOKMARK", err)
+        self._hold = False  # past any synthetic ADDED events
         if self._on_version is not None:
             self._on_version(resource_version)  # before the event, which reports the new version
         self._on_bookmark(initial_events_end)

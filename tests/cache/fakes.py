@@ -6,7 +6,7 @@
 - ``ScriptedListerWatcher``: answers list and watch calls from scripts (pages, exceptions,
   watches, ``BLOCK`` to hang until ``cancel()``), records every call's options.
 - ``FakeCluster``: a tiny in-memory API server (objects, revisions, paging, watch history,
-  compaction) with knobs to drop a watch event or reset the watch.
+  compaction, WatchList) with knobs to drop a watch event, reset the watches or restart.
 """
 
 from __future__ import annotations
@@ -245,6 +245,7 @@ class FakeCluster:
         self.compacted = 0
         self._watches: list[tuple[FakeWatch, int]] = []
         self._drop = 0
+        self.refusing = False  # list and watch refuse connections (an outage)
 
     def _key(self, obj: dict[str, Any]) -> str:
         md = obj["metadata"]
@@ -304,9 +305,26 @@ class FakeCluster:
                 w.close()
             self._watches.clear()
 
+    def outage(self, refusing: bool) -> None:
+        """Start (True) or end an outage: open watches end, and lists and watches are refused
+        until it ends."""
+        with self._lock:
+            self.refusing = refusing
+        if refusing:
+            self.reset_watches()
+
+    def restart(self) -> None:
+        """A server restart: open watches end and the new watch cache starts at the current
+        revision (watches and lists at older versions are Expired)."""
+        with self._lock:
+            self.compacted = self.rev
+        self.reset_watches()
+
     # ListerWatcher
     def list(self, options: ListOptions) -> ListPage:
         with self._lock:
+            if self.refusing:
+                raise ConnectionRefusedError("connection refused")
             rv = options.resource_version
             if rv not in (None, "", "0") and int(rv) < self.compacted:
                 raise expired()
@@ -320,6 +338,15 @@ class FakeCluster:
 
     def watch(self, options: ListOptions) -> FakeWatch:
         with self._lock:
+            if self.refusing:
+                raise ConnectionRefusedError("connection refused")
+            if options.send_initial_events:  # WatchList: the current state, the end bookmark, then live
+                initial = [WatchEvent("ADDED", o) for o in sorted(self.objects.values(), key=self._key)]
+                end = {"kind": "Pod", "metadata": {"resourceVersion": str(self.rev),
+                                                   "annotations": {"k8s.io/initial-events-end": "true"}}}
+                w = FakeWatch([*initial, WatchEvent("BOOKMARK", end)])
+                self._watches.append((w, self.rev))
+                return w
             since = int(options.resource_version or 0)
             if since < self.compacted:
                 raise expired()

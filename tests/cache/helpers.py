@@ -69,3 +69,46 @@ def running(target: Callable[[threading.Event], Any], timeout: float = 5.0) -> I
     if errors:
         raise errors[0]
 
+
+
+# -- feature gate profiles and driving an informer by hand -----------------------------------------
+from kmon.cache.features import FeatureGates  # noqa: E402
+
+CLASSIC = FeatureGates.for_client_go("1.32")  # DeltaFIFO, LIST then WATCH
+CURRENT = FeatureGates.for_client_go("1.36")  # RealFIFO (atomic, batched, unlocking), WatchList
+
+
+def drain(inf, limit=None):
+    """Run an informer's processing step until its queue is empty (or ``limit`` pops), on this
+    thread (the informer is not started); returns how many pops it took."""
+    n = 0
+    while limit is None or n < limit:
+        if not inf._process_next(timeout=0):
+            break
+        n += 1
+    return n
+
+
+def notifications(reg):
+    """Take what a (not started) handler registration has queued, as readable tuples:
+    ("add", name@rv, initial), ("update", old, new), ("delete", name@rv or tombstone:key)."""
+    out = []
+    while True:
+        try:
+            kind, a, b = reg._buf.popleft()
+        except IndexError:
+            return out
+        if kind == 0:
+            out.append(("add", label(a), b))
+        elif kind == 1:
+            out.append(("update", label(a), label(b)))
+        else:
+            out.append(("delete", label(a)))
+
+
+def label(obj):
+    from kmon.cache.keys import DeletedFinalStateUnknown
+
+    if isinstance(obj, DeletedFinalStateUnknown):
+        return "tombstone:" + obj.key
+    return obj["metadata"]["name"] + "@" + obj["metadata"]["resourceVersion"]

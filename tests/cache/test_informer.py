@@ -2,6 +2,7 @@
 
 import threading
 from collections import deque
+from dataclasses import replace
 
 import pytest
 
@@ -16,10 +17,23 @@ from kmon.cache.listwatch import ListPage
 from waiting import wait_for
 
 from .fakes import FakeCluster, FakeWatch, ListWatch, ScriptedListerWatcher, pod
-from .helpers import running
+from .helpers import CLASSIC, CURRENT, running
 
 # every test runs with watches read event by event and in batches (see conftest)
 pytestmark = pytest.mark.usefixtures("watch_mode")
+
+PROFILE = CLASSIC  # the gates ``informer()`` builds with (the ``profile`` fixture sets it)
+
+
+@pytest.fixture(autouse=True, params=["1.32", "1.36"])
+def profile(request):
+    """Every test under the classic path (client-go 1.32: DeltaFIFO) and under 1.36's queue
+    (RealFIFO: atomic, batched, unlocking); these tests script LISTs, so 1.36 runs here
+    without WatchList (test_reflector_current and test_property_paths cover that)."""
+    global PROFILE
+    PROFILE = CLASSIC if request.param == "1.32" else replace(CURRENT, watch_list_client=False)
+    yield request.param
+    PROFILE = CLASSIC
 
 
 class Recorder:
@@ -59,6 +73,7 @@ def _n(obj):
 def informer(lw, **kw):
     kw.setdefault("clock", FakeClock(auto_advance=True))
     kw.setdefault("freeze_gc_after_sync", False)
+    kw.setdefault("features", PROFILE)
     return SharedIndexInformer(lw, name="pods", **kw)
 
 

@@ -155,3 +155,56 @@ def test_concurrent_writers_keep_index_consistent():
     assert len(s) == 4 * 250
     total = sum(len(s.index_keys("namespace", f"ns{i}")) for i in range(3))
     assert total == len(s)
+
+
+def test_new_delta_types_and_their_infos():
+    from kmon.cache.delta_fifo import BookmarkInfo, DeltaType, ReplacedAllInfo, SyncAllInfo
+
+    assert [t.value for t in (DeltaType.ReplacedAll, DeltaType.SyncAll, DeltaType.Bookmark)] == [
+        "ReplacedAll", "SyncAll", "Bookmark"]
+    assert DeltaType("ReplacedAll") is DeltaType.ReplacedAll and str(DeltaType.Bookmark) == "Bookmark"
+    info = ReplacedAllInfo("7", [pod("a")])
+    assert (info.resource_version, info.objects) == ("7", [pod("a")])
+    assert BookmarkInfo("9").resource_version == "9"
+    assert SyncAllInfo() == SyncAllInfo()
+
+
+def test_store_version_follows_replace_bookmark_and_each_write():
+    s = Indexer(track_resource_version=True)
+    assert s.last_store_sync_resource_version() == ""
+    s.replace([pod("a", "3")], "5")
+    assert s.last_store_sync_resource_version() == "5"
+    s.bookmark("8")
+    assert s.last_store_sync_resource_version() == "8"
+    s.add(pod("b", "9"))
+    assert s.last_store_sync_resource_version() == "9"
+    s.update(pod("b", "10"))
+    assert s.last_store_sync_resource_version() == "10"
+    s.delete(pod("b", "11"))
+    assert s.last_store_sync_resource_version() == "11"
+    # a tombstone says nothing about the version; nor does a bare key
+    s.delete_key("default/a", DeletedFinalStateUnknown("default/a", pod("a", "3")))
+    s.delete_key("default/zz")
+    assert s.last_store_sync_resource_version() == "11"
+    assert s.list() == []
+
+
+def test_store_version_is_empty_when_not_tracking():
+    s = Indexer(track_resource_version=False)
+    s.replace([pod("a", "3")], "5")
+    s.bookmark("8")
+    s.add(pod("b", "9"))
+    assert s.last_store_sync_resource_version() == ""
+
+
+def test_apply_writes_changes_in_one_step_and_returns_what_each_replaced():
+    s = Indexer()
+    s.add(pod("a", "1"))
+    olds = s.apply([("default/a", pod("a", "2"), False), ("default/b", pod("b", "3"), False),
+                    ("default/c", pod("c", "4"), True)])
+    assert olds == [pod("a", "1"), None, None]
+    assert sorted(s.list_keys()) == ["default/a", "default/b"]
+    assert s.last_store_sync_resource_version() == "4"  # the last change's object, a deletion too
+    assert s.apply([("default/a", pod("a", "5"), True)]) == [pod("a", "2")]
+    assert s.by_index("namespace", "default") == [pod("b", "3")]
+    assert s.last_store_sync_resource_version() == "5"

@@ -1,4 +1,4 @@
-"""Property: any sequence of add/update/delete/replace/resync pushed through a DeltaFIFO into
+"""Property (the classic path, client-go 1.32): any sequence of add/update/delete/replace/resync pushed through a DeltaFIFO into
 the informer's processing -- the path that ships: ``pop_batch`` of up to ``process_batch``
 keys, applied and then told to the delta listeners -- leaves the indexer equal to a plain
 model, and both the handler notifications and the delta records replay to the same state."""
@@ -10,6 +10,7 @@ from kmon.cache.informer import SharedIndexInformer
 from kmon.cache.keys import DeletedFinalStateUnknown
 
 from .fakes import pod
+from .helpers import CLASSIC
 
 NAMES = ["a", "b", "c", "d", "e"]
 NSS = ["x", "y"]
@@ -63,7 +64,8 @@ class RecordMirror:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(op, max_size=40), st.integers(min_value=1, max_value=4))
 def test_fifo_plus_informer_converge_to_the_model(ops, process_batch):
-    inf = SharedIndexInformer(None, freeze_gc_after_sync=False, gc_policy=False, process_batch=process_batch)
+    inf = SharedIndexInformer(None, freeze_gc_after_sync=False, gc_policy=False, process_batch=process_batch,
+                              features=CLASSIC)
     fifo = inf.fifo
     mirror = Mirror()
     reg = inf.add_event_handler(mirror)

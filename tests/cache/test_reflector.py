@@ -13,14 +13,17 @@ from kmon.cache.reflector import Reflector
 from waiting import wait_for
 
 from .fakes import BLOCK, FakeWatch, ListWatch, ScriptedListerWatcher, expired, pod, status
-from .helpers import RecordingStore, running
+from .helpers import CLASSIC, RecordingStore, running
 
 # every test runs with watches read event by event and in batches (see conftest)
 pytestmark = pytest.mark.usefixtures("watch_mode")
 
 
 def make(lw, store=None, **kw):
+    """A reflector on the classic path (client-go 1.32: LIST then WATCH; ``use_watch_list``
+    asks for WatchList); 1.36's reflector: test_reflector_current."""
     kw.setdefault("clock", FakeClock(auto_advance=True))
+    kw.setdefault("features", CLASSIC)
     return Reflector(lw, store or RecordingStore(), name="test", **kw)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from hostile_helpers import RESOURCES, TOKEN, SimEnv, Ticker
 from waiting import wait_for
+from kmon.cache.features import FeatureGates
 from kmon.kube.liveness import HealthCheck
 
 FAULT_WINDOW = 5.0  # seconds each fault lasts
@@ -138,7 +139,8 @@ def test_compaction_between_pages_falls_back_to_a_full_list(env, monkeypatch):
         return page
 
     monkeypatch.setattr(RestListerWatcher, "list", list_then_compact)
-    s = env.session(page_size=5)
+    # the pager's fallback is the LIST path's (client-go 1.36 relists with a WatchList)
+    s = env.session(page_size=5, features=FeatureGates.for_client_go("1.32"))
     env.churn()
     t0 = time.time()
     # make the reflector relist (an ERROR 410 on its watch)

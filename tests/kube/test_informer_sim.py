@@ -139,8 +139,9 @@ def test_informer_survives_fault(sim, sim_kubeconfig, fault):
     informer = make_informer(sim_kubeconfig)
     with Running(informer):
         wait_converged(informer, sim.store)
+        synced = watch_events(informer)  # (a WatchList's initial events count as ADDED events)
         churn.start()
-        wait_for(lambda: watch_events(informer) >= 30, 20, "churn through the open watch before the fault")
+        wait_for(lambda: watch_events(informer) >= synced + 30, 20, "churn through the open watch before the fault")
         ops = churn.ops
         _fault(sim, fault)
         wait_for(lambda: churn.ops >= ops + 100, 20, "churn across the fault")

@@ -8,10 +8,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from dataclasses import replace
+
+import pytest
 
 from kmon.cache.clock import FakeClock
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+from kmon.cache.features import FeatureGates
 from kmon.cache.informer import SharedIndexInformer
 from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent
 from kmon.monitor.feed import DeltaItem, ReflectorItem
@@ -90,7 +94,12 @@ def _compare(stats, counts):
     assert {k: v for k, v in stats.events.items() if v} == counts.events
 
 
-def test_the_fold_of_what_an_informer_reports_equals_its_stats():
+# the classic path (client-go 1.32) and 1.36's queue (the script serves LISTs, not WatchList)
+PATHS = {"1.32": FeatureGates.for_client_go("1.32"), "1.36": replace(FeatureGates.for_client_go("1.36"), watch_list_client=False)}
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_fold_of_what_an_informer_reports_equals_its_stats(path):
     go = threading.Event()
     first = _Watch([go, WatchEvent("ADDED", pod("d", "11")), WatchEvent("MODIFIED", pod("a", "12")),
                     WatchEvent("DELETED", pod("b", "13")), WatchEvent("BOOKMARK", {"metadata": {"resourceVersion": "14"}})],
@@ -100,7 +109,7 @@ def test_the_fold_of_what_an_informer_reports_equals_its_stats():
         ApiStatusError(410, "Expired", "too old resource version"),
         _Watch([WatchEvent("ADDED", pod("e", "21"))], close=False),
     ])
-    inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), page_size=2)
+    inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), page_size=2, features=PATHS[path])
     counts, reports = InformerCounts(), deque()
     inf.add_reflector_listener(lambda ev: reports.append(ReflectorItem("c", "pods", ev)))
     inf.add_delta_listener(lambda recs: reports.extend(DeltaItem("c", "pods", r) for r in recs))
