@@ -46,6 +46,7 @@ class ReplayStats(InformerCounts):
         self.queue = ""
         self.initial_sync = ""
         self.features: Any = None
+        self.store_resource_version = ""  # not recorded
 
     def fold(self, rec: dict[str, Any], store_size: int) -> None:
         kind, typ, t = rec.get("kind"), rec.get("type"), rec.get("time")

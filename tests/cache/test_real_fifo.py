@@ -62,8 +62,9 @@ def test_construction_rules(kw):
 
 
 def test_valid_constructions():
-    RealFIFO(known_objects=Indexer())
-    RealFIFO(atomic_events=True, unlock_while_processing=True, emit_bookmarks=True)
+    assert len(RealFIFO(known_objects=Indexer())) == 0
+    f = RealFIFO(atomic_events=True, unlock_while_processing=True, emit_bookmarks=True)
+    assert len(f) == 0 and not f.has_synced() and not f.is_closed()
 
 
 # -- one flat queue -----------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_fault_recovers(env, fault):
             wait_for(lambda: env.stats(s, r)["state"] == "backing-off" and env.stats(s, r)["current_backoff"] > 0,
                      10, f"{r}: state backing-off")
         wait_for(lambda: any(re.search(fault.pattern, m.message) and m.level in ("warning", "error")
-                             for m in env.messages("pods")), 5, "a feed message saying why")
+                             for m in env.messages("pods")), 10, "a feed message saying why")
         # the others keep following churn while the fault lasts, without errors
         for r in others:
             env.wait_converged(s, [r], timeout=10)
