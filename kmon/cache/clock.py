@@ -3,12 +3,16 @@
 ``Clock`` is the real one; ``FakeClock`` only moves when a test calls ``step`` (or, with
 ``auto_advance=True``, when someone sleeps on it, which then returns at once and is recorded).
 ``sleep(seconds, stop_event)`` returns ``True`` when it ended because the event was set.
+``ticking`` runs a periodic callback on a clock (the reflector's resync, the WatchList's
+warning).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 
 class Clock:
@@ -97,3 +101,27 @@ class FakeClock(Clock):
             finally:
                 self._sleepers -= 1
             return bool(stop_event and stop_event.is_set())
+
+
+@contextmanager
+def ticking(clock: Clock, period: float, tick: Callable[[], object], name: str) -> Iterator[None]:
+    """While inside, a thread named ``name`` calls ``tick()`` every ``period`` seconds of
+    ``clock`` until it returns ``False``; the thread is joined on exit. ``period`` 0 or less:
+    no thread."""
+    if period <= 0:
+        yield
+        return
+    done = threading.Event()
+
+    def loop() -> None:
+        while not clock.sleep(period, done):
+            if done.is_set() or tick() is False:
+                return
+
+    t = threading.Thread(target=loop, name=name, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        done.set()
+        t.join()

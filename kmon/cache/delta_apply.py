@@ -11,7 +11,7 @@ per handler and handed over once per batch (one wake-up of each handler thread).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from kmon.cache.delta_fifo import Delta, DeltaType
 from kmon.cache.events import DeltaRecord
@@ -26,6 +26,21 @@ log = logging.getLogger("kmon.cache.informer")
 _DELETED = DeltaType.Deleted
 
 
+class ApplyTo(NamedTuple):
+    """Where popped deltas go, whichever queue they came from: the informer's ``indexer``,
+    the handlers (``targets``; ``sync_targets``: those whose resync is due), the delta
+    listeners' ``records`` (None: no listener) stamped ``now``, and the ``counters`` and
+    ``name`` a failure is reported under."""
+
+    indexer: Indexer
+    targets: tuple[HandlerRegistration, ...]
+    sync_targets: tuple[HandlerRegistration, ...]
+    records: list[DeltaRecord] | None
+    now: float
+    counters: Counters
+    name: str
+
+
 def same_resource_version(old: Any, new: Any) -> bool:
     """True when both objects carry the same resourceVersion (a resync, not a change)."""
     try:
@@ -34,22 +49,14 @@ def same_resource_version(old: Any, new: Any) -> bool:
         return False
 
 
-def apply_batch(
-    batch: list[tuple[str, list[Delta], bool]],
-    indexer: Indexer,
-    targets: tuple[HandlerRegistration, ...],
-    sync_targets: tuple[HandlerRegistration, ...],
-    records: list[DeltaRecord] | None,
-    now: float,
-    counters: Counters,
-    name: str,
-) -> int:
+def apply_batch(batch: list[tuple[str, list[Delta], bool]], to: ApplyTo) -> int:
     """Apply ``batch`` (``DeltaFIFO.pop_batch``: ``(key, deltas, is_in_initial_list)`` in
-    queue order) to ``indexer``, each key exactly as one ``pop`` would; append each
-    notification to the ``targets`` it is for (``sync_targets``: those whose resync is due)
-    and, when ``records`` is given, a ``DeltaRecord`` per delta stamped ``now``. A key whose
-    processing fails is counted and logged, and the others are applied. Returns how many
-    deltas were applied."""
+    queue order) to ``to.indexer``, each key exactly as one ``pop`` would; append each
+    notification to the ``to.targets`` it is for (``to.sync_targets``: those whose resync is
+    due) and, when ``to.records`` is given, a ``DeltaRecord`` per delta stamped ``to.now``. A
+    key whose processing fails is counted and logged, and the others are applied. Returns how
+    many deltas were applied."""
+    indexer, targets, sync_targets, records, now, counters, name = to
     put_key = indexer.put_key
     delete_key = indexer.delete_key
     outs: list[list[Notification]] = [[] for _ in targets]

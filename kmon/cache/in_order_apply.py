@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kmon.cache.delta_apply import same_resource_version
+from kmon.cache.delta_apply import ApplyTo, same_resource_version
 from kmon.cache.deltas import Delta, DeltaType
 from kmon.cache.events import DeltaGroup, DeltaRecord
 from kmon.cache.handlers import ADD, DELETE, UPDATE, HandlerRegistration, Notification
@@ -84,22 +84,13 @@ class _Fanout:
                 reg.add_many(out)
 
 
-def apply_in_order(
-    deltas: list[Delta],
-    is_in_initial_list: bool,
-    indexer: Indexer,
-    targets: tuple[HandlerRegistration, ...],
-    sync_targets: tuple[HandlerRegistration, ...],
-    records: list[DeltaRecord] | None,
-    now: float,
-    counters: Counters,
-    name: str,
-) -> int:
+def apply_in_order(deltas: list[Delta], is_in_initial_list: bool, to: ApplyTo) -> int:
     """Apply what one ``pop`` (one delta) or ``pop_batch`` (several, distinct keys,
-    per-object types) handed over; queue the notifications to ``targets`` and, when
-    ``records`` is given, append a ``DeltaRecord`` per object changed, stamped ``now``.
+    per-object types) handed over; queue the notifications to ``to.targets`` and, when
+    ``to.records`` is given, append a ``DeltaRecord`` per object changed, stamped ``to.now``.
     Returns how many objects were applied, which is how many records it made (``deltas_processed``
     counts these; a ``Bookmark`` applies none)."""
+    indexer, targets, sync_targets, records, now, counters, name = to
     fan = _Fanout(targets, sync_targets)
     try:
         if len(deltas) > 1:

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from kmon.cache import gcguard
 from kmon.cache.clock import Clock
-from kmon.cache.delta_apply import apply_batch
+from kmon.cache.delta_apply import ApplyTo, apply_batch
 from kmon.cache.delta_fifo import Delta, DeltaFIFO, FIFOClosedError
 from kmon.cache.events import DeltaRecord, ReflectorEvent
 from kmon.cache.features import FeatureGates
@@ -335,9 +335,19 @@ class SharedIndexInformer:
         return True
 
     def _apply_batch(self, batch: list[tuple[str, list[Delta], bool]]) -> list[DeltaRecord]:
-        """``pop_batch``'s callback (under the queue's lock, as client-go's processDeltas):
-        apply the keys' deltas and queue their notifications (``delta_apply``). Returns the
-        records for the delta listeners (none when there are no listeners)."""
+        """``DeltaFIFO.pop_batch``'s callback (under the queue's lock, as client-go's
+        processDeltas): apply the keys' deltas and queue their notifications (``delta_apply``)."""
+        return self._apply(lambda to: apply_batch(batch, to))
+
+    def _apply_in_order(self, deltas: list[Delta], is_in_initial_list: bool) -> list[DeltaRecord]:
+        """``RealFIFO``'s pop callback (one delta, or a batch of distinct keys): apply and
+        queue the notifications (``in_order_apply``)."""
+        return self._apply(lambda to: apply_in_order(deltas, is_in_initial_list, to))
+
+    def _apply(self, apply: Callable[[ApplyTo], int]) -> list[DeltaRecord]:
+        """Run ``apply`` on the informer's indexer, handlers and records while late handlers
+        wait (``_block_deltas``); returns the records for the delta listeners (none when there
+        are no listeners)."""
         keep_records = bool(self._delta_listeners)
         records: list[DeltaRecord] = []
         if not self._synced_once:
@@ -345,26 +355,8 @@ class SharedIndexInformer:
             # refcounted; the processing loop resumes once synced, after freezing)
             self._gc.initial_list()
         with self._block_deltas:
-            n = apply_batch(
-                batch, self.indexer, self._all_targets, self._sync_targets, records if keep_records else None,
-                self._clock.now() if keep_records else 0.0, self._counters, self.name,
-            )
-        self._counters.deltas_processed += n
-        return records
-
-    def _apply_in_order(self, deltas: list[Delta], is_in_initial_list: bool) -> list[DeltaRecord]:
-        """``RealFIFO``'s pop callback (one delta, or a batch of distinct keys): apply and
-        queue the notifications (``in_order_apply``). Returns the delta listeners' records."""
-        keep_records = bool(self._delta_listeners)
-        records: list[DeltaRecord] = []
-        if not self._synced_once:
-            self._gc.initial_list()
-        with self._block_deltas:
-            n = apply_in_order(
-                deltas, is_in_initial_list, self.indexer, self._all_targets, self._sync_targets,
-                records if keep_records else None, self._clock.now() if keep_records else 0.0, self._counters,
-                self.name,
-            )
+            n = apply(ApplyTo(self.indexer, self._all_targets, self._sync_targets, records if keep_records else None,
+                              self._clock.now() if keep_records else 0.0, self._counters, self.name))
         self._counters.deltas_processed += n
         return records
 

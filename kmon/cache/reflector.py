@@ -109,8 +109,9 @@ class Reflector:
         self._watches = WatchRequests(list_watcher, self._report, self._in_flight, self._clock, options.name,
                                       options.min_watch_timeout)
         self._relist_reason = "initial"
-        # how the last list came: "LIST", "WatchList" or "LIST (WatchList failed: <why>)"
-        self.initial_sync = "LIST"
+        # how the last list came (before one: how it will): "LIST", "WatchList" or
+        # "LIST (WatchList failed: <why>)"
+        self.initial_sync = "WatchList" if self.use_watch_list else "LIST"
         self._phase = P.LIST
         self._resync_error: BaseException | None = None
 

@@ -9,11 +9,10 @@ period, and each handler gets resync notifications when its own period is due
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from kmon.cache.clock import Clock
+from kmon.cache.clock import Clock, ticking
 
 log = logging.getLogger("kmon.cache.informer")
 
@@ -46,26 +45,15 @@ def resyncing(
     """While inside, a thread calls ``resync()`` every ``period`` seconds (when
     ``should_resync()`` agrees, or always without it); the first exception goes to
     ``on_error`` and ends the timer. ``period`` 0: no timer. The thread is joined on exit."""
-    if period <= 0:
-        yield
-        return
-    cancel = threading.Event()
 
-    def loop() -> None:
-        while not clock.sleep(period, cancel):
-            if cancel.is_set():
-                return
-            if should_resync is None or should_resync():
-                try:
-                    resync()
-                except Exception as err:
-                    on_error(err)
-                    return
+    def tick() -> bool:
+        if should_resync is None or should_resync():
+            try:
+                resync()
+            except Exception as err:
+                on_error(err)
+                return False
+        return True
 
-    timer = threading.Thread(target=loop, name=f"{name}-resync", daemon=True)
-    timer.start()
-    try:
+    with ticking(clock, period, tick, f"{name}-resync"):
         yield
-    finally:
-        cancel.set()
-        timer.join()

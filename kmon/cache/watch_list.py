@@ -14,13 +14,12 @@ initialEventsEndBookmarkTicker).
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Callable, Iterator
 
-from kmon.cache.clock import Clock
+from kmon.cache.clock import Clock, ticking
 from kmon.cache.keys import deletion_handling_key
 from kmon.cache.listwatch import ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.store import Indexer
@@ -94,27 +93,20 @@ def _end_bookmark_watchdog(clock: Clock, name: str, noting: _Noting, period: flo
                            on_overdue: Callable[[], None] | None) -> Iterator[None]:
     """While inside, every ``period`` seconds of ``clock``, log ``overdue_warning``'s warning
     and call ``on_overdue`` (no thread on a clock that cannot tick)."""
-    if not clock.ticks or period <= 0:
+    if not clock.ticks:
         yield
         return
     start = clock.now()
-    done = threading.Event()
 
     def tick() -> None:
-        while not clock.sleep(period, done):
-            text = overdue_warning(name, clock.now(), start, noting.last, period)
-            if text:
-                log.warning("%s", text)
-                if on_overdue is not None:
-                    on_overdue()
+        text = overdue_warning(name, clock.now(), start, noting.last, period)
+        if text:
+            log.warning("%s", text)
+            if on_overdue is not None:
+                on_overdue()
 
-    t = threading.Thread(target=tick, name=f"{name}-watch-list-warning", daemon=True)
-    t.start()
-    try:
+    with ticking(clock, period, tick, f"{name}-watch-list-warning"):
         yield
-    finally:
-        done.set()
-        t.join()
 
 
 def watch_list(

@@ -7,6 +7,10 @@ a ``SharedIndexInformer``. ``new_informer`` builds that pair from two options ob
 cache's ``InformerOptions`` (how the informer runs). ``new_list_watcher`` is the first half,
 for callers that only list or fetch. ``informer_for`` is the convenience for scripts: it loads
 the kubeconfig, builds the client and resolves the resource name first.
+
+Which client-go path an informer runs is ``InformerOptions.features`` (a
+``kmon.cache.features.FeatureGates``; None: what a current controller runs, with the
+``KUBE_FEATURE_*`` overrides): ``informer_for("pods", features=FeatureGates.for_client_go("1.32"))``.
 """
 
 from __future__ import annotations

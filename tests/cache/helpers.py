@@ -112,3 +112,42 @@ def label(obj):
     if isinstance(obj, DeletedFinalStateUnknown):
         return "tombstone:" + obj.key
     return obj["metadata"]["name"] + "@" + obj["metadata"]["resourceVersion"]
+
+
+class Mirror:
+    """A handler that rebuilds the state from notifications alone ({"ns/name": object})."""
+
+    def __init__(self):
+        self.state = {}
+
+    def on_add(self, obj, initial):
+        self.state[_ns_key(obj)] = obj
+
+    def on_update(self, old, new):
+        assert _ns_key(old) == _ns_key(new)
+        self.state[_ns_key(new)] = new
+
+    def on_delete(self, obj):
+        from kmon.cache.keys import DeletedFinalStateUnknown
+
+        self.state.pop(obj.key if isinstance(obj, DeletedFinalStateUnknown) else _ns_key(obj), None)
+
+
+class RecordMirror:
+    """A delta listener that rebuilds the state from the records alone."""
+
+    def __init__(self):
+        self.state = {}
+
+    def __call__(self, records):
+        from kmon.cache.delta_fifo import DeltaType
+
+        for r in records:
+            if r.type is DeltaType.Deleted:
+                self.state.pop(r.key, None)
+            else:
+                self.state[r.key] = r.object
+
+
+def _ns_key(o):
+    return f"{o['metadata']['namespace']}/{o['metadata']['name']}"

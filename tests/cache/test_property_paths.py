@@ -1,9 +1,10 @@
 """Properties of both informer paths (the classic one of client-go 1.32, the in-order ones of
 1.33 to 1.36):
 
-- any sequence of queue operations, popped in any rhythm, leaves the indexer, a handler that
-  rebuilds state from its notifications and a delta listener that rebuilds it from the records
-  all equal to a plain model (every path);
+- any sequence of queue operations, popped in any rhythm and batch size through the path that
+  ships (the informer's own processing step: pop, apply, then the delta listeners), leaves the
+  indexer, a handler that rebuilds state from its notifications and a delta listener that
+  rebuilds it from the records all equal to a plain model (every path);
 - under RealFIFO every watch event yields exactly one handler notification, in arrival order
   (whatever else comes between: bookmarks, resyncs no handler is due for, pops of any size);
 - a reflector and informer against a fake server, through any interleaving of writes, dropped
@@ -17,15 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kmon.cache.clock import Clock
-from kmon.cache.delta_fifo import DeltaType
 from kmon.cache.features import FeatureGates
 from kmon.cache.informer import SharedIndexInformer
-from kmon.cache.keys import DeletedFinalStateUnknown
 
 from waiting import wait_for
 
 from .fakes import FakeCluster, pod
-from .helpers import CLASSIC, CURRENT, running
+from .helpers import CLASSIC, CURRENT, Mirror, RecordMirror, running
 
 NAMES = ["a", "b", "c", "d", "e"]
 NSS = ["x", "y"]
@@ -45,7 +44,10 @@ def _key(o):
 
 
 def informer(features, batch_size=None):
-    inf = SharedIndexInformer(None, freeze_gc_after_sync=False, gc_policy=False, features=features, process_batch=3)
+    """An informer driven by hand; ``batch_size``: the most a pop takes (a DeltaFIFO's
+    ``process_batch`` keys, a RealFIFO's ``batch_size`` deltas)."""
+    inf = SharedIndexInformer(None, freeze_gc_after_sync=False, gc_policy=False, features=features,
+                              process_batch=batch_size or 3)
     if batch_size is not None and features.in_order_informers:
         inf.fifo.batch_size = batch_size
     return inf
@@ -72,37 +74,6 @@ def drain(inf, n=None):
 
 
 # -- 1: every path converges to the model -------------------------------------------------------------
-
-class Mirror:
-    """A handler that rebuilds the state from notifications alone."""
-
-    def __init__(self):
-        self.state = {}
-
-    def on_add(self, obj, initial):
-        self.state[_key(obj)] = obj
-
-    def on_update(self, old, new):
-        assert _key(old) == _key(new)
-        self.state[_key(new)] = new
-
-    def on_delete(self, obj):
-        self.state.pop(obj.key if isinstance(obj, DeletedFinalStateUnknown) else _key(obj), None)
-
-
-class RecordMirror:
-    """A delta listener that rebuilds the state from the records alone."""
-
-    def __init__(self):
-        self.state = {}
-
-    def __call__(self, records):
-        for r in records:
-            if r.type is DeltaType.Deleted:
-                self.state.pop(r.key, None)
-            else:
-                self.state[r.key] = r.object
-
 
 queue_op = st.one_of(
     st.tuples(st.sampled_from(["add", "update", "delete"]), st.sampled_from(NAMES), st.sampled_from(NSS)),

@@ -116,8 +116,10 @@ def test_the_watch_list_gate_decides_how_the_initial_state_comes():
     lw.on_watch(FakeWatch().add(pod("a", "3")).bookmark("5", initial_events_end=True))
     streaming = make(lw, features=CURRENT)
     assert streaming.use_watch_list and not make(lw).use_watch_list
+    assert (streaming.initial_sync, make(lw).initial_sync) == ("WatchList", "LIST")  # before any list: the plan
     with running(streaming.list_and_watch):
-        wait_for(lambda: streaming.initial_sync == "WatchList")
+        wait_for(lambda: streaming.last_sync_resource_version == "5")
+    assert streaming.initial_sync == "WatchList"
     assert lw.list_calls == [] and lw.watch_calls[0].send_initial_events
     listing = make(lw)
     with running(listing.list_and_watch):
@@ -193,7 +195,7 @@ def test_a_warning_every_ten_seconds_while_the_end_bookmark_has_not_come(caplog)
         wait_for(lambda: len(warnings()) == 2)
         assert "the last event was" in warnings()[1]
         w.bookmark("4", initial_events_end=True)
-        wait_for(lambda: r.initial_sync == "WatchList")
+        wait_for(lambda: r.last_sync_resource_version == "4")
         clock.step(30)  # done: no more warnings
     assert len(warnings()) == 2
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmon.cache.clock import Clock
+from kmon.cache.features import FeatureGates
 from kmon.cache.informer import FuncHandler
 from kmon.kube import RestListerWatcher, informer_for
 from kmon.kube.liveness import HealthCheck as Liveness
@@ -132,11 +133,12 @@ FAULTS = ["drop_watches", "compaction", "expired_watch_cache", "restart", "410_l
           "refused", "stalled_watch", "revision_jump", "malformed_line"]
 
 
+@pytest.mark.parametrize("client_go", ["1.36", "1.32"])  # the default path, and the classic one
 @pytest.mark.parametrize("fault", FAULTS)
-def test_informer_survives_fault(sim, sim_kubeconfig, fault):
+def test_informer_survives_fault(sim, sim_kubeconfig, fault, client_go):
     churn = Churn(sim.store, seed=hash(fault) & 0xFFFF, rate=150)
     churn.populate(30)
-    informer = make_informer(sim_kubeconfig)
+    informer = make_informer(sim_kubeconfig, features=FeatureGates.for_client_go(client_go))
     with Running(informer):
         wait_converged(informer, sim.store)
         synced = watch_events(informer)  # (a WatchList's initial events count as ADDED events)

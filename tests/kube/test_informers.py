@@ -33,3 +33,14 @@ def test_informer_for_takes_informer_options_as_keywords_or_an_object(fake_clien
     assert (inf.reflector.options.page_size, inf.reflector.resync_period) == (4, 9.0)
     with pytest.raises(TypeError):
         informer_for(PODS, api_client=fake_client, no_such_option=1)
+
+
+def test_informer_for_runs_the_client_go_path_it_is_given(fake_client, monkeypatch):
+    from kmon.cache.features import FeatureGates
+
+    classic = informer_for(PODS, api_client=fake_client, features=FeatureGates.for_client_go("1.32"))
+    assert classic.features.profile == "1.32" and classic.stats().queue == "DeltaFIFO"
+    assert not classic.reflector.use_watch_list
+    monkeypatch.delenv("KUBE_FEATURE_WatchListClient", raising=False)
+    current = new_informer(fake_client, PODS)
+    assert current.stats().queue == "RealFIFO (atomic, batched, unlocking)" and current.reflector.use_watch_list
