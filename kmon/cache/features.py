@@ -85,11 +85,22 @@ class FeatureGates:
         ``KUBE_FEATURE_<Gate>`` as client-go reads them: a value Go's ParseBool rejects, or one
         that would change a gate the version locks, is logged as a warning naming the variable
         and the default stays; a gate that version does not have yet is not read."""
+        gates, ignored = cls.read_env(environ, version)
+        for message in ignored:
+            log.warning("%s", message)
+        return gates
+
+    @classmethod
+    def read_env(cls, environ: Mapping[str, str] | None = None,
+                 version: str | None = None) -> tuple["FeatureGates", list[str]]:
+        """``from_env``'s gates, and one sentence per variable client-go would ignore (named),
+        for a caller that tells the user where they look instead of only logging."""
         env = os.environ if environ is None else environ
         base = cls.for_client_go(version) if version is not None else cls(sources=tuple((g, "default") for g in GATES))
         minor = _minor(version) if version is not None else LATEST
         values = {f.name: getattr(base, f.name) for f in fields(cls) if f.name not in ("profile", "sources")}
         sources = dict(base.sources)
+        ignored: list[str] = []
         for gate, (name, since, _on, locked) in GATES.items():
             var = f"KUBE_FEATURE_{gate}"
             if var not in env or minor < since:
@@ -98,16 +109,16 @@ class FeatureGates:
             try:
                 wanted = parse_go_bool(raw)
             except ValueError:
-                log.warning("%s=%r is not a boolean (true/false, 1/0, t/f); %s stays %s",
-                            var, raw, gate, str(values[name]).lower())
+                ignored.append(f"{var}={raw!r} is not a boolean (true/false, 1/0, t/f); "
+                               f"{gate} stays {str(values[name]).lower()}")
                 continue
             if locked is not None and minor >= locked and wanted != values[name]:
-                log.warning("%s=%s ignored: %s is locked to %s in client-go %d.%d",
-                            var, raw, gate, str(values[name]).lower(), *minor)
+                ignored.append(f"{var}={raw} ignored: {gate} is locked to {str(values[name]).lower()} "
+                               f"in client-go {minor[0]}.{minor[1]}")
                 continue
             values[name] = wanted
             sources[gate] = "environment"
-        return cls(**values, profile=base.profile, sources=tuple((g, sources[g]) for g in GATES))
+        return cls(**values, profile=base.profile, sources=tuple((g, sources[g]) for g in GATES)), ignored
 
     def enabled(self, gate: str) -> bool:
         """A gate's value by client-go's name ("AtomicFIFO")."""

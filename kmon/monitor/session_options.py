@@ -14,8 +14,6 @@ to import (no Kubernetes client).
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
@@ -97,20 +95,6 @@ def inactivity_timeout_from_env() -> float:
     return env.WATCH_INACTIVITY_TIMEOUT.read()
 
 
-class _Collect(logging.Handler):
-    """Keeps the messages ``kmon.cache.features`` logs on this thread (another thread may be
-    resolving another context's gates at the same time)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            self.messages.append(record.getMessage())
-
-
 def informer_features(client_go: str | None = None,
                       environ: Mapping[str, str] | None = None) -> tuple[FeatureGates, list[str]]:
     """The gates an informer runs with: ``FeatureGates.from_env(environ, client_go)`` (the
@@ -118,14 +102,7 @@ def informer_features(client_go: str | None = None,
     and one sentence per variable client-go would ignore (not a boolean, or a gate that
     version locks): the caller says them where the user looks (stderr, the GUI's error
     area), not only in the log. Raises ``ValueError`` for a version kmon cannot behave as."""
-    logger = logging.getLogger("kmon.cache.features")
-    collect = _Collect()
-    logger.addHandler(collect)
-    try:
-        gates = FeatureGates.from_env(environ, client_go)
-    finally:
-        logger.removeHandler(collect)
-    return gates, collect.messages
+    return FeatureGates.read_env(environ, client_go)
 
 
 class Resolved(NamedTuple):
