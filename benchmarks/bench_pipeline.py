@@ -19,7 +19,8 @@ writes prepared bytes (so the server is not the bottleneck):
   initial state from a WatchList stream), plus 1.36's queue with a LIST (what
   ``KUBE_FEATURE_WatchListClient=false`` runs), which tells the queue's cost from the
   protocol's: watch events/s, initial sync items/s and bytes per cached pod of each, medians
-  of the rounds. The in-order path must be no slower than the classic one.
+  of the rounds, and the same two rates of each queue alone (no network: what the decode
+  hides). The in-order path must be no slower than the classic one.
 
 - list compression: RestListerWatcher's paged list with the server gzipping pages over
   128 KB (level 1, as kube-apiserver does when asked, and kmon asks, as client-go does) and
@@ -870,17 +871,52 @@ def _worker(kind: str, url: str, n: int) -> int:
 
 
 # --------------------------------------------------------------------------- paths
+def bench_queue_alone(features: FeatureGates, n: int, events: int, run: int = 8) -> tuple[float, float]:
+    """The informer's queue and processing alone, no network, on this thread: items/s of an
+    initial list of ``n`` small pods (replace, then every pop applied and notified) and
+    events/s of ``events`` MODIFIED events queued ``run`` at a time (as a watch read hands
+    them over) and drained every few runs. The decode that dominates the pipeline figures is
+    left out, so the queues' own cost shows."""
+    def obj(i: int, rv: int) -> dict[str, Any]:
+        return {"kind": "Pod", "metadata": {"name": f"p{i}", "namespace": f"ns{i % 20}", "resourceVersion": str(rv)},
+                "status": {"phase": "Running"}}
+
+    informer = SharedIndexInformer(None, name="bench-queue", features=features, gc_policy=False,
+                                   freeze_gc_after_sync=False)
+    reg = informer.add_event_handler(FuncHandler())
+    items = [obj(i, 1) for i in range(n)]
+    updates = [("MODIFIED", obj(j % n, 10 + j)) for j in range(events)]
+    with gcguard.paused():
+        t0 = time.perf_counter()
+        informer.fifo.replace(items, "1")
+        while informer._process_next(0):
+            pass
+        t1 = time.perf_counter()
+        reg._buf.clear()
+        for k in range(0, events, run):
+            informer.fifo.queue_watch_events(updates[k:k + run])
+            if k // run % 4 == 3:
+                while informer._process_next(0):
+                    pass
+        while informer._process_next(0):
+            pass
+        t2 = time.perf_counter()
+    assert len(reg._buf) == events
+    return n / (t1 - t0), events / (t2 - t1)
+
+
 def print_paths(paths: dict[str, dict[str, float]], repeat: int, load_before: tuple[float, ...]) -> bool:
     """The informer paths side by side (medians); True if the in-order path is no slower."""
     print(f"informer paths, medians of {repeat} round(s) (load average before "
           f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}):")
-    print(f"  {'client-go':10s} {'queue':40s} {'initial':10s} {'watch ev/s':>11s} {'sync items/s':>13s} {'KiB/pod':>8s}")
+    print(f"  {'client-go':10s} {'queue':40s} {'initial':10s} {'watch ev/s':>11s} {'sync items/s':>13s} {'KiB/pod':>8s}"
+          f"  | queue alone: {'watch ev/s':>10s} {'sync items/s':>12s}")
     for label, gates in PATHS.items():
         p = paths[label]
         queue = describe_queue(gates)
         initial = "WatchList" if gates.watch_list_client else "LIST"
         print(f"  {label.split()[0]:10s} {queue:40s} {initial:10s} {p['watch']:11,.0f} {p['list']:13,.0f} "
-              f"{p['bytes'] / 1024:8.2f}")
+              f"{p['bytes'] / 1024:8.2f}  | {'':12s} {p['queue_watch']:10,.0f} {p['queue_list']:12,.0f}")
     ok = True
     classic = paths["1.32"]
     for label in PATHS:
@@ -924,6 +960,7 @@ def main(argv: list[str] | None = None) -> int:
     small = min(2_000, n)
     repeat = max(1, args.repeat or (1 if args.quick else 2))
     path_rounds = max(1, args.path_rounds or (3 if args.quick else 5))
+    queue_events = 10_000 if args.quick else 100_000  # through each queue alone
 
     t = time.perf_counter()
     pods = make_pods(n)
@@ -966,13 +1003,21 @@ def main(argv: list[str] | None = None) -> int:
         # the informer paths first: `path_rounds` interleaved rounds, medians compared (the
         # machine is shared; interleaving exposes every path to the same background load)
         for rnd in range(path_rounds):
-            for label, gates in PATHS.items():
+            # each round starts with another path: what runs right after another's teardown
+            # (its freed cache, the collector's state) is not always the same one
+            order = list(PATHS.items())
+            order = order[rnd % len(order):] + order[:rnd % len(order)]
+            for label, gates in order:
                 keep(f"watch_pipeline {label}", bench_watch_pipeline(server, client, events, small, gates))
-            for label, gates in PATHS.items():
+            for label, gates in order:
                 rate, size, rss = bench_list_pipeline(server, client, n, measure=rnd == 0, features=gates)
                 keep(f"list_pipeline {label}", rate)
                 if rnd == 0:
                     results[f"full_bytes {label}"], results[f"full_rss {label}"] = size / n, rss / n
+            for label, gates in order:
+                sync_rate, watch_rate = bench_queue_alone(gates, n, queue_events)
+                keep(f"queue_list {label}", sync_rate)
+                keep(f"queue_watch {label}", watch_rate)
             print(f"paths round {rnd + 1}/{path_rounds}: " + ", ".join(
                 f"{k} {v[-1]:,.0f}" for k, v in rates.items()), flush=True)
         # then the other contenders, each `repeat` times, interleaved, best rate kept
@@ -997,7 +1042,9 @@ def main(argv: list[str] | None = None) -> int:
             r[what] = r[f"{what} {DEFAULT_PATH}"]
         r["paths"] = {label: {"watch": median(rates[f"watch_pipeline {label}"]),
                               "list": median(rates[f"list_pipeline {label}"]),
-                              "bytes": r[f"full_bytes {label}"]} for label in PATHS}
+                              "bytes": r[f"full_bytes {label}"],
+                              "queue_watch": median(rates[f"queue_watch {label}"]),
+                              "queue_list": median(rates[f"queue_list {label}"])} for label in PATHS}
         print(f"watch events/s: pipeline {r['watch_pipeline']:,.0f} (client-go {DEFAULT_PATH}'s path, best) | models {r['watch_models']:,.0f} "
               f"({model_events} events, fresh process, default GC) | bare decode {r['watch_bare']:,.0f} | "
               f"RestListerWatcher alone {r['watch_reader']:,.0f} | bare decode kept in a dict by key "
