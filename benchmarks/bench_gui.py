@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                          "(the GUI's own capacity, when the machine cannot run a sim that fast)")
     ap.add_argument("--views", action="store_true",
                     help="with the event log, charts and cache inspector docked and visible (kmon.ui.views)")
+    ap.add_argument("--client-go", metavar="VERSION",
+                    help="the informer path to run, as the app's --client-go (default: the app's, client-go 1.36)")
     args = ap.parse_args(argv)
     for name, full, quick in (("seconds", 60.0, 8.0), ("objects", 50_000, 5_000), ("rate", 2000.0, 500.0),
                               ("warmup", 5.0, 2.0)):
@@ -314,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     tmp = tempfile.mkdtemp(prefix="kmon-bench-")
     settings = Settings(QSettings(os.path.join(tmp, "kmon.ini"), QSettings.Format.IniFormat))
-    ws, win, _ = build(parser().parse_args(["--context", "kmon-demo"]), settings=settings, kubeconfig=kubeconfig,
+    ws, win, _ = build(parser().parse_args(
+        ["--context", "kmon-demo"] + (["--client-go", args.client_go] if args.client_go else [])), settings=settings, kubeconfig=kubeconfig,
                        session_factory=synth.session if synth else None, views=args.views)
     win.resize(1600, 900)
     win.show()
@@ -504,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
         child.stdin.write("stop\n")
         child.stdin.flush()
         achieved, child_cpu = (float(x) for x in (child.stdout.readline().split() or (0, 0)))
+    paths = sorted({f"{st.queue}, {st.initial_sync}" for s in ws.sessions.values() if s is not None
+                    for st in s.stats().values()})  # what the informers ran, before they stop
     ws.close_all(timeout=3.0)
     ws.runner.shutdown(wait=False)
     if child is not None:
@@ -515,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     first = [m for t, m in rss if t < args.seconds / 2]
     result.update(
         mode="synthetic feed" if synth else "demo cluster in a child process",
+        informer_path=paths,
         seconds=args.seconds,
         churn_requested=args.rate,
         churn_achieved_writes_per_s=achieved,
