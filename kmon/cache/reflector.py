@@ -38,7 +38,7 @@ from kmon.cache.interrupt import InFlight
 from kmon.cache.listwatch import CancellableListerWatcher, ListerWatcher, ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.reasons import ErrorClass, InformerState as S, ReflectorPhase as P, WatchEndReason
-from kmon.cache.reasons import classify_error, short_reason
+from kmon.cache.reasons import classify_error
 from kmon.cache.relist import list_into
 from kmon.cache.report import ReflectorReport
 from kmon.cache.resync import resyncing
@@ -216,6 +216,8 @@ class Reflector:
         stopped = stop_event.is_set
         opened = None
         fallback = ""
+        reason = self._relist_reason  # one Relist per round, however many attempts its list takes
+        self._report.relist(self._version.for_watch_list() if self.use_watch_list else self._version.for_relist(), reason)
         if self.use_watch_list:
             try:
                 self._phase = P.WATCH_LIST
@@ -225,17 +227,15 @@ class Reflector:
             except Exception as err:
                 if stopped():
                     return
-                log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
-                self.counters.count_error(classify_error(err), f"watch-list error: {err}")
-                self._report.emit(K.Error, error=str(err), reason=P.WATCH_LIST)
-                fallback = f" (WatchList failed: {short_reason(err)})"
+                fallback = self._report.watch_list_fell_back(err)  # a LIST at once, for this round
+                reason = f"{reason}; {fallback}, listing instead"
         if opened is None:
             self._phase = P.LIST
             page_size = self.options.page_size
             if not list_into(self._lw, self._store, self._version, self._report, page_size=page_size,
-                             reason=self._relist_reason, stopped=stopped):
+                             reason=reason, stopped=stopped):
                 return
-            self.initial_sync = "LIST" + fallback
+            self.initial_sync = f"LIST ({fallback})" if fallback else "LIST"
         else:
             self.initial_sync = "WatchList"
         self._resync_error = None
@@ -267,7 +267,7 @@ class Reflector:
                 if stopped():
                     return None
                 rv = self._version.for_watch_list()
-                start = self._report.list_started(rv, self._relist_reason)
+                start = self._report.list_started(rv, self._relist_reason, watch_list=True)
                 try:
                     wl = watch_list(open_watch, watch_list_options(rv, self._watches.timeout()), sink_into, stopped,
                                     self.name, self._clock, on_overdue=lift)
@@ -291,9 +291,12 @@ class Reflector:
             self._version.set_unavailable(False)
             # before the store can report synced (the watch is open)
             self.counters.state = S.WATCHING
-            self._store.replace(wl.items, wl.resource_version)
+            try:  # (the stream goes on as the round's watch: counted ended only when it ends)
+                self._store.replace(wl.items, wl.resource_version)
+            except Exception as err:
+                self._watches.end(wl.watch, start, err, wl.result.events, stop_event)
+                raise
         self._version.synced(wl.resource_version)
-        self.counters.count_watch_end(WatchEndReason.INITIAL_EVENTS_END)
         self._report.list_finished(rv, start, len(wl.items), 0, False)
         return wl.watch, wl.events
 
