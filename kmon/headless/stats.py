@@ -107,7 +107,7 @@ def _render(live: Live, tracker: StatsTracker, stats: dict[str, Any], color: boo
 
 def _title(live: Live, stats: dict[str, Any]) -> str:
     """The live table's first line; the client-go path when every informer runs the same."""
-    from kmon.monitor.informer_path import context_profile
+    from kmon.monitor.path_text import context_profile
 
     same = context_profile(st.features for st in stats.values())
     return f"kmon stats: context {live.context}, server {live.server}" + (f", {same}" if same else "")

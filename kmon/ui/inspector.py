@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kmon.monitor.informer_path import context_profile
+from kmon.monitor.path_text import context_profile
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .inspector_model import COLUMNS, HIDDEN, InspectorModel, VerifyLevel

@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
-from kmon.monitor.informer_path import gate_rows, gates_text, queue_explained, sync_explained
+from kmon.monitor.path_text import gate_rows, gates_text, queue_explained, sync_explained
 from kmon.monitor.tree_node import type_name
 
 __all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]

@@ -1,5 +1,6 @@
 """The path an informer runs, in words: its client-go profile and feature gates, compact for
-a table cell, whole for a tooltip, as JSON for scripts and recordings.
+a table cell, whole for a tooltip, as JSON for scripts and recordings. (Which path that is,
+from the gates, is ``kmon.cache.informer_path``'s; this module only says it.)
 
 Why this module exists: the inspector, the status bar, ``kmon stats`` (table and JSON) and the
 recording header all say which client-go path an informer runs (``InformerStats.queue``,
