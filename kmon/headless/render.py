@@ -29,6 +29,7 @@ from typing import Any, Iterable, Sequence, TextIO
 
 from kmon.monitor.feed import FeedItem
 from kmon.monitor.path_text import gates_json, gates_text
+from kmon.monitor.watch_text import watches_text
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
 from kmon.monitor.recording_format import dumps_record, record_from_item
@@ -217,7 +218,7 @@ def stats_rows(
             flags,
             str(st.lists),
             str(st.relists),
-            str(st.watches_started),
+            watches_text(st.watches_started, st.watches_ended),
             last_end.get(res, "-"),
             str(st.bookmarks),
             str(st.queue_depth),
