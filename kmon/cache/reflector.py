@@ -259,8 +259,14 @@ class Reflector:
         def open_watch(options: ListOptions) -> Watch:
             return self._watches.open(options, P.WATCH_LIST)
 
-        def sink_into(store: ObjectStore) -> WatchSink:
-            return self._store_sink(store, follow_version=False)
+        collected = Counters()  # the initial events are the list's items, not watch events
+
+        def on_bookmark(initial_events_end: bool) -> None:
+            self.counters.bookmarks += 1
+            self._report.bookmark(initial_events_end)
+
+        def sink_into(store: ObjectStore) -> WatchSink:  # (no version until the store is replaced)
+            return StoreSink(store, collected, self._clock.now, self.name, on_version=None, on_bookmark=on_bookmark)
 
         with gcguard.liftable_pause() as lift:
             while True:
@@ -315,16 +321,6 @@ class Reflector:
         return False
 
     # -- watching -------------------------------------------------------------------------------
-    def _store_sink(self, store: ObjectStore, *, follow_version: bool, hold_version: bool = False) -> WatchSink:
-        """The watch loop's sink into ``store``; ``follow_version``: each event's version
-        becomes the last synced one (not while a WatchList collects its initial events), from
-        its first event that is not ADDED with ``hold_version``."""
-        return StoreSink(
-            store, self.counters, self._clock.now, self.name,
-            on_version=self._version.synced if follow_version else None, on_bookmark=self._report.bookmark,
-            hold_version=hold_version,
-        )
-
     def _watch(self, opened: OpenWatch | None, stop_event: threading.Event) -> None:
         """Watch from the last synced version, again and again after normal closes, until
         stopped or an error or 410 ends the round. ``opened``: a WatchList's open watch."""
@@ -366,7 +362,9 @@ class Reflector:
             self._phase = P.WATCH
             self._in_flight.set_watch(w)
             c.state = S.WATCHING
-            sink = self._store_sink(self._store, follow_version=True, hold_version=hold)
+            # each event's version becomes the last synced one (with ``hold``, from the first not ADDED)
+            sink = StoreSink(self._store, c, clock.now, self.name, on_version=self._version.synced,
+                             on_bookmark=self._report.bookmark, hold_version=hold)
             result = handle_watch(batches, sink, stopped, name=self.name)
             err = self._watches.error(result, start, stopped, self._resync_error)
             reason = self._watches.end(w, start, err, result.events, stop_event)
