@@ -315,7 +315,8 @@ class InspectorModel(QAbstractTableModel):
                     parts.append(f"last error: {st.last_error}")
                 return "\n".join(parts)
             if name == "Relists" and st is not None:
-                return f"{st.lists:,} lists in all" + (f"; last relist: {st.last_relist_reason}" if st.last_relist_reason else "")
+                why = f"\nwhy the last: {st.last_relist_reason}" if st.last_relist_reason else ""
+                return f"{st.lists:,} list{'' if st.lists == 1 else 's'} in all, {st.relists:,} after the first" + why
             if name == "Watches" and st is not None:
                 last = f"\nthe last ended: {r.last_watch_end}" if r.last_watch_end else ""
                 return watches_explained(st.watches_started, st.watches_ended) + last

@@ -162,6 +162,31 @@ def test_replay_stats_and_resource_progress_fold_the_same_way():
     assert replayed.as_dict()["events"] == {"BOOKMARK": 1} and replayed.as_dict()["name"] == "c/pods"
 
 
+class _Folding:
+    """A running informer and the fold of what it reports (``caught_up()`` folds what came
+    and says whether the fold has every delta the informer applied)."""
+
+    def __init__(self, lw, **kw):
+        self.inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), **kw)
+        self.counts, self._reports = InformerCounts(), deque()
+        self.inf.add_reflector_listener(lambda ev: self._reports.append(ReflectorItem("c", "pods", ev)))
+        self.inf.add_delta_listener(lambda recs: self._reports.extend(DeltaItem("c", "pods", r) for r in recs))
+        self.stop = threading.Event()
+        self.runner = threading.Thread(target=self.inf.run, args=(self.stop,), daemon=True)
+        self.runner.start()
+
+    def caught_up(self):
+        while self._reports:
+            self.counts.fold_item(self._reports.popleft())
+        st = self.inf.stats()
+        return st.queue_depth == 0 and self.counts.deltas_processed == st.deltas_processed
+
+    def close(self):
+        self.stop.set()
+        self.runner.join(10)
+        assert not self.runner.is_alive()
+
+
 def test_a_watch_lists_stream_counts_as_live():
     """A WatchList streams its list over its watch: listing until the initial events end,
     then watching on the same stream: one watch, started once, not ended while it watches.
@@ -172,19 +197,8 @@ def test_a_watch_lists_stream_counts_as_live():
     stream = _Watch([WatchEvent("ADDED", pod("a", "3")), WatchEvent("ADDED", pod("b", "4")), WatchEvent("BOOKMARK", end),
                      listed, WatchEvent("MODIFIED", pod("a", "6"))], close=False)
     lw = _Script([], "1", [stream])
-    inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), use_watch_list=True)
-    counts, reports = InformerCounts(), deque()
-    inf.add_reflector_listener(lambda ev: reports.append(ReflectorItem("c", "pods", ev)))
-    inf.add_delta_listener(lambda recs: reports.extend(DeltaItem("c", "pods", r) for r in recs))
-    stop = threading.Event()
-    runner = threading.Thread(target=inf.run, args=(stop,), daemon=True)
-    runner.start()
-    def caught_up():
-        while reports:
-            counts.fold_item(reports.popleft())
-        st = inf.stats()
-        return st.queue_depth == 0 and counts.deltas_processed == st.deltas_processed
-
+    run = _Folding(lw, use_watch_list=True)
+    inf, counts, caught_up = run.inf, run.counts, run.caught_up
     try:
         _wait(lambda: inf.stats().deltas_processed == 2 and caught_up(), "the streamed list")
         assert counts.state == inf.stats().state == "watching"
@@ -195,8 +209,7 @@ def test_a_watch_lists_stream_counts_as_live():
         assert {k: getattr(counts, k) for k in SAME} == {k: getattr(st, k) for k in SAME}
         assert counts.events == {"BOOKMARK": 1, "MODIFIED": 1} == {k: v for k, v in st.events.items() if v}
     finally:
-        stop.set()
-        runner.join(10)
+        run.close()
 
 
 def test_a_watch_list_that_falls_back_to_list_folds_as_live_one_relist_and_one_open_watch():
@@ -210,20 +223,8 @@ def test_a_watch_list_that_falls_back_to_list_folds_as_live_one_relist_and_one_o
                      WatchEvent("MODIFIED", pod("a", "6")), WatchEvent("ERROR", gone)], close=True)
     refused = ApiStatusError(422, "Invalid", "sendInitialEvents is forbidden for watch unless the WatchList feature is on")
     lw = _Script([pod("a", "7"), pod("c", "7")], "7", [stream, refused, _Watch([WatchEvent("ADDED", pod("d", "8"))], close=False)])
-    inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), features=FeatureGates.for_client_go("1.36"))
-    counts, reports = InformerCounts(), deque()
-    inf.add_reflector_listener(lambda ev: reports.append(ReflectorItem("c", "pods", ev)))
-    inf.add_delta_listener(lambda recs: reports.extend(DeltaItem("c", "pods", r) for r in recs))
-    stop = threading.Event()
-    runner = threading.Thread(target=inf.run, args=(stop,), daemon=True)
-    runner.start()
-
-    def caught_up():
-        while reports:
-            counts.fold_item(reports.popleft())
-        st = inf.stats()
-        return st.queue_depth == 0 and counts.deltas_processed == st.deltas_processed
-
+    run = _Folding(lw, features=FeatureGates.for_client_go("1.36"))
+    inf, counts, caught_up = run.inf, run.counts, run.caught_up
     try:
         _wait(lambda: inf.stats().lists == 1 and caught_up(), "the streamed list")
         listed.set()
@@ -239,9 +240,7 @@ def test_a_watch_list_that_falls_back_to_list_folds_as_live_one_relist_and_one_o
         assert {k: v for k, v in st.events.items() if v and k != "ERROR"} == counts.events == {
             "ADDED": 1, "MODIFIED": 1, "BOOKMARK": 1}
     finally:
-        stop.set()
-        runner.join(10)
-    assert not runner.is_alive()
+        run.close()
     caught_up()
     st = inf.stats()
     assert st.watches_ended == {"expired": 1, "stopped": 1} and st.watches_started == 2

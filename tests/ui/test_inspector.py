@@ -154,6 +154,7 @@ def test_the_path_columns_are_whole_in_the_dock_of_a_1920_window_and_elided_narr
     """The default 1920x1080 window gives the inspector's dock about 1055 px: the short path
     cells (Queue, Initial sync, Gates) are whole there, with no horizontal scrolling; narrower
     (the 1280x720 window's tab), they are elided, their whole text on hover."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from kmon.ui.columns import cell_tooltip
@@ -175,6 +176,14 @@ def test_the_path_columns_are_whole_in_the_dock_of_a_1920_window_and_elided_narr
         for name in ("Queue", "Initial sync", "Gates", "Watches"):
             assert cell_tooltip(view, model.index(r, COLUMNS.index(name))) is None, (name, model.rows[r].cells)
     assert model.cell("kmon-demo", "pods", "Watches") == "3 / 2 · open"
+    tip = Qt.ItemDataRole.ToolTipRole
+    pods = model.rows.index(model.row_of("kmon-demo", "pods"))
+    assert model.data(model.index(pods, COLUMNS.index("Watches")), tip) == (
+        "3 started, 2 ended (closed 1, expired 1); one open now")
+    insp.refresh({**rows, ("kmon-demo", "pods"): replace(rows[("kmon-demo", "pods")], lists=1, relists=0,
+                                                         last_relist_reason="initial; WatchList refused: 422 Invalid, listing instead")})
+    assert model.data(model.index(pods, COLUMNS.index("Relists")), tip) == (
+        "1 list in all, 0 after the first\nwhy the last: initial; WatchList refused: 422 Invalid, listing instead")
     insp.resize(700, 250)
     QApplication.processEvents()
     queue = model.index(0, COLUMNS.index("Queue"))
