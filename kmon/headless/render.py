@@ -28,12 +28,12 @@ from dataclasses import fields
 from typing import Any, Iterable, Sequence, TextIO
 
 from kmon.monitor.feed import FeedItem
-from kmon.monitor.path_text import gates_json, gates_text
-from kmon.monitor.watch_text import watches_text
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
+from kmon.monitor.path_text import gates_json, gates_text
 from kmon.monitor.recording_format import dumps_record, record_from_item
 from kmon.monitor.summary import format_age
+from kmon.monitor.watch_text import watches_text
 
 __all__ = [
     "COLUMNS",

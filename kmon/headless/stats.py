@@ -39,8 +39,9 @@ def parser() -> argparse.ArgumentParser:
         description="Show each informer's statistics (state, synced RV, lists, watches, queue, store, errors), refreshed.",
         epilog=(
             "Columns: RESOURCE, STATE, SYNCED RV (last synced resourceVersion), FLAGS (unavailable: the "
-            "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started / ended, "
-            "\"open\" while one is; a WatchList's stream is one watch) and LAST END (why the last one ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
+            "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started / "
+            "ended, \"open\" while one is; a WatchList's stream is one watch) and LAST END (why the last one "
+            "ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
             "(objects cached), QUEUE (DeltaFIFO, or RealFIFO and its modes), INITIAL SYNC (LIST, WatchList, "
             "or LIST and why WatchList failed), GATES (client-go profile and the KUBE_FEATURE_* variables "
             "that changed a gate), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "

@@ -26,8 +26,8 @@ compares):
   the session says).
 
 What the reports do not say, the fold cannot count as live does: ``errors`` are counted by
-the phase an ``Error`` event names (``InformerStats`` counts them by error class), and the queue depth and the store size are the caller's (it knows
-the keys). ``list_items``/``list_pages`` are the progress of the list in progress
+the phase an ``Error`` event names (``InformerStats`` counts them by error class), and the
+queue depth and the store size are the caller's (it knows the keys). ``list_items``/``list_pages`` are the progress of the list in progress
 (``InformerStats`` has no such field).
 """
 

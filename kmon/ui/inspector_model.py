@@ -21,10 +21,17 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
-from kmon.monitor.path_text import gate_rows, gates_short, gates_text, queue_explained, queue_short, sync_explained
-from kmon.monitor.path_text import sync_short
-from kmon.monitor.watch_text import WATCHES_HEADER, watches_explained, watches_text
+from kmon.monitor.path_text import (
+    gate_rows,
+    gates_short,
+    gates_text,
+    queue_explained,
+    queue_short,
+    sync_explained,
+    sync_short,
+)
 from kmon.monitor.tree_node import type_name
+from kmon.monitor.watch_text import WATCHES_HEADER, watches_explained, watches_text
 
 __all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]
 
