@@ -17,9 +17,11 @@ version is in ``InformerStats.store_resource_version``; the reflector reports th
 Detail keys of ``ReflectorEvent.detail`` by kind:
 
 =============  ==============================================================
-``Relist``     ``reason`` ("initial", "watch expired (410)", "watch error: ...",
-               "list error: ...", ...), ``resource_version_requested``
-``ListStarted`` ``resource_version_requested``, ``reason``
+``Relist``     once per round: ``reason`` ("initial", "watch expired (410)", "watch
+               error: ...", "list error: ...", ...), ``resource_version_requested``
+``ListStarted`` per attempt: ``resource_version_requested``, ``reason`` (the round's; a
+               LIST after a WatchList failed adds "; WatchList refused: ..., listing
+               instead"), ``watch_list`` (True for a WatchList)
 ``Page``       ``items`` (in this page), ``pages`` (pages so far)
 ``ListFinished`` ``items``, ``pages``, ``duration``, ``paginated``,
                ``resource_version_requested``
@@ -31,7 +33,8 @@ Detail keys of ``ReflectorEvent.detail`` by kind:
                "watch", "watch-start")
 ``Error``      ``error``, ``reason`` (where: a ``kmon.cache.reasons.ReflectorPhase``:
                "list", "watch", "watch-start", "resync", "watch-list"), ``permanent``
-               (True when a round failed for good)
+               (True when a round failed for good), ``fallback`` (a WatchList failed and
+               the round lists instead: why, "WatchList refused: 422 Invalid")
 ``Backoff``    ``delay``, ``reason`` ("round" after each list-and-watch round,
                "watch-retry" before re-watching after a refused watch or a 429)
 =============  ==============================================================

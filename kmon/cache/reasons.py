@@ -100,6 +100,14 @@ def short_reason(err: BaseException, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def fallback_reason(err: BaseException) -> str:
+    """Why a round's WatchList gave way to a LIST, in a few words: "WatchList refused: 422
+    Invalid" when the server answered with a status, else "WatchList failed: very short
+    watch"."""
+    verb = "refused" if isinstance(err, e.ApiStatusError) else "failed"
+    return f"WatchList {verb}: {short_reason(err)}"
+
+
 _WATCH_END_BY_CLASS = {
     ErrorClass.EXPIRED: WatchEndReason.EXPIRED,
     ErrorClass.TOO_MANY_REQUESTS: WatchEndReason.TOO_MANY_REQUESTS,

@@ -38,7 +38,7 @@ from kmon.cache.interrupt import InFlight
 from kmon.cache.listwatch import CancellableListerWatcher, ListerWatcher, ListOptions, Watch, WatchEvent, event_batches
 from kmon.cache.options import MIN_WATCH_TIMEOUT, ReflectorOptions
 from kmon.cache.reasons import ErrorClass, InformerState as S, ReflectorPhase as P, WatchEndReason
-from kmon.cache.reasons import classify_error, short_reason
+from kmon.cache.reasons import classify_error
 from kmon.cache.relist import list_into
 from kmon.cache.report import ReflectorReport
 from kmon.cache.resync import resyncing
@@ -216,6 +216,8 @@ class Reflector:
         stopped = stop_event.is_set
         opened = None
         fallback = ""
+        reason = self._relist_reason  # one Relist per round, however many attempts its list takes
+        self._report.relist(self._version.for_watch_list() if self.use_watch_list else self._version.for_relist(), reason)
         if self.use_watch_list:
             try:
                 self._phase = P.WATCH_LIST
@@ -225,17 +227,15 @@ class Reflector:
             except Exception as err:
                 if stopped():
                     return
-                log.warning("%s: watch-list failed, falling back to list/watch: %s", self.name, err)
-                self.counters.count_error(classify_error(err), f"watch-list error: {err}")
-                self._report.emit(K.Error, error=str(err), reason=P.WATCH_LIST)
-                fallback = f" (WatchList failed: {short_reason(err)})"
+                fallback = self._report.watch_list_fell_back(err)  # a LIST at once, for this round
+                reason = f"{reason}; {fallback}, listing instead"
         if opened is None:
             self._phase = P.LIST
             page_size = self.options.page_size
             if not list_into(self._lw, self._store, self._version, self._report, page_size=page_size,
-                             reason=self._relist_reason, stopped=stopped):
+                             reason=reason, stopped=stopped):
                 return
-            self.initial_sync = "LIST" + fallback
+            self.initial_sync = f"LIST ({fallback})" if fallback else "LIST"
         else:
             self.initial_sync = "WatchList"
         self._resync_error = None
@@ -259,15 +259,21 @@ class Reflector:
         def open_watch(options: ListOptions) -> Watch:
             return self._watches.open(options, P.WATCH_LIST)
 
-        def sink_into(store: ObjectStore) -> WatchSink:
-            return self._store_sink(store, follow_version=False)
+        collected = Counters()  # the initial events are the list's items, not watch events
+
+        def on_bookmark(initial_events_end: bool) -> None:
+            self.counters.bookmarks += 1
+            self._report.bookmark(initial_events_end)
+
+        def sink_into(store: ObjectStore) -> WatchSink:  # (no version until the store is replaced)
+            return StoreSink(store, collected, self._clock.now, self.name, on_version=None, on_bookmark=on_bookmark)
 
         with gcguard.liftable_pause() as lift:
             while True:
                 if stopped():
                     return None
                 rv = self._version.for_watch_list()
-                start = self._report.list_started(rv, self._relist_reason)
+                start = self._report.list_started(rv, self._relist_reason, watch_list=True)
                 try:
                     wl = watch_list(open_watch, watch_list_options(rv, self._watches.timeout()), sink_into, stopped,
                                     self.name, self._clock, on_overdue=lift)
@@ -291,9 +297,12 @@ class Reflector:
             self._version.set_unavailable(False)
             # before the store can report synced (the watch is open)
             self.counters.state = S.WATCHING
-            self._store.replace(wl.items, wl.resource_version)
+            try:  # (the stream goes on as the round's watch: counted ended only when it ends)
+                self._store.replace(wl.items, wl.resource_version)
+            except Exception as err:
+                self._watches.end(wl.watch, start, err, wl.result.events, stop_event)
+                raise
         self._version.synced(wl.resource_version)
-        self.counters.count_watch_end(WatchEndReason.INITIAL_EVENTS_END)
         self._report.list_finished(rv, start, len(wl.items), 0, False)
         return wl.watch, wl.events
 
@@ -312,16 +321,6 @@ class Reflector:
         return False
 
     # -- watching -------------------------------------------------------------------------------
-    def _store_sink(self, store: ObjectStore, *, follow_version: bool, hold_version: bool = False) -> WatchSink:
-        """The watch loop's sink into ``store``; ``follow_version``: each event's version
-        becomes the last synced one (not while a WatchList collects its initial events), from
-        its first event that is not ADDED with ``hold_version``."""
-        return StoreSink(
-            store, self.counters, self._clock.now, self.name,
-            on_version=self._version.synced if follow_version else None, on_bookmark=self._report.bookmark,
-            hold_version=hold_version,
-        )
-
     def _watch(self, opened: OpenWatch | None, stop_event: threading.Event) -> None:
         """Watch from the last synced version, again and again after normal closes, until
         stopped or an error or 410 ends the round. ``opened``: a WatchList's open watch."""
@@ -363,7 +362,9 @@ class Reflector:
             self._phase = P.WATCH
             self._in_flight.set_watch(w)
             c.state = S.WATCHING
-            sink = self._store_sink(self._store, follow_version=True, hold_version=hold)
+            # each event's version becomes the last synced one (with ``hold``, from the first not ADDED)
+            sink = StoreSink(self._store, c, clock.now, self.name, on_version=self._version.synced,
+                             on_bookmark=self._report.bookmark, hold_version=hold)
             result = handle_watch(batches, sink, stopped, name=self.name)
             err = self._watches.error(result, start, stopped, self._resync_error)
             reason = self._watches.end(w, start, err, result.events, stop_event)

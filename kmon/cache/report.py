@@ -14,7 +14,7 @@ from typing import Any, Callable
 from kmon.cache.clock import Clock
 from kmon.cache.events import ReflectorEvent, ReflectorEventKind as K
 from kmon.cache.errors import is_expired
-from kmon.cache.reasons import InformerState, ReflectorPhase, WatchEndReason, classify_error
+from kmon.cache.reasons import InformerState, ReflectorPhase, WatchEndReason, classify_error, fallback_reason
 from kmon.cache.stats import Counters
 from kmon.cache.sync_version import SyncVersion
 
@@ -51,17 +51,25 @@ class ReflectorReport:
                 self.counters.listener_errors += 1
                 log.exception("%s: reflector listener %r failed", self.name, fn)
 
-    def list_started(self, resource_version: str, reason: str) -> float:
-        """A list (or a WatchList) from ``resource_version`` starts, because of ``reason``.
-        Returns the monotonic time it started (for ``list_finished``)."""
+    def relist(self, resource_version: str, reason: str) -> None:
+        """A round starts listing from ``resource_version`` because of ``reason``: one
+        ``Relist`` per round, however many attempts it takes (a WatchList retried, or
+        falling back to a LIST); every round after the first list counts as a relist."""
         c = self.counters
         if c.lists > 0:
             c.relists += 1
         c.last_relist_reason = reason
+        self.emit(K.Relist, reason=reason, resource_version_requested=resource_version)
+
+    def list_started(self, resource_version: str, reason: str, **detail: Any) -> float:
+        """An attempt at the round's list (a LIST or a WatchList) from ``resource_version``
+        starts, because of ``reason`` (which becomes the last relist reason: a fallback says
+        so). Returns the monotonic time it started (for ``list_finished``)."""
+        c = self.counters
+        c.last_relist_reason = reason
         c.state = InformerState.LISTING
         self.list_pages = 0
-        self.emit(K.Relist, reason=reason, resource_version_requested=resource_version)
-        self.emit(K.ListStarted, resource_version_requested=resource_version, reason=reason)
+        self.emit(K.ListStarted, resource_version_requested=resource_version, reason=reason, **detail)
         return self._clock.monotonic()
 
     def page(self, items: int, pages: int) -> None:
@@ -119,6 +127,15 @@ class ReflectorReport:
         detail = {"permanent": True} if permanent else {}
         self.emit(K.Error, error=str(err) or type(err).__name__, reason=phase, **detail)
         return reason
+
+    def watch_list_fell_back(self, err: BaseException) -> str:
+        """A round's WatchList failed with ``err``: the round lists at once instead (as
+        client-go, no backoff). Returns why, in a few words (``reasons.fallback_reason``)."""
+        fallback = fallback_reason(err)
+        log.warning("%s: %s; listing instead: %s", self.name, fallback, err)
+        self.counters.count_error(classify_error(err), f"watch-list error: {err}")
+        self.emit(K.Error, error=str(err), reason=ReflectorPhase.WATCH_LIST, fallback=fallback)
+        return fallback
 
     def backing_off(self, delay: float, reason: str) -> None:
         c = self.counters

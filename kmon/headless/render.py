@@ -13,9 +13,9 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
   (``output_width``): the last error is cut with "…" and the least telling columns are
   dropped, so a row never wraps; pipes and files get every column. Ages are kubectl's
   (``kmon.monitor.summary.format_age``), as in the GUI. The path an informer runs (QUEUE,
-  INITIAL SYNC, GATES) is said as the inspector says it (``kmon.monitor.informer_path``).
+  INITIAL SYNC, GATES) is said as the inspector says it (``kmon.monitor.path_text``).
 - ``stats_record``: ``kmon stats -o json``: one JSON object per refresh, every informer's
-  ``InformerStats`` (its feature gates as ``informer_path.gates_json``).
+  ``InformerStats`` (its feature gates as ``path_text.gates_json``).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from dataclasses import fields
 from typing import Any, Iterable, Sequence, TextIO
 
 from kmon.monitor.feed import FeedItem
-from kmon.monitor.informer_path import gates_json, gates_text
 from kmon.monitor.journal import JournalRow, row_from_item
 from kmon.monitor.masking import redact_text
+from kmon.monitor.path_text import gates_json, gates_text
 from kmon.monitor.recording_format import dumps_record, record_from_item
 from kmon.monitor.summary import format_age
+from kmon.monitor.watch_text import watches_text
 
 __all__ = [
     "COLUMNS",
@@ -217,7 +218,7 @@ def stats_rows(
             flags,
             str(st.lists),
             str(st.relists),
-            str(st.watches_started),
+            watches_text(st.watches_started, st.watches_ended),
             last_end.get(res, "-"),
             str(st.bookmarks),
             str(st.queue_depth),
@@ -244,7 +245,7 @@ def stats_record(
 ) -> dict[str, Any]:
     """``kmon stats -o json``'s object for one refresh: ``{"kind": "stats", "time",
     "context", "server", "informers": [...]}``, an informer being its ``InformerStats``
-    fields (``features``: ``informer_path.gates_json``; the last error redacted) plus
+    fields (``features``: ``path_text.gates_json``; the last error redacted) plus
     ``resource``, ``last_watch_end`` and ``synced_at`` (epoch s; null before its first
     sync), sorted by resource."""
     last_end = last_end or {}

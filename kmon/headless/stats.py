@@ -39,8 +39,9 @@ def parser() -> argparse.ArgumentParser:
         description="Show each informer's statistics (state, synced RV, lists, watches, queue, store, errors), refreshed.",
         epilog=(
             "Columns: RESOURCE, STATE, SYNCED RV (last synced resourceVersion), FLAGS (unavailable: the "
-            "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started) "
-            "and LAST END (why the last one ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
+            "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started / "
+            "ended, \"open\" while one is; a WatchList's stream is one watch) and LAST END (why the last one "
+            "ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
             "(objects cached), QUEUE (DeltaFIFO, or RealFIFO and its modes), INITIAL SYNC (LIST, WatchList, "
             "or LIST and why WatchList failed), GATES (client-go profile and the KUBE_FEATURE_* variables "
             "that changed a gate), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
@@ -107,7 +108,7 @@ def _render(live: Live, tracker: StatsTracker, stats: dict[str, Any], color: boo
 
 def _title(live: Live, stats: dict[str, Any]) -> str:
     """The live table's first line; the client-go path when every informer runs the same."""
-    from kmon.monitor.informer_path import context_profile
+    from kmon.monitor.path_text import context_profile
 
     same = context_profile(st.features for st in stats.values())
     return f"kmon stats: context {live.context}, server {live.server}" + (f", {same}" if same else "")

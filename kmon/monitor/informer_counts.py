@@ -9,11 +9,13 @@ the counters ``InformerStats`` names and folds one report at a time, as the live
 and informer count (``tests/monitor/test_informer_counts.py`` runs a real informer and
 compares):
 
-- a list: ``Relist`` (its reason) .. ``ListStarted`` .. ``Page``\\* .. ``ListFinished`` (items,
-  pages, duration; its version becomes the synced one); every list after the first is a
-  relist.
-- watches: ``WatchStarted``, ``WatchEnded`` by reason (a WatchList's stream counts as an
-  "initial-events-end" at its list's end, and its watch stays open), ``Bookmark``.
+- a round's list: one ``Relist`` (its reason; every round after the first list is a
+  relist), then per attempt ``ListStarted`` (its reason becomes the last relist reason: a
+  WatchList that gave way to a LIST says so) .. ``Page``\\* .. ``ListFinished`` (items,
+  pages, duration; its version becomes the synced one).
+- watches: ``WatchStarted``, ``WatchEnded`` by reason, ``Bookmark``; started minus ended is
+  the watch open now (a WatchList's stream is one watch: it lists, then goes on watching,
+  and ends once).
 - watch events: an Added/Updated/Deleted delta that is neither from a list nor a relist's
   "final state unknown" delete; its version becomes the synced one. Numeric versions never
   go back (a list's end may be reported before the last deltas that preceded it).
@@ -24,10 +26,8 @@ compares):
   the session says).
 
 What the reports do not say, the fold cannot count as live does: ``errors`` are counted by
-the phase an ``Error`` event names (``InformerStats`` counts them by error class), a
-WatchList's initial events reach the cache as its list's items (the reflector also counts
-them as ADDED events), and the queue depth and the store size are the caller's (it knows
-the keys). ``list_items``/``list_pages`` are the progress of the list in progress
+the phase an ``Error`` event names (``InformerStats`` counts them by error class), and the
+queue depth and the store size are the caller's (it knows the keys). ``list_items``/``list_pages`` are the progress of the list in progress
 (``InformerStats`` has no such field).
 """
 
@@ -98,6 +98,7 @@ class InformerCounts:
         """A ``ReflectorEvent`` (``kind`` its bare value, ``d`` its detail)."""
         if kind == "ListStarted":
             self.state, self.current_backoff = "listing", 0.0
+            self.last_relist_reason = str(d.get("reason") or self.last_relist_reason)
             self.list_items = self.list_pages = 0
             self._streaming = False
         elif kind == "Page":
@@ -110,7 +111,6 @@ class InformerCounts:
             self.synced, self.unavailable = True, False
             if self._streaming:  # a WatchList goes on watching on the same stream
                 self.state = "watching"
-                self._count_end("initial-events-end")
             self.list_items_last = int(d.get("items") or 0)
             self.list_items_total += self.list_items_last
             self.list_items = self.list_items_last or self.list_items
@@ -119,7 +119,7 @@ class InformerCounts:
             self.list_duration_total += self.list_duration_last
             self._synced_at(rv)
             self.current_backoff = 0.0
-        elif kind == "Relist":  # every list is announced so, the first one too ("initial")
+        elif kind == "Relist":  # every round's list is announced so, the first one too ("initial")
             if self.lists > 0:
                 self.relists += 1
             self.last_relist_reason = str(d.get("reason") or "")

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
-from kmon.monitor.informer_path import gates_from_json, gates_json
+from kmon.monitor.path_text import gates_from_json, gates_json
 from kmon.monitor.journal import enum_text, metadata_of
 from kmon.monitor.masking import mask_secret, redact_text
 
@@ -247,7 +247,7 @@ def make_header(
 
 def context_path(features: Any, queues: dict[str, str]) -> dict[str, Any]:
     """What a header's context entry says of the path its informers ran (format 1.1):
-    ``client_go``, the profile and every gate with its source (``informer_path.gates_json``;
+    ``client_go``, the profile and every gate with its source (``path_text.gates_json``;
     null when unknown), and ``queues``, each resource's queue ("RealFIFO (atomic, batched)")."""
     return {"client_go": gates_json(features), "queues": {str(k): str(v) for k, v in queues.items()}}
 

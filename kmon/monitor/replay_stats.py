@@ -42,7 +42,7 @@ class ReplayStats(InformerCounts):
         self.handler_errors = 0
         self.listener_errors = 0
         self.handler_backlog: dict[str, int] = {}
-        # the path it ran: what the recording's header says (kmon.monitor.informer_path)
+        # the path it ran: what the recording's header says (kmon.monitor.path_text)
         self.queue = ""
         self.initial_sync = ""
         self.features: Any = None

@@ -5,7 +5,9 @@ One item per distinct error, not per retry: a server that stays down for an hour
 warning, then one "recovered" when a list finishes or a watch starts again. 401/403 are
 errors (the credentials or the RBAC rules must change), others warnings (kmon retries with
 backoff). A failure the reflector gave up on (a 400 on list: the request itself is wrong) is
-an error in state "failed" that says it is not retried.
+an error in state "failed" that says it is not retried. A WatchList that fails gives way to
+a LIST at once (client-go's fallback, for that round): information, said as such ("pods:
+WatchList refused (422 ...); listing instead"), not an error to recover from.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def reflector_error_reporter(handle: _Handle, full_name: str, emit: Emit) -> Cal
         detail = event.detail or {}
         if kind == "Error":
             text = redact_text(str(detail.get("error") or "error"))
-            if detail.get("permanent"):
+            if detail.get("fallback"):  # client-go lists at once, for this round: nothing failed
+                head = str(detail["fallback"]).partition(":")[0]  # "WatchList refused"
+                emit(full_name, "info", f"{full_name}: {head} ({text}); listing instead", "listing")
+            elif detail.get("permanent"):
                 handle.error = text
                 emit(full_name, "error", f"{full_name}: failed: {text} (the server rejects the request "
                      "itself: not retried; check the selectors)", "failed")

@@ -17,7 +17,7 @@ from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from kmon.cache.features import GATES, LATEST, FeatureGates
-from kmon.monitor.informer_path import SHORT_NAMES
+from kmon.monitor.path_text import SHORT_NAMES
 from kmon.monitor.session_args import client_go_version
 
 __all__ = ["ClientGoMenu", "PROFILES", "profile_label"]

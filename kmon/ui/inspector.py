@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kmon.monitor.informer_path import context_profile
+from kmon.monitor.path_text import context_profile
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, Fit, chars_width, elide_column, header_width, text_width
 from .inspector_model import COLUMNS, HIDDEN, InspectorModel, VerifyLevel
@@ -39,8 +39,12 @@ _MAX_KEYS = 25  # keys listed per kind of difference in the panel
 # the columns that give way to the last error, elided (Context and Resource in the middle, the
 # others and their titles at the end) down to about this; a cell's whole text, and what it
 # means, in its tooltip
-_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps", "Queue": "RealFI…",
-            "Initial sync": "Watch…", "Gates": "1.36…", "Last watch end": "expired", "Synced since": "Synced…"}
+_SHRINKS = {"Context": "kmon-dem…o-2", "Resource": "deployments.apps", "Last watch end": "expired",
+            "Synced since": "Synced…", "Last event": "Last e…", "Watches": "12 / 11 · open",
+            "Queue": "RealFIFO…", "Initial sync": "WatchList", "Gates": "1.36 ·…"}
+# the path an informer runs: its short cells stay whole while the other columns can give way
+# (at 1920 px; narrower, they are elided too, their whole text on hover)
+_PATH = ("Queue", "Initial sync", "Gates")
 # what the last error keeps while other columns can still give way (its whole text on hover)
 _ERROR_CHARS = 16
 
@@ -81,6 +85,7 @@ class Inspector(QWidget):
             self.view.setColumnHidden(COLUMNS.index(name), True)
         ElidedToolTips(self.view)
         self.column_chooser = ColumnChooser(self.view, self.columns)
+        self.view.viewport().installEventFilter(self)  # (after the sizer's: runs before it)
 
         self.verify_btn = QPushButton("Verify cache")
         self.verify_btn.setToolTip("Compare the selected informers' caches with a fresh list from the server")
@@ -128,14 +133,31 @@ class Inspector(QWidget):
         self.columns.refit()  # (a few dozen rows, once a second: columns grow to new text)
 
     def _measure(self) -> dict[int, Fit]:
-        """Every column's content width (the rows are informers: a few dozen at most)."""
+        """Every column's content width (the rows are informers: a few dozen at most); the
+        path columns give way only once the others cannot."""
         rows = self.model.rows[:200]
         out = {}
         for c, name in enumerate(COLUMNS):
             want = max(header_width(self.view, c), text_width(self.view, [r.cells[c] for r in rows]))
             least = text_width(self.view, [_SHRINKS[name]]) if name in _SHRINKS else want
             out[c] = Fit(want, min(want, least))
+        # the last error keeps room for a few words only when some informer has one
+        err = COLUMNS.index("Last error")
+        # (a stretched last section is never narrower than the header's default section size)
+        self.columns.stretch_least = max(self.view.horizontalHeader().defaultSectionSize(), header_width(self.view, err),
+                                         chars_width(self.view, _ERROR_CHARS) if any(r.cells[err] for r in rows) else 0)
+        shown = [c for c in out if c != self.columns.stretch and not self.view.isColumnHidden(c)]
+        path = [COLUMNS.index(n) for n in _PATH if COLUMNS.index(n) in shown]
+        floor = sum(out[c].least for c in shown) + self.columns.stretch_least
+        if floor + sum(out[c].want - out[c].least for c in path) <= self.view.viewport().width():
+            for c in path:
+                out[c] = Fit(out[c].want, out[c].want)
         return out
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize:
+            self.columns.refit()  # (whether the path columns can stay whole depends on the width)
+        return False
 
     def _update_summary(self) -> None:
         states: dict[str, int] = {}

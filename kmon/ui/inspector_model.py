@@ -21,8 +21,17 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.monitor.feed import ReflectorItem, SessionItem
-from kmon.monitor.informer_path import gate_rows, gates_text, queue_explained, sync_explained
+from kmon.monitor.path_text import (
+    gate_rows,
+    gates_short,
+    gates_text,
+    queue_explained,
+    queue_short,
+    sync_explained,
+    sync_short,
+)
 from kmon.monitor.tree_node import type_name
+from kmon.monitor.watch_text import WATCHES_HEADER, watches_explained, watches_text
 
 __all__ = ["COLUMNS", "HIDDEN", "InspectorModel", "InformerRow", "KeyRole", "VerifyLevel", "state_of"]
 
@@ -34,7 +43,8 @@ COLUMNS = (
     "Synced since", "Last event", "Queued", "Verify", "Queue", "Initial sync", "Gates", "Flags", "Lists",
     "Bookmarks", "Backoff", "Last error",
 )
-HIDDEN = ("Queued", "Flags", "Lists", "Bookmarks", "Backoff")
+# (Last watch end: the Watches cell's tooltip says it, with every reason counted)
+HIDDEN = ("Last watch end", "Queued", "Flags", "Lists", "Bookmarks", "Backoff")
 KeyRole = Qt.ItemDataRole.UserRole + 1  # (context, resource)
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _INVALID = QModelIndex()
@@ -217,7 +227,6 @@ class InspectorModel(QAbstractTableModel):
             flags.append("rv unavailable")
         if st.paginated:
             flags.append("paginated")
-        ended = sum((st.watches_ended or {}).values())
         cells = {
             "Context": r.context,
             "Resource": r.resource,
@@ -225,16 +234,17 @@ class InspectorModel(QAbstractTableModel):
             "Store": f"{st.store_size:,}",
             "Synced rv": str(st.last_synced_version or ""),
             "Relists": f"{st.relists:,}",
-            "Watches": f"{st.watches_started:,} / {ended:,}",  # started / ended (the header's tooltip)
+            "Watches": watches_text(st.watches_started, st.watches_ended),
             "Last watch end": r.last_watch_end,
             "Synced since": (_ago(now - r.synced_at) if (r.synced_at is not None and st.synced)
                              else ("not synced" if not st.synced else "")),
             "Last event": _ago(now - st.last_event_time) if st.last_event_time else "",
             "Queued": f"{st.queue_depth:,}",
             "Verify": r.verify,
-            "Queue": st.queue,
-            "Initial sync": st.initial_sync,
-            "Gates": gates_text(st.features),
+            # the path, short (each cell's tooltip says it whole)
+            "Queue": queue_short(st.queue or ""),
+            "Initial sync": sync_short(st.initial_sync or ""),
+            "Gates": gates_short(st.features),
             "Flags": ", ".join(flags),
             "Lists": f"{st.lists:,}",
             "Bookmarks": f"{st.bookmarks:,}",
@@ -312,15 +322,17 @@ class InspectorModel(QAbstractTableModel):
                     parts.append(f"last error: {st.last_error}")
                 return "\n".join(parts)
             if name == "Relists" and st is not None:
-                return f"{st.lists:,} lists in all" + (f"; last relist: {st.last_relist_reason}" if st.last_relist_reason else "")
-            if name == "Watches" and st is not None and st.watches_ended:
-                return f"{st.watches_started:,} started; ended: " + ", ".join(f"{k} {v}" for k, v in sorted(st.watches_ended.items()))
+                why = f"\nwhy the last: {st.last_relist_reason}" if st.last_relist_reason else ""
+                return f"{st.lists:,} list{'' if st.lists == 1 else 's'} in all, {st.relists:,} after the first" + why
+            if name == "Watches" and st is not None:
+                last = f"\nthe last ended: {r.last_watch_end}" if r.last_watch_end else ""
+                return watches_explained(st.watches_started, st.watches_ended) + last
             if name == "Verify":
                 return r.verify_detail or "not verified yet: select the row and press Verify"
             if name == "Queue" and st is not None and st.queue:
-                return queue_explained(st.queue)
+                return f"{st.queue}\n\n{queue_explained(st.queue)}"
             if name == "Initial sync" and st is not None and st.initial_sync:
-                return sync_explained(st.initial_sync)
+                return f"{st.initial_sync}\n\n{sync_explained(st.initial_sync)}"
             if name == "Gates" and st is not None and st.features is not None:
                 return gates_tooltip(st.features)
             if name == "Last error" and r.cells[col]:
@@ -347,14 +359,15 @@ _HEADER_TIPS = {
     "Flags": "rv unavailable: the last version expired (the next list is from etcd); paginated: the list came in pages",
     "Queued": "queue depth: deltas waiting to be applied to the cache",
     "Queue": "the informer's queue: DeltaFIFO (classic) or RealFIFO (in order) and its modes",
-    "Initial sync": "how the last (re)list came: LIST, or a WatchList stream (and why it fell back to LIST)",
+    "Initial sync": "how the last (re)list came: LIST, a WatchList stream, or LIST (fallback) when a WatchList "
+                    "failed (hover a cell for why)",
     "Gates": "client-go profile and the feature gates the environment changed (KUBE_FEATURE_*); "
              "hover a cell for every gate and where its value came from",
     "Store": "objects in the cache (indexer)",
     "Backoff": "current delay before the next list/watch attempt",
     "Verify": "last comparison of the cache with a fresh consistent list from the server",
     "Relists": "lists after the first one (a watch that expired or failed)",
-    "Watches": "watches started / ended (hover a cell for why they ended)",
+    "Watches": WATCHES_HEADER + " (hover a cell for why they ended)",
     "Last watch end": "why the last watch ended (expired, closed by the server, an error…)",
     "Synced since": "when the last list finished",
 }

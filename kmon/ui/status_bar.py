@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton
 
 from kmon.monitor.feed import DeltaItem
-from kmon.monitor.informer_path import context_profile, gates_text
+from kmon.monitor.path_text import context_profile, gates_text
 from kmon.monitor.resource_states import ContextFreshness, ResourceStates
 
 from .icons import dot_icon

@@ -136,12 +136,49 @@ def test_a_server_rejecting_send_initial_events_is_served_by_list_for_that_round
     store = RecordingStore()
     r = make(lw, store, features=CURRENT)
     r.list_and_watch(threading.Event())
-    assert r.initial_sync == "LIST (WatchList failed: 422 Invalid)"
+    assert r.initial_sync == "LIST (WatchList refused: 422 Invalid)"
     assert store.calls[0] == ("replace", (["x"], "9"))
     with running(r.list_and_watch):
         assert lw.wait_watch_calls(4)
     assert [o.send_initial_events for o in lw.watch_calls[:4]] == [True, False, True, False]
     assert store.calls[-1] == ("replace", (["x"], "12"))
+
+
+def test_a_watch_list_stream_is_one_watch_started_once_and_ended_once():
+    """The stream that lists goes on as the round's watch: it is not counted ended at its
+    end bookmark, so started minus ended is the watch open now ("3 / 4" could not be)."""
+    lw = ScriptedListerWatcher()
+    lw.on_watch(FakeWatch().add(pod("a", "3")).bookmark("5", initial_events_end=True).modify(pod("a", "6")).close())
+    r = make(lw, features=CURRENT)
+    ended = lambda: sum(r.counters.watches_ended.values())  # noqa: E731
+    with running(r.list_and_watch):
+        assert lw.wait_watch_calls(2)  # the stream closed: a plain watch from "6"
+        wait_for(lambda: r.counters.watches_started == 2)
+        assert r.counters.watches_ended == {"closed": 1}
+        assert r.counters.watches_started - ended() == 1
+    assert r.counters.watches_ended == {"closed": 1, "stopped": 1}
+
+
+def test_a_watch_list_that_falls_back_to_list_is_one_relist_that_says_so():
+    lw = ScriptedListerWatcher().on_list(ListPage([pod("x", "12")], "12"))
+    rejected = ApiStatusError(422, "Invalid", "sendInitialEvents is forbidden for watch unless the WatchList feature is on")
+    # round 1: a WatchList, whose watch then expires; round 2: the WatchList is refused, a LIST serves
+    lw.on_watch(FakeWatch().add(pod("a", "3")).bookmark("5", initial_events_end=True).send_error(410, "Expired", "too old"),
+                rejected)
+    events = []
+    r = make(lw, features=CURRENT)
+    r.add_listener(events.append)
+    r.list_and_watch(threading.Event())
+    assert (r.counters.relists, r.counters.last_relist_reason) == (0, "initial")
+    with running(r.list_and_watch):
+        assert lw.wait_watch_calls(3)
+        wait_for(lambda: r.counters.lists == 2 and r.counters.watches_started == 2)
+    assert r.counters.relists == 1
+    assert [e.detail["reason"] for e in events if e.kind.value == "Relist"] == ["initial", "watch expired (410)"]
+    assert r.counters.last_relist_reason == "watch expired (410); WatchList refused: 422 Invalid, listing instead"
+    assert r.initial_sync == "LIST (WatchList refused: 422 Invalid)"
+    fell = [e for e in events if e.kind.value == "Error"][-1]
+    assert (fell.detail["reason"], fell.detail["fallback"]) == ("watch-list", "WatchList refused: 422 Invalid")
 
 
 def test_a_watch_list_stream_that_closes_at_once_falls_back_to_list():

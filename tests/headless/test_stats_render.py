@@ -202,3 +202,13 @@ def test_stats_fits_a_real_terminal_and_keeps_every_column_in_a_pipe(sim, worklo
     assert _columns(piped.stdout.decode().splitlines()[0]) == list(STATS_COLUMNS)
     narrow = run_kmon("stats", "--kubeconfig", kubeconfig, "--once", "pods", env_extra={"COLUMNS": "80"})
     assert all(len(ln) <= 80 for ln in narrow.stdout.decode().splitlines())
+
+
+def test_the_watches_column_says_started_ended_and_whether_one_is_open():
+    from kmon.headless.render import STATS_COLUMNS, stats_rows
+
+    rows = stats_rows({"pods": _informer("pods", watches_started=3, watches_ended={"expired": 1, "closed": 1}),
+                       "nodes": _informer("nodes", state="stopped", watches_started=2,
+                                          watches_ended={"closed": 1, "stopped": 1})}, now=1000.0)
+    col = STATS_COLUMNS.index("WATCHES")
+    assert [r[col] for r in rows] == ["2 / 2", "3 / 2 · open"]

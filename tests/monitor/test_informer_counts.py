@@ -162,38 +162,86 @@ def test_replay_stats_and_resource_progress_fold_the_same_way():
     assert replayed.as_dict()["events"] == {"BOOKMARK": 1} and replayed.as_dict()["name"] == "c/pods"
 
 
+class _Folding:
+    """A running informer and the fold of what it reports (``caught_up()`` folds what came
+    and says whether the fold has every delta the informer applied)."""
+
+    def __init__(self, lw, **kw):
+        self.inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), **kw)
+        self.counts, self._reports = InformerCounts(), deque()
+        self.inf.add_reflector_listener(lambda ev: self._reports.append(ReflectorItem("c", "pods", ev)))
+        self.inf.add_delta_listener(lambda recs: self._reports.extend(DeltaItem("c", "pods", r) for r in recs))
+        self.stop = threading.Event()
+        self.runner = threading.Thread(target=self.inf.run, args=(self.stop,), daemon=True)
+        self.runner.start()
+
+    def caught_up(self):
+        while self._reports:
+            self.counts.fold_item(self._reports.popleft())
+        st = self.inf.stats()
+        return st.queue_depth == 0 and self.counts.deltas_processed == st.deltas_processed
+
+    def close(self):
+        self.stop.set()
+        self.runner.join(10)
+        assert not self.runner.is_alive()
+
+
 def test_a_watch_lists_stream_counts_as_live():
     """A WatchList streams its list over its watch: listing until the initial events end,
-    then watching on the same stream, whose end of initial events counts as a watch end.
-    (Its initial events reach the cache as the list's items: the fold cannot tell them from
-    a list's, so it leaves them out of ``events`` where the reflector counts them ADDED.)"""
+    then watching on the same stream: one watch, started once, not ended while it watches.
+    Its initial events are the list's items, not watch events, live and folded alike (its
+    end bookmark is a bookmark)."""
     end = {"metadata": {"resourceVersion": "5", "annotations": {"k8s.io/initial-events-end": "true"}}}
     listed = threading.Event()
     stream = _Watch([WatchEvent("ADDED", pod("a", "3")), WatchEvent("ADDED", pod("b", "4")), WatchEvent("BOOKMARK", end),
                      listed, WatchEvent("MODIFIED", pod("a", "6"))], close=False)
     lw = _Script([], "1", [stream])
-    inf = SharedIndexInformer(lw, name="pods", clock=FakeClock(auto_advance=True), use_watch_list=True)
-    counts, reports = InformerCounts(), deque()
-    inf.add_reflector_listener(lambda ev: reports.append(ReflectorItem("c", "pods", ev)))
-    inf.add_delta_listener(lambda recs: reports.extend(DeltaItem("c", "pods", r) for r in recs))
-    stop = threading.Event()
-    runner = threading.Thread(target=inf.run, args=(stop,), daemon=True)
-    runner.start()
-    def caught_up():
-        while reports:
-            counts.fold_item(reports.popleft())
-        st = inf.stats()
-        return st.queue_depth == 0 and counts.deltas_processed == st.deltas_processed
-
+    run = _Folding(lw, use_watch_list=True)
+    inf, counts, caught_up = run.inf, run.counts, run.caught_up
     try:
         _wait(lambda: inf.stats().deltas_processed == 2 and caught_up(), "the streamed list")
         assert counts.state == inf.stats().state == "watching"
         listed.set()  # (a watch event before the list's items were applied would join them)
         _wait(lambda: inf.stats().events["MODIFIED"] == 1 and caught_up(), "the watch event")
         st = inf.stats()
-        assert st.watches_ended == {"initial-events-end": 1} and st.state == "watching" and st.lists == 1
+        assert st.watches_ended == {} and st.watches_started == 1 and st.state == "watching" and st.lists == 1
         assert {k: getattr(counts, k) for k in SAME} == {k: getattr(st, k) for k in SAME}
-        assert counts.events == {"BOOKMARK": 1, "MODIFIED": 1}
+        assert counts.events == {"BOOKMARK": 1, "MODIFIED": 1} == {k: v for k, v in st.events.items() if v}
     finally:
-        stop.set()
-        runner.join(10)
+        run.close()
+
+
+def test_a_watch_list_that_falls_back_to_list_folds_as_live_one_relist_and_one_open_watch():
+    """Round 1 streams its list (WatchList) and its watch expires; round 2's WatchList is
+    refused and a LIST serves it at once: one relist, whose reason says it fell back, and
+    watches started minus ended is the one open -- live and folded alike."""
+    end = {"metadata": {"resourceVersion": "5", "annotations": {"k8s.io/initial-events-end": "true"}}}
+    gone = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old resource version"}
+    listed = threading.Event()
+    stream = _Watch([WatchEvent("ADDED", pod("a", "3")), WatchEvent("BOOKMARK", end), listed,
+                     WatchEvent("MODIFIED", pod("a", "6")), WatchEvent("ERROR", gone)], close=True)
+    refused = ApiStatusError(422, "Invalid", "sendInitialEvents is forbidden for watch unless the WatchList feature is on")
+    lw = _Script([pod("a", "7"), pod("c", "7")], "7", [stream, refused, _Watch([WatchEvent("ADDED", pod("d", "8"))], close=False)])
+    run = _Folding(lw, features=FeatureGates.for_client_go("1.36"))
+    inf, counts, caught_up = run.inf, run.counts, run.caught_up
+    try:
+        _wait(lambda: inf.stats().lists == 1 and caught_up(), "the streamed list")
+        listed.set()
+        _wait(lw.opened.is_set, "the last watch")
+        _wait(lambda: inf.stats().events["ADDED"] >= 1 and inf.stats().store_size == 3 and caught_up(), "the last event")
+        st = inf.stats()
+        assert (st.lists, st.relists, st.state, st.initial_sync) == (2, 1, "watching", "LIST (WatchList refused: 422 Invalid)")
+        assert st.last_relist_reason == "watch expired (410); WatchList refused: 422 Invalid, listing instead"
+        assert st.watches_started == 2 and st.watches_ended == {"expired": 1}
+        assert {k: getattr(counts, k) for k in SAME} == {k: getattr(st, k) for k in SAME}
+        # the initial events are the list's; (an ERROR event is the reflector's to count: the
+        # reports say a watch ended in an error, not that an ERROR event ended it)
+        assert {k: v for k, v in st.events.items() if v and k != "ERROR"} == counts.events == {
+            "ADDED": 1, "MODIFIED": 1, "BOOKMARK": 1}
+    finally:
+        run.close()
+    caught_up()
+    st = inf.stats()
+    assert st.watches_ended == {"expired": 1, "stopped": 1} and st.watches_started == 2
+    assert {k: getattr(counts, k) for k in SAME} == {k: getattr(st, k) for k in SAME}

@@ -109,9 +109,10 @@ def test_each_informer_shows_the_path_it_runs_and_every_gate_in_the_tooltip(qtbo
     })
     model, view = insp.model, insp.view
     assert not any(c in HIDDEN for c in ("Queue", "Initial sync", "Gates"))
-    assert model.cell("c1", "pods", "Queue") == "RealFIFO (atomic, batched, unlocking)"
-    assert model.cell("c1", "pods", "Initial sync") == "LIST (WatchList failed: 400 sendInitialEvents is not supported)"
-    assert model.cell("c1", "pods", "Gates") == "1.36 · WatchList off (env)"  # compact: what differs, and why
+    # short cells (the whole wording in their tooltips)
+    assert model.cell("c1", "pods", "Queue") == "RealFIFO atomic"
+    assert model.cell("c1", "pods", "Initial sync") == "LIST (fallback)"
+    assert model.cell("c1", "pods", "Gates") == "1.36 · WatchList off"  # compact: what differs
     assert model.cell("c2", "pods", "Gates") == "1.32" and model.cell("c2", "pods", "Queued") == "1,234"
     row2 = model.rows.index(model.row_of("c2", "pods"))
     assert "1,234 deltas queued" in model.data(model.index(row2, COLUMNS.index("State")), tip)  # (Queued is hidden)
@@ -122,14 +123,69 @@ def test_each_informer_shows_the_path_it_runs_and_every_gate_in_the_tooltip(qtbo
                                 ("WatchListClient", "<b>off</b>", "environment (KUBE_FEATURE_WatchListClient)")):
         assert f"<tr><td>{gate}</td><td>{value}</td><td>{source}</td></tr>" in gates
     queue = model.data(model.index(row, COLUMNS.index("Queue")), tip)
-    assert queue.startswith("RealFIFO (in-order") and "a relist is one ReplacedAll" in queue
+    assert queue.startswith("RealFIFO (atomic, batched, unlocking)\n\nRealFIFO (in-order")
+    assert "a relist is one ReplacedAll" in queue
+    sync = model.data(model.index(row, COLUMNS.index("Initial sync")), tip)
+    assert sync.startswith("LIST (WatchList failed: 400 sendInitialEvents is not supported)\n\nLIST, because WatchList")
+    assert "listed at once instead" in sync
     assert "client-go 1.32 profile" in model.data(model.index(row2, COLUMNS.index("Gates")), tip)
     # a cut cell shows its whole text over what it means
     view.setColumnWidth(COLUMNS.index("Initial sync"), 60)
     whole = cell_tooltip(view, model.index(row, COLUMNS.index("Initial sync")))
-    assert whole == "LIST (WatchList failed: 400 sendInitialEvents is not supported)"
+    assert whole.startswith("LIST (fallback)\n\nLIST (WatchList failed: 400 sendInitialEvents is not supported)")
     insp.refresh({("c1", "pods"): stats(features=classic), ("c2", "pods"): stats(features=classic)})
     assert insp.summary.text() == "2 informers: 2 watching · all on client-go 1.32"  # said once
     # before the informer says (a replay of an older recording): empty cells, no tooltip
     insp.refresh({("c3", "pods"): stats(queue="", initial_sync="", features=None)})
     assert model.cell("c3", "pods", "Gates") == "" and model.data(model.index(0, COLUMNS.index("Gates")), tip) is None
+
+
+def _path_stats(**kw):
+    from kmon.cache.features import FeatureGates
+
+    kw.setdefault("queue", "RealFIFO (atomic, batched, unlocking)")
+    kw.setdefault("initial_sync", "WatchList")
+    kw.setdefault("features", FeatureGates.from_env({}, None))
+    return stats(watches_started=3, watches_ended={"expired": 1, "closed": 1}, relists=1, last_synced_version="123456",
+                 last_event_time=None, **kw)
+
+
+def test_the_path_columns_are_whole_in_the_dock_of_a_1920_window_and_elided_narrower(qtbot):
+    """The default 1920x1080 window gives the inspector's dock about 1055 px: the short path
+    cells (Queue, Initial sync, Gates) are whole there, with no horizontal scrolling; narrower
+    (the 1280x720 window's tab), they are elided, their whole text on hover."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from kmon.ui.columns import cell_tooltip
+    from kmon.ui.inspector import Inspector
+
+    insp = Inspector(workspace=None)
+    qtbot.addWidget(insp)
+    insp.resize(1055, 250)
+    insp.show()
+    qtbot.waitExposed(insp)
+    rows = {("kmon-demo", r): _path_stats() for r in ("configmaps", "deployments.apps", "pods")}
+    rows[("kmon-demo", "pods")] = _path_stats(initial_sync="LIST (WatchList refused: 422 Invalid)")
+    insp.refresh(rows)
+    QApplication.processEvents()
+    view, model, hh = insp.view, insp.model, insp.view.horizontalHeader()
+    shown = [c for c in range(len(COLUMNS)) if not view.isColumnHidden(c)]
+    assert sum(hh.sectionSize(c) for c in shown) <= view.viewport().width()  # no scrolling
+    for r in range(model.rowCount()):
+        for name in ("Queue", "Initial sync", "Gates", "Watches"):
+            assert cell_tooltip(view, model.index(r, COLUMNS.index(name))) is None, (name, model.rows[r].cells)
+    assert model.cell("kmon-demo", "pods", "Watches") == "3 / 2 · open"
+    tip = Qt.ItemDataRole.ToolTipRole
+    pods = model.rows.index(model.row_of("kmon-demo", "pods"))
+    assert model.data(model.index(pods, COLUMNS.index("Watches")), tip) == (
+        "3 started, 2 ended (closed 1, expired 1); one open now")
+    insp.refresh({**rows, ("kmon-demo", "pods"): replace(rows[("kmon-demo", "pods")], lists=1, relists=0,
+                                                         last_relist_reason="initial; WatchList refused: 422 Invalid, listing instead")})
+    assert model.data(model.index(pods, COLUMNS.index("Relists")), tip) == (
+        "1 list in all, 0 after the first\nwhy the last: initial; WatchList refused: 422 Invalid, listing instead")
+    insp.resize(700, 250)
+    QApplication.processEvents()
+    queue = model.index(0, COLUMNS.index("Queue"))
+    assert view.columnWidth(COLUMNS.index("Queue")) >= view.fontMetrics().horizontalAdvance("RealFIFO")
+    assert cell_tooltip(view, queue).startswith("RealFIFO atomic\n\nRealFIFO (atomic, batched, unlocking)")

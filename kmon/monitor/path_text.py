@@ -1,5 +1,6 @@
 """The path an informer runs, in words: its client-go profile and feature gates, compact for
-a table cell, whole for a tooltip, as JSON for scripts and recordings.
+a table cell, whole for a tooltip, as JSON for scripts and recordings. (Which path that is,
+from the gates, is ``kmon.cache.informer_path``'s; this module only says it.)
 
 Why this module exists: the inspector, the status bar, ``kmon stats`` (table and JSON) and the
 recording header all say which client-go path an informer runs (``InformerStats.queue``,
@@ -22,10 +23,13 @@ __all__ = [
     "gate_rows",
     "gates_from_json",
     "gates_json",
+    "gates_short",
     "gates_text",
     "profile_of",
     "queue_explained",
+    "queue_short",
     "sync_explained",
+    "sync_short",
 ]
 
 # what a narrow cell calls each gate
@@ -54,8 +58,13 @@ _MODES = {
 }
 _SYNCS = {
     "LIST": "LIST: the initial state came from a (paginated) LIST, then a WATCH from its version",
-    "WatchList": "WatchList: the initial state came from a watch stream (sendInitialEvents) ending in a bookmark",
+    "WatchList": "WatchList: the initial state came from a watch stream (sendInitialEvents) ending in a bookmark, "
+                 "which then went on as the watch",
 }
+_FALLBACK = ("LIST, because {why}: as client-go does, the round listed at once instead (no backoff); "
+             "the next relist tries WatchList again")
+# the one mode a narrow Queue cell names (the others are in its tooltip and follow from the profile)
+_QUEUE_MODE_SHOWN = ("atomic", "batched", "unlocking")
 
 
 def queue_explained(queue: str) -> str:
@@ -67,9 +76,34 @@ def queue_explained(queue: str) -> str:
     return "\n".join(lines)
 
 
+def queue_short(queue: str) -> str:
+    """A narrow cell's ``InformerStats.queue``: the queue and its most telling mode
+    ("RealFIFO atomic" for "RealFIFO (atomic, batched, unlocking)"); ``queue_explained``
+    says it whole."""
+    name, _, modes = queue.partition(" (")
+    given = [m.strip() for m in modes.rstrip(")").split(",") if m.strip()]
+    shown = next((m for m in _QUEUE_MODE_SHOWN if m in given), "")
+    return f"{name} {shown}" if shown else name
+
+
+def _fallback_of(initial_sync: str) -> str:
+    """Why a LIST served instead of a WatchList ("WatchList refused: 422 Invalid"), or ""."""
+    if initial_sync.startswith("LIST (") and initial_sync.endswith(")"):
+        return initial_sync[len("LIST ("):-1]
+    return ""
+
+
+def sync_short(initial_sync: str) -> str:
+    """A narrow cell's ``InformerStats.initial_sync``: "WatchList", "LIST", or "LIST
+    (fallback)" when a WatchList gave way to it (why: ``sync_explained``)."""
+    return "LIST (fallback)" if _fallback_of(initial_sync) else initial_sync
+
+
 def sync_explained(initial_sync: str) -> str:
-    """What an ``InformerStats.initial_sync`` means ("LIST (WatchList failed: ...)" says it
-    itself)."""
+    """What an ``InformerStats.initial_sync`` means, whole."""
+    why = _fallback_of(initial_sync)
+    if why:
+        return _FALLBACK.format(why=why)
     return _SYNCS.get(initial_sync, initial_sync)
 
 
@@ -90,6 +124,17 @@ def gates_text(gates: FeatureGates | None) -> str:
         return ""
     env = [f"{SHORT_NAMES.get(g, g)} {_on(gates.enabled(g))} (env)" for g in GATES if gates.source(g) == "environment"]
     return " · ".join([profile_of(gates), *env])
+
+
+def gates_short(gates: FeatureGates | None) -> str:
+    """A narrow cell's ``gates_text``: the profile, and the one gate the environment set
+    ("1.36 · WatchList off") or how many it set ("1.36 · 2 env")."""
+    if gates is None:
+        return ""
+    env = [g for g in GATES if gates.source(g) == "environment"]
+    if len(env) == 1:
+        return f"{profile_of(gates)} · {SHORT_NAMES.get(env[0], env[0])} {_on(gates.enabled(env[0]))}"
+    return f"{profile_of(gates)} · {len(env)} env" if env else profile_of(gates)
 
 
 def gate_rows(gates: FeatureGates) -> list[tuple[str, bool, str]]:
