@@ -373,10 +373,11 @@ class FilteredIndex:
         live = self._seqs[self._start:self._end]
         return int(np.searchsorted(live, g.end, side="left")) - (i + 1)
 
-    def set_expanded(self, i: int, on: bool) -> int:
-        """Open or close the group whose header is entry ``i``: its matching members are
-        put in the index right after it, or taken out. Returns how many entries were
-        inserted (> 0) or removed (< 0); 0 when nothing changed."""
+    def set_expanded(self, i: int, on: bool, members: np.ndarray | None = None) -> int:
+        """Open or close the group whose header is entry ``i``: its matching members
+        (``members``, when the caller already has ``matching_members``) are put in the
+        index right after it, or taken out. Returns how many entries were inserted (> 0) or
+        removed (< 0); 0 when nothing changed."""
         g = self.group_at(i)
         if g is None or g.expanded == on:
             return 0
@@ -384,7 +385,8 @@ class FilteredIndex:
         g.expanded = on
         live = self._seqs[self._start:self._end]
         if on:
-            members = self.matching_members(g)
+            if members is None:
+                members = self.matching_members(g)
             self._seqs = np.concatenate([live[:i + 1], members, live[i + 1:], np.zeros(len(live) // 2 + 1024, np.int64)])
             changed = len(members)
         else:

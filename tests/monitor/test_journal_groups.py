@@ -15,7 +15,9 @@ from kmon.monitor.feed import DeltaItem
 from kmon.monitor.journal import Journal
 from kmon.monitor.journal_rows import RowBuilder
 
-from .helpers import Driven, delta, pod, refl
+from driven import Driven, pod
+
+from .helpers import delta, refl
 
 CLASSIC = FeatureGates.for_client_go("1.32")
 CURRENT = FeatureGates()

@@ -10,7 +10,7 @@ from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.monitor.notifications import (LABELS, Notification, group_handlers_text, group_text, label_tooltip,
                                         notification_of)
 
-from .helpers import Driven, pod
+from driven import Driven, pod
 
 CLASSIC = FeatureGates.for_client_go("1.32")
 CURRENT = FeatureGates()  # the default: client-go 1.36
