@@ -25,7 +25,8 @@ from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.masking import redact_text
 from kmon.monitor.notifications import group_handlers_text, group_label, group_text, notification_of
 
-__all__ = ["FIELDS", "JournalRow", "RowBuilder", "enum_text", "metadata_of", "reflector_detail", "row_from_item"]
+__all__ = ["FIELDS", "JournalRow", "RowBuilder", "enum_text", "list_version", "metadata_of", "reflector_detail",
+           "row_from_item"]
 
 
 class JournalRow(NamedTuple):
@@ -189,6 +190,17 @@ def row_from_item(item: FeedItem) -> JournalRow:
     raise TypeError(f"not a feed item: {type(item).__name__}")
 
 
+def list_version(item: ReflectorItem) -> str | None:
+    """The version a reflector event says a list was taken at (a ListFinished, or the
+    bookmark ending a WatchList's initial events), else None: what a classic relist's
+    ``Replaced`` deltas that follow came from."""
+    ev = item.event
+    kind = enum_text(ev.kind)
+    if kind == "ListFinished" or (kind == "Bookmark" and (ev.detail or {}).get("items")):
+        return enum_text(ev.resource_version)
+    return None
+
+
 def _group_size(g: Any) -> int:
     return g.deleted + g.updated + g.added + g.unchanged
 
@@ -231,10 +243,10 @@ class RowBuilder:
                     continue
                 append(_delta_row(it, list_rv.get((it.context, it.resource), "")))
             elif cls is ReflectorItem:
-                row = _reflector_row(it)
-                if row.type == "ListFinished" or (row.type == "Bookmark" and (it.event.detail or {}).get("items")):
-                    list_rv[(it.context, it.resource)] = row.resource_version
-                append(row)
+                rv = list_version(it)
+                if rv is not None:
+                    list_rv[(it.context, it.resource)] = rv
+                append(_reflector_row(it))
             else:
                 append(row_from_item(it))
             self.seq += 1

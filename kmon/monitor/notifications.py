@@ -36,6 +36,8 @@ __all__ = [
     "group_handlers_text",
     "group_label",
     "group_text",
+    "history_text",
+    "label_tooltip",
     "notification_of",
 ]
 
@@ -106,6 +108,21 @@ class Notification:
         if self.handler == ON_UPDATE:
             return "unchanged" if self.resync else f"updated rv {self.old_rv or '?'} → {self.new_rv or '?'}"
         return "deleted (final state unknown)" if self.final_state_unknown else "deleted"
+
+
+def history_text(note: Notification, where: str) -> str:
+    """How the per-object history says one delta: where it came from, what it did to the
+    object and the handler call, e.g. "relist at rv 812: updated rv 5 → 9 (on_update)",
+    "relist at rv 812: unchanged (resync on_update)", "relist at rv 812: deleted, final
+    state unknown (on_delete with a tombstone)", "watch: added (on_add)"."""
+    if note.handler == ON_ADD:
+        call = "on_add, initial list" if note.initial else ON_ADD
+    elif note.handler == ON_UPDATE:
+        call = "resync on_update" if note.resync else ON_UPDATE
+    else:
+        call = "on_delete with a tombstone" if note.final_state_unknown else ON_DELETE
+    outcome = "deleted, final state unknown" if note.final_state_unknown else note.outcome
+    return f"{where}: {outcome} ({call})"
 
 
 def notification_of(record: Any) -> Notification:
