@@ -302,7 +302,8 @@ class EventLogModel(QAbstractTableModel):
                 return row.notification
             if col == 7:
                 if self._folded and row.notification and not row.members:
-                    return f"{row.notification} · {row.detail}" if row.detail else row.notification
+                    d = row.detail
+                    return f"{row.notification} · {d}" if d and d not in row.notification else row.notification
                 return row.detail
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
