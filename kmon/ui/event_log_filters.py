@@ -15,7 +15,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu, QToolButton, QWidget
 
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
 from kmon.monitor.notifications import LABELS, label_tooltip
 from kmon.monitor.timeseries import DELTA_TYPES
 

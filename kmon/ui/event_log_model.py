@@ -26,7 +26,8 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.cache.events import ReflectorEventKind
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
 from kmon.monitor.journal import Journal, JournalRow
 from kmon.monitor.notifications import LABELS, RESYNC_NOTE, label_tooltip
 from kmon.monitor.timeseries import DELTA_TYPES

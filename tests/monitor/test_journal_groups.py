@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from kmon.cache.features import FeatureGates
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
 from kmon.monitor.feed import DeltaItem
 from kmon.monitor.journal import Journal
 from kmon.monitor.journal_rows import RowBuilder
