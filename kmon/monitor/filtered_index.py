@@ -117,8 +117,7 @@ class FilteredIndex:
         tc, rc, nc, cc, oc = t.col, r.col, n.col, c.col, o.col
         grp, hdr, groups = self._grp, self._hdr, self.groups
         nsc = self.namespaces
-        for seq in range(first, j.total):
-            row = j[seq - j.first_seq]
+        for seq, row in zip(range(first, j.total), j[first - j.first_seq:]):
             p = seq % cap
             tc[p] = t.code(row.type)
             rc[p] = r.code(row.resource)

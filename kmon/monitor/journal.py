@@ -121,7 +121,14 @@ class Journal:
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._len))]
+            start, stop, step = i.indices(self._len)
+            if step != 1:
+                return [self[j] for j in range(start, stop, step)]
+            if stop <= start:
+                return []
+            # at most two slices of the ring
+            a, b = (self._head + start) % self.capacity, (self._head + stop) % self.capacity
+            return self._buf[a:b] if a < b else self._buf[a:] + self._buf[:b]  # type: ignore[return-value]
         n = self._len
         if i < 0:
             i += n

@@ -23,7 +23,7 @@ from typing import Any, Iterable, NamedTuple
 
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.masking import redact_text
-from kmon.monitor.notifications import group_handlers_text, group_label, group_text, notification_of
+from kmon.monitor.notifications import group_handlers_text, group_label, group_text, notification_of, type_text
 
 __all__ = ["FIELDS", "JournalRow", "RowBuilder", "enum_text", "list_version", "metadata_of", "reflector_detail",
            "row_from_item"]
@@ -147,7 +147,7 @@ def _delta_row(item: DeltaItem, list_rv: str = "", group: int = -1) -> JournalRo
     """A delta's row; ``list_rv``: the version of the list a classic relist came from;
     ``group``: its group header's sequence number."""
     rec = item.record
-    typ = enum_text(rec.type)
+    typ = type_text(rec.type)
     obj = rec.object
     key = rec.key
     unknown = not isinstance(obj, dict) and hasattr(obj, "key")  # DeletedFinalStateUnknown

@@ -39,6 +39,7 @@ __all__ = [
     "history_text",
     "label_tooltip",
     "notification_of",
+    "type_text",
 ]
 
 ON_ADD, ON_UPDATE, ON_DELETE = "on_add", "on_update", "on_delete"
@@ -59,6 +60,22 @@ _TIPS = {
         "watching (a relist no longer returned it); its final state is unknown"
     ),
 }
+
+
+_TYPE_TEXT: dict[Any, str] = {}
+
+
+def type_text(t: Any) -> str:
+    """A delta type (``DeltaType`` member or plain string) as its value, cached: an enum's
+    ``.value`` costs a descriptor call, and this runs for every delta row."""
+    try:
+        return _TYPE_TEXT[t]
+    except KeyError:
+        v = getattr(t, "value", t)
+        text = _TYPE_TEXT[t] = v if isinstance(v, str) else str(v)
+        return text
+    except TypeError:  # (unhashable: never a type)
+        return str(t)
 
 
 def _rv(obj: Any) -> str:
@@ -127,8 +144,7 @@ def history_text(note: Notification, where: str) -> str:
 
 def notification_of(record: Any) -> Notification:
     """The handler call client-go made for a ``DeltaRecord`` (see the module doc)."""
-    t = record.type
-    t = getattr(t, "value", t)
+    t = type_text(record.type)
     obj = record.object
     if t == "Deleted":
         fsu = obj.__class__ is DeletedFinalStateUnknown
@@ -144,8 +160,7 @@ def notification_of(record: Any) -> Notification:
 
 def group_label(group: Any) -> str:
     """The group's type as text: "ReplacedAll" or "SyncAll"."""
-    t = group.type
-    return str(getattr(t, "value", t))
+    return type_text(group.type)
 
 
 def group_text(group: Any, *, initial: bool = False) -> str:
