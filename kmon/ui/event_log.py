@@ -39,8 +39,9 @@ from kmon.monitor.journal import JournalRow
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, chars_width, elide_column, keep_columns
 from .event_log_filters import LogFilters, tool_button
-from .event_log_groups import GroupControls, GroupDelegate
-from .event_log_model import CONTEXT, DETAIL, EVENT, NOTIFICATION, TYPE_GROUPS, EventLogModel, RowRole, measure_columns
+from .event_log_groups import GroupControls, GroupDelegate, ObjectDelegate
+from .event_log_model import (CONTEXT, DETAIL, EVENT, NOTIFICATION, OBJECT, TYPE_GROUPS, EventLogModel, RowRole,
+                              measure_columns)
 from .log_export import ExportJob, ExportPlace, report_failure, write_rows
 
 __all__ = ["EventLog", "TYPE_GROUPS"]
@@ -133,6 +134,7 @@ class EventLog(QWidget):
         elide_column(self.view, NOTIFICATION, Qt.TextElideMode.ElideRight)  # the handler first
         self.group_delegate = GroupDelegate(self.view)
         self.view.setItemDelegateForColumn(EVENT, self.group_delegate)
+        self.view.setItemDelegateForColumn(OBJECT, ObjectDelegate(self.view))
         self.groups = GroupControls(self.view, self.model, EVENT, self.group_delegate, self.select_row)
         vh = self.view.verticalHeader()
         vh.hide()

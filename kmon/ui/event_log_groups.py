@@ -18,7 +18,8 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QP
 from PySide6.QtGui import QBrush, QKeyEvent, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-__all__ = ["CLOSED", "MEMBER", "OPEN", "PLAIN", "GroupControls", "GroupDelegate", "GroupRole", "group_indent"]
+__all__ = ["CLOSED", "MEMBER", "OPEN", "PLAIN", "GroupControls", "GroupDelegate", "GroupRole", "ObjectDelegate",
+           "group_indent"]
 
 GroupRole = Qt.ItemDataRole.UserRole + 2  # what a row is: PLAIN, CLOSED or OPEN (a header), MEMBER
 PLAIN, CLOSED, OPEN, MEMBER = range(4)
@@ -70,6 +71,16 @@ class GroupDelegate(QStyledItemDelegate):
         kind = index.data(GroupRole)
         size.setWidth(size.width() + group_indent(self.view) * (2 if kind == MEMBER else 1))
         return size
+
+
+class ObjectDelegate(QStyledItemDelegate):
+    """The Object cell: names elided in the middle (both ends tell pods apart), a group's
+    counts at the end (they read from the start)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        kind = index.data(GroupRole)
+        option.textElideMode = Qt.TextElideMode.ElideRight if kind in (CLOSED, OPEN) else Qt.TextElideMode.ElideMiddle
 
 
 class GroupControls(QObject):

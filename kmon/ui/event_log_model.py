@@ -340,13 +340,17 @@ class EventLogModel(QAbstractTableModel):
         return None
 
     def _group_object(self, row: JournalRow) -> str:
-        """A group header's Object cell: how many objects it holds (and how many match)."""
+        """A group header's Object cell: how many objects it holds (how many match a
+        filter) and what the relist did to them, e.g. "139 objects: 1 deleted, 1 updated,
+        1 added, 136 unchanged" (the Detail cell says it whole, often out of a narrow
+        dock's sight)."""
         n = row.members
         g = self.index_.groups.get(row.group)
         things = f"{n:,} object{'s' if n != 1 else ''}"
         if g is not None and g.matched < n and not self.index_.filter.empty:
-            return f"{g.matched:,} of {things}"
-        return things
+            things = f"{g.matched:,} of {things}"
+        counts = row.detail.rpartition(": ")[2] if row.type == "ReplacedAll" else "unchanged (resync)"
+        return f"{things}: {counts.removesuffix(' (continued)')}" if counts else things
 
     def _tooltip(self, row: JournalRow, col: int) -> str | None:
         if col == 0:
@@ -371,11 +375,16 @@ def _object_text(row: JournalRow) -> str:
 def measure_columns(view: Any, model: EventLogModel, sample: int = 200) -> dict[int, Fit]:
     """The log's column widths: times, event names and contexts/resources seen so far from
     the font (a few dozen texts at most), objects and resourceVersions from the newest
-    ``sample`` shown rows. Detail is not measured: it stretches."""
+    ``sample`` shown rows (and the first objects of the groups among them, open or not: a
+    1.36 initial list is one closed row). Detail is not measured: it stretches."""
     idx = model.index_
     n = model.rowCount()
     rows = [model.row_at(r) for r in range(max(0, n - sample), n)]
     rows = [r for r in rows if r is not None]
+    j = model.journal
+    for h in [r.group for r in rows if r.members][-8:]:
+        start = h + 1 - j.first_seq
+        rows += [m for m in j[max(0, start):max(0, start + 25)] if m.group == h]
     kinds = {t for _g, ts in TYPE_GROUPS for t in ts} | set(idx.types)
     indent = group_indent(view)
     time_w = text_width(view, ["00:00:00.000"])

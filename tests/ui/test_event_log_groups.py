@@ -81,7 +81,7 @@ def test_an_atomic_relist_is_one_row_that_the_mouse_opens_and_closes(qtbot):
     assert _col(m, EVENT) == ["ListFinished", "ReplacedAll", "Relist", "ListFinished", "ReplacedAll"]
     assert _kinds(m) == [PLAIN, CLOSED, PLAIN, PLAIN, CLOSED]
     assert m.data(m.index(4, DETAIL)) == "ReplacedAll at rv 100: 1 deleted, 1 updated, 1 added, 2 unchanged"
-    assert m.data(m.index(4, OBJECT)) == "5 objects"
+    assert m.data(m.index(4, OBJECT)) == "5 objects: 1 deleted, 1 updated, 1 added, 2 unchanged"
     assert m.data(m.index(4, NOTIFICATION)) == "on_delete ×1, on_update ×1, on_add ×1, on_update (resync) ×2"
     view = log.view
     cell = view.visualRect(m.index(4, EVENT))
@@ -124,12 +124,15 @@ def test_keys_open_close_and_move_like_a_tree(qtbot):
 
 @pytest.mark.parametrize("how, value, rows", [
     # a name: both relists open on it
-    ("text", "p2", [("ReplacedAll", "1 of 4 objects", OPEN), ("Replaced", "default/p2", MEMBER),
-                    ("ReplacedAll", "1 of 5 objects", OPEN), ("Replaced", "default/p2", MEMBER)]),
+    ("text", "p2", [("ReplacedAll", "1 of 4 objects: 0 deleted, 0 updated, 4 added, 0 unchanged", OPEN),
+                    ("Replaced", "default/p2", MEMBER),
+                    ("ReplacedAll", "1 of 5 objects: 1 deleted, 1 updated, 1 added, 2 unchanged", OPEN),
+                    ("Replaced", "default/p2", MEMBER)]),
     # a namespace only the relist's new object lives in
-    ("namespace", "web", [("ReplacedAll", "1 of 5 objects", OPEN), ("Replaced", "web/new", MEMBER)]),
+    ("namespace", "web", [("ReplacedAll", "1 of 5 objects: 1 deleted, 1 updated, 1 added, 2 unchanged", OPEN),
+                          ("Replaced", "web/new", MEMBER)]),
     # the relist itself: found by its own row, closed
-    ("text", "rv 100", [("ReplacedAll", "5 objects", CLOSED)]),
+    ("text", "rv 100", [("ReplacedAll", "5 objects: 1 deleted, 1 updated, 1 added, 2 unchanged", CLOSED)]),
 ])
 def test_filters_show_a_relist_for_the_objects_they_match(qtbot, how, value, rows):
     log = _log(qtbot)
