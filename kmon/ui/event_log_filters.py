@@ -64,7 +64,7 @@ class LogFilters(QObject):
             a = self.note_actions[label] = self._check_action(self.types_menu, label)
             a.setToolTip(label_tooltip(label))
         self.types_menu.addSeparator()
-        self.types_menu.addAction("Show all", lambda: (self.set_notifications(None), self.set_types(None)))
+        self.types_menu.addAction("Show all", self.show_all)
         self.types_menu.addAction("Only reflector and session events",
                                   lambda: self.set_types(set(self.type_actions) - set(DELTA_TYPES) - set(GROUP_TYPES)))
         self.res_menu = QMenu(parent)
@@ -105,6 +105,12 @@ class LogFilters(QObject):
     def set_types(self, shown: set[str] | None) -> None:
         """Show only these event types (None: all)."""
         self._check(self.type_actions, shown)
+        self.sigChanged.emit()
+
+    def show_all(self) -> None:
+        """Every event type and every notification."""
+        self._check(self.type_actions, None)
+        self._check(self.note_actions, None)
         self.sigChanged.emit()
 
     def set_notifications(self, shown: set[str] | None) -> None:

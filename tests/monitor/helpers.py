@@ -31,4 +31,3 @@ def refl(kind: str, rv: str = "", *, t: float | None = None, ctx: str = "c", res
 def dfsu(name: str, ns: str = "default", *, ctx: str = "c", res: str = "pods") -> DeltaItem:
     key = f"{ns}/{name}"
     return DeltaItem(ctx, res, DeltaRecord(DeltaType.Deleted, key, DeletedFinalStateUnknown(key, pod(name, ns)), None, "5", time.time(), False))
-

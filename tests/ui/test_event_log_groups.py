@@ -160,6 +160,9 @@ def test_hiding_notifications_and_the_group_type(qtbot):
     log.type_actions["ReplacedAll"].setChecked(False)
     log.apply_filter()
     assert "ReplacedAll" not in _col(m, EVENT) and "Replaced" not in _col(m, EVENT)
+    log.filters.show_all()
+    log.apply_filter()
+    assert log.types_btn.text() == "Events ▾" and _col(m, EVENT).count("ReplacedAll") == 2
 
 
 def test_exports_carry_notifications_and_a_closed_relist_s_objects(qtbot, tmp_path):
