@@ -164,18 +164,21 @@ def group_label(group: Any) -> str:
 
 def group_text(group: Any, *, initial: bool = False) -> str:
     """One line for an atomic relist or resync, e.g. "ReplacedAll at rv 812: 2 deleted,
-    5 updated, 1 added, 40 unchanged" or "SyncAll: resync of 48 objects"."""
+    5 updated, 1 added, 40 unchanged" or "SyncAll at rv 812: resync of 48 objects" (the
+    store's version, when it keeps one)."""
     if group_label(group) == "SyncAll":
         n = group.unchanged
-        return f"SyncAll: resync of {n:,} object{'s' if n != 1 else ''}"
+        at = f" at rv {group.resource_version}" if group.resource_version else ""
+        return f"SyncAll{at}: resync of {n:,} object{'s' if n != 1 else ''}"
     text = (f"ReplacedAll at rv {group.resource_version or '?'}: {group.deleted:,} deleted, "
             f"{group.updated:,} updated, {group.added:,} added, {group.unchanged:,} unchanged")
     return f"initial list: {text}" if initial else text
 
 
 def group_handlers_text(group: Any, *, initial: bool = False) -> str:
-    """The handler calls it made, in the order made, e.g. "on_delete ×2, on_update ×5,
-    on_add ×1, on_update (resync) ×40"."""
+    """How many of each handler call it made, e.g. "on_delete ×2, on_update ×5, on_add ×1,
+    on_update (resync) ×40" (the deletions come first; updates and adds follow in list
+    order, mixed)."""
     add = "on_add (initial list)" if initial else ON_ADD
     parts = [(ON_DELETE, group.deleted), (ON_UPDATE, group.updated), (add, group.added),
              ("on_update (resync)", group.unchanged)]

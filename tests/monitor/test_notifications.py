@@ -80,5 +80,5 @@ def test_group_texts_say_counts_in_the_order_handlers_hear_them():
     assert group_handlers_text(g) == "on_delete ×1, on_update ×1, on_add ×1, on_update (resync) ×1"
     d.resync()
     s = d.take()[0].record.group
-    assert group_text(s) == "SyncAll: resync of 3 objects"
+    assert group_text(s) == "SyncAll at rv 6: resync of 3 objects"
     assert group_handlers_text(s) == "on_update (resync) ×3"
