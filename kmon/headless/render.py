@@ -4,9 +4,11 @@ Why this module exists: the output formats are contracts (people read the table,
 parse the JSON), so they live apart from the commands' plumbing and are tested alone.
 
 - ``EventTable``: ``kmon watch -o table``: fixed column widths (TIME, RESOURCE, EVENT,
-  NAMESPACE/NAME, RV, DETAIL), long fields truncated with "…" so the columns never move;
-  DETAIL gets what the terminal width leaves. ANSI colour only when asked (the caller
-  decides: a TTY and no ``NO_COLOR``).
+  NAMESPACE/NAME, RV, NOTIFICATION, DETAIL), long fields truncated with "…" so the columns
+  never move; DETAIL gets what the terminal width leaves. NOTIFICATION is what the
+  informer's handlers received (``kmon.monitor.notifications``); an atomic relist or resync
+  (client-go 1.36) is a "ReplacedAll"/"SyncAll" line with its counts, then its objects, each
+  marked "└". ANSI colour only when asked (the caller decides: a TTY and no ``NO_COLOR``).
 - ``json_line``: ``kmon watch -o json`` and ``kmon replay --to-json``: one record per line,
   exactly the recording's records (``kmon.monitor.recording_format.record_from_item``).
 - ``stats_table``: ``kmon stats``: one row per informer, fitted to the terminal's width
@@ -28,7 +30,7 @@ from dataclasses import fields
 from typing import Any, Iterable, Sequence, TextIO
 
 from kmon.monitor.feed import FeedItem
-from kmon.monitor.journal import JournalRow, row_from_item
+from kmon.monitor.journal_rows import JournalRow, RowBuilder
 from kmon.monitor.masking import redact_text
 from kmon.monitor.path_text import gates_json, gates_text
 from kmon.monitor.recording_format import dumps_record, record_from_item
@@ -55,6 +57,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("EVENT", 12),
     ("NAMESPACE/NAME", 44),
     ("RV", 10),
+    ("NOTIFICATION", 21),
     ("DETAIL", 0),
 )
 GAP = "  "
@@ -67,6 +70,8 @@ _COLORS = {
     "Deleted": "\x1b[31m",  # red
     "Replaced": "\x1b[35m",  # magenta: came from a relist
     "Sync": "\x1b[2m",
+    "ReplacedAll": "\x1b[1;35m",
+    "SyncAll": "\x1b[2m",
     "Relist": "\x1b[1;35m",
     "Expired": "\x1b[1;33m",
     "Error": "\x1b[1;31m",
@@ -115,16 +120,24 @@ class EventTable:
         if width is None:
             width = shutil.get_terminal_size((160, 24)).columns if _isatty() else 200
         self.color = color
-        # a narrow terminal takes room from NAMESPACE/NAME first (down to 24), then DETAIL
+        # a narrow terminal takes room from NAMESPACE/NAME first (down to 24), then from
+        # NOTIFICATION (down to 9: "on_updat…"; below that it goes to the start of DETAIL),
+        # then DETAIL
         widths = [w for _, w in COLUMNS[:-1]]
-        fixed = sum(widths) + len(GAP) * (len(COLUMNS) - 1)
-        widths[3] = max(24, widths[3] - max(0, fixed + MIN_DETAIL - width))
-        self.widths = widths
-        fixed = sum(widths) + len(GAP) * (len(COLUMNS) - 1)
+        excess = max(0, sum(widths) + len(GAP) * (len(COLUMNS) - 1) + MIN_DETAIL - width)
+        for col, least in ((3, 24), (5, 9)):
+            take = min(excess, widths[col] - least)
+            widths[col] -= take
+            excess -= take
+        self.folded = excess > 0  # no NOTIFICATION column: the notification starts DETAIL
+        self.shown = [0, 1, 2, 3, 4] + ([] if self.folded else [5])
+        self.widths = [widths[i] for i in self.shown]
+        fixed = sum(self.widths) + len(GAP) * len(self.shown)
         self.detail_width = max(MIN_DETAIL, width - fixed)
+        self._rows = RowBuilder()  # (an atomic relist may come over several drains)
 
     def header(self) -> str:
-        cells = [t.ljust(w) for (t, _), w in zip(COLUMNS[:-1], self.widths)] + [COLUMNS[-1][0]]
+        cells = [COLUMNS[i][0].ljust(w) for i, w in zip(self.shown, self.widths)] + [COLUMNS[-1][0]]
         line = GAP.join(cells)
         return f"\x1b[1m{line}{_RESET}" if self.color else line
 
@@ -134,22 +147,23 @@ class EventTable:
             event = r.type
             color = _LEVEL_COLORS.get(r.level, "") if r.level != "info" else ""
         else:
-            event = r.type
+            event = f"└ {r.type}" if r.group >= 0 and not r.members else r.type
             color = _COLORS.get(r.type, "")
         if r.category == "delta" and r.detail.startswith("deleted while not watching"):
             color = _COLORS["Relist"]
-        values = (_clock(r.time), r.resource or "-", event, name or "-", r.resource_version or "-")
-        cells = [
-            truncate(v, w, middle=(i in (1, 3))).ljust(w)
-            for i, (v, w) in enumerate(zip(values, self.widths))
-        ]
-        detail = truncate(redact_text(r.detail), self.detail_width)
+        note = r.notification if r.notification and not r.members else ""
+        values = (_clock(r.time), r.resource or "-", event, name or "-", r.resource_version or "-", note or "-")
+        cells = [truncate(values[i], w, middle=(i in (1, 3))).ljust(w) for i, w in zip(self.shown, self.widths)]
+        detail = redact_text(r.detail)
+        if self.folded and note:
+            detail = f"{note} · {detail}" if detail and detail not in note else note
+        detail = truncate(detail, self.detail_width)
         if self.color and color:
             cells[2] = f"{color}{cells[2]}{_RESET}"
         return GAP.join(cells + [detail]).rstrip()
 
     def lines(self, items: Iterable[FeedItem]) -> list[str]:
-        return [self.row(row_from_item(it)) for it in items]
+        return [self.row(r) for r in self._rows.rows(items)]
 
 
 def _isatty() -> bool:

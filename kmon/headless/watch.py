@@ -2,7 +2,8 @@
 
 Why this module exists: ``kubectl get -w`` shows what the server sent; an operator chasing a
 stale cache wants what an *informer* did with it: the initial list, relists and why, 410s,
-bookmarks, backoffs and every applied delta. Output is a terminal table or JSON lines (the
+bookmarks, backoffs and every applied delta with the notification its handlers got (an atomic
+relist: its line, then its objects). Output is a terminal table or JSON lines (the
 recording's record schema, Secret values masked).
 """
 
@@ -40,8 +41,10 @@ def parser() -> argparse.ArgumentParser:
         epilog=(
             "JSON keys (one object per line): kind (delta|reflector|session), time (epoch s), "
             "context, resource, type (delta type, reflector event or session state); deltas: "
-            "namespace, name, key, resource_version, initial, final_state_unknown, object "
-            "(Secret values masked); reflector: resource_version, detail; session: level, "
+            "namespace, name, key, resource_version, initial, final_state_unknown, notification "
+            "(what the handlers received: on_add, on_update (resync), on_delete (tombstone)...), "
+            "old_resource_version, group (an atomic relist's or resync's type, version and "
+            "counts), object (Secret values masked); reflector: resource_version, detail; session: level, "
             "message, detail. See docs/recording-format.md. Exit status: 0 stopped (signal, "
             "--duration, or the reader closed the pipe), 1 error (also when every informer failed "
             "for good: the server rejected the request itself), 2 usage."

@@ -2,7 +2,9 @@
 
 Why this module exists: the detail pane answers "how did this object get into the cache?" —
 every delta the informer applied to it (time, type, resourceVersion, and whether it came from
-the initial list, a relist, a resync or the watch) and what changed each time. Objects are
+the initial list, a relist, a resync or the watch), what the handlers received for it (an
+atomic relist's part: "relist at rv X: updated rv a → b (on_update)", see
+``notifications.history_text``) and what changed each time. Objects are
 held by reference (the cache's own dicts: never mutated here), and memory is bounded twice:
 ``per_object`` entries per object and ``capacity`` entries overall (oldest dropped first),
 so a busy cluster cannot grow the history without limit.
@@ -20,10 +22,13 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from kmon.monitor.feed import DeltaItem
+from kmon.cache.keys import DeletedFinalStateUnknown
+from kmon.monitor.feed import DeltaItem, ReflectorItem
+from kmon.monitor.journal_rows import list_version
+from kmon.monitor.notifications import history_text, notification_of
 from kmon.monitor.tree_node import rv_of, type_name, unwrap
 
-__all__ = ["History", "HistoryEntry", "diff_objects", "object_yaml", "source_of"]
+__all__ = ["History", "HistoryEntry", "diff_objects", "object_yaml", "source_of", "where_of"]
 
 
 @dataclass(slots=True)
@@ -34,6 +39,20 @@ class HistoryEntry:
     source: str  # "initial list", "relist", "resync" or "watch"
     object: Any  # the object after the delta (for Deleted: the last known state)
     evicted: bool = False
+    notification: str = ""  # what the handlers received (a notifications.LABELS label)
+    note: str = ""  # the whole story, e.g. "relist at rv 812: updated rv 5 → 9 (on_update)"
+
+
+def where_of(record: Any, list_rv: str = "") -> str:
+    """Where a delta came from, with the version of its relist when known: "initial list
+    at rv 10", "relist at rv 812", "resync", "watch". ``list_rv``: the version of the last
+    list of its informer (a classic relist's records do not carry it)."""
+    source = source_of(record)
+    group = record.group
+    rv = group.resource_version if group is not None and type_name(group.type) == "ReplacedAll" else list_rv
+    if group is not None and type_name(group.type) == "SyncAll":
+        return "resync"
+    return f"{source} at rv {rv}" if rv and source in ("initial list", "relist") else source
 
 
 def source_of(record: Any) -> str:
@@ -41,8 +60,8 @@ def source_of(record: Any) -> str:
     t = type_name(record.type)
     if record.is_in_initial_list:
         return "initial list"
-    if t == "Replaced":
-        return "relist"
+    if t == "Replaced" or (t == "Deleted" and isinstance(record.object, DeletedFinalStateUnknown)):
+        return "relist"  # (a tombstone: the relist that no longer listed it)
     if t == "Sync":
         return "resync"
     return "watch"
@@ -124,6 +143,7 @@ class History:
         self._by_key: dict[tuple[str, str, str], deque[HistoryEntry]] = {}
         self._order: deque[tuple[tuple[str, str, str], HistoryEntry]] = deque()
         self._size = 0  # live (not evicted) entries
+        self._list_rv: dict[tuple[str, str], str] = {}  # (context, resource) -> its last list's version
 
     def __len__(self) -> int:
         return self._size
@@ -131,14 +151,21 @@ class History:
     def apply(self, items: Iterable[Any]) -> int:
         """Record every ``DeltaItem`` of a drained batch (other items are ignored)."""
         n = 0
+        lists = self._list_rv
         for item in items:
             if not isinstance(item, DeltaItem):
+                if isinstance(item, ReflectorItem):
+                    rv = list_version(item)
+                    if rv is not None:
+                        lists[(item.context, item.resource)] = rv
                 continue
             rec = item.record
             k = (item.context, item.resource, rec.key)
             obj = rec.object
             rv = rec.resource_version or rv_of(obj)
-            e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source_of(rec), obj)
+            note = notification_of(rec)
+            e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source_of(rec), obj, False, note.label,
+                             history_text(note, where_of(rec, lists.get((item.context, item.resource), ""))))
             dq = self._by_key.get(k)
             if dq is None:
                 dq = self._by_key[k] = deque()

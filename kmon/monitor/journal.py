@@ -10,6 +10,9 @@ Rows are numbered by a sequence that never goes back: the oldest row kept has se
 ``journal.first_seq`` and ``journal.total`` rows were ever appended, so a view can tell how
 many rows fell off the front since it last looked (``journal.dropped``).
 
+Rows come from ``kmon.monitor.journal_rows`` (which also groups an atomic relist under one
+header row); a journal numbers them with its sequence.
+
 Not thread-safe: one thread (the GUI's, or a headless command's) owns a journal.
 """
 
@@ -18,11 +21,13 @@ from __future__ import annotations
 import csv
 import os
 from datetime import datetime, timezone
-from typing import Any, Collection, Iterable, Iterator, NamedTuple, overload
+from typing import Any, Collection, Iterable, Iterator, overload
 
 import orjson
 
-from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
+from kmon.monitor.feed import FeedItem
+from kmon.monitor.journal_rows import (FIELDS, JournalRow, RowBuilder, enum_text, metadata_of, reflector_detail,
+                                       row_from_item)
 from kmon.monitor.masking import redact_text
 
 __all__ = [
@@ -31,156 +36,12 @@ __all__ = [
     "JournalRow",
     "export_csv",
     "export_jsonl",
+    "enum_text",
     "matches",
+    "metadata_of",
+    "reflector_detail",
     "row_from_item",
 ]
-
-
-class JournalRow(NamedTuple):
-    """One line of the event log. ``category`` is "delta", "reflector" or "session";
-    ``type`` the delta type ("Added"...), reflector event kind ("Relist"...) or session
-    state ("failed"...); ``detail`` a short human text; ``level`` "info"/"warning"/"error"."""
-
-    time: float
-    context: str
-    resource: str
-    category: str
-    type: str
-    namespace: str
-    name: str
-    resource_version: str
-    detail: str
-    level: str = "info"
-
-
-FIELDS: tuple[str, ...] = JournalRow._fields
-
-
-def enum_text(v: Any) -> str:
-    """An enum's value or the string itself (DeltaType and ReflectorEventKind are str enums)."""
-    v = getattr(v, "value", v)
-    return v if isinstance(v, str) else ("" if v is None else str(v))
-
-
-def metadata_of(obj: Any) -> dict[str, Any]:
-    """The object's ``metadata`` dict, or ``{}`` when it has none."""
-    if isinstance(obj, dict):
-        m = obj.get("metadata")
-        if isinstance(m, dict):
-            return m
-    return {}
-
-
-def _split_key(key: str) -> tuple[str, str]:
-    ns, sep, name = key.partition("/")
-    return (ns, name) if sep else ("", ns)
-
-
-def _seconds(v: Any) -> str:
-    try:
-        return f"{float(v):.2f} s"
-    except (TypeError, ValueError):
-        return str(v)
-
-
-def _delta_row(item: DeltaItem) -> JournalRow:
-    rec = item.record
-    typ = enum_text(rec.type)
-    obj = rec.object
-    key = rec.key
-    unknown = not isinstance(obj, dict) and hasattr(obj, "key")  # DeletedFinalStateUnknown
-    if unknown:
-        key = key or obj.key
-        obj = getattr(obj, "obj", None)
-    if key:
-        namespace, name = _split_key(key)
-    else:
-        m = metadata_of(obj)
-        namespace, name = m.get("namespace") or "", m.get("name") or ""
-    rv = rec.resource_version or metadata_of(obj).get("resourceVersion") or ""
-    if unknown:
-        detail = "deleted while not watching (final state unknown)"
-    elif rec.is_in_initial_list:
-        detail = "initial list"
-    elif typ == "Replaced":
-        detail = "relist"
-    elif typ == "Sync":
-        detail = "resync"
-    elif typ == "Updated":
-        old_rv = metadata_of(rec.old_object).get("resourceVersion") or ""
-        detail = f"rv {old_rv} → {rv}" if old_rv else ""
-    else:
-        detail = ""
-    return JournalRow(rec.time, item.context, item.resource, "delta", typ, namespace, name, str(rv), detail)
-
-
-def reflector_detail(kind: str, d: dict[str, Any], rv: str = "") -> str:
-    """Short text for a reflector event, e.g. "relist: watch expired (410)", "backoff 1.6 s"."""
-    err = d.get("error")
-    err = redact_text(str(err)) if err else ""
-    reason = redact_text(str(d.get("reason") or "")) or err
-    if kind == "ListStarted":
-        req = d.get("resource_version_requested")
-        text = f'list from rv "{req if req is not None else rv}"'
-        return text + (" (paged)" if d.get("paginated") else "")
-    if kind == "ListFinished":
-        parts = [f"{d.get('items', '?')} items"]
-        if d.get("pages"):
-            parts.append(f"{d['pages']} page{'s' if d['pages'] != 1 else ''}")
-        if d.get("duration") is not None:
-            parts.append(_seconds(d["duration"]))
-        return "listed " + ", ".join(parts)
-    if kind == "Page":
-        return f"page {d.get('pages', '?')}: {d.get('items', '?')} items"
-    if kind == "Relist":
-        return f"relist: {reason}" if reason else "relist"
-    if kind == "WatchStarted":
-        return f"watch from rv {rv}" if rv else "watch started"
-    if kind == "WatchEnded":
-        if err and err != reason:  # why, too: e.g. "no data from server for 90 s" (re-watched)
-            return f"watch ended: {d.get('reason') or 'error'}: {err}"
-        return f"watch ended: {reason}" if reason else "watch ended"
-    if kind == "Bookmark":
-        return "bookmark"
-    if kind == "Expired":
-        return f"expired (410): {err}" if err else "expired (410)"
-    if kind == "Error":
-        return f"error: {err or reason}" if (err or reason) else "error"
-    if kind == "Backoff":
-        return f"backoff {float(d['delay']):.1f} s" if d.get("delay") is not None else "backoff"
-    extra = ", ".join(f"{k}={redact_text(str(v))}" for k, v in d.items())
-    return f"{kind}: {extra}" if extra else kind
-
-
-_REFLECTOR_LEVEL = {"Error": "error", "Expired": "warning"}
-
-
-def _reflector_row(item: ReflectorItem) -> JournalRow:
-    ev = item.event
-    kind = enum_text(ev.kind)
-    rv = enum_text(ev.resource_version)
-    detail = reflector_detail(kind, ev.detail or {}, rv)
-    return JournalRow(
-        ev.time, item.context, item.resource, "reflector", kind, "", "", rv, detail, _REFLECTOR_LEVEL.get(kind, "info")
-    )
-
-
-def _session_row(item: SessionItem) -> JournalRow:
-    return JournalRow(
-        item.time, item.context, item.resource or "", "session", item.state, "", "", "",
-        redact_text(item.message), item.level,
-    )
-
-
-def row_from_item(item: FeedItem) -> JournalRow:
-    """The journal row for one feed item."""
-    if isinstance(item, DeltaItem):
-        return _delta_row(item)
-    if isinstance(item, ReflectorItem):
-        return _reflector_row(item)
-    if isinstance(item, SessionItem):
-        return _session_row(item)
-    raise TypeError(f"not a feed item: {type(item).__name__}")
 
 
 class Journal:
@@ -195,12 +56,13 @@ class Journal:
         self._head = 0  # index in _buf of the oldest row
         self._len = 0
         self.total = 0  # rows ever appended
+        self._builder = RowBuilder()
 
     # --- appending -------------------------------------------------------------------------
     def append_items(self, items: Iterable[FeedItem]) -> tuple[int, int]:
         """Append the rows for a drained batch; returns (rows added, rows dropped from the
         front to make room)."""
-        return self.append_rows([row_from_item(it) for it in items])
+        return self.append_rows(self._builder.rows(items, self.total))
 
     def append_rows(self, rows: Iterable[JournalRow]) -> tuple[int, int]:
         rows = rows if isinstance(rows, list) else list(rows)
@@ -236,6 +98,17 @@ class Journal:
         self._buf = [None] * self.capacity
         self._head = 0
         self._len = 0
+        self._builder.interrupt()
+
+    def resized(self, capacity: int) -> "Journal":
+        """A journal of ``capacity`` holding the newest rows of this one, with the same
+        sequence numbers (a group being filled goes on in it)."""
+        new = Journal(capacity)
+        rows = self[max(0, self._len - capacity):]
+        new.total = self.total - len(rows)
+        new.append_rows(rows)
+        new._builder = self._builder
+        return new
 
     # --- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -248,7 +121,14 @@ class Journal:
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._len))]
+            start, stop, step = i.indices(self._len)
+            if step != 1:
+                return [self[j] for j in range(start, stop, step)]
+            if stop <= start:
+                return []
+            # at most two slices of the ring
+            a, b = (self._head + start) % self.capacity, (self._head + stop) % self.capacity
+            return self._buf[a:b] if a < b else self._buf[a:] + self._buf[:b]  # type: ignore[return-value]
         n = self._len
         if i < 0:
             i += n
@@ -301,7 +181,8 @@ def matches(
     """Whether ``row`` passes a filter. ``types``: row types ("Added", "Relist", "failed"...);
     ``resources``: full resource names; ``namespace``: exact namespace ("" for
     cluster-scoped and non-object rows); ``text``: case-insensitive substring of the name,
-    namespace, detail, type, resource, context or resourceVersion. None means "any"."""
+    namespace, detail, type, resource, context, resourceVersion or notification. None means
+    "any"."""
     if types is not None and row.type not in types:
         return False
     if resources is not None and row.resource not in resources:
@@ -317,7 +198,8 @@ def matches(
     if text:
         needle = text.lower()
         hay = "\x00".join(
-            (row.name, row.namespace, row.detail, row.type, row.resource, row.context, row.resource_version)
+            (row.name, row.namespace, row.detail, row.type, row.resource, row.context, row.resource_version,
+             row.notification)
         ).lower()
         if needle not in hay:
             return False
@@ -340,7 +222,9 @@ def _export_record(row: JournalRow) -> dict[str, Any]:
 
 def export_jsonl(rows: Iterable[JournalRow], path: str | os.PathLike[str]) -> int:
     """Write rows as JSON Lines (one object per row, ``time`` in epoch seconds plus
-    ``time_iso``), details redacted; returns the number of rows written."""
+    ``time_iso``), details redacted; returns the number of rows written. ``notification``
+    says what the handlers received; ``group`` ties an atomic relist's rows to its header
+    (the row whose ``members`` counts them), -1 outside a group."""
     n = 0
     with open(path, "wb") as fh:
         for row in rows:

@@ -1,7 +1,7 @@
 """The recording format: what a recording file holds, and how a feed item becomes a record.
 
 Why this module exists: ``kmon record`` writes, and ``kmon replay`` and the GUI read, one
-documented, versioned format (``docs/recording-format.md``, version 1.1): gzip-compressed JSON
+documented, versioned format (``docs/recording-format.md``, version 1.2): gzip-compressed JSON
 Lines, a header record, one record per feed item (deltas with their objects, reflector
 events, session items), a footer. This module is the one place that knows a record's shape:
 the header (``make_header``, ``check_header``; each context's client-go path:
@@ -15,6 +15,7 @@ so scripts see one schema for live and recorded events.
 
 from __future__ import annotations
 
+import functools
 import time
 from enum import StrEnum
 from typing import Any
@@ -25,6 +26,7 @@ from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.path_text import gates_from_json, gates_json
 from kmon.monitor.journal import enum_text, metadata_of
 from kmon.monitor.masking import mask_secret, redact_text
+from kmon.monitor.notifications import notification_of
 
 __all__ = [
     "DELTA_TYPES",
@@ -46,8 +48,10 @@ __all__ = [
 
 FORMAT = "kmon-recording"
 # MAJOR.MINOR: readers reject another MAJOR, accept any MINOR. 1.1: each context of the header
-# says the client-go path its informers ran (``client_go``, ``queues``)
-VERSION = "1.1"
+# says the client-go path its informers ran (``client_go``, ``queues``). 1.2: a delta record
+# says what the handlers received (``notification``, ``old_resource_version``) and, when it is
+# part of an atomic relist or resync, that ``group``
+VERSION = "1.2"
 MAJOR = 1
 DELTA_TYPES = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _ORJSON_OPTS = orjson.OPT_NON_STR_KEYS
@@ -123,7 +127,8 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
         else:
             ns, name = m.get("namespace") or "", m.get("name") or ""
             key = f"{ns}/{name}" if ns else name
-        return {
+        note = notification_of(rec)
+        out = {
             "kind": _DELTA,
             "time": rec.time,
             "context": item.context,
@@ -135,8 +140,16 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
             "resource_version": enum_text(rec.resource_version or m.get("resourceVersion") or ""),
             "initial": bool(rec.is_in_initial_list),
             "final_state_unknown": unknown,
+            "notification": note.label,
+            # (on_add: there was none; on_delete: the deleted object's)
+            "old_resource_version": None if note.handler == "on_add" else note.old_rv,
             "object": obj,
         }
+        g = rec.group
+        if g is not None:
+            out["group"] = {"type": enum_text(g.type), "resource_version": enum_text(g.resource_version),
+                            "deleted": g.deleted, "updated": g.updated, "added": g.added, "unchanged": g.unchanged}
+        return out
     if isinstance(item, ReflectorItem):
         ev = item.event
         return {
@@ -176,10 +189,43 @@ def dumps_record(record: dict[str, Any]) -> bytes:
     return orjson.dumps(record, default=_default, option=_ORJSON_OPTS)
 
 
+@functools.lru_cache(maxsize=64)
+def _group(kind: str, rv: str, deleted: int, updated: int, added: int, unchanged: int) -> Any:
+    """One ``DeltaGroup`` per distinct value (a relist's members share it, as live)."""
+    from kmon.cache.delta_fifo import DeltaType
+    from kmon.cache.events import DeltaGroup
+
+    return DeltaGroup(DeltaType(kind), rv, deleted, updated, added, unchanged)
+
+
+def _group_of(record: dict[str, Any]) -> Any:
+    g = record.get("group")
+    if not isinstance(g, dict):
+        return None
+    try:
+        return _group(str(g["type"]), str(g.get("resource_version") or ""), *(int(g.get(k) or 0) for k in
+                      ("deleted", "updated", "added", "unchanged")))
+    except (KeyError, ValueError, TypeError):
+        return None  # a group type this version does not know: the delta alone
+
+
+def _old_stand_in(record: dict[str, Any], obj: Any) -> Any:
+    """What the record says of the object it replaced, when the caller does not know the
+    cache (format 1.2: ``old_resource_version``; null: none, an add): its metadata."""
+    old_rv = record.get("old_resource_version")
+    if old_rv is None or record.get("type") == "Deleted":
+        return None
+    md = obj.get("metadata") if isinstance(obj, dict) else None
+    md = {k: md[k] for k in ("name", "namespace", "uid") if k in md} if isinstance(md, dict) else {}
+    return {"metadata": {**md, "resourceVersion": str(old_rv)}}
+
+
 def item_from_record(record: dict[str, Any], old_object: Any = None) -> FeedItem | None:
     """The feed item a record came from (objects are the recorded, possibly masked, ones;
-    ``old_object`` is supplied by the caller, who knows the cache). None for records that are
-    not feed items (header, footer, kinds or types this version does not know)."""
+    ``old_object`` is supplied by the caller, who knows the cache; without it, a 1.2 record's
+    ``old_resource_version`` stands in for its metadata, so the notification is still
+    right). None for records that are not feed items (header, footer, kinds or types this
+    version does not know)."""
     from kmon.cache.delta_fifo import DeltaType
     from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
     from kmon.cache.keys import DeletedFinalStateUnknown
@@ -190,11 +236,13 @@ def item_from_record(record: dict[str, Any], old_object: Any = None) -> FeedItem
         if kind == _DELTA:
             obj = record.get("object")
             key = record.get("key") or ""
+            if old_object is None:
+                old_object = _old_stand_in(record, obj)
             if record.get("final_state_unknown"):
                 obj = DeletedFinalStateUnknown(key, obj)
             rec = DeltaRecord(
                 DeltaType(record["type"]), key, obj, old_object, str(record.get("resource_version") or ""), t,
-                bool(record.get("initial")),
+                bool(record.get("initial")), _group_of(record),
             )
             return DeltaItem(record["context"], record["resource"], rec)
         if kind == _REFLECTOR:
@@ -224,7 +272,7 @@ def make_header(
     started: float | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A version-1.1 header. ``contexts``: [{"name", "server", "server_version", and
+    """A version-1.2 header. ``contexts``: [{"name", "server", "server_version", and
     ``context_path``'s "client_go" and "queues"}];
     ``secret_values``: a ``SecretValues`` ("masked" or "included")."""
     from kmon import __version__

@@ -4,8 +4,8 @@ Why this module exists: "what does the cache hold for this object, and how did i
 there?" YAML comes from the cached object (Secret values masked through
 ``kmon.monitor.masking`` until "Reveal values" is pressed, managedFields hidden unless asked);
 in metadata-only mode "Fetch full object" gets it from the server off the GUI thread. The
-History tab lists every delta (time, type, resourceVersion, watch/list/relist/resync) and the
-unified diff of the chosen one against the previous version. The pane refreshes only when a
+History tab lists every delta (time, type, resourceVersion, and what the handlers got: e.g.
+"relist at rv 812: updated rv 5 → 9 (on_update)") and the unified diff of the chosen one against the previous version. The pane refreshes only when a
 batch touched the selected object.
 """
 
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from kmon.monitor.feed import DeltaItem
 from kmon.monitor.history import diff_objects, object_yaml
+from kmon.monitor.notifications import label_tooltip
 from kmon.monitor.masking import is_secret
 from kmon.monitor.node_summary import summarize_node
 from kmon.monitor.secret_values import decoded_secret
@@ -96,7 +97,10 @@ class DetailPane(QWidget):
         lay.addWidget(self.yaml)
 
         self.entries = QTreeWidget()
-        self.entries.setHeaderLabels(["Time", "Delta", "Resource version", "From"])
+        self.entries.setHeaderLabels(["Time", "Delta", "Resource version", "What the handlers got"])
+        self.entries.headerItem().setToolTip(3, "Where the delta came from (the watch, the initial list, a relist at "
+                                                "its version, a resync), what it did to the object and the call "
+                                                "the informer's handlers received")
         self.entries.setRootIsDecorated(False)
         self.entries.setUniformRowHeights(True)
         self.entries.setAlternatingRowColors(True)
@@ -267,7 +271,9 @@ class DetailPane(QWidget):
         self.entries.blockSignals(True)
         self.entries.clear()
         for e in es:
-            QTreeWidgetItem(self.entries, [_clock(e.time), e.type, e.resource_version, e.source])
+            item = QTreeWidgetItem(self.entries, [_clock(e.time), e.type, e.resource_version, e.note or e.source])
+            if e.notification:
+                item.setToolTip(3, f"{e.note}\n{label_tooltip(e.notification)}")
         for i in range(4):
             self.entries.resizeColumnToContents(i)
         self.entries.blockSignals(False)

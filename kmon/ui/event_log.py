@@ -7,7 +7,9 @@ can follow live, stop, filter and export. This widget is the toolbar and the tab
 Follow mode keeps the newest row in view; it turns itself off when the user scrolls away
 from the bottom or selects a row, and on again when they scroll back to the bottom. Pause
 stops the view (the journal keeps recording; "N new" counts what waits). Selecting a row
-that names an object emits ``sigObjectSelected(context, resource, key)``.
+that names an object emits ``sigObjectSelected(context, resource, key)``. An atomic relist
+or resync is one row that opens on its objects (``kmon.ui.event_log_groups``); the
+Notification column says what the informer's handlers received for each delta.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -37,7 +39,9 @@ from kmon.monitor.journal import JournalRow
 
 from .columns import ColumnChooser, ColumnSizer, ElidedToolTips, chars_width, elide_column, keep_columns
 from .event_log_filters import LogFilters, tool_button
-from .event_log_model import CONTEXT, DETAIL, TYPE_GROUPS, EventLogModel, RowRole, measure_columns
+from .event_log_groups import GroupControls, GroupDelegate, ObjectDelegate
+from .event_log_model import (CONTEXT, DETAIL, EVENT, NOTIFICATION, OBJECT, TYPE_GROUPS, EventLogModel, RowRole,
+                              measure_columns)
 from .log_export import ExportJob, ExportPlace, report_failure, write_rows
 
 __all__ = ["EventLog", "TYPE_GROUPS"]
@@ -127,6 +131,11 @@ class EventLog(QWidget):
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # names: both ends tell them apart
         elide_column(self.view, DETAIL, Qt.TextElideMode.ElideRight)  # a reason reads from its start
+        elide_column(self.view, NOTIFICATION, Qt.TextElideMode.ElideRight)  # the handler first
+        self.group_delegate = GroupDelegate(self.view)
+        self.view.setItemDelegateForColumn(EVENT, self.group_delegate)
+        self.view.setItemDelegateForColumn(OBJECT, ObjectDelegate(self.view))
+        self.groups = GroupControls(self.view, self.model, EVENT, self.group_delegate, self.select_row)
         vh = self.view.verticalHeader()
         vh.hide()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -140,8 +149,10 @@ class EventLog(QWidget):
         self._content_seen: tuple[int, ...] = ()
         self._auto_context = True  # the Context column shows once a second context does
         ElidedToolTips(self.view)
+        self._viewport = self.view.viewport()
+        self._viewport.installEventFilter(self)  # (after the sizer's: runs before it)
         self.column_chooser = ColumnChooser(self.view, self.columns)
-        self.column_chooser.sigChanged.connect(lambda: setattr(self, "_auto_context", False))
+        self.column_chooser.sigChanged.connect(self._columns_chosen)
         if settings is not None and keep_columns(self.column_chooser, settings, "log"):
             self._auto_context = False  # the user chose the columns: no automatic Context
 
@@ -164,6 +175,10 @@ class EventLog(QWidget):
         self.view.clicked.connect(lambda idx: self._current_changed(idx, QModelIndex()))
         self._removing_top = 0
         self._counts(self.model.rowCount(), len(self.model.journal), 0)
+
+    def _columns_chosen(self) -> None:
+        self._auto_context = False  # the user's columns from now on
+        self._fold_notifications()
 
     # ------------------------------------------------------------------ feeding
     def append_items(self, items: list) -> None:
@@ -238,6 +253,11 @@ class EventLog(QWidget):
             key = f"{row.namespace}/{row.name}" if row.namespace else row.name
             self.sigObjectSelected.emit(row.context, row.resource, key)
 
+    def set_expanded(self, row: int, on: bool) -> int:
+        """Open (or close) the atomic relist or resync whose row is ``row``, as a click on
+        its indicator does; returns how many rows appeared or went."""
+        return self.groups.toggle(row, on)
+
     def select_row(self, row: int) -> None:
         """Select row ``row`` as a click does (for tests and keyboard users)."""
         idx = self.model.index(row, 0)
@@ -266,7 +286,26 @@ class EventLog(QWidget):
             self._content_seen = seen
             if self._auto_context:  # one context: the column would say the same on every row
                 self.view.setColumnHidden(CONTEXT, len(idx.contexts) < 2)
+            self._fold_notifications()
             self.columns.refit()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize and obj is self._viewport:
+            self._fold_notifications()
+        return False
+
+    def _fold_notifications(self) -> None:
+        """Too narrow for every column (a dock of a 1280-pixel window), the notification
+        goes to the start of the Detail cell instead of a column of its own; hidden by the
+        user, likewise."""
+        if self._auto_context:
+            fits = measure_columns(self.view, self.model)
+            need = self.columns.stretch_least + sum(
+                f.least for c, f in fits.items() if c != DETAIL and not (c != NOTIFICATION and self.view.isColumnHidden(c)))
+            fold = need > self._viewport.width()
+            if fold != self.view.isColumnHidden(NOTIFICATION):
+                self.view.setColumnHidden(NOTIFICATION, fold)
+        self.model.set_folded(self.view.isColumnHidden(NOTIFICATION))
 
     # ------------------------------------------------------------------ filters
     def current_filter(self) -> EventFilter:

@@ -1,4 +1,5 @@
-"""The event log's filter controls: event types, resources, namespace and a search box.
+"""The event log's filter controls: event types and notifications, resources, namespace and
+a search box.
 
 Why this module exists: what the log shows is chosen in four controls whose state becomes
 one ``EventFilter`` (``current()``); the log applies it to its model. The resource and
@@ -14,10 +15,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu, QToolButton, QWidget
 
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
+from kmon.monitor.notifications import LABELS, label_tooltip
 from kmon.monitor.timeseries import DELTA_TYPES
 
-from .event_log_model import TYPE_GROUPS
+from .event_log_model import GROUP_TYPES, TYPE_GROUPS
 
 __all__ = ["ANY_NAMESPACE", "LogFilters", "tool_button"]
 
@@ -47,16 +50,23 @@ class LogFilters(QObject):
         super().__init__(parent)
         self._index = index
         self.types_menu = QMenu(parent)
-        self.types_btn = tool_button("Events ▾", "Which event types to show", menu=self.types_menu)
+        self.types_btn = tool_button("Events ▾", "Which event types, and which handler notifications, to show",
+                                     menu=self.types_menu)
+        self.types_menu.setToolTipsVisible(True)
         self.type_actions: dict[str, QAction] = {}
         for group, types in TYPE_GROUPS:
             self.types_menu.addSection(group)
             for t in types:
                 self.type_actions[t] = self._check_action(self.types_menu, t)
+        self.types_menu.addSection("What the handlers received")
+        self.note_actions: dict[str, QAction] = {}
+        for label in LABELS:
+            a = self.note_actions[label] = self._check_action(self.types_menu, label)
+            a.setToolTip(label_tooltip(label))
         self.types_menu.addSeparator()
-        self.types_menu.addAction("Show all", lambda: self.set_types(None))
+        self.types_menu.addAction("Show all", self.show_all)
         self.types_menu.addAction("Only reflector and session events",
-                                  lambda: self.set_types(set(self.type_actions) - set(DELTA_TYPES)))
+                                  lambda: self.set_types(set(self.type_actions) - set(DELTA_TYPES) - set(GROUP_TYPES)))
         self.res_menu = QMenu(parent)
         self.res_menu.aboutToShow.connect(self.fill_resources)
         self.res_btn = tool_button("Resources ▾", "Which resources to show", menu=self.res_menu)
@@ -97,6 +107,17 @@ class LogFilters(QObject):
         self._check(self.type_actions, shown)
         self.sigChanged.emit()
 
+    def show_all(self) -> None:
+        """Every event type and every notification."""
+        self._check(self.type_actions, None)
+        self._check(self.note_actions, None)
+        self.sigChanged.emit()
+
+    def set_notifications(self, shown: set[str] | None) -> None:
+        """Show only the deltas whose handlers got these notifications (None: all)."""
+        self._check(self.note_actions, shown)
+        self.sigChanged.emit()
+
     def set_resources(self, shown: set[str] | None) -> None:
         self.fill_resources()
         self._check(self.res_actions, shown)
@@ -130,11 +151,13 @@ class LogFilters(QObject):
             hidden_resources=frozenset(r for r, a in self.res_actions.items() if not a.isChecked()),
             namespace=None if ns == ANY_NAMESPACE or not ns else ns,
             text=self.text.text().strip(),
+            hidden_notifications=frozenset(n for n, a in self.note_actions.items() if not a.isChecked()),
         )
 
     def show_counts(self, flt: EventFilter) -> None:
         """The buttons say how many choices are on while some are off."""
-        n_types = len(self.type_actions) - len(flt.hidden_types)
+        hidden = len(flt.hidden_types) + len(flt.hidden_notifications)
+        n_types = len(self.type_actions) + len(self.note_actions) - hidden
         n_res = len(self.res_actions) - len(flt.hidden_resources)
-        self.types_btn.setText(f"Events ({n_types}) ▾" if flt.hidden_types else "Events ▾")
+        self.types_btn.setText(f"Events ({n_types}) ▾" if hidden else "Events ▾")
         self.res_btn.setText(f"Resources ({n_res}) ▾" if flt.hidden_resources else "Resources ▾")

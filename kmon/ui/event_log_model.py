@@ -10,6 +10,10 @@ filter change is a reset (one vectorised pass, see ``kmon.monitor.event_filter``
 Paused: the model stops growing (the view stops moving) while the journal keeps recording;
 ``pending`` counts the matching rows not shown yet, which ``set_paused(False)`` inserts in
 one step. Rows falling off the ring are removed even while paused (they no longer exist).
+
+An atomic relist or resync is a header row whose members the user opens and closes like a
+tree's branch (``set_expanded``; ``GroupRole`` tells the delegate which rows are headers
+and members, see ``kmon.ui.event_log_groups``); the index decides what a filter shows.
 """
 
 from __future__ import annotations
@@ -22,23 +26,33 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from kmon.cache.events import ReflectorEventKind
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
 from kmon.monitor.journal import Journal, JournalRow
+from kmon.monitor.notifications import LABELS, RESYNC_NOTE, label_tooltip
 from kmon.monitor.timeseries import DELTA_TYPES
 
 from .columns import Fit, chars_width, header_width, text_width
+from .event_log_groups import CLOSED, MEMBER, OPEN, PLAIN, GroupRole, group_indent
 
-__all__ = ["COLUMNS", "CONTEXT", "DETAIL", "EventLogModel", "RowRole", "TYPE_GROUPS", "measure_columns"]
+__all__ = ["COLUMNS", "CONTEXT", "DETAIL", "EVENT", "GROUP_TYPES", "EventLogModel", "GroupRole", "NOTIFICATION",
+           "RowRole", "TYPE_GROUPS", "measure_columns"]
 
-COLUMNS = ("Time", "Context", "Resource", "Event", "Object", "RV", "Detail")
+COLUMNS = ("Time", "Context", "Resource", "Event", "Object", "RV", "Notification", "Detail")
 _HEADER_TIPS = ("When kmon received the event (local time)", "The kubeconfig context", "The informer's resource",
-                "A delta applied to the cache, a reflector event (list, watch, relist) or a session event",
+                "A delta applied to the cache (an atomic relist or resync opens on its objects), a reflector "
+                "event (list, watch, relist) or a session event",
                 "namespace/name of the object", "resourceVersion the event carried",
+                "What the informer's event handlers received for the delta: on_add (initial list?), on_update "
+                f"(resync when the versions are equal: {RESYNC_NOTE}) or on_delete (tombstone: a "
+                "DeletedFinalStateUnknown)",
                 "What happened: the reason of a relist or watch end, an error, the versions of an update")
-TIME, CONTEXT, RESOURCE, EVENT, OBJECT, RV, DETAIL = range(len(COLUMNS))
+TIME, CONTEXT, RESOURCE, EVENT, OBJECT, RV, NOTIFICATION, DETAIL = range(len(COLUMNS))
+GROUP_TYPES = ("ReplacedAll", "SyncAll")  # client-go 1.36's atomic relist and resync
 # every event type the log shows, by where it comes from (the type filter's menu)
 TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Deltas", DELTA_TYPES),
+    ("Atomic relists and resyncs (client-go 1.36)", GROUP_TYPES),
     ("Reflector", tuple(k.value for k in ReflectorEventKind)),
     ("Session", ("connecting", "ready", "failed", "error", "started", "stopped", "verified", "verify-failed")),
 )
@@ -50,7 +64,7 @@ _INVALID = QModelIndex()
 # event type -> hue of its text (read on the palette's base: light and dark themes alike)
 _TYPE_COLOURS = {
     "Added": "#2e9d4f", "Updated": "#3f7fd0", "Deleted": "#d04a3f", "Replaced": "#8a63c8",
-    "Sync": "#7a8793", "Relist": "#e08a1e", "Expired": "#e08a1e", "Error": "#d04a3f",
+    "Sync": "#7a8793", "ReplacedAll": "#8a63c8", "SyncAll": "#7a8793", "Relist": "#e08a1e", "Expired": "#e08a1e", "Error": "#d04a3f",
     "Backoff": "#c0892b", "WatchStarted": "#3a9aa5", "WatchEnded": "#3a9aa5",
     "failed": "#d04a3f", "error": "#d04a3f", "verified": "#2e9d4f", "verify-failed": "#d04a3f",
 }
@@ -58,8 +72,11 @@ _TYPE_COLOURS = {
 
 _ROLES = frozenset({
     _DISPLAY, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
-    Qt.ItemDataRole.ToolTipRole, RowRole,
+    Qt.ItemDataRole.ToolTipRole, RowRole, GroupRole,
 })
+# notification label -> how its text is drawn (on the palette's base)
+_NOTE_COLOURS = {"on_update (resync)": "#7a8793", "on_delete (tombstone)": "#e08a1e", "on_delete": "#d04a3f",
+                 "on_add (initial list)": "#2e9d4f", "on_add": "#2e9d4f"}
 
 
 def _clock(t: float) -> str:
@@ -76,8 +93,10 @@ class EventLogModel(QAbstractTableModel):
         self.index_ = FilteredIndex(self.journal)
         self._visible = len(self.index_)  # matches the view shows (all of them unless paused)
         self._paused = False
+        self._folded = False  # the notification is said in the Detail cell (its column hidden)
         self._row_cache: tuple[int, JournalRow | None] | None = None
         self._colours: dict[str, QColor] = {k: QColor(v) for k, v in _TYPE_COLOURS.items()}
+        self._note_colours: dict[str, QColor] = {k: QColor(v) for k, v in _NOTE_COLOURS.items()}
         self._bold = QFont()
         self._bold.setBold(True)
         self._mono = QFont("monospace")
@@ -156,11 +175,7 @@ class EventLogModel(QAbstractTableModel):
             return
         self._row_cache = None
         self.beginResetModel()
-        old = self.journal
-        self.journal = Journal(capacity)
-        rows = old[max(0, len(old) - capacity):]
-        self.journal.total = old.first_seq + len(old) - len(rows)  # sequences keep counting
-        self.journal.append_rows(rows)
+        self.journal = self.journal.resized(capacity)
         self.index_ = FilteredIndex(self.journal, self.index_.filter)
         self._visible = len(self.index_)
         self.endResetModel()
@@ -182,8 +197,65 @@ class EventLogModel(QAbstractTableModel):
         return None
 
     def shown_rows(self) -> list[JournalRow]:
-        """What the view shows, oldest first (for export)."""
-        return self.index_.rows(self._visible)
+        """What the view shows, oldest first, with the matching members of closed groups
+        (for export: a closed relist stands for its objects)."""
+        return self.index_.rows(self._visible, with_members=True)
+
+    def set_folded(self, on: bool) -> None:
+        """Say each delta's notification at the start of its Detail cell (when the
+        Notification column is hidden)."""
+        if on != self._folded:
+            self._folded = on
+            self._row_cache = None
+            if self._visible:
+                self.dataChanged.emit(self.index(0, DETAIL), self.index(self._visible - 1, DETAIL))
+
+    # --- groups ------------------------------------------------------------------------------
+    def group_kind(self, row: int) -> int:
+        """``PLAIN``, ``CLOSED``/``OPEN`` (a group's header) or ``MEMBER``."""
+        r = self.row_at(row)
+        if r is None or (r.members == 0 and r.group < 0):
+            return PLAIN
+        if r.members == 0:
+            return MEMBER
+        g = self.index_.groups.get(r.group)
+        return OPEN if g is not None and g.expanded else CLOSED
+
+    def header_row(self, row: int) -> int:
+        """The row of the header of the group ``row`` is a member of (-1 if none shown)."""
+        h = self.index_.header_of(row) if 0 <= row < self._visible else -1
+        return h if 0 <= h < self._visible else -1
+
+    def set_expanded(self, row: int, on: bool) -> int:
+        """Open (or close) the group whose header is ``row``: its matching members appear
+        right under it (or go). Returns how many rows were inserted or removed."""
+        idx = self.index_
+        g = idx.group_at(row) if 0 <= row < self._visible else None
+        if g is None or g.expanded == on:
+            return 0
+        self._row_cache = None
+        if on:
+            members = idx.matching_members(g)
+            n = len(members)
+            if n:
+                self.beginInsertRows(_INVALID, row + 1, row + n)
+            idx.set_expanded(row, True, members)
+            self._visible += n
+            if n:
+                self.endInsertRows()
+        else:
+            n = idx.shown_members(row)
+            shown = max(0, min(n, self._visible - row - 1))  # (the rest waits while paused)
+            if shown:
+                self.beginRemoveRows(_INVALID, row + 1, row + shown)
+            idx.set_expanded(row, False)
+            self._visible -= shown
+            if shown:
+                self.endRemoveRows()
+        first = self.index(row, 0)
+        self.dataChanged.emit(first, self.index(row, len(COLUMNS) - 1))
+        self.sigCounts.emit(self._visible, len(self.journal), self.pending)
+        return n
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _INVALID) -> int:
         return 0 if parent.isValid() else self._visible
@@ -224,20 +296,27 @@ class EventLogModel(QAbstractTableModel):
             if col == 3:
                 return row.type
             if col == 4:
-                return f"{row.namespace}/{row.name}" if row.namespace else row.name
+                return self._group_object(row) if row.members else _object_text(row)
             if col == 5:
                 return row.resource_version
             if col == 6:
+                return row.notification
+            if col == 7:
+                if self._folded and row.notification and not row.members:
+                    d = row.detail
+                    return f"{row.notification} · {d}" if d and d not in row.notification else row.notification
                 return row.detail
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 3:
                 return self._colours.get(row.type)
-            if col == 6 and row.level in ("warning", "error"):
+            if col == 6:
+                return None if row.members else self._note_colours.get(row.notification)
+            if col == 7 and row.level in ("warning", "error"):
                 return self._colours["Error" if row.level == "error" else "Relist"]
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if col == 3 and row.category != "delta":
+            if col == 3 and (row.category != "delta" or row.members):
                 return self._bold
             if col == 5:
                 return self._mono
@@ -247,19 +326,45 @@ class EventLogModel(QAbstractTableModel):
                 c = QColor(self._colours["Error" if row.level == "error" else "Relist"])
                 c.setAlpha(38)
                 return c
-            if row.category == "reflector":
+            if row.category == "reflector" or row.members:
                 c = QApplication.palette().color(QPalette.ColorRole.Highlight)
-                c.setAlpha(18)
+                c.setAlpha(18 if not row.members else 30)
                 return c
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 0:
-                return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.time)) + f".{int((row.time % 1) * 1000):03d}"
-            if col == 6 and row.detail:
-                return row.detail
-            return None
+            return self._tooltip(row, col)
         if role == RowRole:
             return row
+        if role == GroupRole:
+            return self.group_kind(r)
+        return None
+
+    def _group_object(self, row: JournalRow) -> str:
+        """A group header's Object cell: how many objects it holds (how many match a
+        filter) and what the relist did to them, e.g. "139 objects: 1 deleted, 1 updated,
+        1 added, 136 unchanged" (the Detail cell says it whole, often out of a narrow
+        dock's sight)."""
+        n = row.members
+        g = self.index_.groups.get(row.group)
+        things = f"{n:,} object{'s' if n != 1 else ''}"
+        if g is not None and g.matched < n and not self.index_.filter.empty:
+            things = f"{g.matched:,} of {things}"
+        counts = row.detail.rpartition(": ")[2] if row.type == "ReplacedAll" else "unchanged (resync)"
+        return f"{things}: {counts.removesuffix(' (continued)')}" if counts else things
+
+    def _tooltip(self, row: JournalRow, col: int) -> str | None:
+        if col == 0:
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.time)) + f".{int((row.time % 1) * 1000):03d}"
+        if row.members and col in (3, 4, 6, 7):
+            g = self.index_.groups.get(row.group)
+            state = "open: ←, Enter or a click on ▾ closes it" if g is not None and g.expanded else \
+                "closed: →, Enter or a click on ▸ opens it"
+            return (f"{row.detail}\nHandlers received: {row.notification}\n"
+                    f"One atomic {row.type} delta, applied to the cache as a whole ({state}).")
+        if col == 6 and row.notification:
+            return label_tooltip(row.notification) or row.notification
+        if col == 7 and row.detail:
+            return row.detail
         return None
 
 
@@ -270,19 +375,27 @@ def _object_text(row: JournalRow) -> str:
 def measure_columns(view: Any, model: EventLogModel, sample: int = 200) -> dict[int, Fit]:
     """The log's column widths: times, event names and contexts/resources seen so far from
     the font (a few dozen texts at most), objects and resourceVersions from the newest
-    ``sample`` shown rows. Detail is not measured: it stretches."""
+    ``sample`` shown rows (and the first objects of the groups among them, open or not: a
+    1.36 initial list is one closed row). Detail is not measured: it stretches."""
     idx = model.index_
     n = model.rowCount()
     rows = [model.row_at(r) for r in range(max(0, n - sample), n)]
     rows = [r for r in rows if r is not None]
+    j = model.journal
+    for h in [r.group for r in rows if r.members][-8:]:
+        start = h + 1 - j.first_seq
+        rows += [m for m in j[max(0, start):max(0, start + 25)] if m.group == h]
     kinds = {t for _g, ts in TYPE_GROUPS for t in ts} | set(idx.types)
+    indent = group_indent(view)
     time_w = text_width(view, ["00:00:00.000"])
-    event_w = text_width(view, kinds, model._bold)
+    # (headers one level in, members two: see event_log_groups)
+    event_w = max(text_width(view, kinds, model._bold) + indent, text_width(view, DELTA_TYPES) + 2 * indent)
     fits = {  # column -> (content width, least width)
         TIME: (time_w, time_w),
         CONTEXT: (text_width(view, idx.contexts), text_width(view, ["kmon-dem…o-2"])),
         RESOURCE: (text_width(view, idx.resources), text_width(view, ["deployments.apps"])),
         EVENT: (event_w, event_w),  # never elided: it is what happened
+        NOTIFICATION: (text_width(view, LABELS), text_width(view, ["on_update…"])),
         OBJECT: (min(text_width(view, [_object_text(r) for r in rows]), chars_width(view, 60)), chars_width(view, 14)),
         RV: (text_width(view, [r.resource_version for r in rows], model._mono), header_width(view, RV)),
     }

@@ -85,7 +85,7 @@ def test_round_trip_every_item(tmp_path):
         assert f.read(2) == b"\x1f\x8b"  # gzip
     rec = read_recording(path)
     assert rec.error is None and rec.complete, rec.error
-    assert rec.header["format"] == "kmon-recording" and rec.header["version"] == "1.1"
+    assert rec.header["format"] == "kmon-recording" and rec.header["version"] == "1.2"
     assert rec.footer["records"] == len(items) == w.records_written == len(rec.records)
     # every record comes back as written, and turns back into the same kind of item
     for item, r in zip(items, rec.records):
@@ -309,3 +309,47 @@ def test_a_version_1_0_recording_still_reads_and_replays(tmp_path):
     for st in stats.values():  # the path is not known: said as nothing, not guessed
         assert (st.queue, st.initial_sync, st.features) == ("", "", None) and st.synced and st.store_size > 0
     assert set(rebuild_cache(rec.records)) == {("kmon-demo", "configmaps"), ("kmon-demo", "deployments.apps")}
+
+
+@pytest.mark.parametrize("version", ["1.32", "1.36"])
+def test_replay_shows_the_same_rows_grouped_and_notified_as_live(tmp_path, version):
+    """Format 1.2: a delta record says its notification and old version and, on the atomic
+    path, its group; replayed (with the Replayer's old objects, or without any, as after a
+    seek) the event log's rows are the live ones."""
+    from driven import Driven
+
+    from kmon.monitor.journal import Journal
+    from kmon.monitor.replay_source import ReplaySource
+
+    d = Driven(FeatureGates.for_client_go(version), ctx="ctx")
+    d.relist([pod(f"p{i}", i + 1) for i in range(4)], "10")
+    d.update(pod("p1", 11))
+    d.relist([pod("p1", 12), pod("p2", 3), pod("p3", 4), pod("new", 13)], "13")
+    d.resync()
+    items = [DeltaItem(i.context, i.resource, DeltaRecord(i.record.type, i.record.key, i.record.object,
+                                                          i.record.old_object, i.record.resource_version, T0 + n,
+                                                          i.record.is_in_initial_list, i.record.group))
+             for n, i in enumerate(d.take())]
+    live = Journal()
+    live.append_items(items)
+    path = tmp_path / "r.kmonrec"
+    write(path, items)
+    rec = read_recording(path)
+    deltas = [r for r in rec.records if r["kind"] == "delta"]
+    assert [r["notification"] for r in deltas] == [r.notification for r in live if not r.members]
+    if version == "1.36":
+        g = next(r["group"] for r in deltas if r.get("group") and r["group"]["resource_version"] == "13")
+        assert g == {"type": "ReplacedAll", "resource_version": "13", "deleted": 1, "updated": 1, "added": 1,
+                     "unchanged": 2}
+        assert sum(1 for r in live if r.members) == 3  # initial list, relist, resync
+    else:
+        assert not any("group" in r for r in deltas) and not any(r.members for r in live)
+    # with the Replayer's old objects
+    replayed = Journal()
+    replayed.append_items(Replayer(rec).items_until(rec.end_time))
+    assert [r[1:] for r in replayed] == [r[1:] for r in live]
+    # and without them (what a seek hands the views)
+    src = ReplaySource(rec)
+    again = Journal()
+    again.append_items([i for i in src.history_until(rec.end_time) if isinstance(i, DeltaItem)])
+    assert [r[1:] for r in again] == [r[1:] for r in live]

@@ -45,17 +45,47 @@ def test_event_table_columns_never_move(color, width):
     for w in table.widths:
         pos += w + 2
         starts.append(pos)
-    assert table.widths[3] == (44 if width >= 126 else 44 - (126 - width))
+    # a narrow terminal takes from NAMESPACE/NAME first (down to 24), then NOTIFICATION
+    assert table.widths[3] == max(24, 44 if width >= 149 else 44 - (149 - width))
+    assert table.widths[5:] == ([21 if width >= 129 else 21 - (129 - width)] if width >= 117 else [])
     for ln in lines:
         assert len(ln) <= width, ln
         for s in starts:
             assert ln[s - 2:s] == "  " and ln[s] != " ", (ln, s)
-    assert "…" in lines[1] and lines[1].rstrip().endswith("initial list")
+    assert "…" in lines[1] and (lines[1].rstrip().endswith("initial list") or "on_add (initial" in lines[1])
     assert lines[1][starts[2]:starts[3]].rstrip().endswith("-abcde")  # names keep their end
-    assert "deleted while not w" in lines[2] and "rv 6 → 7" in lines[3]
+    assert "on_delete (tombstone)" in lines[2] and "rv 6 → 7" in lines[3]
+    if width >= 117:
+        assert "deleted while not w" in lines[2] and "on_update " in lines[3]
+    else:  # no NOTIFICATION column: it starts DETAIL
+        assert "on_update · rv 6 → 7" in lines[3]
     assert "backoff 1.6 s" in lines[5] and "c: cannot connect" in lines[6]
     raw = table.lines(_items())
     assert any("\x1b[" in ln for ln in raw) is color
+
+
+def test_event_table_says_notifications_and_an_atomic_relist_then_its_objects():
+    from driven import Driven, pod
+
+    from kmon.cache.features import FeatureGates
+
+    table = EventTable(width=300)
+    d = Driven(FeatureGates())
+    d.relist([pod("a", rv="1"), pod("b", rv="2")], "2")
+    initial = d.take()
+    lines = table.lines(initial[:1]) + table.lines(initial[1:])  # a relist over two drains: one header
+    d.relist([pod("a", rv="5"), pod("c", rv="6")], "6")
+    lines += table.lines(d.take())
+    cells = [[c.strip() for c in ln.split("  ") if c.strip()] for ln in lines]
+    assert [c[2:] for c in cells] == [
+        ["ReplacedAll", "-", "2", "-", "initial list: ReplacedAll at rv 2: 0 deleted, 0 updated, 2 added, 0 unchanged"],
+        ["└ Replaced", "default/a", "1", "on_add (initial list)", "initial list"],
+        ["└ Replaced", "default/b", "2", "on_add (initial list)", "initial list"],
+        ["ReplacedAll", "-", "6", "-", "ReplacedAll at rv 6: 1 deleted, 1 updated, 1 added, 0 unchanged"],
+        ["└ Deleted", "default/b", "2", "on_delete (tombstone)", "deleted while not watching (final state unknown)"],
+        ["└ Replaced", "default/a", "5", "on_update", "updated rv 1 → 5"],
+        ["└ Replaced", "default/c", "6", "on_add", "added"],
+    ]
 
 
 def test_helpers():

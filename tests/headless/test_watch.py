@@ -53,7 +53,11 @@ def test_watch_json_shows_deltas_and_the_relist_after_compaction(sim, workload, 
     # documented keys
     d = next(r for r in recs if r["kind"] == "delta")
     assert set(d) == {"kind", "time", "context", "resource", "type", "namespace", "name", "key",
-                      "resource_version", "initial", "final_state_unknown", "object"}
+                      "resource_version", "initial", "final_state_unknown", "notification", "old_resource_version",
+                      "group", "object"}
+    # (client-go 1.36: the initial list is one atomic ReplacedAll, each object's record says so)
+    assert d["notification"] == "on_add (initial list)" and d["old_resource_version"] is None
+    assert d["group"]["type"] == "ReplacedAll" and d["group"]["added"] >= 1
     assert d["context"] == "sim" and d["resource"] == "pods" and d["object"]["kind"] == "Pod"
     r = next(r for r in recs if r["kind"] == "reflector")
     assert set(r) == {"kind", "time", "context", "resource", "type", "resource_version", "detail"}
@@ -93,8 +97,8 @@ def test_watch_table_is_aligned_and_survives_a_closed_pipe(sim, workload, kubeco
     assert rc == 0 and stderr == b"", stderr
     lines = [ln.decode().rstrip("\n") for ln in p.lines[:40]]
     head = lines[0]
-    assert head.split() == ["TIME", "RESOURCE", "EVENT", "NAMESPACE/NAME", "RV", "DETAIL"]
-    starts = [head.index(t) for t in ("RESOURCE", "EVENT", "NAMESPACE/NAME", "RV", "DETAIL")]
+    assert head.split() == ["TIME", "RESOURCE", "EVENT", "NAMESPACE/NAME", "RV", "NOTIFICATION", "DETAIL"]
+    starts = [head.index(t) for t in ("RESOURCE", "EVENT", "NAMESPACE/NAME", "RV", "NOTIFICATION", "DETAIL")]
     for ln in lines[1:]:
         assert "\x1b[" not in ln  # not a terminal: no colour
         for s in starts:  # every column starts at the same place, after a two-space gap

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kmon.monitor.event_filter import EventFilter, FilteredIndex
+from kmon.monitor.event_filter import EventFilter
+from kmon.monitor.filtered_index import FilteredIndex
 from kmon.monitor.journal import Journal, JournalRow
 
 

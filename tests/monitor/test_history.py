@@ -1,3 +1,5 @@
+import pytest
+
 from kmon.cache.events import DeltaRecord
 from kmon.monitor.feed import DeltaItem
 from kmon.monitor.history import History, object_yaml
@@ -45,3 +47,36 @@ def test_yaml_masks_secrets_unless_revealed():
     assert "aHVudGVyMg==" not in object_yaml(s, resource="secrets")
     assert "aHVudGVyMg==" in object_yaml(s, resource="secrets", reveal=True)
     assert "aHVudGVyMg==" not in object_yaml({"kind": "Secret", **s})
+
+
+def _pods_history(gates):
+    from driven import Driven, pod
+
+    from kmon.cache.events import ReflectorEvent, ReflectorEventKind
+    from kmon.monitor.feed import ReflectorItem
+
+    d = Driven(gates)
+    h = History()
+    h.apply([ReflectorItem("c", "pods", ReflectorEvent(ReflectorEventKind.ListFinished, 1.0, "10", {}))])
+    d.relist([pod("a", rv="1"), pod("b", rv="2"), pod("c", rv="3")], "10")
+    d.update(pod("a", rv="11"))
+    h.apply(d.take())
+    h.apply([ReflectorItem("c", "pods", ReflectorEvent(ReflectorEventKind.ListFinished, 2.0, "812", {}))])
+    d.relist([pod("a", rv="12"), pod("b", rv="2")], "812")
+    d.resync()
+    h.apply(d.take())
+    return {k: [e.note for e in h.entries("c", "pods", f"default/{k}")] for k in "abc"}
+
+
+@pytest.mark.parametrize("version", ["1.32", "1.36"])
+def test_each_object_s_history_tells_its_part_of_a_relist_and_the_call_handlers_got(version):
+    from kmon.cache.features import FeatureGates
+
+    got = _pods_history(FeatureGates.for_client_go(version))
+    resync = ["resync: unchanged (resync on_update)"] * 2
+    assert got["a"] == ["initial list at rv 10: added (on_add, initial list)", "watch: updated rv 1 → 11 (on_update)",
+                        "relist at rv 812: updated rv 11 → 12 (on_update)", *resync[:1]]
+    assert got["b"] == ["initial list at rv 10: added (on_add, initial list)",
+                        "relist at rv 812: unchanged (resync on_update)", *resync[:1]]
+    assert got["c"] == ["initial list at rv 10: added (on_add, initial list)",
+                        "relist at rv 812: deleted, final state unknown (on_delete with a tombstone)"]

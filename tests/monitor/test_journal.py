@@ -163,3 +163,11 @@ def test_exports_mask_and_roundtrip(tmp_path):
     with open(pc, newline="", encoding="utf-8") as fh:
         recs = list(csv.DictReader(fh))
     assert len(recs) == 4 and recs[3]["name"] == 'a,b"c' and recs[2]["level"] == "error"
+
+
+def test_a_refused_watch_list_is_a_warning_that_says_it_lists_instead():
+    # client-go falls back to LIST at once: not an error the user must act on
+    r = row_from_item(refl("Error", error="422 Invalid: sendInitialEvents", reason="watch-list",
+                           fallback="WatchList refused: 422 Invalid"))
+    assert (r.level, r.detail) == ("warning", "WatchList refused: 422 Invalid; listing instead")
+    assert row_from_item(refl("Error", error="boom", reason="watch")).level == "error"

@@ -156,3 +156,25 @@ def test_one_managed_fields_switch_for_yaml_and_history_and_no_empty_button_row(
     assert "managedFields" not in pane.yaml.toPlainText()
     pane.managed.setChecked(True)
     assert "manager: kubectl" in pane.yaml.toPlainText() and "manager: kubectl" in pane.diff.toPlainText()
+
+
+def test_history_tells_each_object_s_part_of_an_atomic_relist(qtbot):
+    from driven import Driven, pod
+
+    from kmon.cache.features import FeatureGates
+
+    ws = Workspace()
+    pane = DetailPane(ws)
+    qtbot.addWidget(pane)
+    d = Driven(FeatureGates(), ctx="c1")  # the default path: client-go 1.36, atomic relists
+    d.relist([pod("a", rv="1"), pod("b", rv="2")], "2")
+    d.relist([pod("a", rv="5"), pod("b", rv="2")], "5")
+    ws.apply_batch(d.take())
+    col = pane.entries.headerItem().text(3)
+    for name, last in (("a", "relist at rv 5: updated rv 1 → 5 (on_update)"),
+                       ("b", "relist at rv 5: unchanged (resync on_update)")):
+        pane.show_node(ws.tree.find("c1", "pods", f"default/{name}"))
+        texts = [pane.entries.topLevelItem(i).text(3) for i in range(pane.entries.topLevelItemCount())]
+        assert texts == ["initial list at rv 2: added (on_add, initial list)", last], col
+    assert col == "What the handlers got"
+    assert "resync period is due" in pane.entries.topLevelItem(1).toolTip(3)

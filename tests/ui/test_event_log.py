@@ -16,7 +16,7 @@ from kmon.monitor.event_filter import EventFilter
 from kmon.monitor.feed import ReflectorItem, SessionItem
 from kmon.monitor.journal import Journal, JournalRow
 from kmon.ui.event_log import EventLog
-from kmon.ui.event_log_model import EventLogModel
+from kmon.ui.event_log_model import DETAIL, EventLogModel
 
 from helpers import item, obj
 
@@ -118,7 +118,7 @@ def test_widget_counts_filters_follow_pause(qtbot):
     assert log.counts.text() == "33 of 33 shown"
     log.set_types({"Relist", "Expired"})
     assert log.counts.text() == "2 of 33 shown"
-    assert log.model.data(log.model.index(1, 6)) == "relist: watch expired (410)"
+    assert log.model.data(log.model.index(1, DETAIL)) == "relist: watch expired (410)"
     log.set_types(None)
     log.text.setText("web-1")
     log.apply_filter()
@@ -254,7 +254,7 @@ def test_secrets_status_messages_read_as_said_and_credentials_stay_masked(qapp, 
         SessionItem("kmon-demo", "secrets", "warning", "secrets: 403 Forbidden: secrets is forbidden; retrying", "error"),
         SessionItem("kmon-demo", "secrets", "error", f"secrets: 401 Unauthorized: Authorization: Bearer {token}", "failed"),
     ])
-    details = [model.data(model.index(r, 6)) for r in range(model.rowCount())]
+    details = [model.data(model.index(r, DETAIL)) for r in range(model.rowCount())]
     assert details[0] == "secrets: watching"
     assert details[1].startswith("secrets: 403 Forbidden")
     assert token not in details[2] and f"Bearer {MASK}" in details[2] and details[2].startswith("secrets: 401")
