@@ -219,13 +219,13 @@ class RawObject(Mapping[str, Any]):
             return b.get("metadata")
         md = self._md
         if md is None:
-            md = freeze(_loads(_decode_meta_only(self._raw).metadata))
+            md = freeze(_loads(memoryview(_decode_meta_only(self._raw).metadata)))
             STATS.metadata += 1
             self._md = md
             RECENT.add(self)
         return md
 
-    def summary(self, kind: str = "") -> FrozenDict:
+    def summary(self, kind: str = "") -> dict[str, Any]:
         """The parts of the object the tree's status summary reads (``raw_summary``), decoded
         from the bytes without decoding the rest; ``kind`` when the object has none."""
         STATS.summaries += 1
@@ -287,6 +287,12 @@ class RawObject(Mapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._key_set())
 
+    def __bool__(self) -> bool:  # ``obj or {}`` must not scan the keys
+        head = self._head
+        if head.exact and (head.has_metadata or head.kind is not UNSET or head.apiVersion is not UNSET):
+            return True
+        return bool(self._key_set())
+
     def __len__(self) -> int:
         return len(self._key_set())
 
@@ -334,6 +340,7 @@ class RawObject(Mapping[str, Any]):
 
 
 _NO_LABELS: Mapping[str, str] = FrozenDict()
+_VIEW_KEYS = tuple(HEADER_METADATA_KEYS)
 
 
 class MetadataView(Mapping[str, Any]):
@@ -368,6 +375,12 @@ class MetadataView(Mapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._obj.metadata())
 
+    def __bool__(self) -> bool:  # ``obj.get("metadata") or {}`` must not decode it
+        meta = self._obj._head.meta
+        if any(getattr(meta, k) is not UNSET for k in _VIEW_KEYS):
+            return True
+        return bool(self._obj.metadata())
+
     def __len__(self) -> int:
         return len(self._obj.metadata())
 
@@ -384,7 +397,7 @@ class MetadataView(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         STATS.copies += 1
-        return _loads(_decode_meta_only(self._obj._raw).metadata)
+        return _loads(memoryview(_decode_meta_only(self._obj._raw).metadata))
 
     def __copy__(self) -> dict[str, Any]:
         return dict(self._obj.metadata())
