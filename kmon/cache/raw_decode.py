@@ -98,9 +98,9 @@ def _object(raw: bytes) -> tuple[RawObject, Any]:
     was not exact (the caller checks that one), else None."""
     head = decode_header(raw)
     if head is not None:
-        return RawObject._trusted(raw, head), None
+        return RawObject(raw, head), None
     doc = _loads(raw)
-    return RawObject._trusted(raw, lenient_header(doc)), doc
+    return RawObject(raw, lenient_header(doc)), doc
 
 
 def _has_name(obj: RawObject, doc: Any) -> bool:
@@ -122,7 +122,7 @@ def without_managed_fields(obj: RawObject) -> RawObject:
         return obj
     del meta["managedFields"]
     fields["metadata"] = _join_fields(meta)  # type: ignore[assignment]
-    return RawObject._trusted(_join_fields(fields), obj.header)
+    return RawObject(_join_fields(fields), obj.header)
 
 
 def _partial(obj: RawObject) -> RawObject:
@@ -131,7 +131,7 @@ def _partial(obj: RawObject) -> RawObject:
     raw = _PARTIAL_PREFIX + (bytes(md) if md is not None else b"{}") + b"}"
     head = obj.header
     if head.exact and (md is None or _is_object(md)):
-        return RawObject._trusted(raw, msgspec.structs.replace(head, kind=PARTIAL_KIND, apiVersion=PARTIAL_API_VERSION))
+        return RawObject(raw, msgspec.structs.replace(head, kind=PARTIAL_KIND, apiVersion=PARTIAL_API_VERSION))
     return RawObject(raw)
 
 
@@ -177,7 +177,7 @@ class WatchDecoder:
                     except _DecodeError:
                         h = None  # the general path names the error
                     if h is not None and h.has_metadata and h.meta.name:
-                        obj = RawObject._trusted(raw, h)
+                        obj = RawObject(raw, h)
                         return WatchEvent(etype, obj if self._plain else self._shrink(obj))
         return self._general(line)
 
@@ -209,13 +209,13 @@ class WatchDecoder:
                     raise WatchDecodeError(f"watch event {etype} object has no metadata.name: {_describe_line(line)}")
                 return WatchEvent(etype, obj if self._plain else self._shrink(obj))
             if etype == "BOOKMARK":
-                doc = _loads(raw)
+                doc = _loads(memoryview(raw))
                 md = doc.get("metadata")
                 if type(md) is not dict or "resourceVersion" not in md:
                     raise WatchDecodeError(f"BOOKMARK without metadata.resourceVersion: {_describe_line(line)}")
                 return WatchEvent("BOOKMARK", doc)
             if etype == "ERROR":
-                return WatchEvent("ERROR", _loads(raw))
+                return WatchEvent("ERROR", _loads(memoryview(raw)))
         except (_DecodeError, orjson.JSONDecodeError) as e:  # what msgspec skipped: bad UTF-8
             raise WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}") from None
         raise WatchDecodeError(f"unknown watch event type {etype!r}")
@@ -240,6 +240,11 @@ def _list_error(body: bytes, status: int, content_type: str, path: str) -> ApiSt
     return ApiStatusError(status, "", f"expected a list object from {path}, got {type(doc).__name__}")
 
 
+def _has_kind(obj: RawObject) -> bool:
+    head = obj.header
+    return head.kind is not UNSET if head.exact else "kind" in obj
+
+
 def _with_type(raw: bytes, head: Header, kind: str, api_version: str) -> RawObject:
     """A list item given the list's kind and apiVersion (the item has no ``kind``)."""
     if head.apiVersion is UNSET:
@@ -250,7 +255,7 @@ def _with_type(raw: bytes, head: Header, kind: str, api_version: str) -> RawObje
         fields = list(_decode_fields(raw).items())
         raw = _join_fields([("kind", _dumps(kind)), ("apiVersion", _dumps(api_version)),
                             *((k, v) for k, v in fields if k != "apiVersion")])
-    return RawObject._trusted(raw, msgspec.structs.replace(head, kind=kind, apiVersion=api_version))
+    return RawObject(raw, msgspec.structs.replace(head, kind=kind, apiVersion=api_version))
 
 
 def decode_list(body: bytes, *, status: int = 200, content_type: str = "", path: str = "",
@@ -286,10 +291,10 @@ def decode_list(body: bytes, *, status: int = 200, content_type: str = "", path:
             items = [_partial(i) for i in items]
         if options.drop_managed_fields:
             items = [without_managed_fields(i) for i in items]
-    elif options.fill_type_meta and items and "kind" not in items[0]:
+    elif options.fill_type_meta and items and not _has_kind(items[0]):
         kind = list_kind[:-4] if list_kind.endswith("List") else options.kind
         api_version = doc.apiVersion if type(doc.apiVersion) is str and doc.apiVersion else options.api_version
-        items = [i if "kind" in i else _with_type(i.raw, i.header, kind, api_version) for i in items]
+        items = [i if _has_kind(i) else _with_type(i.raw, i.header, kind, api_version) for i in items]
     md = doc.metadata if type(doc.metadata) is dict else {}
     rem = md.get("remainingItemCount")
     return ListPage(

@@ -28,7 +28,6 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
-from kmon.cache.frozen import FrozenDict
 
 __all__ = [
     "HEADER_METADATA_KEYS",
@@ -55,7 +54,9 @@ class OwnerReference(Struct, frozen=True, gc=False):
 
 
 class ObjectMeta(Struct, frozen=True, gc=False):
-    """The decoded part of ``metadata``. ``labels`` is a ``FrozenDict`` once decoded."""
+    """The decoded part of ``metadata``. ``labels`` is a plain dict of strings, which the
+    cyclic GC does not track (a dict subclass it would): never change it; ``RawObject``
+    hands it out as a ``FrozenDict``."""
 
     name: str | None | UnsetType = UNSET
     namespace: str | None | UnsetType = UNSET
@@ -98,12 +99,12 @@ _decode_wire = msgspec.json.Decoder(_Wire).decode
 
 
 def _shared(meta: ObjectMeta) -> ObjectMeta:
-    """``meta`` with the strings that repeat across objects interned and ``labels`` frozen."""
+    """``meta`` with the strings that repeat across objects interned."""
     labels = meta.labels
     ns = meta.namespace
     if type(labels) is dict:
-        labels = FrozenDict({k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in labels.items()})
-    elif labels is UNSET and type(ns) is not str:
+        labels = {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in labels.items()}
+    elif type(ns) is not str:
         return meta
     return msgspec.structs.replace(meta, labels=labels, namespace=_intern(ns) if type(ns) is str else ns)
 
@@ -159,7 +160,7 @@ def lenient_header(doc: dict[str, Any]) -> Header:
         generation=_typed(m.get("generation"), (int,)),
         creationTimestamp=_typed(m.get("creationTimestamp"), (str,)),
         deletionTimestamp=_typed(m.get("deletionTimestamp"), (str,)),
-        labels=FrozenDict(labels) if labels_ok else UNSET,
+        labels=dict(labels) if labels_ok else UNSET,
         ownerReferences=owners,
     )
     kind = doc.get("kind")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 import msgspec
@@ -108,23 +108,29 @@ def _doc_or_error(raw: bytes) -> dict[str, Any]:
     return doc
 
 
-class RawObject(Mapping[str, Any]):
-    """A read-only Kubernetes object kept as the JSON bytes of one object.
+class RawObject(msgspec.Struct, gc=False, eq=False):
+    """A read-only Kubernetes object kept as the JSON bytes of one object (a ``Mapping``).
 
     ``RawObject(data)``: ``data`` is the JSON of an object (bytes, bytearray, memoryview or
     str) or a mapping (encoded once). Raises ``ValueError`` for malformed JSON and
-    ``TypeError`` for JSON that is not an object."""
+    ``TypeError`` for JSON that is not an object.
 
-    __slots__ = ("_raw", "_head", "_keys", "_body", "_md", "_hash", "__weakref__")
+    A msgspec Struct without GC tracking (like its header): the cyclic collector never walks
+    a cache of them (a full collection with 50,000 pods cached costs what an empty process's
+    does; a tracked class cost ~55 ms more). It holds no reference cycle: a decoded body
+    never refers back to its object."""
 
-    _raw: bytes
-    _head: Header
-    _keys: tuple[str, ...] | None
-    _body: FrozenDict | None
-    _md: Any
-    _hash: int
+    _raw: Any
+    _head: Header | None = None
+    _keys: tuple[str, ...] | None = None
+    _body: FrozenDict | None = None
+    _md: Any = None
+    _hash: int = -1
 
-    def __init__(self, data: Any) -> None:
+    def __post_init__(self) -> None:
+        if self._head is not None:  # a decoder's: bytes and header known good
+            return
+        data = self._raw
         if isinstance(data, Mapping):
             raw = orjson.dumps(data, default=json_default)
         elif isinstance(data, str):
@@ -135,24 +141,8 @@ class RawObject(Mapping[str, Any]):
             head = decode_header(raw)
         except msgspec.DecodeError as e:
             raise ValueError(f"not a JSON object: {e}") from None
-        if head is None:
-            head = lenient_header(_doc_or_error(raw))
-        self._init(raw, head)
-
-    def _init(self, raw: bytes, head: Header) -> None:
         self._raw = raw
-        self._head = head
-        self._keys = None
-        self._body = None
-        self._md = None
-        self._hash = -1
-
-    @classmethod
-    def _trusted(cls, raw: bytes, head: Header) -> "RawObject":
-        """For decoders: ``raw`` is the bytes of a JSON object whose header is ``head``."""
-        obj = cls.__new__(cls)
-        obj._init(raw, head)
-        return obj
+        self._head = head if head is not None else lenient_header(_doc_or_error(raw))
 
     # ------------------------------------------------------------------ header, typed
     @property
@@ -162,7 +152,7 @@ class RawObject(Mapping[str, Any]):
 
     @property
     def header(self) -> Header:
-        return self._head
+        return self._head  # type: ignore[return-value]
 
     @property
     def meta(self) -> ObjectMeta:
@@ -198,8 +188,9 @@ class RawObject(Mapping[str, Any]):
 
     @property
     def labels(self) -> Mapping[str, str]:
+        """``metadata.labels`` (read-only; empty when absent)."""
         lb = self._head.meta.labels
-        return lb if lb is not UNSET and lb is not None else _NO_LABELS
+        return FrozenDict(lb) if type(lb) is dict else _NO_LABELS
 
     # ------------------------------------------------------------------ decoding
     def body(self) -> FrozenDict:
@@ -296,6 +287,15 @@ class RawObject(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._key_set())
 
+    def keys(self) -> KeysView[str]:
+        return KeysView(self)
+
+    def values(self) -> ValuesView[Any]:
+        return ValuesView(self)
+
+    def items(self) -> ItemsView[str, Any]:
+        return ItemsView(self)
+
     def __eq__(self, other: object) -> bool:
         if other.__class__ is RawObject:
             if self._raw == other._raw:  # type: ignore[attr-defined]
@@ -330,7 +330,7 @@ class RawObject(Mapping[str, Any]):
         return self.to_dict()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (RawObject, (self._raw,))
+        return (RawObject, (self._raw,))  # the header is decoded again
 
     def __repr__(self) -> str:
         head = self._head
@@ -339,6 +339,7 @@ class RawObject(Mapping[str, Any]):
             f", {len(self._raw)} bytes)"
 
 
+Mapping.register(RawObject)
 _NO_LABELS: Mapping[str, str] = FrozenDict()
 _VIEW_KEYS = tuple(HEADER_METADATA_KEYS)
 
@@ -358,13 +359,13 @@ class MetadataView(Mapping[str, Any]):
             v = getattr(self._obj._head.meta, key)
             if v is UNSET:
                 raise KeyError(key)
-            return v
+            return FrozenDict(v) if type(v) is dict else v  # labels: kept untracked, handed out frozen
         return self._obj.metadata()[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         if key in HEADER_METADATA_KEYS:
             v = getattr(self._obj._head.meta, key)
-            return default if v is UNSET else v
+            return default if v is UNSET else FrozenDict(v) if type(v) is dict else v
         return self._obj.metadata().get(key, default)
 
     def __contains__(self, key: object) -> bool:

@@ -154,7 +154,8 @@ def summary_part(raw: bytes, kind: str, meta: ObjectMeta | None = None) -> dict[
     except msgspec.ValidationError:  # a selected value of an unexpected type
         return _loads(raw)
     if meta is not None:
-        md: Any = {k: v for k in HEADER_METADATA_KEYS if (v := getattr(meta, k)) is not UNSET}
+        md: Any = {k: dict(v) if type(v) is dict else v  # the header's labels are the cache's
+                   for k in HEADER_METADATA_KEYS if (v := getattr(meta, k)) is not UNSET}
     else:
         md = _decode_metadata(raw).metadata
         if type(md) is dict:
