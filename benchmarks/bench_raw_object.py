@@ -273,23 +273,23 @@ def keep_vs_drop(objs: list[RawObject], reads: int = 5) -> dict[str, float]:
                 o["spec"], o["status"]
 
     out = {}
-    saved = raw_object.BODY_CACHE
+    saved = raw_bodies.BODY_CACHE
     for name, size in (("keep (bounded cache)", max(saved, len(objs))), ("drop after each read", 0)):
-        raw_object.BODY_CACHE = size
-        raw_object.RECENT.clear()
+        raw_bodies.BODY_CACHE = size
+        raw_bodies.RECENT.clear()
         if size == 0:
             def read_all_dropping() -> None:
                 for o in objs:
                     for _ in range(reads):
                         o["spec"]
-                        raw_object.RECENT.clear()
+                        raw_bodies.RECENT.clear()
                         o["status"]
-                        raw_object.RECENT.clear()
+                        raw_bodies.RECENT.clear()
             out[name] = timed(read_all_dropping) * 1e6 / len(objs)
         else:
             out[name] = timed(read_all) * 1e6 / len(objs)
-    raw_object.BODY_CACHE = saved
-    raw_object.RECENT.clear()
+    raw_bodies.BODY_CACHE = saved
+    raw_bodies.RECENT.clear()
     return out
 
 

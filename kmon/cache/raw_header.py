@@ -37,6 +37,7 @@ __all__ = [
     "OwnerReference",
     "decode_header",
     "lenient_header",
+    "metadata_bytes",
 ]
 
 _intern = sys.intern
@@ -96,6 +97,19 @@ class Header(Struct, frozen=True, gc=False):
 
 
 _decode_wire = msgspec.json.Decoder(_Wire).decode
+
+
+class _MetadataOnly(Struct, gc=False):
+    metadata: msgspec.Raw = msgspec.Raw(b"null")
+
+
+_decode_metadata_only = msgspec.json.Decoder(_MetadataOnly).decode
+
+
+def metadata_bytes(raw: bytes) -> memoryview:
+    """The bytes of the ``metadata`` value of the JSON object ``raw`` (``null`` when absent),
+    the rest of the object skipped."""
+    return memoryview(_decode_metadata_only(raw).metadata)
 
 
 def _shared(meta: ObjectMeta) -> ObjectMeta:

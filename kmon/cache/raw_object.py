@@ -25,8 +25,6 @@ recordings read it as the read-only mapping it is:
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
@@ -34,71 +32,19 @@ import msgspec
 import orjson
 
 from kmon.cache.frozen import FrozenDict, content_hash, freeze
-from kmon.cache.raw_header import HEADER_METADATA_KEYS, UNSET, Header, ObjectMeta, decode_header, lenient_header
+from kmon.cache.raw_bodies import RECENT, STATS
+from kmon.cache.raw_header import UNSET, Header, ObjectMeta, decode_header, lenient_header, metadata_bytes
+from kmon.cache.raw_metadata import MetadataView
 from kmon.cache.raw_summary import summary_part
 
-__all__ = ["BODY_CACHE", "STATS", "MetadataView", "RawObject", "RawStats", "dumps", "json_default"]
+__all__ = ["STATS", "MetadataView", "RawObject", "dumps", "json_default"]
 
-BODY_CACHE = 256  # decoded bodies kept (most recently decoded first); ~27 KiB each for a pod
 _loads = orjson.loads
 _Fragment = orjson.Fragment
 
 
-class RawStats:
-    """What has been decoded beyond headers, process-wide (for tests and benchmarks)."""
-
-    __slots__ = ("bodies", "metadata", "key_scans", "summaries", "copies")
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.bodies = 0  # whole bodies decoded and frozen
-        self.metadata = 0  # whole metadata decoded (a key the header does not hold)
-        self.key_scans = 0  # top-level key lists read from the bytes
-        self.summaries = 0  # per-kind summary parts decoded (raw_summary)
-        self.copies = 0  # to_dict() and mutable copies
-
-    def decodes(self) -> int:
-        """Every decode beyond headers, summaries excepted."""
-        return self.bodies + self.metadata + self.key_scans + self.copies
-
-
-STATS = RawStats()
-
-
-class _MetaOnly(msgspec.Struct, gc=False):
-    metadata: msgspec.Raw = msgspec.Raw(b"null")
-
-
-_decode_meta_only = msgspec.json.Decoder(_MetaOnly).decode
 _decode_top_keys = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _KEYSETS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct key list
-
-
-class _Recent:
-    """The objects whose decoded body (or metadata) is kept; the oldest drops its own when
-    more than ``BODY_CACHE`` are."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._objects: deque[RawObject] = deque()
-
-    def add(self, obj: "RawObject") -> None:
-        with self._lock:
-            self._objects.append(obj)
-            while len(self._objects) > BODY_CACHE:
-                old = self._objects.popleft()
-                old._body = old._md = None
-
-    def clear(self) -> None:
-        with self._lock:
-            while self._objects:
-                old = self._objects.popleft()
-                old._body = old._md = None
-
-
-RECENT = _Recent()
 
 
 def _doc_or_error(raw: bytes) -> dict[str, Any]:
@@ -210,7 +156,7 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
             return b.get("metadata")
         md = self._md
         if md is None:
-            md = freeze(_loads(memoryview(_decode_meta_only(self._raw).metadata)))
+            md = freeze(_loads(metadata_bytes(self._raw)))
             STATS.metadata += 1
             self._md = md
             RECENT.add(self)
@@ -341,76 +287,6 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
 
 Mapping.register(RawObject)
 _NO_LABELS: Mapping[str, str] = FrozenDict()
-_VIEW_KEYS = tuple(HEADER_METADATA_KEYS)
-
-
-class MetadataView(Mapping[str, Any]):
-    """``obj["metadata"]`` of a ``RawObject``: the header's keys (``HEADER_METADATA_KEYS``)
-    are read from the header; any other key, iteration, length and equality from the whole
-    metadata, decoded on demand."""
-
-    __slots__ = ("_obj",)
-
-    def __init__(self, obj: RawObject) -> None:
-        self._obj = obj
-
-    def __getitem__(self, key: str) -> Any:
-        if key in HEADER_METADATA_KEYS:
-            v = getattr(self._obj._head.meta, key)
-            if v is UNSET:
-                raise KeyError(key)
-            return FrozenDict(v) if type(v) is dict else v  # labels: kept untracked, handed out frozen
-        return self._obj.metadata()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key in HEADER_METADATA_KEYS:
-            v = getattr(self._obj._head.meta, key)
-            return default if v is UNSET else FrozenDict(v) if type(v) is dict else v
-        return self._obj.metadata().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        if key in HEADER_METADATA_KEYS:
-            return getattr(self._obj._head.meta, key) is not UNSET  # type: ignore[arg-type]
-        return key in self._obj.metadata()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._obj.metadata())
-
-    def __bool__(self) -> bool:  # ``obj.get("metadata") or {}`` must not decode it
-        meta = self._obj._head.meta
-        if any(getattr(meta, k) is not UNSET for k in _VIEW_KEYS):
-            return True
-        return bool(self._obj.metadata())
-
-    def __len__(self) -> int:
-        return len(self._obj.metadata())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, MetadataView):
-            other = other._obj.metadata()
-        return self._obj.metadata() == other
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return content_hash(self._obj.metadata())
-
-    def to_dict(self) -> dict[str, Any]:
-        STATS.copies += 1
-        return _loads(memoryview(_decode_meta_only(self._obj._raw).metadata))
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self._obj.metadata())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return self.to_dict()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenDict, (dict(self._obj.metadata()),))
-
-    def __repr__(self) -> str:
-        return f"MetadataView({self._obj.metadata()!r})"
 
 
 def json_default(value: Any) -> Any:

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kmon.cache import raw_object
+from kmon.cache import raw_bodies
 from kmon.cache.errors import ApiStatusError
 from kmon.cache.raw_decode import DecodeOptions, WatchDecodeError, WatchDecoder, decode_list, without_managed_fields
 from kmon.cache.raw_object import STATS, RawObject
@@ -29,7 +29,7 @@ PODS = ApiResource(group="", version="v1", kind="Pod", plural="pods", namespaced
 @pytest.fixture(autouse=True)
 def fresh_stats():
     STATS.reset()
-    raw_object.RECENT.clear()
+    raw_bodies.RECENT.clear()
     yield
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kmon.cache import raw_object
+from kmon.cache import raw_bodies
 from kmon.cache.frozen import FrozenDict, FrozenList, freeze, thaw
 from kmon.cache.keys import meta_namespace_key, namespace_index, resource_version_of
 from kmon.cache.raw_header import UNSET
@@ -48,7 +48,7 @@ objects = st.dictionaries(keys, json_values, max_size=5).flatmap(
 @pytest.fixture(autouse=True)
 def fresh_stats():
     STATS.reset()
-    raw_object.RECENT.clear()
+    raw_bodies.RECENT.clear()
     yield
 
 
@@ -248,7 +248,7 @@ def test_header_reads_decode_nothing(d):
 
 
 def test_a_body_is_decoded_once_and_only_the_recent_ones_are_kept(monkeypatch):
-    monkeypatch.setattr(raw_object, "BODY_CACHE", 2)
+    monkeypatch.setattr(raw_bodies, "BODY_CACHE", 2)
     objs = [RawObject({"kind": "Pod", "metadata": {"name": str(i)}, "spec": {"i": i}}) for i in range(3)]
     for o in objs:
         assert o["spec"]["i"] == int(o.name)

@@ -7,7 +7,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kmon.cache import raw_object
+from kmon.cache import raw_bodies
 from kmon.cache.raw_object import STATS, RawObject
 from kmon.cache.raw_summary import SELECTORS
 from kmon.monitor.summary import kind_for, summarize
@@ -74,7 +74,7 @@ FIELDS = st.fixed_dictionaries({}, optional={
 @pytest.fixture(autouse=True)
 def fresh_stats():
     STATS.reset()
-    raw_object.RECENT.clear()
+    raw_bodies.RECENT.clear()
     yield
 
 
