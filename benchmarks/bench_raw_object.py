@@ -158,7 +158,7 @@ def watch_contenders(lines: list[bytes]) -> dict[str, Callable[[], Any]]:
         store = {}
         for line in lines:
             obj = decode_line(line).object
-            store[obj.key] = obj
+            store[obj.cache_key] = obj
         return store
 
     out = {"orjson.loads (bare)": bare, "orjson, dict kept": dict_keep,

@@ -126,7 +126,7 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
         return rv if type(rv) is str else ""
 
     @property
-    def key(self) -> str:
+    def cache_key(self) -> str:
         """The cache key: ``"namespace/name"``, or ``"name"`` for cluster-scoped objects."""
         m = self._head.meta
         ns = m.namespace
@@ -281,7 +281,7 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
     def __repr__(self) -> str:
         head = self._head
         rv = head.meta.resourceVersion
-        return f"RawObject({self.kind or '?'} {self.key or '?'}" + (f" rv={rv}" if type(rv) is str else "") + \
+        return f"RawObject({self.kind or '?'} {self.cache_key or '?'}" + (f" rv={rv}" if type(rv) is str else "") + \
             f", {len(self._raw)} bytes)"
 
 

@@ -346,8 +346,8 @@ def test_queues_indexer_and_handlers_decode_no_body(features):
         kind, a, b = reg._buf.popleft()
         (handler.on_add, handler.on_update, lambda o, _: handler.on_delete(o))[kind](a, b)
     assert STATS.decodes() == 0
-    assert sorted(inf.indexer.list_keys()) == sorted(p.key for p in pods if p is not pods[1])
-    obj, exists = inf.indexer.get_by_key(pods[0].key)
+    assert sorted(inf.indexer.list_keys()) == sorted(p.cache_key for p in pods if p is not pods[1])
+    obj, exists = inf.indexer.get_by_key(pods[0].cache_key)
     assert exists and obj.resource_version == "30"
     assert sorted(inf.indexer.index_keys("namespace", "team")) == sorted(inf.indexer.list_keys())
     assert handler.seen == 8  # six adds, an update, a delete

@@ -228,13 +228,13 @@ def test_header_reads_decode_nothing(d):
     assert "kind" in o and "metadata" in o
     assert o.name == md["name"] and o.namespace == md.get("namespace", "")
     assert o.resource_version == md["resourceVersion"] and o.labels == md.get("labels", {})
-    assert o.key == (f"{md['namespace']}/{md['name']}" if md.get("namespace") else md["name"])
+    assert o.cache_key == (f"{md['namespace']}/{md['name']}" if md.get("namespace") else md["name"])
     view = o["metadata"]
     for k in ("name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
               "deletionTimestamp", "labels"):
         assert view.get(k) == md.get(k)
     # what the cache reads of every object
-    assert meta_namespace_key(o) == o.key
+    assert meta_namespace_key(o) == o.cache_key
     assert namespace_index(o) == [md.get("namespace") or ""]
     assert resource_version_of(o) == md["resourceVersion"]
     owners = md.get("ownerReferences")
@@ -273,7 +273,7 @@ def test_objects_the_typed_header_cannot_hold_still_read_as_dicts(d):
     assert o == d and list(o) == list(d) and dict(o.items()) == d
     for k in ("kind", "apiVersion", "metadata", "spec"):
         assert o.get(k) == d.get(k) and (k in o) == (k in d)
-    assert isinstance(o.name, str) and isinstance(o.key, str)
+    assert isinstance(o.name, str) and isinstance(o.cache_key, str)
 
 
 @pytest.mark.parametrize("data,error", [
@@ -290,3 +290,9 @@ def test_header_strings_that_repeat_across_objects_are_shared():
     b = RawObject(b'{"kind":"Pod","metadata":{"name":"b","namespace":"team-7","labels":{"app":"web"}}}')
     assert a.namespace is b.namespace and a.labels["app"] is b.labels["app"] and a.kind is b.kind
     assert a.meta.uid is UNSET
+
+
+def test_no_attribute_makes_it_look_like_a_tombstone_or_an_enum():
+    # kmon tells a DeletedFinalStateUnknown by its ``key``/``obj`` and an enum by its ``value``
+    o = RawObject({"kind": "Pod", "metadata": {"name": "a"}})
+    assert not hasattr(o, "key") and not hasattr(o, "obj") and not hasattr(o, "value")
