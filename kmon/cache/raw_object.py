@@ -47,6 +47,10 @@ _decode_top_keys = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _KEYSETS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct key list
 
 
+def _text(value: Any) -> str:
+    return value if type(value) is str else ""
+
+
 def _doc_or_error(raw: bytes) -> dict[str, Any]:
     doc = _loads(raw)
     if type(doc) is not dict:
@@ -107,23 +111,19 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
 
     @property
     def kind(self) -> str:
-        k = self._head.kind
-        return k if type(k) is str else ""
+        return _text(self._head.kind)
 
     @property
     def name(self) -> str:
-        n = self._head.meta.name
-        return n if type(n) is str else ""
+        return _text(self._head.meta.name)
 
     @property
     def namespace(self) -> str:
-        ns = self._head.meta.namespace
-        return ns if type(ns) is str else ""
+        return _text(self._head.meta.namespace)
 
     @property
     def resource_version(self) -> str:
-        rv = self._head.meta.resourceVersion
-        return rv if type(rv) is str else ""
+        return _text(self._head.meta.resourceVersion)
 
     @property
     def cache_key(self) -> str:

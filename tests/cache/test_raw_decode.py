@@ -3,7 +3,6 @@ RestListerWatcher, run side by side on the same bytes), produce RawObjects equal
 dicts, and the informer's hot path (watch handling, queues, indexer, handlers) decodes no
 body from them."""
 
-import random
 
 import orjson
 import pytest
@@ -18,9 +17,9 @@ from kmon.kube import transforms
 from kmon.kube.discovery import ApiResource
 from kmon.kube.listwatch import RestListerWatcher
 from kmon.kube.watchstream import RestWatch, partial_object_metadata
-from kmon.sim import objects as O
 
 from .helpers import CLASSIC, CURRENT
+from .raw_samples import sim_pods
 
 PODS = ApiResource(group="", version="v1", kind="Pod", plural="pods", namespaced=True, short_names=("po",),
                    verbs=("get", "list", "watch"), singular="pod", versions=("v1",))
@@ -31,18 +30,6 @@ def fresh_stats():
     STATS.reset()
     raw_bodies.RECENT.clear()
     yield
-
-
-def sim_pods(n=3, seed=3):
-    rng = random.Random(seed)
-    d = O.deployment("web", "team", rng, "web", n, O.pod_template_spec(rng, "web"))
-    rs = O.replicaset("web-abc", "team", d, "abc", n)
-    out = []
-    for i in range(n):
-        p = O.pod(rng, rs, f"node-{i}", "10.0.0.1")
-        p["metadata"].update(resourceVersion=str(10 + i), uid=f"uid-{i}")
-        out.append(p)
-    return out
 
 
 def today_watch(metadata_only=False):

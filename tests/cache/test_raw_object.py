@@ -5,7 +5,6 @@ level, and its header answers without decoding the body."""
 import copy
 import json
 import pickle
-import random
 
 import orjson
 import pytest
@@ -17,7 +16,8 @@ from kmon.cache.frozen import FrozenDict, FrozenList, freeze, thaw
 from kmon.cache.keys import meta_namespace_key, namespace_index, resource_version_of
 from kmon.cache.raw_header import UNSET
 from kmon.cache.raw_object import STATS, MetadataView, RawObject, dumps, json_default
-from kmon.sim import objects as O
+
+from .raw_samples import sim_objects
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -50,21 +50,6 @@ def fresh_stats():
     STATS.reset()
     raw_bodies.RECENT.clear()
     yield
-
-
-def sim_objects():
-    """One of each kind kmon.sim generates (realistic shapes, managedFields included)."""
-    rng = random.Random(7)
-    tmpl = O.pod_template_spec(rng, "web")
-    d = O.deployment("web", "team", rng, "web", 3, tmpl)
-    rs = O.replicaset("web-abc", "team", d, "abc", 3)
-    p = O.pod(rng, rs, "node-1", "10.0.0.1")
-    out = [O.namespace("team", rng), O.node("node-1", rng, "zone-a"), d, rs, p,
-           O.service("web", "team", rng, "web", 80), O.configmap("cm", "team", rng), O.secret("s", "team", rng),
-           O.event(rng, p)]
-    for i, o in enumerate(out):  # as the server stores them
-        o["metadata"].update(resourceVersion=str(100 + i), uid=f"uid-{i}", creationTimestamp=O.ts())
-    return out
 
 
 # -- a dict in every way ------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Summary parts: the tree's status text from a RawObject's per-kind part equals the text from
 the whole object, for every kind the tree summarises, without decoding the body."""
 
-import random
 
 import orjson
 import pytest
@@ -11,7 +10,8 @@ from kmon.cache import raw_bodies
 from kmon.cache.raw_object import STATS, RawObject
 from kmon.cache.raw_summary import SELECTORS
 from kmon.monitor.summary import kind_for, summarize
-from kmon.sim import objects as O
+
+from .raw_samples import sim_objects
 
 KINDS = [*SELECTORS, "Widget", ""]  # and kinds without their own selector, and none at all
 
@@ -90,14 +90,7 @@ def test_a_summary_part_summarises_as_the_whole_object(kind, data, resource):
 
 
 def test_summaries_of_the_sims_objects_decode_no_body():
-    rng = random.Random(11)
-    tmpl = O.pod_template_spec(rng, "web")
-    d = O.deployment("web", "team", rng, "web", 3, tmpl)
-    rs = O.replicaset("web-abc", "team", d, "abc", 3)
-    p = O.pod(rng, rs, "node-1", "10.0.0.1")
-    objs = [O.namespace("team", rng), O.node("node-1", rng, "zone-a"), d, rs, p,
-            O.service("web", "team", rng, "web", 80), O.configmap("cm", "team", rng), O.secret("s", "team", rng),
-            O.event(rng, p), O.widget("w", "team", rng)]
+    objs = sim_objects(11)
     texts = []
     for obj in objs:
         o = RawObject(orjson.dumps(obj))
