@@ -49,6 +49,7 @@ _SEP = b'","object":'
 _CLOSE = ord("}")
 _OPEN = ord("{")
 _NULL = b"null"
+_SPACE = b" \t\r\n"
 _PARTIAL_PREFIX = b'{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":'
 
 _decode_fields = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
@@ -248,9 +249,11 @@ def _has_kind(obj: RawObject) -> bool:
 def _with_type(raw: bytes, head: Header, kind: str, api_version: str) -> RawObject:
     """A list item given the list's kind and apiVersion (the item has no ``kind``)."""
     if head.apiVersion is UNSET:
-        rest = raw[1:].lstrip()
         prefix = b'{"kind":%b,"apiVersion":%b' % (_dumps(kind), _dumps(api_version))
-        raw = prefix + (b"," + rest if rest[:1] != b"}" else rest)
+        first = 1
+        while raw[first] in _SPACE:
+            first += 1
+        raw = prefix + raw[first:] if raw[first] == _CLOSE else b"".join((prefix, b",", memoryview(raw)[1:]))
     else:
         fields = list(_decode_fields(raw).items())
         raw = _join_fields([("kind", _dumps(kind)), ("apiVersion", _dumps(api_version)),
