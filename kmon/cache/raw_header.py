@@ -112,15 +112,29 @@ def metadata_bytes(raw: bytes) -> memoryview:
     return memoryview(_decode_metadata_only(raw).metadata)
 
 
+_OWNERS: dict[tuple[OwnerReference, ...], tuple[OwnerReference, ...]] = {}  # one copy of each
+_MAX_OWNERS = 4096  # distinct owner lists kept for sharing (then forgotten, all at once)
+
+
 def _shared(meta: ObjectMeta) -> ObjectMeta:
-    """``meta`` with the strings that repeat across objects interned."""
+    """``meta`` with what repeats across objects shared: namespace, label values and the
+    creation second interned (interned strings are freed with their last user), the owner
+    references (a ReplicaSet's pods all name it) one tuple: ~300 bytes less per pod."""
     labels = meta.labels
     ns = meta.namespace
+    created = meta.creationTimestamp
+    owners = meta.ownerReferences
     if type(labels) is dict:
         labels = {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in labels.items()}
-    elif type(ns) is not str:
-        return meta
-    return msgspec.structs.replace(meta, labels=labels, namespace=_intern(ns) if type(ns) is str else ns)
+    if type(owners) is tuple and owners:
+        if len(_OWNERS) >= _MAX_OWNERS:
+            _OWNERS.clear()
+        owners = _OWNERS.setdefault(owners, owners)
+    return msgspec.structs.replace(
+        meta, labels=labels, ownerReferences=owners,
+        namespace=_intern(ns) if type(ns) is str else ns,
+        creationTimestamp=_intern(created) if type(created) is str and len(created) <= 32 else created,
+    )
 
 
 def decode_header(raw: bytes) -> Header | None:

@@ -270,10 +270,14 @@ def test_what_is_not_a_json_object_is_refused(data, error):
         RawObject(data)
 
 
-def test_header_strings_that_repeat_across_objects_are_shared():
-    a = RawObject(b'{"kind":"Pod","metadata":{"name":"a","namespace":"team-7","labels":{"app":"web"}}}')
-    b = RawObject(b'{"kind":"Pod","metadata":{"name":"b","namespace":"team-7","labels":{"app":"web"}}}')
+def test_header_values_that_repeat_across_objects_are_shared():
+    owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "u-1", "controller": True}
+    a, b = (RawObject({"kind": "Pod", "metadata": {
+        "name": name, "namespace": "team-7", "labels": {"app": "web"}, "creationTimestamp": "2026-01-01T00:00:00Z",
+        "ownerReferences": [owner]}}) for name in "ab")
     assert a.namespace is b.namespace and a.labels["app"] is b.labels["app"] and a.kind is b.kind
+    assert a.meta.creationTimestamp is b.meta.creationTimestamp
+    assert a.meta.ownerReferences is b.meta.ownerReferences and a.meta.ownerReferences[0].name == "web-1"
     assert a.meta.uid is UNSET
 
 
