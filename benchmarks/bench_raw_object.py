@@ -43,7 +43,7 @@ import msgspec  # noqa: E402
 import orjson  # noqa: E402
 
 import bench_pipeline as bp  # noqa: E402
-from kmon.cache import raw_object  # noqa: E402
+from kmon.cache import raw_bodies  # noqa: E402
 from kmon.cache.frozen import freeze  # noqa: E402
 from kmon.cache.raw_decode import DecodeOptions, WatchDecoder, decode_list, without_managed_fields  # noqa: E402
 from kmon.cache.raw_header import decode_header  # noqa: E402

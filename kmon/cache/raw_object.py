@@ -45,6 +45,7 @@ _Fragment = orjson.Fragment
 
 _decode_top_keys = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _KEYSETS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct key list
+_MAX_KEYSETS = 1024  # then forgotten, all at once
 
 
 def _text(value: Any) -> str:
@@ -207,6 +208,8 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
             else:
                 keys = tuple(_decode_top_keys(self._raw))
                 STATS.key_scans += 1
+            if len(_KEYSETS) >= _MAX_KEYSETS:
+                _KEYSETS.clear()
             keys = self._keys = _KEYSETS.setdefault(keys, keys)
         return keys
 
