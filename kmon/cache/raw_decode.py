@@ -129,11 +129,15 @@ def without_managed_fields(obj: RawObject) -> RawObject:
 def _partial(obj: RawObject) -> RawObject:
     """``obj`` reduced to a PartialObjectMetadata (a server that ignored the Accept header)."""
     md = _decode_fields(obj.raw).get("metadata")
-    raw = _PARTIAL_PREFIX + (bytes(md) if md is not None else b"{}") + b"}"
-    head = obj.header
-    if head.exact and (md is None or _is_object(md)):
-        return RawObject(raw, msgspec.structs.replace(head, kind=PARTIAL_KIND, apiVersion=PARTIAL_API_VERSION))
-    return RawObject(raw)
+    if md is not None and _is_object(md):
+        raw = _PARTIAL_PREFIX + bytes(md) + b"}"
+        head = obj.header
+        if head.exact:
+            return RawObject(raw, msgspec.structs.replace(head, kind=PARTIAL_KIND, apiVersion=PARTIAL_API_VERSION))
+        return RawObject(raw)
+    # as partial_object_metadata: ``obj.get("metadata") or {}``
+    value = _loads(memoryview(md)) if md is not None else None
+    return RawObject(_PARTIAL_PREFIX + (bytes(md) if value else b"{}") + b"}")
 
 
 class WatchDecoder:

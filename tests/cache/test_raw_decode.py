@@ -338,3 +338,9 @@ def test_queues_indexer_and_handlers_decode_no_body(features):
     assert exists and obj.resource_version == "30"
     assert sorted(inf.indexer.index_keys("namespace", "team")) == sorted(inf.indexer.list_keys())
     assert handler.seen == 8  # six adds, an update, a delete
+
+
+@pytest.mark.parametrize("md", [None, {}, "x", 0, [1], {"name": "a", "labels": {"x": 1}}], ids=repr)
+def test_list_items_reduced_to_their_metadata_as_today(md):
+    item = {"kind": "Pod", "spec": {}} if md is None else {"kind": "Pod", "metadata": md, "spec": {}}
+    same_list_outcome(page([item, *sim_pods(1)]), metadata_only=True)
