@@ -113,7 +113,7 @@ def metadata_bytes(raw: bytes) -> memoryview:
 
 
 _OWNERS: dict[tuple[OwnerReference, ...], tuple[OwnerReference, ...]] = {}  # one copy of each
-_MAX_OWNERS = 4096  # distinct owner lists kept for sharing (then forgotten, all at once)
+_MAX_OWNERS = 16384  # distinct owner lists kept for sharing, then forgotten at once (<= ~6 MiB)
 
 
 def _shared(meta: ObjectMeta) -> ObjectMeta:
