@@ -3,16 +3,16 @@
 Why this module exists: decoding a 5.4 KB pod into dicts costs more than the rest of the
 informer pipeline and keeps ~27 KiB per pod; keeping the bytes with a small decoded header
 (``raw_header``) keeps ~6 KiB and reads a watch event ~1.5-2x faster than orjson builds the
-dict (figures and method: benchmarks/bench_raw_object.py). Handlers, indexers, the tree, YAML, diffs, exports and
-recordings read it as the read-only mapping it is:
+dict (figures and method: benchmarks/bench_raw_object.py). Handlers, indexers, the tree,
+YAML, diffs, exports and recordings read it as the read-only mapping it is:
 
 - ``kind``, ``apiVersion`` and the header's metadata keys (name, namespace, uid,
   resourceVersion, generation, creation/deletionTimestamp, labels) are answered without
   decoding anything: ``obj["metadata"]`` is a ``MetadataView`` reading the header first.
 - any other key decodes the body once, frozen (``frozen.freeze``: values are ``FrozenDict``/
-  ``FrozenList``, read-only at every level); the most recent ``raw_bodies.BODY_CACHE`` bodies
-  decoded are kept, older ones dropped (re-decoded if read again), so browsing objects never grows
-  the cache by their decoded size. A body is read by views (detail pane, diff, Verify), not
+  ``FrozenList``, read-only at every level); the most recent ``raw_bodies.BODY_CACHE``
+  bodies decoded are kept, older ones dropped (re-decoded if read again), so browsing
+  objects never grows the cache by their decoded size. A body is read by views (detail pane, diff, Verify), not
   by the informer.
 - equality and hashing by content (like the dict it stands for: ``RawObject == dict``);
   ``to_dict()`` a fresh mutable deep copy; ``copy.copy``/``copy.deepcopy`` mutable copies (a
