@@ -18,8 +18,9 @@ Columns (one value per bucket, NaN when none):
   versions are legal: the chart must then say it cannot plot them).
 - ``counts``: deltas per type (``DELTA_TYPES`` order); ``events_per_second`` divides by the
   resolution.
-- sampled by ``sample(stats, t)`` (once a second): ``size`` (cache size), ``queue``
-  (``informer_queued_items``), ``store_rv`` (``informer_store_resource_version``), and
+- sampled by ``sample(stats, t)`` (once a second): ``synced_rv`` (the reflector's last
+  synced version) and ``store_rv`` (``informer_store_resource_version``) read at the same
+  instant, ``size`` (cache size), ``queue`` (``informer_queued_items``), and
   ``latency_p50`` / ``latency_max``: ``informer_processing_latency_seconds`` over the pops
   since the previous sample -- the median (from the buckets, as Prometheus'
   ``histogram_quantile``) and the exact slowest pop -- in every bucket of that interval; an
@@ -32,7 +33,7 @@ Memory policy (bounded): buffers grow geometrically up to ``max_points`` buckets
 (default 86,400: 24 h at 1 s). When a time falls beyond that, the whole book is decimated:
 pairs of buckets merge (counts add up, sampled columns keep the pair's maximum) and the
 resolution doubles, so history is never dropped, only coarsened (48 h at 2 s, ...). Each
-series therefore holds at most ``max_points`` x (5 counts + 6 sampled) numbers, about 7.6 MB
+series therefore holds at most ``max_points`` x (5 counts + 7 sampled) numbers, about 8.3 MB
 at the default; markers and points are capped at ``max_markers`` each (the oldest go first).
 
 Feeding: ``ingest(items)`` takes drained feed batches; ``ingest_records(records)`` folds
@@ -55,18 +56,15 @@ from kmon.cache.informer_metrics import LatencySnapshot
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.journal import enum_text, reflector_detail
 
-__all__ = [
-    "DELTA_TYPES", "MARKER_KINDS", "POINT_KINDS", "SAMPLE_COLUMNS", "Marker", "Point", "ResourceSeries",
-    "SeriesBook", "parse_rv",
-]
+__all__ = ["DELTA_TYPES", "MARKER_KINDS", "POINT_KINDS", "SAMPLE_COLUMNS", "Marker", "Point", "ResourceSeries",
+           "SeriesBook", "parse_rv"]
 
 DELTA_TYPES: tuple[str, ...] = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _TYPE_INDEX = {t: i for i, t in enumerate(DELTA_TYPES)}
 MARKER_KINDS = ("relist", "watch-restart", "expired", "error")
 POINT_KINDS = ("list", "bookmark")
-# one float per bucket each: the reflector's version, cache size, queued items, the store's
-# version, the processing latency's p50 and max (decimation keeps a pair's maximum)
-SAMPLE_COLUMNS = ("rv", "size", "queue", "store_rv", "latency_p50", "latency_max")
+# one float per bucket each (see the module doc; decimation keeps a pair's maximum)
+SAMPLE_COLUMNS = ("rv", "synced_rv", "size", "queue", "store_rv", "latency_p50", "latency_max")
 # reflector event kind -> marker kind
 _MARKER_OF = {"Relist": "relist", "WatchEnded": "watch-restart", "Expired": "expired", "Error": "error"}
 
@@ -77,10 +75,7 @@ class Marker(NamedTuple):
     text: str
 
 
-class Point(NamedTuple):
-    """A version the reflector reached at ``time``: a list's (``kind`` "list") or a
-    bookmark's ("bookmark"), plotted at its own version."""
-
+class Point(NamedTuple):  # the version a list or a bookmark reached, plotted at that version
     time: float
     kind: str  # one of POINT_KINDS
     rv: float
@@ -202,9 +197,10 @@ class ResourceSeries:
         rv = get("last_synced_version")
         if rv:
             self._note_rv(i, rv)
-        store_rv = parse_rv(get("store_resource_version"))
-        if store_rv is not None:
-            cols["store_rv"][i] = store_rv
+        for name, value in (("synced_rv", rv), ("store_rv", get("store_resource_version"))):
+            v = parse_rv(value)
+            if v is not None:  # the two versions at the same instant: a gap is a real lag
+                cols[name][i] = v
         latency = LatencySnapshot.of(get("processing_latency"))
         if latency is not None:
             self._sample_latency(latency, t, i)
@@ -239,6 +235,7 @@ class ResourceSeries:
         return self._cols[name][: self._n]
 
     rv = property(lambda self: self.column("rv"), doc="The reflector's version (see the module doc).")
+    synced_rv = property(lambda self: self.column("synced_rv"), doc="The reflector's, as sampled.")
     store_rv = property(lambda self: self.column("store_rv"), doc="informer_store_resource_version")
     size = property(lambda self: self.column("size"), doc="The cache size as sampled.")
     queue = property(lambda self: self.column("queue"), doc="informer_queued_items as sampled.")

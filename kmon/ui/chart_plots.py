@@ -1,4 +1,12 @@
-"""The charts' drawing surface: four pyqtgraph plots on one time axis and their curves.
+"""The charts' drawing surface: five pyqtgraph plots on one time axis and their curves.
+
+Plots, top to bottom: resourceVersion (per series the reflector's last synced version as a
+line, the store's -- ``informer_store_resource_version`` -- sampled at the same instant as a
+wide faded band behind it, each list's and bookmark's version as a point, relists, 410s,
+watch restarts and errors as markers), events/s per delta type, cache size, ``informer_queued_items`` and ``informer_processing_latency_seconds``
+(per series the slowest pop of each sample interval as a line, the median as a faded band;
+log scale: pops take microseconds to seconds). The metric plots carry their Prometheus name
+in their top-left corner. A faded band is always a series' companion line, in its colour.
 
 Why this module exists: ``ChartsView`` decides what to show and when; this module owns how
 it is drawn. Drawing rules (the 100,000-point figures of the issue): every curve is created
@@ -11,6 +19,7 @@ list and the legend label beside the plots explain the colours.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -18,15 +27,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMenu, QToolButton
 
+from kmon.cache.informer_metrics import PROCESSING_LATENCY, QUEUED_ITEMS
 from kmon.monitor.timeseries import DELTA_TYPES, ResourceSeries
 
 from .chart_series_list import series_label
-from .chart_theme import MARKER_LABEL, MARKER_SHAPE, ChartTheme
+from .chart_theme import MARKER_LABEL, MARKER_SHAPE, POINT_LABEL, POINT_SHAPE, ChartTheme
 
-__all__ = ["PlotStack", "SeriesCurves", "ffill"]
+__all__ = ["PlotStack", "SeriesCurves", "ffill", "fit_y", "plots_button"]
 
 _AXIS_WIDTH = 62
+_BAND_WIDTH = 5  # px: a series' companion line (the store's version, the median latency)
+_FADED_ALPHA = 85
+_LATENCY_FLOOR = 1e-7  # s: the log axis cannot show 0 (a fake clock's pops)
 
 
 def ffill(a: np.ndarray) -> np.ndarray:
@@ -43,25 +57,141 @@ def ffill(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def duration_text(seconds: float) -> str:
+    """A latency tick's label: "20 µs", "1 ms", "0.5 s"."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+class _LatencyAxis(pg.AxisItem):
+    """A log axis ticked at whole decades only, labelled as durations (pyqtgraph's own
+    labels each power of ten's multiples, which collide on a 60 px plot)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 - pyqtgraph's name
+        lo, hi = math.ceil(minVal - 1e-9), math.floor(maxVal + 1e-9)
+        if hi < lo:
+            return [(None, [])]
+        stride = max(1, math.ceil((hi - lo + 1) * 16 / max(size, 1.0)))
+        return [(None, list(range(lo, hi + 1, stride)))]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802
+        return [duration_text(10.0 ** v) for v in values]
+
+
 def _fast(curve: Any) -> Any:
     curve.setClipToView(True)
     curve.setDownsampling(auto=True, method="peak")
     return curve
 
 
+def _points_of(s: ResourceSeries, label: str, colour: QColor, background: QColor) -> list[dict]:
+    """The scatter spots of a series' list (filled squares) and bookmark (hollow diamonds)
+    versions, with their tooltips."""
+    spots = []
+    for p in s.points:
+        sym, _hue, size, _glyph = POINT_SHAPE[p.kind]
+        hollow = p.kind == "bookmark"
+        spots.append({
+            "pos": (p.time, p.rv), "symbol": sym, "size": size, "pen": pg.mkPen(colour, width=1.5 if hollow else 1),
+            "brush": pg.mkBrush(background if hollow else colour),
+            "data": f"{POINT_LABEL[p.kind]} — {label}\n{time.strftime('%H:%M:%S', time.localtime(p.time))}  {p.text}",
+        })
+    return spots
+
+
+def fit_y(plot: pg.PlotItem, curves: list, x0: float, x1: float, from_zero: bool) -> None:
+    """Fit ``plot``'s Y range to what ``curves`` show between ``x0`` and ``x1`` (numpy on the
+    arrays the curves hold: pyqtgraph's auto-range asks every curve for its bounds on every
+    paint). Counts and rates start at 0; a log plot fits the decades in view."""
+    log = plot.vb.state["logMode"][1]
+    lo, hi = math.inf, -math.inf
+    for c in curves:
+        x, y = c.xData, c.yData
+        if x is None or y is None or not len(x):
+            continue
+        i0, i1 = np.searchsorted(x, [x0, x1])
+        seg = y[max(0, i0 - 1): i1 + 1]
+        seg = seg[np.isfinite(seg)]
+        if log:  # the view's range is in decades
+            seg = np.log10(seg[seg > 0])
+        if len(seg):
+            lo, hi = min(lo, float(seg.min())), max(hi, float(seg.max()))
+    if log:
+        if hi == -math.inf:
+            return
+        want = [math.floor(lo - 0.05), max(math.ceil(hi + 0.05), math.floor(lo - 0.05) + 1)]
+    elif from_zero:
+        want = [0.0, max(4.0, hi * 1.12) if hi > -math.inf else 4.0]
+    elif hi > -math.inf:
+        pad = max(1.0, (hi - lo) * 0.06)
+        want = [lo - pad, hi + pad]
+    else:
+        return
+    if plot.vb.viewRange()[1] != want:
+        plot.setYRange(*want, padding=0)
+
+
+def plots_button(stack: "PlotStack") -> QToolButton:
+    """"Plots": a checkable entry per plot (all but the resourceVersion one), saying which
+    are left out and why (no room in a short dock, not in a recording)."""
+    button = QToolButton()
+    button.setText("Plots")
+    button.setToolTip("Choose the plots to show (a short dock shows the most telling ones that fit)")
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    for name, (title, _short, metric, _stretch) in stack.PLOTS.items():
+        if name == "rv":
+            continue
+        action = menu.addAction(metric or title)
+        action.setCheckable(True)
+        action.setChecked(stack.wanted[name])
+        action.setData(name)
+        action.toggled.connect(lambda on, n=name: stack.set_wanted(n, on))
+
+    def update() -> None:
+        for a in menu.actions():
+            name = a.data()
+            why = stack.why_hidden(name)
+            title, _short, metric, _stretch = stack.PLOTS[name]
+            a.setText((metric or title) + (f"  ({why})" if why and why != "off" else ""))
+            a.setEnabled(stack.available[name])
+
+    menu.aboutToShow.connect(update)
+    button.setMenu(menu)
+    return button
+
+
+def _faded(colour: QColor) -> QColor:
+    c = QColor(colour)
+    c.setAlpha(_FADED_ALPHA)
+    return c
+
+
 class SeriesCurves:
     """The curves of one (context, resource): created once, fed with setData."""
 
     def __init__(self, plots: "PlotStack") -> None:
+        self.store_rv = _fast(plots.p_rv.plot())  # first: drawn under the reflector's line
+        self.store_rv.setZValue(-1)
         self.rv = _fast(plots.p_rv.plot())
         self.size = _fast(plots.p_size.plot())
         self.queue = _fast(plots.p_queue.plot())
+        self.latency_p50 = _fast(plots.p_latency.plot())
+        self.latency_p50.setZValue(-1)
+        self.latency_max = _fast(plots.p_latency.plot())
+        self.points = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: data, pxMode=True)
         self.markers = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: data, pxMode=True)
+        plots.p_rv.addItem(self.points)
         plots.p_rv.addItem(self.markers)
-        self._placed = ((plots.p_rv, self.rv), (plots.p_size, self.size), (plots.p_queue, self.queue),
-                        (plots.p_rv, self.markers))
+        self._placed = ((plots.p_rv, self.store_rv), (plots.p_rv, self.rv), (plots.p_size, self.size),
+                        (plots.p_queue, self.queue), (plots.p_latency, self.latency_p50),
+                        (plots.p_latency, self.latency_max), (plots.p_rv, self.points), (plots.p_rv, self.markers))
         self.version: tuple = ()
         self.marker_version: tuple = ()
+        self.points_version: tuple = ()
         self.markers_ahead = False
         self.colour = QColor()
         self.style = Qt.PenStyle.SolidLine
@@ -71,8 +201,13 @@ class SeriesCurves:
             return
         self.colour, self.style = QColor(colour), style
         pen = pg.mkPen(colour, width=1, style=style)
-        for c in (self.rv, self.size, self.queue):
+        for c in (self.rv, self.size, self.queue, self.latency_max):
             c.setPen(pen)
+        band = pg.mkPen(_faded(colour), width=_BAND_WIDTH, style=style)
+        band.setCapStyle(Qt.PenCapStyle.FlatCap)
+        for c in (self.store_rv, self.latency_p50):
+            c.setPen(band)
+        self.points_version = ()  # the points take the series' colour too
 
     def set_visible(self, on: bool) -> None:
         for _plot, it in self._placed:
@@ -84,22 +219,39 @@ class SeriesCurves:
 
     def draw(self, s: ResourceSeries, n: int, theme: ChartTheme) -> None:
         """Show the first ``n`` buckets of ``s`` (only what changed since the last call):
-        gaps carried forward, markers on the resourceVersion line."""
+        gauges carried forward over unsampled seconds, the latency only where pops were
+        processed, points at their versions, markers on the reflector's line."""
         book = s.book
         m = min(n, len(s))
         version = (m, book.resolution, book.generation)
         mversion = (len(s.markers), s.markers[-1].time if s.markers else 0.0, book.resolution, book.generation)
-        if version == self.version and mversion == self.marker_version:
+        pversion = (len(s.points), s.points[-1].time if s.points else 0.0, book.generation, self.colour.name())
+        if version == self.version and mversion == self.marker_version and pversion == self.points_version:
             return
-        self.version = version
-        x = s.x()[:m]
-        rv = ffill(s.rv[:m]) if s.rv_numeric else np.full(m, np.nan)
-        self.rv.setData(x, rv, connect="finite")
-        self.size.setData(x, ffill(s.size[:m]), connect="finite")
-        self.queue.setData(x, ffill(s.queue[:m]), connect="finite")
+        label = series_label((s.context, s.resource), True)
+        if pversion != self.points_version:
+            self.points_version = pversion
+            self.points.setData(_points_of(s, label, self.colour, theme.background) if s.rv_numeric else [])
+        if version != self.version:
+            self.version = version
+            x = s.x()[:m]
+            # the reflector's version as sampled beside the store's (a gap between them is
+            # then a real lag, not a second's worth of events); unsampled: from the events
+            synced = s.synced_rv[:m]
+            reflector = synced if np.isfinite(synced).any() else s.rv[:m]
+            self._rv_y = rv = ffill(reflector) if s.rv_numeric else np.full(m, np.nan)
+            self._x = x
+            self.rv.setData(x, rv, connect="finite")
+            self.store_rv.setData(x, ffill(s.store_rv[:m]), connect="finite")
+            self.size.setData(x, ffill(s.size[:m]), connect="finite")
+            self.queue.setData(x, ffill(s.queue[:m]), connect="finite")
+            # an interval's value spans its seconds; one without pops is a gap (log: > 0)
+            for curve, q in ((self.latency_p50, "p50"), (self.latency_max, "max")):
+                curve.setData(x, np.maximum(s.latency(q)[:m], _LATENCY_FLOOR), connect="finite")
         if mversion == self.marker_version and not self.markers_ahead:
             return
         self.marker_version = mversion
+        x, rv = self._x, self._rv_y
         if not s.markers:
             self.markers.clear()
             return
@@ -109,7 +261,6 @@ class SeriesCurves:
         self.markers_ahead = not len(x) or float(mt.max()) >= float(x[-1]) + book.resolution
         finite = np.isfinite(rv)
         my = np.interp(mt, x[finite], rv[finite]) if finite.any() else np.zeros(len(mt))
-        label = series_label((s.context, s.resource), True)
         spots = []
         for mk, yy, xx in zip(s.markers, my.tolist(), mt.tolist()):
             sym, _hue, size, _glyph = MARKER_SHAPE.get(mk.kind, ("o", "", 8, ""))
@@ -123,7 +274,24 @@ class SeriesCurves:
 
 
 class PlotStack(pg.GraphicsLayoutWidget):
-    """resourceVersion, events/s, cache size and queue depth, top to bottom."""
+    """The plots of ``PLOTS``, top to bottom. Which are shown: those the user wants
+    (``set_wanted``, the Plots menu) and a recording can fill (``set_queue_shown``), as many
+    as fit at ``MIN_PLOT_HEIGHT`` each, by ``PRIORITY``: a short dock (1280x720) leaves out
+    the least telling plot rather than squeezing every one below readability."""
+
+    # name -> (axis title, its short form for a short plot, the Prometheus metric it shows, row stretch)
+    PLOTS = {
+        "rv": ("resourceVersion", "RV", "", 3),
+        "events": ("events/s", "ev/s", "", 2),
+        "size": ("cache size", "size", "", 2),
+        "queue": ("queued items", "queued", QUEUED_ITEMS, 2),
+        "latency": ("latency (s)", "s", PROCESSING_LATENCY, 2),
+    }
+    PRIORITY = ("rv", "events", "latency", "queue", "size")  # what stays when room is short
+    LIVE_ONLY = ("queue", "latency")  # what a recording cannot reproduce
+    MIN_PLOT_HEIGHT = 56  # px, axis ticks included
+    _TIME_AXIS = 28  # px under the last plot
+    _ready = False
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -131,64 +299,119 @@ class PlotStack(pg.GraphicsLayoutWidget):
         self.ci.setContentsMargins(2, 2, 6, 2)
         self.ci.setSpacing(10)  # room between one plot's lowest tick label and the next one's highest
         self.plots: list[pg.PlotItem] = []
+        self.by_name: dict[str, pg.PlotItem] = {}
+        self.names: dict[str, pg.TextItem] = {}  # the metric name in a plot's corner
         self._label_colour: str | None = None
-        self.p_rv = self._plot("resourceVersion", 0)
-        self.p_events = self._plot("events/s", 1)
-        self.p_size = self._plot("cache size", 2)
-        self.p_queue = self._plot("queue", 3)
-        for p in self.plots[:-1]:  # one time axis, at the bottom (hidden axes cost no paint)
-            p.hideAxis("bottom")
-        for row, stretch in enumerate((3, 2, 2, 2)):
-            self.ci.layout.setRowStretchFactor(row, stretch)
-        self.queue_shown = True
+        for name in self.PLOTS:
+            self._plot(name)
+        self.p_rv, self.p_events, self.p_size, self.p_queue, self.p_latency = self.plots
+        self.p_latency.setLogMode(y=True)
+        self.wanted = dict.fromkeys(self.PLOTS, True)
+        self.available = dict.fromkeys(self.PLOTS, True)
+        self.shown: dict[str, bool] = {}
+        self._layout()
+        self._ready = True
         self.type_curves: dict[str, Any] = {t: _fast(self.p_events.plot()) for t in DELTA_TYPES}
         self.note = pg.TextItem("", anchor=(0, 0))
         self.note.setParentItem(self.p_rv.vb)
         self.note.setPos(8, 4)
 
-    # a plot shorter than its vertical title shows the short one (the full one in the tooltip)
-    SHORT_TITLES = {"resourceVersion": "RV", "events/s": "ev/s", "cache size": "size", "queue": "queue"}
-
-    def _plot(self, title: str, row: int) -> pg.PlotItem:
-        p = self.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+    def _plot(self, name: str) -> pg.PlotItem:
+        title, _short, metric, _stretch = self.PLOTS[name]
+        axes = {"bottom": pg.DateAxisItem(orientation="bottom")}
+        if name == "latency":
+            axes["left"] = _LatencyAxis(orientation="left")
+        p = pg.PlotItem(axisItems=axes)
         p.setLabel("left", title)
         p.kmon_title = title  # type: ignore[attr-defined]
-        p.getAxis("left").setToolTip(title)
+        left = p.getAxis("left")
+        left.setToolTip(f"{metric}: {title}" if metric else title)
+        left.enableAutoSIPrefix(False)  # "(x0.001)" in a 60 px title helps no one
         p.vb.sigResized.connect(lambda _vb: self.fit_titles())
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="peak")
         p.setMenuEnabled(False)
-        p.getAxis("left").setWidth(_AXIS_WIDTH)
+        left.setWidth(_AXIS_WIDTH)
         p.vb.setAutoVisible(y=True)
         p.vb.disableAutoRange()  # following at first: ranges set by the view
+        if metric:
+            label = pg.TextItem(metric, anchor=(0, 0))
+            label.setParentItem(p.vb)
+            label.setPos(6, 2)
+            self.names[name] = label
         if self.plots:
             p.setXLink(self.plots[0])
         self.plots.append(p)
+        self.by_name[name] = p
         return p
+
+    def room(self) -> int:
+        """How many plots fit the widget's height at ``MIN_PLOT_HEIGHT`` (at least one)."""
+        h = self.height()
+        return len(self.PLOTS) if h <= 0 else max(1, (h - self._TIME_AXIS) // self.MIN_PLOT_HEIGHT)
+
+    def _layout(self) -> None:
+        """Show the plots wanted, available and fitting, in rows, the time axis under the last."""
+        candidates = [n for n in self.PRIORITY if self.wanted[n] and self.available[n]]
+        keep = set(candidates[: self.room()])
+        shown = {n: n in keep for n in self.PLOTS}
+        if shown == self.shown:
+            return
+        self.shown = shown
+        for p in self.plots:
+            if p.scene() is not None:
+                self.removeItem(p)
+        rows = [n for n in self.PLOTS if shown[n]]
+        for row in range(len(self.PLOTS)):
+            self.ci.layout.setRowStretchFactor(row, 0)
+        for row, name in enumerate(rows):
+            p = self.by_name[name]
+            self.addItem(p, row=row, col=0)
+            self.ci.layout.setRowStretchFactor(row, self.PLOTS[name][3])
+            if name == rows[-1]:
+                p.showAxis("bottom")
+            else:  # one time axis, at the bottom (hidden axes cost no paint)
+                p.hideAxis("bottom")
+        # re-adding rows shrinks the layout to its minimum: give it the view's size again
+        pg.GraphicsLayoutWidget.resizeEvent(self, None)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - more or less room: more or fewer plots
+        super().resizeEvent(event)
+        if self._ready:  # (pyqtgraph resizes during construction)
+            self._layout()
+
+    def set_wanted(self, name: str, on: bool) -> None:
+        """The user wants this plot or not (the resourceVersion plot always stays: the
+        markers and the time axis' link live there)."""
+        if name != "rv":
+            self.wanted[name] = on
+            self._layout()
+
+    def why_hidden(self, name: str) -> str:
+        """"" when shown, else why not: "not recorded", "no room" or "off"."""
+        if self.shown[name]:
+            return ""
+        return "not recorded" if not self.available[name] else ("no room" if self.wanted[name] else "off")
+
+    @property
+    def queue_shown(self) -> bool:
+        return self.available["queue"]
+
+    def set_queue_shown(self, on: bool) -> None:
+        """Offer the plots a recording cannot fill (queued items, latency) or not."""
+        for name in self.LIVE_ONLY:
+            self.available[name] = on
+        self._layout()
 
     def fit_titles(self) -> None:
         """Each plot's vertical title, shortened where the plot is too short for it."""
         metrics = self.fontMetrics()
-        for p in self.plots:
+        for name, p in self.by_name.items():
             title = p.kmon_title
             if metrics.horizontalAdvance(title) + 12 > p.vb.height() > 0:
-                title = self.SHORT_TITLES.get(title, title)
+                title = self.PLOTS[name][1]
             if title != p.getAxis("left").labelText:
                 p.setLabel("left", title, **({"color": self._label_colour} if self._label_colour else {}))
-
-    def set_queue_shown(self, on: bool) -> None:
-        """Show or drop the queue-depth plot (a recording has no queue to plot); the time
-        axis moves to whichever plot is last."""
-        if on == self.queue_shown:
-            return
-        self.queue_shown = on
-        if on:
-            self.addItem(self.p_queue, row=3, col=0)
-            self.p_size.hideAxis("bottom")
-        else:
-            self.removeItem(self.p_queue)
-            self.p_size.showAxis("bottom")
-        self.ci.layout.setRowStretchFactor(3, 2 if on else 0)
 
     def apply_theme(self, theme: ChartTheme) -> None:
         self.setBackground(theme.background)
@@ -203,3 +426,6 @@ class PlotStack(pg.GraphicsLayoutWidget):
         for t, c in self.type_curves.items():
             c.setPen(pg.mkPen(theme.types[t], width=1))
         self.note.setColor(theme.note)
+        for label in self.names.values():
+            label.setColor(theme.muted)
+            label.fill = pg.mkBrush(_faded(theme.background))

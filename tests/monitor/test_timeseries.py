@@ -135,7 +135,7 @@ def test_the_store_version_and_queued_items_are_sampled_beside_the_reflectors_ve
     b.sample("c", "pods", replace_stats(stats(5, 0, "130"), store_resource_version="").as_dict(), T0 + 1.5)
     b.sample("c", "pods", {"store_size": 5, "last_synced_version": "140"}, T0 + 2.5)  # a replay's sample
     s = b.get("c", "pods")
-    assert list(s.rv) == [120, 130, 140]
+    assert list(s.rv) == list(s.synced_rv) == [120, 130, 140]
     assert s.store_rv[0] == 110 and math.isnan(s.store_rv[1]) and math.isnan(s.store_rv[2])  # empty, not 0
     assert s.queue[0] == 7 and s.queue[1] == 0 and math.isnan(s.queue[2])  # a recording has no queue
     assert all(math.isnan(v) for v in s.latency("max"))  # not measured (the helper's stats have 0)
