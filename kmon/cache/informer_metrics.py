@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 __all__ = [
-    "LATENCY_BOUNDS", "LatencyHistogram", "LatencySnapshot", "QUEUED_ITEMS", "PROCESSING_LATENCY",
+    "LATENCY_BOUNDS", "PEAK_SECONDS", "LatencyHistogram", "LatencySnapshot", "QUEUED_ITEMS", "PROCESSING_LATENCY",
     "STORE_RESOURCE_VERSION", "histogram_quantile", "store_rv_metric",
 ]
 
@@ -105,9 +105,6 @@ class LatencySnapshot:
             return value if isinstance(value, cls) else None
         return cls(int(value.get("count") or 0), float(value.get("sum") or 0.0), float(value.get("last") or 0.0),
                    tuple(value.get("buckets") or ()), tuple(tuple(p) for p in value.get("peaks") or ()))
-
-
-EMPTY_LATENCY = LatencySnapshot(buckets=(0,) * (len(LATENCY_BOUNDS) + 1))
 
 
 class LatencyHistogram:

@@ -3,9 +3,10 @@
 Plots, top to bottom: resourceVersion (per series the reflector's last synced version as a
 line, the store's -- ``informer_store_resource_version`` -- sampled at the same instant as a
 wide faded band behind it, each list's and bookmark's version as a point, relists, 410s,
-watch restarts and errors as markers), events/s per delta type, cache size, ``informer_queued_items`` and ``informer_processing_latency_seconds``
-(per series the slowest pop of each sample interval as a line, the median as a faded band;
-log scale: pops take microseconds to seconds). The metric plots carry their Prometheus name
+watch restarts and errors as markers), events/s per delta type, cache size,
+``informer_queued_items`` and ``informer_processing_latency_seconds`` (per series the slowest
+pop of each sample interval as a line, the median as a faded band; log scale: pops take
+microseconds to seconds). The metric plots carry their Prometheus name
 in their top-left corner. A faded band is always a series' companion line, in its colour.
 
 Why this module exists: ``ChartsView`` decides what to show and when; this module owns how
@@ -193,6 +194,7 @@ class SeriesCurves:
         self.marker_version: tuple = ()
         self.points_version: tuple = ()
         self.markers_ahead = False
+        self._x = self._rv_y = np.zeros(0)  # what the reflector's line shows (markers sit on it)
         self.colour = QColor()
         self.style = Qt.PenStyle.SolidLine
 
