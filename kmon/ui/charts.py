@@ -11,7 +11,7 @@ list is processed. The numbers come from ``kmon.monitor.timeseries``
   drawn series gets its own palette slot (``ColourSlots``: kept while drawn) and the dash
   style of its context; events/s sums the drawn series per delta type.
 - when: a timer (2 Hz) pushes the book's complete buckets into the curves of
-  ``chart_plots.PlotStack``; nothing while hidden or unchanged. "Follow" keeps the newest
+  ``chart_stack.PlotStack``; nothing while hidden or unchanged. "Follow" keeps the newest
   data in view; panning or zooming turns it off.
 - nothing to draw: no axes, a short message instead (no context open, no data yet,
   nothing ticked).
@@ -32,7 +32,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitt
 from kmon.monitor.timeseries import DELTA_TYPES, SeriesBook
 
 from .chart_colours import ColourSlots
-from .chart_plots import PlotStack, SeriesCurves, fit_y, plots_button
+from .chart_plots import SeriesCurves
+from .chart_stack import PlotStack, fit_y, plots_button
 from .chart_series_list import SeriesKey, SeriesList
 from .chart_theme import ChartTheme, theme_for
 
