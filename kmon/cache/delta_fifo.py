@@ -12,6 +12,9 @@ consumer's store stays consistent with what the queue assumes; the key function 
 transform also run under it, as objects are queued, and ``before_replace`` outside it.
 ``queue_watch_events`` queues a run of watch events under one lock acquisition with at most
 one wake-up (``watch_sink.StoreSink`` uses it).
+
+Metrics (``informer_metrics``): ``len()`` is ``informer_queued_items`` (the keys with pending
+deltas); ``latency``, when given, observes each pop's ``process`` call (one per ``pop_batch``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, Callable
 
 from kmon.cache.deltas import BookmarkInfo, Delta, DeltaType, FIFOClosedError, KeyListerGetter
 from kmon.cache.deltas import ReplacedAllInfo, SyncAllInfo
+from kmon.cache.informer_metrics import LatencyHistogram
 from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
 from kmon.cache.queue_wait import BlockingQueue
 
@@ -49,6 +53,7 @@ class DeltaFIFO(BlockingQueue):
         *,
         transformer: Callable[[Any], Any] | None = None,
         before_replace: Callable[[], Any] | None = None,
+        latency: LatencyHistogram | None = None,
     ) -> None:
         self._key_func = key_func
         self._known = known_objects
@@ -60,6 +65,7 @@ class DeltaFIFO(BlockingQueue):
         # informer takes its GC pause for the initial list there, with no gap after the
         # reflector's own pause around list + replace
         self._before_replace = before_replace
+        self.latency = latency
         super().__init__()
         # guarded by _lock (BlockingQueue's)
         self._items: dict[str, list[Delta]] = {}
@@ -238,7 +244,9 @@ class DeltaFIFO(BlockingQueue):
             if self._initial_population_count > 0:
                 self._initial_population_count -= 1
             deltas = self._items.pop(key)
-            return process(deltas, is_in_initial_list)
+            latency = self.latency
+            return process(deltas, is_in_initial_list) if latency is None else latency.timed(
+                process, deltas, is_in_initial_list)
 
     def pop_batch(
         self,
@@ -276,7 +284,8 @@ class DeltaFIFO(BlockingQueue):
                     if count > 0:
                         count -= 1
                 self._initial_population_count = count
-            return process(batch)
+            latency = self.latency
+            return process(batch) if latency is None else latency.timed(process, batch)
 
     # -- reads ----------------------------------------------------------------------------------
     def has_synced(self) -> bool:

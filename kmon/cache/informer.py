@@ -39,6 +39,7 @@ from kmon.cache.events import DeltaRecord, ReflectorEvent
 from kmon.cache.features import FeatureGates
 from kmon.cache.handlers import ADD, EventHandler, FuncHandler, HandlerRegistration
 from kmon.cache.in_order_apply import apply_in_order
+from kmon.cache.informer_metrics import LatencyHistogram
 from kmon.cache.keys import NAMESPACE_INDEX, deletion_handling_key, namespace_index
 from kmon.cache.listwatch import ListerWatcher
 from kmon.cache.options import MIN_WATCH_TIMEOUT, PROCESS_BATCH, InformerOptions
@@ -117,7 +118,10 @@ class SharedIndexInformer:
             freeze_after_sync=options.freeze_gc_after_sync, use_policy=options.gc_policy,
             freeze_every=options.gc_freeze_every,
         )
-        self._fifo = new_queue(gates, self.indexer, transform=options.transform, before_replace=self._gc.initial_list)
+        # informer_processing_latency_seconds (informer_metrics), observed by the queue
+        self._latency = LatencyHistogram(self._clock.monotonic)
+        self._fifo = new_queue(gates, self.indexer, transform=options.transform, before_replace=self._gc.initial_list,
+                               latency=self._latency)
         self._queue_description = describe_queue(gates)
         # how the processing thread drains the queue (see _process_next)
         self._in_order = isinstance(self._fifo, RealFIFO)
@@ -378,4 +382,5 @@ class SharedIndexInformer:
             handler_errors=sum(reg.errors for reg in regs), handler_backlog={reg.name: reg.backlog for reg in regs},
             queue=self._queue_description, initial_sync=r.initial_sync, features=self.features,
             store_resource_version=self.indexer.last_store_sync_resource_version(),
+            processing_latency=self._latency.snapshot(),
         )

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from kmon.cache.delta_fifo import DeltaFIFO, KeyListerGetter
 from kmon.cache.features import FeatureGates
+from kmon.cache.informer_metrics import LatencyHistogram
 from kmon.cache.keys import deletion_handling_key
 from kmon.cache.real_fifo import RealFIFO
 
@@ -39,18 +40,21 @@ def new_queue(
     *,
     transform: Callable[[Any], Any] | None = None,
     before_replace: Callable[[], Any] | None = None,
+    latency: LatencyHistogram | None = None,
 ) -> DeltaFIFO | RealFIFO:
-    """The queue an informer with these gates runs (``known_objects``: its indexer)."""
+    """The queue an informer with these gates runs (``known_objects``: its indexer;
+    ``latency``: what observes its pops' processing)."""
     if not features.in_order_informers:
         return DeltaFIFO(deletion_handling_key, known_objects, True, transformer=transform,
-                         before_replace=before_replace)
+                         before_replace=before_replace, latency=latency)
     if features.atomic_fifo:
         return RealFIFO(
             deletion_handling_key, None, atomic_events=True,
             unlock_while_processing=features.unlock_while_processing_fifo, emit_bookmarks=True,
-            transform=transform, before_replace=before_replace,
+            transform=transform, before_replace=before_replace, latency=latency,
         )
-    return RealFIFO(deletion_handling_key, known_objects, transform=transform, before_replace=before_replace)
+    return RealFIFO(deletion_handling_key, known_objects, transform=transform, before_replace=before_replace,
+                    latency=latency)
 
 
 def pops_batches(features: FeatureGates) -> bool:

@@ -29,6 +29,7 @@ from itertools import islice
 from typing import Any, Callable
 
 from kmon.cache.deltas import BookmarkInfo, Delta, DeltaType, KeyListerGetter, ReplacedAllInfo, SyncAllInfo
+from kmon.cache.informer_metrics import LatencyHistogram
 from kmon.cache.keys import DeletedFinalStateUnknown, KeyFunc, meta_namespace_key
 from kmon.cache.queue_wait import BlockingQueue
 
@@ -55,7 +56,9 @@ class RealFIFO(BlockingQueue):
     twice that many deltas wait). ``before_replace`` is called as ``replace`` starts, outside
     the lock (the informer pauses the collector there). Construction rules (a violation is a
     ``ValueError``): not atomic requires ``known_objects``; atomic forbids it;
-    ``unlock_while_processing`` and ``emit_bookmarks`` require atomic."""
+    ``unlock_while_processing`` and ``emit_bookmarks`` require atomic. ``latency``, when
+    given, observes how long each pop's processing took (``informer_processing_latency_seconds``;
+    ``len()`` is ``informer_queued_items``: the deltas queued)."""
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class RealFIFO(BlockingQueue):
         batch_size: int = DEFAULT_BATCH_SIZE,
         *,
         before_replace: Callable[[], Any] | None = None,
+        latency: LatencyHistogram | None = None,
     ) -> None:
         if atomic_events and known_objects is not None:
             raise ValueError("RealFIFO: known_objects must not be given with atomic_events")
@@ -89,6 +93,7 @@ class RealFIFO(BlockingQueue):
         self._transform = transform
         self.batch_size = batch_size
         self._before_replace = before_replace
+        self.latency = latency
         # guarded by _lock (BlockingQueue's)
         self._items: deque[Delta] = deque()
         self._populated = False
@@ -233,15 +238,17 @@ class RealFIFO(BlockingQueue):
     # -- consumer -------------------------------------------------------------------------------
     def _process_locked(self, fn: Callable[..., Any], deltas: list[Delta], initial: bool, popped: int) -> Any:
         """Run ``fn(deltas, initial)`` -- outside the lock with ``unlock_while_processing``
-        while fewer than two batches wait -- then count ``popped`` deltas as processed."""
+        while fewer than two batches wait; timed by ``latency`` -- then count ``popped``
+        deltas as processed."""
+        latency = self.latency
         try:
             if self.unlock_while_processing and len(self._items) < 2 * self.batch_size:
                 self._lock.release()
                 try:
-                    return fn(deltas, initial)
+                    return fn(deltas, initial) if latency is None else latency.timed(fn, deltas, initial)
                 finally:
                     self._lock.acquire()
-            return fn(deltas, initial)
+            return fn(deltas, initial) if latency is None else latency.timed(fn, deltas, initial)
         finally:
             # only now: has_synced must not say yes while the last initial delta is processed
             if self._initial_population_count > 0:

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from kmon.cache.informer_metrics import (
+    PROCESSING_LATENCY, QUEUED_ITEMS, STORE_RESOURCE_VERSION, LatencySnapshot, store_rv_metric,
+)
 from kmon.cache.reasons import InformerState
 
 
@@ -112,9 +115,23 @@ class InformerStats:
     # the version the cache reflects (client-go 1.36's store: the last list, bookmark or
     # applied object; "" unless the AtomicFIFO gate is on)
     store_resource_version: str = ""
+    # informer_processing_latency_seconds: how long processing each pop took (None: not
+    # measured, e.g. a replay); queue_depth is informer_queued_items (kmon.cache.informer_metrics)
+    processing_latency: LatencySnapshot | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def metrics(self) -> dict[str, Any]:
+        """client-go 1.36's informer metrics by their Prometheus names: queued items, the
+        processing latency histogram (None when not measured) and the store's resource version
+        as a number (None when it has none or it is opaque)."""
+        lat = self.processing_latency
+        return {
+            QUEUED_ITEMS: self.queue_depth,
+            PROCESSING_LATENCY: None if lat is None else lat.as_prometheus(),
+            STORE_RESOURCE_VERSION: store_rv_metric(self.store_resource_version),
+        }
 
 
 def snapshot(
@@ -133,6 +150,7 @@ def snapshot(
     initial_sync: str = "LIST",
     features: Any = None,
     store_resource_version: str = "",
+    processing_latency: LatencySnapshot | None = None,
 ) -> InformerStats:
     """An ``InformerStats`` from live counters and the informer's other readings."""
     return InformerStats(
@@ -173,4 +191,5 @@ def snapshot(
         initial_sync=initial_sync,
         features=features,
         store_resource_version=store_resource_version,
+        processing_latency=processing_latency,
     )

@@ -17,7 +17,8 @@ parse the JSON), so they live apart from the commands' plumbing and are tested a
   (``kmon.monitor.summary.format_age``), as in the GUI. The path an informer runs (QUEUE,
   INITIAL SYNC, GATES) is said as the inspector says it (``kmon.monitor.path_text``).
 - ``stats_record``: ``kmon stats -o json``: one JSON object per refresh, every informer's
-  ``InformerStats`` (its feature gates as ``path_text.gates_json``).
+  ``InformerStats`` (its feature gates as ``path_text.gates_json``) and its client-go
+  1.36 informer metrics by their Prometheus names.
 """
 
 from __future__ import annotations
@@ -260,16 +261,19 @@ def stats_record(
     """``kmon stats -o json``'s object for one refresh: ``{"kind": "stats", "time",
     "context", "server", "informers": [...]}``, an informer being its ``InformerStats``
     fields (``features``: ``path_text.gates_json``; the last error redacted) plus
-    ``resource``, ``last_watch_end`` and ``synced_at`` (epoch s; null before its first
-    sync), sorted by resource."""
+    ``resource``, ``last_watch_end``, ``synced_at`` (epoch s; null before its first
+    sync) and ``metrics``: client-go 1.36's informer metrics by their Prometheus names
+    (``InformerStats.metrics``: ``informer_queued_items``, ``informer_processing_latency_seconds``
+    as count, sum, last and cumulative buckets, ``informer_store_resource_version``), sorted
+    by resource."""
     last_end = last_end or {}
     synced_at = synced_at or {}
     informers = []
     for res in sorted(stats):
         st = stats[res]
-        d = {f.name: getattr(st, f.name) for f in fields(st)}
+        d = {f.name: getattr(st, f.name) for f in fields(st) if f.name != "processing_latency"}
         d.update(resource=res, features=gates_json(st.features), last_error=redact_text(st.last_error),
-                 last_watch_end=last_end.get(res), synced_at=synced_at.get(res))
+                 last_watch_end=last_end.get(res), synced_at=synced_at.get(res), metrics=st.metrics())
         informers.append(d)
     return {"kind": "stats", "time": time.time() if now is None else now, "context": context, "server": server,
             "informers": informers}

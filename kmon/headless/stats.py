@@ -41,7 +41,8 @@ def parser() -> argparse.ArgumentParser:
             "Columns: RESOURCE, STATE, SYNCED RV (last synced resourceVersion), FLAGS (unavailable: the "
             "last list failed; paginated: the last list came in pages), LISTS, RELISTS, WATCHES (started / "
             "ended, \"open\" while one is; a WatchList's stream is one watch) and LAST END (why the last one "
-            "ended), BOOKMARKS, QUEUED (deltas waiting in the queue), STORE "
+            "ended), BOOKMARKS, QUEUED (informer_queued_items: deltas waiting in a "
+            "RealFIFO, keys in a DeltaFIFO), STORE "
             "(objects cached), QUEUE (DeltaFIFO, or RealFIFO and its modes), INITIAL SYNC (LIST, WatchList, "
             "or LIST and why WatchList failed), GATES (client-go profile and the KUBE_FEATURE_* variables "
             "that changed a gate), BACKOFF (current delay), SYNCED FOR, LAST EVENT (time since), LAST ERROR. "
@@ -49,8 +50,9 @@ def parser() -> argparse.ArgumentParser:
             "BOOKMARKS, LISTS, FLAGS, GATES, SYNCED FOR, BACKOFF, INITIAL SYNC, LAST END, QUEUE, QUEUED, "
             "WATCHES... are left out, in that order, as the width requires; -o wide, a pipe or a file get "
             "every column. -o json: one object per refresh (kind \"stats\", time, context, server, "
-            "informers: every counter, queue, initial_sync and features: profile and each gate's value "
-            "and source). Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
+            "informers: every counter, queue, initial_sync, features: profile and each gate's value "
+            "and source, and metrics: informer_queued_items, informer_processing_latency_seconds (count, sum, "
+            "last, cumulative buckets) and informer_store_resource_version, as client-go 1.36 measures them). Exit status: 0, or 1 when --once found an informer not synced after 30 s or on errors."
         ),
     )
     add_session_arguments(p, gui=False)

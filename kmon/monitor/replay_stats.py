@@ -12,7 +12,9 @@ queue: ``queue_depth`` is 0), and the session's word — stopped at a session's 
 list after a stop is a new informer: its counters start again.
 
 ``StatsFold`` folds a recording's records in file order up to an index (forward only);
-``sample()`` gives what the charts' stats sampling takes from ``InformerStats``.
+``sample()`` gives what the charts' stats sampling takes from ``InformerStats`` and a
+recording can reproduce (not the queue, the processing latency or the store's version:
+those series stay empty in a replay).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from kmon.monitor.informer_counts import InformerCounts
 __all__ = ["ReplayStats", "StatsFold", "SAMPLED"]
 
 Key = tuple[str, str]
-SAMPLED = ("store_size", "queue_depth", "last_synced_version")  # what SeriesBook.sample reads
+# what SeriesBook.sample takes from a recording: the queue's items, the processing latency and
+# the store's version were not recorded, so the charts leave them empty (not 0)
+SAMPLED = ("store_size", "last_synced_version")
 _FIELDS = tuple(f.name for f in fields(InformerStats))
 
 
@@ -47,6 +51,7 @@ class ReplayStats(InformerCounts):
         self.initial_sync = ""
         self.features: Any = None
         self.store_resource_version = ""  # not recorded
+        self.processing_latency = None  # not recorded
 
     def fold(self, rec: dict[str, Any], store_size: int) -> None:
         kind, typ, t = rec.get("kind"), rec.get("type"), rec.get("time")

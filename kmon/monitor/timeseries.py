@@ -1,4 +1,5 @@
-"""Numbers over time for the charts: resourceVersion, events/s, cache size, queue depth.
+"""Numbers over time for the charts: resourceVersions, events/s, cache size, and client-go
+1.36's informer metrics (queued items, processing latency, the store's version).
 
 Why this module exists: the charts must show hours of history from feeds that deliver
 thousands of items per second, without the GUI aggregating anything. A ``SeriesBook`` turns
@@ -10,22 +11,30 @@ Time axis: buckets of ``resolution`` seconds (1 s to start with) counted from th
 ``[t0 + i*resolution, t0 + (i+1)*resolution)``; every series of a book uses the same buckets,
 so ``series.x()`` of any two series line up.
 
-Columns (one value per bucket):
-- ``rv``: the highest resourceVersion seen in the bucket, as a float (exact below 2**53),
-  NaN when none; ``rv_numeric`` turns False (for good) once a version did not parse as an
-  integer (opaque versions are legal: the chart must then say it cannot plot them).
-- ``counts``: deltas per type (``DELTA_TYPES`` order) in the bucket; ``events_per_second``
-  divides by the resolution.
-- ``size`` and ``queue``: the last cache size / queue depth sampled in the bucket (NaN when
-  none) via ``sample(stats, t)``.
-- ``markers``: (time, kind, text) for relists, watch restarts, 410s and errors.
+Columns (one value per bucket, NaN when none):
+- ``rv``: the reflector's version, the highest one it synced in the bucket (watch events,
+  lists, bookmarks, its sampled last synced version) as a float (exact below 2**53);
+  ``rv_numeric`` turns False (for good) once a version did not parse as an integer (opaque
+  versions are legal: the chart must then say it cannot plot them).
+- ``counts``: deltas per type (``DELTA_TYPES`` order); ``events_per_second`` divides by the
+  resolution.
+- sampled by ``sample(stats, t)`` (once a second): ``synced_rv`` (the reflector's last
+  synced version) and ``store_rv`` (``informer_store_resource_version``) read at the same
+  instant, ``size`` (cache size), ``queue`` (``informer_queued_items``), and
+  ``latency_p50`` / ``latency_max``: ``informer_processing_latency_seconds`` over the pops
+  since the previous sample -- the median (from the buckets, as Prometheus'
+  ``histogram_quantile``) and the exact slowest pop -- in every bucket of that interval; an
+  interval without a pop stays empty. Not a mean, not a p99: one slow pop (a relist applied
+  at once) among hundreds of fast ones is what stalls a controller, and both would hide it.
+- ``markers``: (time, kind, text) for relists, watch restarts, 410s and errors; ``points``:
+  (time, kind, rv, text) for each list's and bookmark's version.
 
 Memory policy (bounded): buffers grow geometrically up to ``max_points`` buckets per series
 (default 86,400: 24 h at 1 s). When a time falls beyond that, the whole book is decimated:
-pairs of buckets merge (counts add up, rv/size/queue keep the pair's maximum) and the
+pairs of buckets merge (counts add up, sampled columns keep the pair's maximum) and the
 resolution doubles, so history is never dropped, only coarsened (48 h at 2 s, ...). Each
-series therefore holds at most ``max_points`` x (1 rv + 5 counts + 2 samples) numbers, about
-5.5 MB at the default; markers are capped at ``max_markers`` (the oldest go first).
+series therefore holds at most ``max_points`` x (5 counts + 7 sampled) numbers, about 8.3 MB
+at the default; markers and points are capped at ``max_markers`` each (the oldest go first).
 
 Feeding: ``ingest(items)`` takes drained feed batches; ``ingest_records(records)`` folds
 recording records the same way without making feed items of them (a replay seek refills a
@@ -43,14 +52,19 @@ from typing import Any, Iterable, NamedTuple
 
 import numpy as np
 
+from kmon.cache.informer_metrics import LatencySnapshot
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.journal import enum_text, reflector_detail
 
-__all__ = ["DELTA_TYPES", "MARKER_KINDS", "Marker", "ResourceSeries", "SeriesBook", "parse_rv"]
+__all__ = ["DELTA_TYPES", "MARKER_KINDS", "POINT_KINDS", "SAMPLE_COLUMNS", "Marker", "Point", "ResourceSeries",
+           "SeriesBook", "parse_rv"]
 
 DELTA_TYPES: tuple[str, ...] = ("Added", "Updated", "Deleted", "Replaced", "Sync")
 _TYPE_INDEX = {t: i for i, t in enumerate(DELTA_TYPES)}
 MARKER_KINDS = ("relist", "watch-restart", "expired", "error")
+POINT_KINDS = ("list", "bookmark")
+# one float per bucket each (see the module doc; decimation keeps a pair's maximum)
+SAMPLE_COLUMNS = ("rv", "synced_rv", "size", "queue", "store_rv", "latency_p50", "latency_max")
 # reflector event kind -> marker kind
 _MARKER_OF = {"Relist": "relist", "WatchEnded": "watch-restart", "Expired": "expired", "Error": "error"}
 
@@ -58,6 +72,13 @@ _MARKER_OF = {"Relist": "relist", "WatchEnded": "watch-restart", "Expired": "exp
 class Marker(NamedTuple):
     time: float
     kind: str  # one of MARKER_KINDS
+    text: str
+
+
+class Point(NamedTuple):  # the version a list or a bookmark reached, plotted at that version
+    time: float
+    kind: str  # one of POINT_KINDS
+    rv: float
     text: str
 
 
@@ -82,6 +103,13 @@ def _stat(stats: Any, *names: str) -> float:
     return math.nan
 
 
+def _point(t: float, kind: str, rv: int, d: dict[str, Any]) -> Point:
+    if kind == "ListFinished":
+        return Point(t, "list", float(rv), f"list at rv {rv}: {reflector_detail(kind, d)}")
+    end = " (end of a WatchList's initial events)" if d.get("items") == 1 else ""
+    return Point(t, "bookmark", float(rv), f"bookmark at rv {rv}{end}")
+
+
 class ResourceSeries:
     """The columns of one (context, resource); created by ``SeriesBook.series``."""
 
@@ -92,29 +120,31 @@ class ResourceSeries:
         self.rv_numeric = True
         self.last_rv = ""  # the newest resourceVersion seen, as the server spelled it
         self.markers: deque[Marker] = deque(maxlen=book.max_markers)
+        self.points: deque[Point] = deque(maxlen=book.max_markers)  # list and bookmark versions
         self.total_events = 0
         self._n = 0  # buckets in use (index of the last touched bucket + 1)
         cap = 64
-        self._rv = np.full(cap, np.nan)
+        self._cols = {name: np.full(cap, np.nan) for name in SAMPLE_COLUMNS}
         self._counts = np.zeros((cap, len(DELTA_TYPES)), dtype=np.int64)
-        self._size = np.full(cap, np.nan)
-        self._queue = np.full(cap, np.nan)
+        # the latency histogram as last sampled, and when (per-interval quantiles are the
+        # difference to it)
+        self._latency: tuple[LatencySnapshot, float] | None = None
 
     # --- storage ---------------------------------------------------------------------------
     def _ensure(self, i: int) -> None:
         """Make bucket ``i`` addressable (geometric growth, capped by the book)."""
-        cap = len(self._rv)
+        cap = len(self._counts)
         if i >= cap:
             new = min(max(cap * 2, i + 1), max(self.book.max_points, i + 1))
-            self._rv = np.concatenate([self._rv, np.full(new - cap, np.nan)])
+            for name, col in self._cols.items():
+                self._cols[name] = np.concatenate([col, np.full(new - cap, np.nan)])
             self._counts = np.concatenate([self._counts, np.zeros((new - cap, len(DELTA_TYPES)), np.int64)])
-            self._size = np.concatenate([self._size, np.full(new - cap, np.nan)])
-            self._queue = np.concatenate([self._queue, np.full(new - cap, np.nan)])
         if i >= self._n:
             self._n = i + 1
 
     def _decimate(self) -> None:
-        """Merge bucket pairs (2k, 2k+1) into bucket k (called by the book)."""
+        """Merge bucket pairs (2k, 2k+1) into bucket k (called by the book): counts add up,
+        every sampled column keeps the pair's maximum."""
         n = self._n
         if n == 0:
             return
@@ -127,18 +157,13 @@ class ResourceSeries:
                 a = np.concatenate([a, np.full((pad,) + a.shape[1:], fill, dtype=a.dtype)])
             return a.reshape((m, 2) + a.shape[1:])
 
-        with np.errstate(invalid="ignore"):
-            rv = np.fmax.reduce(pairs(self._rv, np.nan), axis=1)
-            size = np.fmax.reduce(pairs(self._size, np.nan), axis=1)
-            queue = np.fmax.reduce(pairs(self._queue, np.nan), axis=1)
+        cap = len(self._counts)
+        for name, col in self._cols.items():
+            with np.errstate(invalid="ignore"):
+                merged = np.fmax.reduce(pairs(col, np.nan), axis=1)
+            self._cols[name] = np.full(cap, np.nan)
+            self._cols[name][:m] = merged
         counts = pairs(self._counts, 0).sum(axis=1)
-        cap = len(self._rv)
-        self._rv = np.full(cap, np.nan)
-        self._rv[:m] = rv
-        self._size = np.full(cap, np.nan)
-        self._size[:m] = size
-        self._queue = np.full(cap, np.nan)
-        self._queue[:m] = queue
         self._counts = np.zeros((cap, len(DELTA_TYPES)), np.int64)
         self._counts[:m] = counts
         self._n = m
@@ -154,22 +179,45 @@ class ResourceSeries:
             self.rv_numeric = False
             return
         self._ensure(i)
-        cur = self._rv[i]
-        if not cur >= v:  # NaN-safe
-            self._rv[i] = v
+        col = self._cols["rv"]
+        if not col[i] >= v:  # NaN-safe
+            col[i] = v
 
     def sample(self, stats: Any, t: float) -> None:
-        """Record cache size and queue depth from an ``InformerStats`` (or its ``as_dict()``)
-        at time ``t``."""
+        """Record, from an ``InformerStats`` (or its ``as_dict()``, or a replay's sample) at time
+        ``t``: cache size, queued items, the reflector's last synced version, the store's
+        version and the processing latency's p50/p99 since the previous sample. What the
+        stats lack (a recording has no queue, latency or store version) stays empty."""
         i = self.book.index(t)
         self._ensure(i)
-        self._size[i] = _stat(stats, "store_size", "cache_size", "size", "items")
-        self._queue[i] = _stat(stats, "queue_depth", "queue_length", "queue_size", "queue")
-        rv = stats.get("last_synced_version") if isinstance(stats, dict) else getattr(
-            stats, "last_synced_version", None
-        )
+        cols = self._cols
+        cols["size"][i] = _stat(stats, "store_size", "cache_size", "size", "items")
+        cols["queue"][i] = _stat(stats, "queue_depth", "queue_length", "queue_size", "queue")
+        get = stats.get if isinstance(stats, dict) else lambda n: getattr(stats, n, None)
+        rv = get("last_synced_version")
         if rv:
             self._note_rv(i, rv)
+        for name, value in (("synced_rv", rv), ("store_rv", get("store_resource_version"))):
+            v = parse_rv(value)
+            if v is not None:  # the two versions at the same instant: a gap is a real lag
+                cols[name][i] = v
+        latency = LatencySnapshot.of(get("processing_latency"))
+        if latency is not None:
+            self._sample_latency(latency, t, i)
+
+    def _sample_latency(self, now: LatencySnapshot, t: float, i: int) -> None:
+        """p50 and max of the pops since the previous sample, in every bucket of that
+        interval (none: the interval stays empty -- nothing was processed)."""
+        prev = self._latency
+        self._latency = (now, t)
+        interval = now.since(prev[0] if prev else None)
+        if not interval.count:
+            return
+        first = min(i, self.book.index(prev[1]) + 1) if prev and prev[1] < t else i
+        self._cols["latency_p50"][first: i + 1] = interval.quantile(0.5)
+        # the exact slowest pop (per-second peaks); the buckets' bound if the peaks were lost
+        slowest = interval.slowest
+        self._cols["latency_max"][first: i + 1] = slowest if slowest >= 0 else interval.quantile(1.0)
 
     def add_marker(self, t: float, kind: str, text: str) -> None:
         self.markers.append(Marker(t, kind, text))
@@ -182,9 +230,15 @@ class ResourceSeries:
         """Bucket start times (epoch seconds) of this series' buckets."""
         return self.book.t0 + np.arange(self._n) * self.book.resolution
 
-    @property
-    def rv(self) -> np.ndarray:
-        return self._rv[: self._n]
+    def column(self, name: str) -> np.ndarray:
+        """One of ``SAMPLE_COLUMNS``, one value per bucket (NaN: none)."""
+        return self._cols[name][: self._n]
+
+    rv = property(lambda self: self.column("rv"), doc="The reflector's version (see the module doc).")
+    synced_rv = property(lambda self: self.column("synced_rv"), doc="The reflector's, as sampled.")
+    store_rv = property(lambda self: self.column("store_rv"), doc="informer_store_resource_version")
+    size = property(lambda self: self.column("size"), doc="The cache size as sampled.")
+    queue = property(lambda self: self.column("queue"), doc="informer_queued_items as sampled.")
 
     @property
     def counts(self) -> np.ndarray:
@@ -199,13 +253,9 @@ class ResourceSeries:
     def events_per_second(self, delta_type: str | None = None) -> np.ndarray:
         return self.events(delta_type) / self.book.resolution
 
-    @property
-    def size(self) -> np.ndarray:
-        return self._size[: self._n]
-
-    @property
-    def queue(self) -> np.ndarray:
-        return self._queue[: self._n]
+    def latency(self, quantile: str = "max") -> np.ndarray:
+        """``informer_processing_latency_seconds``' "p50" or "max" over each sample interval."""
+        return self.column(f"latency_{quantile}")
 
     def __repr__(self) -> str:
         return f"<ResourceSeries {self.context}/{self.resource} buckets={self._n} events={self.total_events}>"
@@ -335,6 +385,9 @@ class SeriesBook:
         i = self.index(t)
         if kind in ("Bookmark", "ListFinished"):
             s._note_rv(i, rv)
+            v = parse_rv(enum_text(rv))
+            if v is not None:
+                s.points.append(_point(t, kind, v, detail or {}))
         mk = _MARKER_OF.get(kind)
         d = detail or {}
         if mk == "relist" and d.get("reason") == "initial":

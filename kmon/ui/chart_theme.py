@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from kmon.monitor.timeseries import DELTA_TYPES, MARKER_KINDS
+from kmon.monitor.timeseries import DELTA_TYPES, MARKER_KINDS, POINT_KINDS
 
 from .chart_colours import palette, readable
 
-__all__ = ["ChartTheme", "CONTEXT_DASHES", "MARKER_LABEL", "MARKER_SHAPE", "theme_for"]
+__all__ = ["ChartTheme", "CONTEXT_DASHES", "MARKER_LABEL", "MARKER_SHAPE", "POINT_LABEL", "POINT_SHAPE", "theme_for"]
 
 TYPE_HUES = {"Added": "#2e9d4f", "Updated": "#3f7fd0", "Deleted": "#d04a3f", "Replaced": "#8a63c8", "Sync": "#8a96a3"}
 # marker kind -> (pyqtgraph symbol, hue, size, legend glyph)
@@ -33,6 +33,10 @@ MARKER_SHAPE = {
     "error": ("x", "#d0453a", 10, "✕"),
 }
 MARKER_LABEL = {"relist": "relist", "watch-restart": "watch restart", "expired": "410 expired", "error": "error"}
+# the versions lists and bookmarks reached, drawn in their series' colour: point kind ->
+# (pyqtgraph symbol, unused, size, legend glyph); a bookmark's is hollow
+POINT_SHAPE = {"list": ("s", "", 7, "■"), "bookmark": ("d", "", 8, "◇")}
+POINT_LABEL = {"list": "list version", "bookmark": "bookmark version"}
 CONTEXT_DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 _NOTE_HUE = "#d0453a"
 
@@ -43,6 +47,11 @@ def _q(rgb) -> QColor:
 
 def _rgb(c: QColor) -> tuple[int, int, int]:
     return (c.red(), c.green(), c.blue())
+
+
+def _blend(fg: QColor, bg: QColor, alpha: float) -> str:
+    """``fg`` at ``alpha`` over ``bg``, as ``#rrggbb`` (what a faded band looks like)."""
+    return QColor(*(round(a * alpha + b * (1 - alpha)) for a, b in zip(_rgb(fg), _rgb(bg)))).name()
 
 
 @dataclass
@@ -63,7 +72,9 @@ class ChartTheme:
         return CONTEXT_DASHES[max(0, context_index) % len(CONTEXT_DASHES)]
 
     def legend_html(self) -> str:
-        """The fixed colours explained: delta types of the events/s plot, marker shapes."""
+        """What the lines and shapes mean: a series' line and its faded band on the
+        resourceVersion and latency plots, the list/bookmark points, the delta types of the
+        events/s plot, the marker shapes."""
         # (no break inside an entry: a narrow column wraps between entries only)
         types = " ".join(
             f"<span style='color:{self.types[t].name()}'>━━</span>&nbsp;{t}" for t in DELTA_TYPES
@@ -73,7 +84,14 @@ class ChartTheme:
             + MARKER_LABEL[k].replace(" ", "&nbsp;")
             for k in MARKER_KINDS
         )
-        return f"<small>events/s: {types}<br>{markers}</small>"
+        fg, band = self.foreground.name(), _blend(self.foreground, self.background, 0.35)
+        line, wide = f"<span style='color:{fg}'>━━</span>", f"<span style='color:{band}'>██</span>"
+        points = " ".join(f"<span style='color:{fg}'>{POINT_SHAPE[k][3]}</span>&nbsp;{POINT_LABEL[k].split()[0]}"
+                          for k in POINT_KINDS)
+        rv = (f"RV: {line}&nbsp;reflector&nbsp;synced {wide}&nbsp;store "
+              f"<span style='white-space:nowrap'>{points}</span>")
+        latency = f"latency: {line}&nbsp;max {wide}&nbsp;p50"
+        return f"<small>{rv}<br>{latency}<br>events/s: {types}<br>{markers}</small>"
 
 
 def theme_for(pal: QPalette) -> ChartTheme:

@@ -1,15 +1,17 @@
-"""Charts: resourceVersion, events/s, cache size and DeltaFIFO depth over time (pyqtgraph).
+"""Charts: resourceVersions, events/s, cache size and client-go 1.36's informer metrics over
+time (pyqtgraph).
 
 Why this module exists: relists, 410s and watch restarts are easiest to understand against
-time — a version line that jumps, an event rate that spikes with Replaced deltas, a queue
-that fills while a list is processed. The numbers come from ``kmon.monitor.timeseries``
+time — a version line that jumps, the store's version lagging the reflector's, an event
+rate that spikes with Replaced deltas, a queue that fills and a pop that takes long while a
+list is processed. The numbers come from ``kmon.monitor.timeseries``
 (``SeriesBook``, fed by the views coordinator); this widget decides what to draw and when:
 
 - what: the series ticked in the ``SeriesList`` (the legend of the per-series plots); each
   drawn series gets its own palette slot (``ColourSlots``: kept while drawn) and the dash
   style of its context; events/s sums the drawn series per delta type.
 - when: a timer (2 Hz) pushes the book's complete buckets into the curves of
-  ``chart_plots.PlotStack``; nothing while hidden or unchanged. "Follow" keeps the newest
+  ``chart_stack.PlotStack``; nothing while hidden or unchanged. "Follow" keeps the newest
   data in view; panning or zooming turns it off.
 - nothing to draw: no axes, a short message instead (no context open, no data yet,
   nothing ticked).
@@ -30,7 +32,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitt
 from kmon.monitor.timeseries import DELTA_TYPES, SeriesBook
 
 from .chart_colours import ColourSlots
-from .chart_plots import PlotStack, SeriesCurves
+from .chart_plots import SeriesCurves
+from .chart_stack import PlotStack, fit_y, plots_button
 from .chart_series_list import SeriesKey, SeriesList
 from .chart_theme import ChartTheme, theme_for
 
@@ -100,7 +103,9 @@ class ChartsView(QWidget):
         # --- right: the plots (or why there are none)
         self.glw = PlotStack()
         self.plots = self.glw.plots
-        self.p_rv, self.p_events, self.p_size, self.p_queue = self.plots
+        self.plots_button = plots_button(self.glw)
+        ll.insertWidget(ll.indexOf(self.legend), self.plots_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.p_rv, self.p_events, self.p_size, self.p_queue, self.p_latency = self.plots
         self.type_curves = self.glw.type_curves
         self.note = self.glw.note
         for p in self.plots:
@@ -195,7 +200,7 @@ class ChartsView(QWidget):
         self.refresh()
 
     def set_queue_shown(self, on: bool) -> None:
-        """Show the queue-depth plot (not for a recording: it has no queue depths)."""
+        """Show the queued-items and latency plots (not for a recording: it has neither)."""
         self.glw.set_queue_shown(on)
         self._signature = ()
 
@@ -257,33 +262,15 @@ class ChartsView(QWidget):
             self._fit_y()
 
     def _fit_y(self) -> None:
-        """While following, fit each plot's Y range to the data in view (numpy on the
-        arrays we already hold: pyqtgraph's auto-range asks every curve for its bounds on
-        every paint). Counts and rates start at 0."""
+        """While following, fit each plot's Y range to the data in view (``fit_y``)."""
         x0, x1 = self.p_rv.vb.viewRange()[0]
         shown = [self.curves[k] for k in self.shown_keys() if k in self.curves]
-        groups = ((self.p_rv, [c.rv for c in shown], False), (self.p_events, list(self.type_curves.values()), True),
-                  (self.p_size, [c.size for c in shown], True), (self.p_queue, [c.queue for c in shown], True))
+        groups = ((self.p_rv, [curve for c in shown for curve in (c.rv, c.store_rv)], False),
+                  (self.p_events, list(self.type_curves.values()), True), (self.p_size, [c.size for c in shown], True),
+                  (self.p_queue, [c.queue for c in shown], True),
+                  (self.p_latency, [curve for c in shown for curve in (c.latency_max, c.latency_p50)], False))
         for plot, curves, from_zero in groups:
-            lo, hi = math.inf, -math.inf
-            for c in curves:
-                x, y = c.xData, c.yData
-                if x is None or y is None or not len(x):
-                    continue
-                i0, i1 = np.searchsorted(x, [x0, x1])
-                seg = y[max(0, i0 - 1): i1 + 1]
-                seg = seg[np.isfinite(seg)]
-                if len(seg):
-                    lo, hi = min(lo, float(seg.min())), max(hi, float(seg.max()))
-            if from_zero:
-                want = [0.0, max(4.0, hi * 1.12) if hi > -math.inf else 4.0]
-            elif hi > -math.inf:
-                pad = max(1.0, (hi - lo) * 0.06)
-                want = [lo - pad, hi + pad]
-            else:
-                continue
-            if plot.vb.viewRange()[1] != want:
-                plot.setYRange(*want, padding=0)
+            fit_y(plot, curves, x0, x1, from_zero)
 
     def window_seconds(self) -> float:
         return WINDOWS[self.window_box.currentIndex()][1]
@@ -344,7 +331,7 @@ class ChartsView(QWidget):
         if not self._show_page(n, shown):
             return
         signature = (n, self.book.resolution, self.book.generation, tuple(sorted(shown)), tuple(
-            (min(n, len(s)), len(s.markers), s.markers[-1].time if s.markers else 0.0, s.rv_numeric)
+            (min(n, len(s)), len(s.markers), s.markers[-1].time if s.markers else 0.0, len(s.points), s.rv_numeric)
             for s in (self.book.get(*k) for k in sorted(shown)) if s is not None))
         if signature == self._signature:
             return

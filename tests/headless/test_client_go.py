@@ -102,5 +102,26 @@ def test_stats_once_as_json_with_a_client_go_profile(sim, workload, kubeconfig):
     assert rec["kind"] == "stats" and [i["resource"] for i in rec["informers"]] == ["configmaps", "pods"]
     for inf in rec["informers"]:
         assert inf["synced"] and inf["queue"] and inf["initial_sync"]
+        m = inf["metrics"]  # measured as client-go measures them; 1.32's store has no version
+        assert m["informer_processing_latency_seconds"]["count"] >= 1 and m["informer_store_resource_version"] is None
     out = run_kmon("stats", "--kubeconfig", kubeconfig, "pods", "--once", "--client-go", "1.2")
     assert out.returncode == 2 and b"argument --client-go: client-go 1.2 is older than kmon can behave as" in out.stderr
+
+
+def test_stats_record_carries_the_informer_metrics_by_their_prometheus_names():
+    from kmon.cache.informer_metrics import LatencyHistogram
+
+    h = LatencyHistogram()
+    for s in (0.0001, 0.002, 0.3):
+        h.observe(s)
+    st = replace(_informer("pods"), queue_depth=7, store_resource_version="123", processing_latency=h.snapshot())
+    rec = orjson.loads(orjson.dumps(stats_record({"pods": st}, context="c", server="")))
+    m = rec["informers"][0]["metrics"]
+    assert m["informer_queued_items"] == 7 and m["informer_store_resource_version"] == 123
+    lat = m["informer_processing_latency_seconds"]
+    assert lat["count"] == 3 and abs(lat["sum"] - 0.3021) < 1e-9 and lat["last"] == 0.3
+    assert lat["buckets"]["0.0001"] == 1 and lat["buckets"]["0.0025"] == 2 and lat["buckets"]["+Inf"] == 3
+    assert "processing_latency" not in rec["informers"][0]  # said once, by its metric name
+    none = stats_record({"pods": _informer("pods")}, context="c", server="")["informers"][0]["metrics"]
+    assert none == {"informer_queued_items": 0, "informer_processing_latency_seconds": None,
+                    "informer_store_resource_version": None}

@@ -139,3 +139,25 @@ def _ffill(a):
         last = v if v == v else last
         out.append(last)
     return out
+
+
+def test_a_replay_samples_no_metric_it_cannot_reproduce():
+    """Queued items, processing latency and the store's version were not recorded: the charts'
+    series of them stay empty in a replay instead of showing 0."""
+    import math
+
+    from kmon.monitor.replay_stats import StatsFold
+    from kmon.monitor.timeseries import SeriesBook
+
+    recs = [{"kind": "reflector", "type": "ListFinished", "context": "c", "resource": "pods", "time": 1.0,
+             "resource_version": "10", "detail": {"items": 1}},
+            {"kind": "delta", "type": "Replaced", "context": "c", "resource": "pods", "time": 1.1, "key": "d/a",
+             "resource_version": "9"}]
+    fold = StatsFold(recs)
+    fold.advance(len(recs))
+    assert fold.stats[("c", "pods")].as_dict()["processing_latency"] is None
+    book = SeriesBook(t0=0.0)
+    book.sample_all(fold.sample(), 1.5)
+    s = book.get("c", "pods")
+    assert s.size[1] == 1 and s.rv[1] == 10
+    assert math.isnan(s.queue[1]) and math.isnan(s.store_rv[1]) and math.isnan(s.latency("max")[1])

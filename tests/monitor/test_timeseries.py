@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from kmon.cache.stats import InformerStats
 from kmon.monitor.feed import SessionItem
@@ -77,7 +78,7 @@ def test_decimation_keeps_memory_bounded_and_totals():
     items = [delta("Added", f"p{i}", rv=str(i + 1), t=T0 + i) for i in range(1000)]  # one per second
     b.ingest(items)
     s = b.get("c", "pods")
-    assert len(s) <= 100 and len(s._rv) <= 100
+    assert len(s) <= 100 and len(s._counts) <= 100
     assert b.resolution == 16  # 1000 s / 100 points -> 16 s buckets
     assert int(s.events().sum()) == 1000
     assert s.rv[-1] == 1000
@@ -94,7 +95,7 @@ def test_geometric_growth():
     caps = set()
     for i in range(0, 5000, 7):
         b.ingest([delta(t=T0 + i)])
-        caps.add(len(s._rv))
+        caps.add(len(s._counts))
     assert len(caps) <= 8  # doublings, not one reallocation per point
 
 
@@ -114,3 +115,86 @@ def test_records_fold_like_the_feed_items_they_came_from():
     assert (sa.counts == sb.counts).all() and np.array_equal(sa.rv, sb.rv, equal_nan=True)
     assert list(sa.markers) == list(sb.markers) and [m.kind for m in sb.markers] == [
         "expired", "relist", "watch-restart", "error"]
+
+
+# -- client-go 1.36's informer metrics and the versions beside the reflector's ---------------------
+def informer_stats(**kw):
+    """Real InformerStats of an informer (not started) fed by hand, on a fake clock."""
+    from kmon.cache.clock import FakeClock
+    from kmon.cache.features import FeatureGates
+    from kmon.cache.informer import SharedIndexInformer
+
+    clock = FakeClock()
+    return clock, SharedIndexInformer(None, name="pods", features=FeatureGates.for_client_go("1.36"), clock=clock,
+                                      freeze_gc_after_sync=False, gc_policy=False, **kw)
+
+
+def test_the_store_version_and_queued_items_are_sampled_beside_the_reflectors_version():
+    b = SeriesBook(t0=T0)
+    b.sample("c", "pods", replace_stats(stats(5, 7, "120"), store_resource_version="110"), T0 + 0.5)
+    b.sample("c", "pods", replace_stats(stats(5, 0, "130"), store_resource_version="").as_dict(), T0 + 1.5)
+    b.sample("c", "pods", {"store_size": 5, "last_synced_version": "140"}, T0 + 2.5)  # a replay's sample
+    s = b.get("c", "pods")
+    assert list(s.rv) == list(s.synced_rv) == [120, 130, 140]
+    assert s.store_rv[0] == 110 and math.isnan(s.store_rv[1]) and math.isnan(s.store_rv[2])  # empty, not 0
+    assert s.queue[0] == 7 and s.queue[1] == 0 and math.isnan(s.queue[2])  # a recording has no queue
+    assert all(math.isnan(v) for v in s.latency("max"))  # not measured (the helper's stats have 0)
+
+
+def test_list_and_bookmark_versions_become_points_at_their_version():
+    b = SeriesBook(t0=T0)
+    b.ingest([refl("ListFinished", "100", t=T0 + 0.2, items=3, pages=1, duration=0.01),
+              refl("Bookmark", "150", t=T0 + 3.0, items=0), refl("Bookmark", "opaque-x", t=T0 + 4.0),
+              refl("WatchStarted", "150", t=T0 + 3.1)])
+    s = b.get("c", "pods")
+    assert [(p.kind, p.rv, p.time) for p in s.points] == [("list", 100.0, T0 + 0.2), ("bookmark", 150.0, T0 + 3.0)]
+    assert s.points[0].text == "list at rv 100: listed 3 items, 1 page, 0.01 s"
+    assert s.points[1].text == "bookmark at rv 150"
+    # a replay folds the same records into the same points
+    from kmon.monitor.recording_format import record_from_item
+
+    r = SeriesBook(t0=T0)
+    r.ingest_records([record_from_item(refl("ListFinished", "100", t=T0 + 0.2, items=3, pages=1, duration=0.01))])
+    assert list(r.get("c", "pods").points) == [s.points[0]]
+
+
+def test_processing_latency_quantiles_per_sample_interval():
+    from kmon.cache.informer_metrics import LATENCY_BOUNDS
+
+    def costly(obj):
+        clock.step(cost[0])
+        return []
+
+    cost = [0.002]
+    clock, inf = informer_stats(indexers={"cost": costly})
+    b = SeriesBook(t0=T0)
+    b.sample("c", "pods", inf.stats(), T0 + 0.5)  # nothing processed yet: empty
+    for i in range(99):
+        inf.fifo.update(pod_obj(f"p{i}", str(i + 1)))
+        inf._process_next(0)
+    cost[0] = 3.0  # one slow pop among a hundred
+    inf.fifo.update(pod_obj("slow", "500"))
+    inf._process_next(0)
+    b.sample("c", "pods", inf.stats(), T0 + 3.5)  # covers seconds 1..3
+    b.sample("c", "pods", inf.stats().as_dict(), T0 + 4.5)  # nothing since: empty
+    clock.step(2.0)  # the samples' seconds pass on the informer's clock too
+    inf.fifo.update(pod_obj("p1", "600"))
+    cost[0] = 0.00002
+    inf._process_next(0)
+    b.sample("c", "pods", inf.stats(), T0 + 5.5)
+    s = b.get("c", "pods")
+    p50, top = s.latency("p50"), s.latency("max")
+    assert math.isnan(p50[0]) and math.isnan(p50[4]) and math.isnan(top[4])
+    assert all(0.001 < v <= 0.0025 for v in p50[1:4])  # the typical pop: 2 ms, in (1 ms, 2.5 ms]
+    assert list(top[1:4]) == pytest.approx([3.0] * 3)  # the one slow pop among a hundred, exactly
+    assert LATENCY_BOUNDS[0] < p50[5] <= LATENCY_BOUNDS[1] and top[5] == pytest.approx(0.00002)
+
+
+def replace_stats(st, **kw):
+    from dataclasses import replace
+
+    return replace(st, **kw)
+
+
+def pod_obj(name, rv):
+    return {"kind": "Pod", "metadata": {"name": name, "namespace": "default", "resourceVersion": rv}}

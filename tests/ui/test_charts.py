@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+import pytest
+
 from PySide6.QtCore import Qt
 
 from kmon.cache.events import DeltaRecord, ReflectorEvent, ReflectorEventKind
@@ -208,8 +211,120 @@ def test_plot_titles_shorten_when_the_plots_are_too_short_for_them(qtbot):
     titles = lambda: [p.getAxis("left").labelText for p in glw.plots]  # noqa: E731
     charts.resize(700, 900)
     qtbot.waitUntil(lambda: titles()[0] == "resourceVersion")
-    assert titles() == ["resourceVersion", "events/s", "cache size", "queue"]
+    assert titles() == ["resourceVersion", "events/s", "cache size", "queued items", "latency (s)"]
     charts.resize(700, 330)
     qtbot.waitUntil(lambda: titles()[0] == "RV")
     assert titles()[:3] == ["RV", "ev/s", "size"]
     assert glw.p_rv.getAxis("left").toolTip() == "resourceVersion"
+
+
+# --- client-go 1.36: the store's version, list/bookmark points, the informer metrics ---------------
+def _blank_stats():
+    from kmon.cache.stats import Counters, snapshot
+
+    return snapshot("pods", Counters(), last_synced_version="", unavailable=False, paginated=False, queue_depth=0,
+                    store_size=0, synced=True, handler_errors=0, handler_backlog={})
+
+
+_STATS = _blank_stats()
+
+
+def _metric_book():
+    """pods: a list, a bookmark, the reflector ahead of the store for a while, queued items
+    and latency samples from a real (not started) informer's stats."""
+    from dataclasses import replace
+
+    from kmon.cache.informer_metrics import LatencyHistogram
+
+    book = SeriesBook(t0=T0)
+    # each second's last event comes after its sample: the events alone would put the
+    # reflector one ahead of the store for nothing
+    book.ingest([delta(T0 + i + 0.9, str(101 + i)) for i in range(30)])
+    book.ingest([ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.ListFinished, T0 + 1, "101",
+                                                            {"items": 40, "pages": 1, "duration": 0.2})),
+                 ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.Bookmark, T0 + 20, "125", {}))])
+    hist = LatencyHistogram(lambda: 0.0)
+    for i in range(30):
+        for _ in range(5):
+            hist.observe(0.0004, float(i))
+        if i == 12:
+            hist.observe(1.5, float(i))  # one slow pop (a relist applied at once)
+        st = replace(_STATS, queue_depth=i % 7, store_resource_version=str(100 + i - 3 * (i > 15)),
+                     last_synced_version=str(100 + i), processing_latency=hist.snapshot())
+        book.sample("c1", "pods", st, T0 + i + 0.5)
+    return book
+
+
+def test_the_rv_plot_shows_the_store_beside_the_reflector_with_list_and_bookmark_points(qtbot):
+    book = _metric_book()
+    charts = _charts(qtbot, book, ["c1"])
+    charts.set_shown([("c1", "pods")])
+    c = charts.curves[("c1", "pods")]
+    assert c.rv.yData[-1] == 129 and c.store_rv.yData[-1] == 126  # the store three behind, late on
+    assert c.store_rv.yData[10] == c.rv.yData[10] == 110  # sampled together: no lag where there is none
+    # two lines of one series: its colour, the store's a wide faded band under the reflector's
+    rv_pen, store_pen = c.rv.opts["pen"], c.store_rv.opts["pen"]
+    assert store_pen.color().rgb() == rv_pen.color().rgb() and store_pen.color().alpha() < 255
+    assert store_pen.width() > rv_pen.width() and c.store_rv.zValue() < c.rv.zValue()
+    tips = [p.data() for p in c.points.points()]
+    assert [t.split(" — ")[0] for t in tips] == ["list version", "bookmark version"]
+    assert "list at rv 101: listed 40 items" in tips[0] and "bookmark at rv 125" in tips[1]
+    assert [p.pos().y() for p in c.points.points()] == [101, 125]
+    legend = charts.legend.text()
+    assert "reflector" in legend and "store" in legend and "list" in legend and "bookmark" in legend
+
+
+def test_queued_items_and_processing_latency_are_plotted_under_their_metric_names(qtbot):
+    book = _metric_book()
+    charts = _charts(qtbot, book, ["c1"])
+    charts.set_shown([("c1", "pods")])
+    glw = charts.glw
+    assert glw.names["queue"].toPlainText() == "informer_queued_items"
+    assert glw.names["latency"].toPlainText() == "informer_processing_latency_seconds"
+    assert "informer_processing_latency_seconds" in glw.p_latency.getAxis("left").toolTip()
+    c = charts.curves[("c1", "pods")]
+    assert list(c.queue.yData[:8]) == [0, 1, 2, 3, 4, 5, 6, 0]
+    # max shows the one slow pop, p50 the usual one (on a log scale)
+    top, p50 = c.latency_max.yData, c.latency_p50.yData
+    assert top[12] == pytest.approx(1.5) and top[11] == pytest.approx(0.0004)
+    assert 0.00025 < p50[12] <= 0.0005
+    assert glw.p_latency.vb.state["logMode"][1]
+    # a short dock makes room: the metric plots can be left out from the Plots menu
+    menu = charts.plots_button.menu()
+    action = next(a for a in menu.actions() if a.text() == "informer_processing_latency_seconds")
+    action.setChecked(False)
+    assert glw.p_latency.scene() is None and glw.p_queue.getAxis("bottom").isVisible()
+    action.setChecked(True)
+    assert glw.p_latency.scene() is not None and not glw.p_queue.getAxis("bottom").isVisible()
+    # too short for five readable plots (1280x720): the least telling one goes, the menu says why
+    charts.resize(1000, 4 * glw.MIN_PLOT_HEIGHT + 60)
+    qtbot.waitUntil(lambda: glw.p_size.scene() is None)
+    assert glw.p_latency.scene() is not None and glw.p_queue.scene() is not None and glw.why_hidden("size") == "no room"
+    menu.aboutToShow.emit()
+    assert "cache size  (no room)" in [a.text() for a in menu.actions()]
+    charts.resize(1000, 600)
+    qtbot.waitUntil(lambda: glw.p_size.scene() is not None)
+
+
+def test_a_replay_leaves_the_metrics_it_cannot_reproduce_empty(qtbot):
+    """A recording has no queue, latency or store version: those plots go, the store's band
+    stays empty (not 0), the reflector's line and the list/bookmark points are drawn."""
+    from kmon.monitor.replay_stats import StatsFold
+    from kmon.monitor.recording_format import record_from_item
+
+    items = [delta(T0 + i, str(100 + i)) for i in range(20)]
+    items.append(ReflectorItem("c1", "pods", ReflectorEvent(ReflectorEventKind.Bookmark, T0 + 10, "115", {})))
+    records = [record_from_item(it) for it in items]
+    fold = StatsFold(records)
+    book = SeriesBook(t0=T0)
+    book.ingest_records(records)
+    fold.advance(len(records))
+    for i in range(20):
+        book.sample_all(fold.sample(), T0 + i + 0.5)
+    charts = _charts(qtbot, book, ["c1"])
+    charts.set_queue_shown(False)
+    charts.set_shown([("c1", "pods")])
+    c = charts.curves[("c1", "pods")]
+    assert charts.p_queue.scene() is None and charts.p_latency.scene() is None
+    assert np.isfinite(c.rv.yData).all() and not np.isfinite(c.store_rv.yData).any()
+    assert len(c.points.points()) == 1
