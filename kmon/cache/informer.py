@@ -198,13 +198,18 @@ class SharedIndexInformer:
                 handler, f"{self.name}-{len(self._listeners)}-{type(handler).__name__}", resync_period,
                 determine_resync_period(resync_period, self._resync_check_period), self._clock.now(),
             )
+            # a new handler counts as due for resync notifications until the next resync check
+            # (client-go's addListener sets it syncing): without a resync period it stays due,
+            # so a relist's unchanged objects reach it as on_update(old, new) with equal versions
             if not self._started:
                 self._listeners.append(reg)
                 self._all_targets = tuple(self._listeners)
+                self._sync_targets += (reg,)
                 return reg
             with self._block_deltas:
                 self._listeners.append(reg)
                 self._all_targets = tuple(self._listeners)
+                self._sync_targets += (reg,)
                 for obj in self.indexer.list():
                     reg.add((ADD, obj, True))
                 reg.start()
