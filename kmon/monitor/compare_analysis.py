@@ -187,7 +187,7 @@ class _Aligner:
         if never_cached:
             return "unknown_delete"
         if not other_knows:
-            return "lifetime" if c.time <= other_last else "tail"
+            return "lifetime"
         origins = {origin(o, other_causes.get(o.seq)) for o in window}
         if c.method == DELETE and any(o.recreated for o in window):
             return "recreated"

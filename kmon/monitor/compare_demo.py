@@ -8,8 +8,10 @@ behave under them: ``relist_provoker`` returns the comparison's ``provoke`` hook
 
 1. expires the resource's watch-cache history (a watch from an older version gets 410),
 2. stalls every watch for ``gap`` seconds (writes go on; nothing reaches the informers), then
-3. drops every watch: each reflector re-watches from its last version, gets 410 Expired and
-   relists, and the writes of the gap reach it only as the relist's latest versions.
+3. drops every watch and ends the stall: each reflector re-watches from its last version, gets
+   410 Expired and relists, and the writes of the gap reach it only as the relist's latest
+   versions. (The stall is asked for longer than the gap and ended after the drop: a stall
+   that ended on its own first would let the streams write the gap's events.)
 
 Other resources' watches resume from their last version (their history is kept): no relist.
 The hook blocks for ``gap`` seconds; run it off any GUI thread. Duck-typed on ``server.faults``
@@ -24,6 +26,7 @@ from typing import Any, Callable
 __all__ = ["DEFAULT_GAP", "relist_provoker"]
 
 DEFAULT_GAP = 2.0
+_STALL_MARGIN = 30.0
 
 
 def relist_provoker(server: Any, resource: str, gap: float = DEFAULT_GAP,
@@ -36,9 +39,11 @@ def relist_provoker(server: Any, resource: str, gap: float = DEFAULT_GAP,
     def provoke() -> None:
         faults = server.faults
         faults.expire_watch_cache(resource)
-        if gap > 0:
-            faults.stall_watches(gap)
+        faults.stall_watches(gap + _STALL_MARGIN)
+        try:
             stop.wait(gap)
-        faults.drop_watches()
+            faults.drop_watches()
+        finally:
+            faults.stall_watches(0)
 
     return provoke
