@@ -99,20 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_main("compare", lambda: _compare(args))
 
 
-def gates_for(versions: Sequence[str], applies: str, environ: Any = None) -> tuple[list[Any], list[str]]:
-    """The two sides' gates: each version's defaults, the ``KUBE_FEATURE_*`` variables applied
-    to the sides ``applies`` names; and the warnings ("A (1.32): ...") to say."""
-    from kmon.monitor.session_options import informer_features
-
-    gates, warnings = [], []
-    for side, version in zip("ab", versions):
-        env = environ if applies in ("both", side) else {}
-        g, said = informer_features(version, env)
-        gates.append(g)
-        warnings += [f"{side.upper()} ({version}): {w}" for w in said]
-    return gates, warnings
-
-
 def _open(args: argparse.Namespace, stop: threading.Event) -> tuple[Any, Any, Any, str]:
     """(demo cluster or None, API client, resource, context name); ``HeadlessError`` with the
     reason when the context or resource cannot be used."""
@@ -155,9 +141,9 @@ def _compare(args: argparse.Namespace) -> int:
     from kmon.kube.api_client import close_client
     from kmon.kube.informers import ListWatchOptions
     from kmon.monitor.compare_demo import relist_provoker
-    from kmon.monitor.compare_run import CompareOptions, CompareRun
+    from kmon.monitor.compare_run import CompareOptions, CompareRun, compare_gates
 
-    gates, warnings = gates_for(args.client_go, args.feature_env)
+    gates, warnings = compare_gates(args.client_go, args.feature_env)
     for w in warnings:
         print(f"kmon compare: warning: {w}", file=sys.stderr)
     stop = threading.Event()

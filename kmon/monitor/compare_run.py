@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from kmon.cache.features import FeatureGates
 from kmon.cache.listwatch import ListOptions
@@ -31,8 +31,12 @@ from kmon.cache.reasons import InformerState
 from kmon.kube.informers import ListWatchOptions, new_informer, new_list_watcher
 from kmon.monitor.compare_analysis import Comparison, analyse
 from kmon.monitor.compare_record import Recorder
+from kmon.monitor.session_options import informer_features
 
-__all__ = ["CompareOptions", "CompareRun", "side_labels"]
+__all__ = ["FEATURE_ENV_SIDES", "CompareOptions", "CompareRun", "compare_gates", "side_labels"]
+
+# which side(s) the KUBE_FEATURE_* variables apply to
+FEATURE_ENV_SIDES = ("both", "a", "b", "none")
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,22 @@ def side_labels(a: FeatureGates, b: FeatureGates) -> tuple[str, str]:
     if la == lb:
         return f"A {la}", f"B {lb}"
     return la, lb
+
+
+def compare_gates(versions: Sequence[str | None], applies: str = "both",
+                  environ: Mapping[str, str] | None = None) -> tuple[list[FeatureGates], list[str]]:
+    """The two sides' gates: each version's defaults (None: the latest), the ``KUBE_FEATURE_*``
+    variables of ``environ`` (None: the process's) applied to the sides ``applies`` names
+    (``FEATURE_ENV_SIDES``), each as that version reads them; and one warning per variable a
+    side's client-go would ignore ("B (1.36): ..."). ``ValueError`` for a version kmon cannot
+    behave as."""
+    gates, warnings = [], []
+    for side, version in zip("ab", versions):
+        env = environ if applies in ("both", side) else {}
+        g, said = informer_features(version, env)
+        gates.append(g)
+        warnings += [f"{side.upper()} ({version or 'latest'}): {w}" for w in said]
+    return gates, warnings
 
 
 def _rv_map(objects: list[Any]) -> dict[str, str]:
