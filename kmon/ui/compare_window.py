@@ -19,29 +19,22 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QSplitter, QTableView,
+    QVBoxLayout, QWidget,
 )
 
-from kmon.cache.features import LATEST, OLDEST, FeatureGates
+from kmon.cache.features import LATEST
 from kmon.kube.informers import ListWatchOptions
 from kmon.monitor.compare_run import CompareOptions, CompareRun, compare_gates, side_labels
 
+from .compare_choices import build_choices, fill_resources
 from .compare_model import CompareModel
 from .compare_summary import CompareSummary
 
-__all__ = ["CompareWindow", "profile_label"]
+__all__ = ["CompareWindow"]
 
 SYNC_TIMEOUT = 60.0
 _TICK_MS = 250
-
-
-def profile_label(version: str) -> str:
-    """"1.32 — DeltaFIFO · LIST", "1.36 — RealFIFO atomic, batched · WatchList"."""
-    g = FeatureGates.for_client_go(version)
-    modes = [m for m, on in (("atomic", g.atomic_fifo), ("batched", g.in_order_informers_batch_process)) if on]
-    queue = "RealFIFO" + (f" {', '.join(modes)}" if modes else "") if g.in_order_informers else "DeltaFIFO"
-    return f"{version} — {queue} · {'WatchList' if g.watch_list_client else 'LIST'}"
 
 
 class CompareWindow(QWidget):
@@ -69,63 +62,10 @@ class CompareWindow(QWidget):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.context = QComboBox()
-        self.context.setToolTip("The context both informers run on (its API client and namespace/selectors)")
+        choose, run = build_choices(self)
         self.context.currentTextChanged.connect(self._fill_resources)
-        self.resource = QComboBox()
-        self.resource.setToolTip("The resource both informers watch")
-        versions = ["%d.%d" % (LATEST[0], m) for m in range(LATEST[1], OLDEST[1] - 1, -1)]
-        self.side_a, self.side_b = QComboBox(), QComboBox()
-        for combo, side in ((self.side_a, "A"), (self.side_b, "B")):
-            for v in versions:
-                combo.addItem(profile_label(v), v)
-            combo.setToolTip(f"Side {side}: the client-go version whose informer path it runs "
-                             "(KUBE_FEATURE_* variables apply on top, as that version reads them)")
-        for combo, chars in ((self.context, 10), (self.resource, 12), (self.side_a, 16), (self.side_b, 16)):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(chars)
-        self.side_a.setCurrentIndex(self.side_a.findData("1.32"))
-        self.side_b.setCurrentIndex(0)
-        self.seconds = QDoubleSpinBox()
-        self.seconds.setRange(2, 3600)
-        self.seconds.setDecimals(0)
-        self.seconds.setValue(30)
-        self.seconds.setSuffix(" s")
-        self.seconds.setToolTip("How long both run side by side after they synced (Stop ends it earlier)")
-        self.resync = QDoubleSpinBox()
-        self.resync.setRange(0, 600)
-        self.resync.setDecimals(0)
-        self.resync.setSpecialValueText("off")
-        self.resync.setSuffix(" s")
-        self.resync.setToolTip("Each informer's resync period, to compare resync deliveries (off: none)")
-        self.relist = QCheckBox("Provoke a relist")
-        self.relist.setToolTip("Demo cluster only: a third of the way in, expire the watch cache, stall the "
-                               "watches 2 s and drop them, so both sides relist (kmon never writes to a real cluster)")
-        self.start_button = QPushButton("Start")
-        self.start_button.setMinimumWidth(self.fontMetrics().horizontalAdvance("Stop and compare") + 24)
-        self.start_button.setDefault(True)
         self.start_button.clicked.connect(self._start_or_stop)
-        self.provoke_button = QPushButton("Relist now")
-        self.provoke_button.setToolTip("Demo cluster only: make both sides relist now")
         self.provoke_button.clicked.connect(self.provoke)
-        choose = QHBoxLayout()
-        choose.setSpacing(6)
-        for text, widget, stretch in (("Context", self.context, 2), ("Resource", self.resource, 2),
-                                      ("client-go A", self.side_a, 3), ("vs B", self.side_b, 3)):
-            choose.addWidget(QLabel(text))
-            choose.addWidget(widget, stretch)
-        self.status = QLabel("")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        run = QHBoxLayout()
-        run.setSpacing(6)
-        for text, widget in (("Run for", self.seconds), ("Resync", self.resync)):
-            run.addWidget(QLabel(text))
-            run.addWidget(widget)
-        run.addWidget(self.relist)
-        run.addSpacing(12)
-        run.addWidget(self.status, 1)
-        run.addWidget(self.provoke_button)
-        run.addWidget(self.start_button)
 
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
@@ -201,18 +141,7 @@ class CompareWindow(QWidget):
         self._update_controls()
 
     def _fill_resources(self, context: str, preferred: str | None = None) -> None:
-        session = self.ws.session(context) if context else None
-        current = preferred or self.resource.currentText() or "pods"
-        running = sorted(self.ws.running_resources(context)) if session is not None else []
-        others = sorted({r.full_name for r in (session.available_resources if session is not None else [])
-                         if r.listable} - set(running))
-        self.resource.clear()
-        self.resource.addItems(running)
-        if running and others:
-            self.resource.insertSeparator(len(running))
-        self.resource.addItems(others)
-        i = self.resource.findText(current)
-        self.resource.setCurrentIndex(i if i >= 0 else 0)
+        fill_resources(self.resource, self.ws, context, preferred)
         self._update_controls()
 
     def _update_controls(self) -> None:
