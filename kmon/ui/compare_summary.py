@@ -24,6 +24,7 @@ __all__ = ["CompareSummary", "SideCard"]
 
 _ROWS = ("Queue", "Initial sync", "Relists", ADD, UPDATE, DELETE, "Notifications")
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+_LONGEST = 52  # characters of a card's value
 _OK, _DIFFER, _BAD = "#2e9d4f", "#e08a1e", "#d04a3f"
 
 
@@ -50,16 +51,19 @@ class SideCard(QFrame):
             key.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             value = QLabel("—")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(True)
             grid.addWidget(key, i, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(value, i, 1)
             self.values[name] = value
         grid.setColumnStretch(1, 1)
 
     def show_side(self, label: str, values: dict[str, str]) -> None:
+        """One line per value (a wrapped label would ask for the height of a narrow one); a
+        long one is cut with "…", whole in its tooltip."""
         self.title.setText(f"client-go {label}")
         for name, widget in self.values.items():
-            widget.setText(values.get(name, "—"))
+            text = values.get(name, "—")
+            widget.setText(text if len(text) <= _LONGEST else text[:_LONGEST - 1] + "…")
+            widget.setToolTip(text if len(text) > _LONGEST else "")
 
     def clear(self, label: str = "") -> None:
         self.show_side(label, {})
@@ -72,10 +76,8 @@ class CompareSummary(QWidget):
         super().__init__(parent)
         self.verdict = QLabel("Choose a resource and two client-go versions, then Start.")
         self.verdict.setObjectName("compareVerdict")
-        self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caches = QLabel("")
-        self.caches.setWordWrap(True)
+        self.caches = QLabel("")  # (one line each: a wrapped label asks for the height of a narrow one)
         self.cards = (SideCard(), SideCard())
         self.kinds = QListWidget()
         self.kinds.setObjectName("compareKinds")
@@ -132,8 +134,10 @@ class CompareSummary(QWidget):
                 "Notifications": f"{len(side.calls)} · {len(side.cache)} objects at the cut",
             })
         self.verdict.setText(verdict(c))
+        self.verdict.setToolTip(verdict(c))
         self._tone(_BAD if not c.caches.equal else _OK if c.same else _DIFFER)
-        self.caches.setText("Caches: " + caches_text(c) + ("" if not c.notes else "  ·  " + "  ·  ".join(c.notes)))
+        self.caches.setText("Caches: " + caches_text(c))
+        self.caches.setToolTip("\n".join(("Caches: " + caches_text(c), *c.notes)))
         self.kinds.blockSignals(True)
         self.kinds.clear()
         lines = difference_lines(c)

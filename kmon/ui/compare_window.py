@@ -51,7 +51,7 @@ class CompareWindow(QWidget):
         self.comparison: Any = None
         self._stop = threading.Event()
         self._state = "idle"  # idle, starting, running, finishing
-        self._shown_once = False
+        self._splitter_moved = False
         self._begin = 0.0
         self._provoke_at: float | None = None
         self._timer = QTimer(self)
@@ -111,6 +111,7 @@ class CompareWindow(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(lambda *_a: setattr(self, "_splitter_moved", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(6)
@@ -293,9 +294,10 @@ class CompareWindow(QWidget):
         self.comparison = comparison
         self.model.set_comparison(comparison)
         self.summary.show_comparison(comparison)
-        self.status.setText("")
+        self.status.setText("  ·  ".join(comparison.notes))
         self._refilter()
         self._fit_columns()
+        QTimer.singleShot(0, self._fit_summary)
         self._update_controls()
 
     def cancel(self) -> None:
@@ -332,14 +334,19 @@ class CompareWindow(QWidget):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        self._fit_summary()
         if self.comparison is not None:
             self._fit_columns()
 
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
-            top = self.summary.minimumSizeHint().height() + 8
+    def _fit_summary(self) -> None:
+        """The summary as tall as it needs, the table the rest (until the user moves the
+        splitter)."""
+        if self._splitter_moved or not self.summary.isVisible():
+            return
+        s = self.summary  # (wrapped labels' size hints are for a narrow width: read the layout)
+        needed = max(w.geometry().bottom() for w in (s.caches, s.explain, *s.cards)) + 6
+        top = max(needed, s.minimumSizeHint().height())
+        if top != self.splitter.sizes()[0]:
             self.splitter.setSizes([top, max(200, self.splitter.height() - top)])
 
     def _kind_chosen(self, kind: str) -> None:
