@@ -7,7 +7,7 @@ tree commands), Context (switch, open another, close, the client-go profile, com
 client-go paths, reconnect, reload) and Help
 (keyboard shortcuts, About, version) from the window's actions plus its own, and keeps the
 main window free of menu code. Commands that need the kubeconfig (open, reload,
-reconnect, demo) stay disabled until ``attach(kubeconfigs)`` (a replay has none).
+reconnect, demo, compare) stay disabled until ``attach(kubeconfigs)`` (a replay has none).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class MenuBar(QObject):
                                        "their handlers heard differently", slot=lambda: self.show_compare())
         self.act_about = _action(w, "&About kmon", slot=self.show_about)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
-        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect):
+        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect, self.act_compare):
             a.setEnabled(False)
             a.setToolTip(_NEEDS_KUBECONFIG)
 
@@ -206,7 +206,7 @@ class MenuBar(QObject):
     # ------------------------------------------------------------------ kubeconfig
     def attach(self, kubeconfigs) -> None:
         self.kubeconfigs = kubeconfigs
-        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect):
+        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect, self.act_compare):
             a.setEnabled(True)
             a.setToolTip(a.statusTip())
 
@@ -301,7 +301,7 @@ class MenuBar(QObject):
             resource = node.resource if node is not None else ""
             if resource:
                 menu.addAction(f"Compare client-go paths of {resource}…",
-                               lambda: self.show_compare(ctx, resource, node.key))
+                               lambda: self.show_compare(ctx, resource, node.key)).setEnabled(self.kubeconfigs is not None)
             menu.addSeparator()
         menu.addAction(self.win.act_expand)
         menu.addAction(self.win.act_collapse)
