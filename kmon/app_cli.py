@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
             "  kmon stats [RESOURCE...]   the cache inspector's table, refreshed in the terminal\n"
             "  kmon record -o FILE        record what the informers see, for later replay\n"
             "  kmon replay FILE           replay a recording in the GUI (--to-json for scripts)\n"
+            "  kmon compare RESOURCE      what two client-go versions tell handlers (--client-go A --client-go B)\n"
             "  kmon sim --kubeconfig FILE run the embedded demo API server (kubectl works too)"
         ),
     )

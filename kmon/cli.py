@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "stats": "kmon.headless.stats",
     "record": "kmon.headless.record",
     "replay": "kmon.headless.replay",
+    "compare": "kmon.headless.compare",
 }
 
 

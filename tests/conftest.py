@@ -68,6 +68,7 @@ FILE_TIER = {
     "ui/test_bridge.py": "model",
     "ui/test_chart_colours.py": "pure",
     "ui/test_client_go_setting.py": "integration",
+    "ui/test_compare_window.py": "integration",
     "ui/test_demo_acceptance.py": "integration",
     "ui/test_fault_panel.py": "integration",
     "ui/test_kubeconfig_reload.py": "integration",

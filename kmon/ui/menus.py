@@ -3,11 +3,11 @@
 Why this module exists: a desktop tool is learnt from its menus — every command, where a
 person looks first, with its shortcut beside it. ``MenuBar`` builds File (open kubeconfig,
 demo cluster, reload, export the event log, quit), View (docks, tree columns, palette,
-tree commands), Context (switch, open another, close, the client-go profile, reconnect,
-reload) and Help
+tree commands), Context (switch, open another, close, the client-go profile, compare
+client-go paths, reconnect, reload) and Help
 (keyboard shortcuts, About, version) from the window's actions plus its own, and keeps the
 main window free of menu code. Commands that need the kubeconfig (open, reload,
-reconnect, demo) stay disabled until ``attach(kubeconfigs)`` (a replay has none).
+reconnect, demo, compare) stay disabled until ``attach(kubeconfigs)`` (a replay has none).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class MenuBar(QObject):
         self._shortcuts: ShortcutsDialog | None = None
         self._about: AboutDialog | None = None
         self._tree_menu: QMenu | None = None
+        self._compare: Any = None
         self.client_go = ClientGoMenu(win)
         self._build_actions()
         bar = win.menuBar()
@@ -94,9 +95,12 @@ class MenuBar(QObject):
         self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.act_shortcuts = _action(w, "&Keyboard shortcuts", keys=["Ctrl+/", QKeySequence.StandardKey.HelpContents],
                                      slot=self.show_shortcuts)
+        self.act_compare = _action(w, "Compare client-go &paths…",
+                                   tip="Run one resource under two client-go versions side by side and show what "
+                                       "their handlers heard differently", slot=lambda: self.show_compare())
         self.act_about = _action(w, "&About kmon", slot=self.show_about)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
-        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect):
+        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect, self.act_compare):
             a.setEnabled(False)
             a.setToolTip(_NEEDS_KUBECONFIG)
 
@@ -164,6 +168,7 @@ class MenuBar(QObject):
         self.client_go_menu.aboutToShow.connect(
             lambda: self.client_go.fill(self.client_go_menu, self.win.current_context()))
         self.client_go.fill(self.client_go_menu, "")
+        m.addAction(self.act_compare)
         m.addAction(self.act_reconnect)
         m.addAction(self.act_reload)
 
@@ -201,7 +206,7 @@ class MenuBar(QObject):
     # ------------------------------------------------------------------ kubeconfig
     def attach(self, kubeconfigs) -> None:
         self.kubeconfigs = kubeconfigs
-        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect):
+        for a in (self.act_open_kubeconfig, self.act_demo, self.act_reload, self.act_reconnect, self.act_compare):
             a.setEnabled(True)
             a.setToolTip(a.statusTip())
 
@@ -256,6 +261,23 @@ class MenuBar(QObject):
         self._shortcuts.activateWindow()
         return self._shortcuts
 
+    def show_compare(self, context: str | None = None, resource: str | None = None, key: str = ""):
+        """The Compare window (one per main window), for ``context``'s ``resource`` (default:
+        the selected context), its rows filtered to the object ``key`` when given."""
+        from .compare_window import CompareWindow
+
+        if self._compare is None:
+            def demo_of(ctx: str) -> Any:
+                demo = getattr(getattr(self.win, "views", None), "demo", None)
+                return demo.servers.get(ctx) if demo is not None else None
+
+            self._compare = CompareWindow(self.win.ws, demo_of, self.win)
+        self._compare.prepare(context or self.win.current_context() or None, resource, key)
+        self._compare.show()
+        self._compare.raise_()
+        self._compare.activateWindow()
+        return self._compare
+
     def show_about(self) -> AboutDialog:
         files = self.kubeconfigs.files_in_use() if self.kubeconfigs is not None else []
         if self._about is not None:
@@ -276,6 +298,10 @@ class MenuBar(QObject):
             menu.addAction(f"Reconnect {ctx}", lambda: self.reconnect(ctx)).setEnabled(self.kubeconfigs is not None)
             menu.addAction(f"Close {ctx}", lambda: self.win.ws.close_context(ctx)).setEnabled(self.win.act_close.isEnabled())
             self.client_go.fill(menu.addMenu(f"client-go profile of {ctx}"), ctx)
+            resource = node.resource if node is not None else ""
+            if resource:
+                menu.addAction(f"Compare client-go paths of {resource}…",
+                               lambda: self.show_compare(ctx, resource, node.key)).setEnabled(self.kubeconfigs is not None)
             menu.addSeparator()
         menu.addAction(self.win.act_expand)
         menu.addAction(self.win.act_collapse)

@@ -126,7 +126,8 @@ def test_menu_bar_file_view_context_help(make_app, demo, qtbot):
     assert view[:3] == ["Event log", "Charts", "Cache inspector"]
     assert "Columns ▸" in view and "Palette ▸" in view
     assert _menu_texts(m.context) == ["Switch context…", "Open another context…", "Close context",
-                                      "client-go profile ▸", "Reconnect context", "Reload kubeconfig"]
+                                      "client-go profile ▸", "Compare client-go paths…", "Reconnect context",
+                                      "Reload kubeconfig"]
     from kmon import __version__
 
     assert _menu_texts(m.help) == ["Keyboard shortcuts", "About kmon", f"kmon {__version__}"]
