@@ -90,7 +90,7 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
             raw = bytes(data)
         try:
             head = decode_header(raw)
-        except msgspec.DecodeError as e:
+        except (msgspec.DecodeError, RecursionError) as e:  # (nested beyond msgspec's limit)
             raise ValueError(f"not a JSON object: {e}") from None
         self._raw = raw
         self._head = head if head is not None else lenient_header(_doc_or_error(raw))

@@ -98,6 +98,9 @@ BAD_LINES = {
     "type not a string": b'{"type":5,"object":{"metadata":{"name":"a"}}}',
     "trailing garbage": b'{"type":"ADDED","object":{"metadata":{"name":"a"}}}x',
     "escaped type": b'{"type":"ADD\\u0045D","object":{"metadata":{"name":"a"}},"x":1',
+    # deeper than the decoders' recursion limits (msgspec raises a RecursionError)
+    "deeply nested": b'{"type":"MODIFIED","object":' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}",
+    "deeply nested metadata": b'{"type":"MODIFIED","object":{"metadata":' + b'{"a":' * 5000 + b"1" + b"}" * 5001 + b"}",
 }
 GOOD_LINES = {
     "fast path": event("MODIFIED", P[0]),
@@ -238,6 +241,7 @@ def test_list_pages_decode_as_today(case):
     (b'{"kind":"Status","apiVersion":"v1","code":410,"reason":"Expired","message":"continue expired"}', 410, "application/json"),
     (b'{"kind":"PodList","items":{"a":1}}', 200, "application/json"),
     (b'{"kind":"PodList","items":[{"metadata":{"name":"a"},"spec":"\xff"}]}', 200, "application/json"),
+    (b'{"kind":"PodList","items":[' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"]}", 200, "application/json"),
 ])
 def test_list_errors_are_todays(body, status, ctype):
     err = same_list_outcome(body, Resp(status, ctype))
