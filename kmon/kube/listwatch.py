@@ -283,7 +283,6 @@ class RestListerWatcher:
         return obj
 
 
-
 class _ShrinkingDecoder:
     """A ``WatchDecoder`` whose objects then go through a ``metadata_shrink`` callable."""
 

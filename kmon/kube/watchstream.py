@@ -4,8 +4,8 @@ Why this module exists: it is the hot path between the cluster and the cache. Th
 read in large pieces (de-chunked by ``dechunk.Dechunker`` when it can be), every complete
 line of one read is decoded at once (by default into ``RawObject``s: each object kept as its
 bytes with a small decoded header, ``kmon.cache.raw_decode.WatchDecoder``), and the reflector
-gets the events of one read as one batch. No generated models, no ``kubernetes.watch.Watch`` (which parses each
-event three times).
+gets the events of one read as one batch. No generated models, no ``kubernetes.watch.Watch``
+(which parses each event three times).
 
 How a stream ends, which the reflector decides from:
 - normally: the server closed it (its ``timeoutSeconds`` passed), or it ended abruptly (reset,
