@@ -60,6 +60,7 @@ FILE_TIER = {
     "kube/test_selectors.py": "pure",
     "monitor/test_demo.py": "integration",
     "monitor/test_informer_counts.py": "integration",
+    "monitor/test_raw_hot_path.py": "integration",
     "monitor/test_session.py": "integration",
     "monitor/test_session_options.py": "integration",
     "startup/test_platform_check.py": "pure",

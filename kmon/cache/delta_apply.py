@@ -17,6 +17,8 @@ from kmon.cache.delta_fifo import Delta, DeltaType
 from kmon.cache.events import DeltaRecord
 from kmon.cache.handlers import ADD, DELETE, UPDATE, HandlerRegistration, Notification
 from kmon.cache.keys import resource_version_of
+from kmon.cache.raw_header import UNSET
+from kmon.cache.raw_object import RawObject
 from kmon.cache.reasons import ErrorClass
 from kmon.cache.stats import Counters
 from kmon.cache.store import Indexer
@@ -43,6 +45,11 @@ class ApplyTo(NamedTuple):
 
 def same_resource_version(old: Any, new: Any) -> bool:
     """True when both objects carry the same resourceVersion (a resync, not a change)."""
+    if old.__class__ is RawObject and new.__class__ is RawObject:
+        a, b = old.header, new.header
+        if a.exact and b.exact and a.has_metadata and b.has_metadata:
+            va, vb = a.meta.resourceVersion, b.meta.resourceVersion
+            return (None if va is UNSET else va) == (None if vb is UNSET else vb)  # absent reads as None
     try:
         return old["metadata"].get("resourceVersion") == new["metadata"].get("resourceVersion")
     except (KeyError, TypeError, AttributeError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from kmon.cache.raw_object import RawObject
+
 KeyFunc = Callable[[Any], str]
 
 NAMESPACE_INDEX = "namespace"
@@ -44,8 +46,13 @@ class DeletedFinalStateUnknown:
 def meta_namespace_key(obj: Any) -> str:
     """``"ns/name"``, or ``"name"`` when the object has no namespace. A plain ``str`` is taken
     to be a key already (client-go's ``ExplicitKey``)."""
-    if obj.__class__ is str:
+    cls = obj.__class__
+    if cls is str:
         return obj
+    if cls is RawObject and obj.header.exact:  # the cache's objects: read from the decoded header
+        key = obj.cache_key
+        if key:
+            return key
     try:
         md = obj["metadata"]
         name = md["name"]
@@ -75,6 +82,8 @@ def split_key(key: str) -> tuple[str, str]:
 def namespace_index(obj: Any) -> list[str]:
     """Index function of the default ``"namespace"`` index: ``[namespace]`` (``""`` for
     cluster-scoped objects)."""
+    if obj.__class__ is RawObject and obj.header.exact:
+        return [obj.namespace]
     md = obj.get("metadata") or {}
     return [md.get("namespace") or ""]
 
@@ -82,8 +91,12 @@ def namespace_index(obj: Any) -> list[str]:
 def resource_version_of(obj: Any) -> str:
     """``metadata.resourceVersion`` of a decoded object (``""`` when absent); for a tombstone,
     that of the object it wraps."""
-    if obj.__class__ is DeletedFinalStateUnknown:
+    cls = obj.__class__
+    if cls is DeletedFinalStateUnknown:
         obj = obj.obj
+        cls = obj.__class__
+    if cls is RawObject and obj.header.exact:
+        return obj.resource_version
     try:
         return obj["metadata"].get("resourceVersion") or ""
     except (KeyError, TypeError, AttributeError):

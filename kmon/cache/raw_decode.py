@@ -57,6 +57,9 @@ _decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _loads = orjson.loads
 _dumps = orjson.dumps
 _DecodeError = msgspec.DecodeError
+# what msgspec raises for a JSON document it cannot read: malformed, or nested deeper than
+# its recursion limit (a RecursionError, as orjson's JSONDecodeError says "recursion limit")
+_Undecodable = (msgspec.DecodeError, RecursionError)
 _ValidationError = msgspec.ValidationError
 
 
@@ -179,7 +182,7 @@ class WatchDecoder:
                     raw = bytes(line[j + 11:n - 1])
                     try:
                         h = decode_header(raw)
-                    except _DecodeError:
+                    except _Undecodable:
                         h = None  # the general path names the error
                     if h is not None and h.has_metadata and h.meta.name:
                         obj = RawObject(raw, h)
@@ -198,7 +201,7 @@ class WatchDecoder:
             fields = _decode_fields(line)
         except _ValidationError:
             raise WatchDecodeError(f"watch line is not an event object: {_describe_line(line)}") from None
-        except _DecodeError as e:
+        except _Undecodable as e:
             if bytes(line).isspace():
                 return None
             raise WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}") from None
@@ -221,7 +224,7 @@ class WatchDecoder:
                 return WatchEvent("BOOKMARK", doc)
             if etype == "ERROR":
                 return WatchEvent("ERROR", _loads(memoryview(raw)))
-        except (_DecodeError, orjson.JSONDecodeError) as e:  # what msgspec skipped: bad UTF-8
+        except (*_Undecodable, orjson.JSONDecodeError) as e:  # what msgspec skipped: bad UTF-8, depth
             raise WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}") from None
         raise WatchDecodeError(f"unknown watch event type {etype!r}")
 
@@ -271,7 +274,7 @@ def decode_list(body: bytes, *, status: int = 200, content_type: str = "", path:
     ``status``, ``content_type`` and ``path`` name the response in errors."""
     try:
         doc = _decode_list_doc(body)
-    except _DecodeError:  # a ValidationError too: valid JSON that is not an object
+    except _Undecodable:  # a ValidationError too: valid JSON that is not an object
         raise _list_error(body, status, content_type, path) from None
     list_kind = doc.kind if type(doc.kind) is str else ""
     if list_kind == "Status":
@@ -291,7 +294,7 @@ def decode_list(body: bytes, *, status: int = 200, content_type: str = "", path:
             raise ApiStatusError(status, "", f"list from {path} has an item that is not an object")
         try:
             append(_object(bytes(r))[0])
-        except (_DecodeError, orjson.JSONDecodeError):  # what msgspec skipped: bad UTF-8
+        except (*_Undecodable, orjson.JSONDecodeError):  # what msgspec skipped: bad UTF-8, depth
             raise _list_error(body, status, content_type, path) from None
     if options.metadata_only:
         if list_kind != "PartialObjectMetadataList":

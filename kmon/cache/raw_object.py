@@ -90,7 +90,7 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
             raw = bytes(data)
         try:
             head = decode_header(raw)
-        except msgspec.DecodeError as e:
+        except (msgspec.DecodeError, RecursionError) as e:  # (nested beyond msgspec's limit)
             raise ValueError(f"not a JSON object: {e}") from None
         self._raw = raw
         self._head = head if head is not None else lenient_header(_doc_or_error(raw))
@@ -128,10 +128,14 @@ class RawObject(msgspec.Struct, gc=False, eq=False):
 
     @property
     def cache_key(self) -> str:
-        """The cache key: ``"namespace/name"``, or ``"name"`` for cluster-scoped objects."""
+        """The cache key: ``"namespace/name"``, or ``"name"`` for cluster-scoped objects; ""
+        when the header holds no name (``keys.meta_namespace_key`` then decides)."""
         m = self._head.meta
+        name = m.name
+        if type(name) is not str or not name:
+            return ""
         ns = m.namespace
-        return f"{ns}/{m.name}" if ns else (m.name if type(m.name) is str else "")
+        return f"{ns}/{name}" if ns else name
 
     @property
     def labels(self) -> Mapping[str, str]:

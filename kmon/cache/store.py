@@ -17,6 +17,7 @@ import threading
 from typing import Any, Callable, Iterable
 
 from kmon.cache.keys import NAMESPACE_INDEX, KeyFunc, meta_namespace_key, namespace_index
+from kmon.cache.raw_object import RawObject
 
 IndexFunc = Callable[[Any], list[str]]
 
@@ -28,6 +29,10 @@ class IndexerError(KeyError):
 def _version_of(obj: Any) -> str | None:
     """An object's resourceVersion ("" when it has metadata without one); None for what has no
     metadata (a tombstone included): client-go's store keeps its version then."""
+    if obj.__class__ is RawObject:
+        head = obj.header
+        if head.exact:
+            return obj.resource_version if head.has_metadata else None
     try:
         return obj["metadata"].get("resourceVersion") or ""
     except (KeyError, TypeError, AttributeError):

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 from kmon.cache.errors import ApiStatusError, VeryShortWatchError
 from kmon.cache.listwatch import WatchEvent
+from kmon.cache.raw_object import RawObject
 
 log = logging.getLogger("kmon.cache.reflector")
 
@@ -97,6 +98,13 @@ def handle_watch(
                         apply(run, run_rv)
                         last_rv = run_rv
                     return WatchResult(WatchEnd.ERROR_EVENT, count, last_rv, ApiStatusError.from_status(obj))
+                if obj.__class__ is RawObject and etype in _OBJECT_EVENTS and obj.header.has_metadata \
+                        and obj.kind != "Table":
+                    # the cache's objects: what is read here comes from the decoded header
+                    run.append((etype, obj))
+                    run_rv = obj.resource_version
+                    count += 1
+                    continue
                 try:
                     md = obj["metadata"]
                     rv = md.get("resourceVersion") or ""

@@ -15,22 +15,11 @@ from __future__ import annotations
 from http.client import IncompleteRead
 from typing import Any
 
-from kmon.cache.errors import ApiStatusError
+from kmon.cache.raw_decode import WatchDecodeError  # one class for every undecodable line
 
 __all__ = ["MAX_LINE", "Dechunker", "WatchDecodeError"]
 
 MAX_LINE = 64 << 20  # a "line" larger than this is not a watch event
-
-
-class WatchDecodeError(ApiStatusError, ValueError):
-    """A watch line that is not a well-formed event (bad JSON, not UTF-8, unknown type, no
-    metadata). The reflector treats it like any other watch error: end the round, relist."""
-
-    def __init__(self, message: str) -> None:
-        # client-go reports undecodable watch data as an internal error (500), so the
-        # reflector ends the round and relists
-        super().__init__(500, "InternalError", message)
-
 
 
 class Dechunker:

@@ -1,8 +1,11 @@
 """``RestListerWatcher``: the reflector's list and watch over the Kubernetes REST API.
 
 Why this module exists: lists and watches are read raw from the official client's connection
-pool (its TLS settings, proxy and auth, including exec-plugin token refresh) and decoded with
-orjson into plain dicts: no generated models. Lists ask for gzip, as client-go does
+pool (its TLS settings, proxy and auth, including exec-plugin token refresh) and decoded into
+``RawObject``s (``kmon.cache.raw_decode``: each object kept as its wire bytes with a small
+typed header, decoded further only when a view reads it; list pages item by item, never a
+dict per item): no generated models. ``raw_objects=False`` decodes plain dicts instead
+(``dict_decode``: the path the benchmark compares with). Lists ask for gzip, as client-go does
 (kube-apiserver compresses bodies over 128 KB: most of an initial sync's bytes on a remote
 cluster); the watch stream is ``watchstream.RestWatch``.
 
@@ -30,14 +33,14 @@ import threading
 from http.client import HTTPException
 from typing import Any, Callable
 
-import orjson
 from urllib3 import exceptions as u3e
 
-from kmon.cache import gcguard
 from kmon.cache.errors import ApiStatusError
-from kmon.cache.listwatch import ListOptions, ListPage
+from kmon.cache.listwatch import ListOptions, ListPage, WatchEvent
+from kmon.cache.raw_decode import DecodeOptions, WatchDecoder, decode_list
 from kmon.kube import _http, transforms
 from kmon.kube.dechunk import WatchDecodeError
+from kmon.kube.dict_decode import DictWatchDecoder, decode_list_dicts
 from kmon.kube.discovery import ApiResource
 from kmon.kube.liveness import (
     DEFAULT_INACTIVITY_TIMEOUT,
@@ -46,7 +49,7 @@ from kmon.kube.liveness import (
     enable_keepalive,
     last_resort_timeout,
 )
-from kmon.kube.watchstream import RestWatch, partial_object_metadata
+from kmon.kube.watchstream import RestWatch, WatchLineDecoder
 
 
 __all__ = [
@@ -61,8 +64,6 @@ __all__ = [
 
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 METADATA_WATCH_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
-_loads = orjson.loads
-_JSONDecodeError = orjson.JSONDecodeError
 
 
 class WatchCancelledError(ConnectionAbortedError):
@@ -75,7 +76,9 @@ class RestListerWatcher:
     ``label_selector``/``field_selector`` are applied to every call (like client-go's filtered
     list-watch). With ``metadata_only`` the server is asked for ``PartialObjectMetadata`` and,
     unless ``metadata_shrink=None``, each object is shrunk by ``transforms.compact`` (no
-    managedFields, repeated strings shared: under 2 KiB per cached object);
+    managedFields, cut out of the bytes without decoding them; a RawObject's header shares
+    repeated strings already: ~1.4 KiB per cached pod); another ``metadata_shrink`` callable
+    is applied to each object as it is decoded;
     ``get_full(namespace, name)`` fetches one whole object on demand. ``inactivity_timeout``
     is the read timeout of lists and of a watch's response headers, and how long a watch may
     stay silent past its own ``timeoutSeconds`` (None: no limit). ``health_check``: the API
@@ -98,6 +101,7 @@ class RestListerWatcher:
         fill_type_meta: bool = True,
         metadata_shrink: Callable[[Any], Any] | None = transforms.compact,
         health_check: HealthCheck | None = None,
+        raw_objects: bool = True,
     ) -> None:
         self.api_client = api_client
         self.resource = resource
@@ -112,6 +116,7 @@ class RestListerWatcher:
         self.inactivity_timeout = inactivity_timeout
         self.connect_timeout = connect_timeout
         self.fill_type_meta = fill_type_meta
+        self.raw_objects = raw_objects
         self._path = resource.api_path(self.namespace)
         enable_keepalive(api_client)  # whoever built the client: a dead peer must fail
         self.health_check = health_check if health_check is not None else HealthCheck.from_env(strict=False)
@@ -198,47 +203,39 @@ class RestListerWatcher:
         self.list_bytes_decoded += len(body)
         return self._decode_list(body, resp)
 
-    def _decode_list(self, body: bytes, resp: Any) -> ListPage:
-        try:
-            with gcguard.paused():  # bulk decode: no collections walking it
-                doc = _loads(body)
-        except _JSONDecodeError:
-            ctype = (resp.headers.get("Content-Type") or "no content type").split(";")[0]
-            raise ApiStatusError(
-                resp.status, "", f"expected a JSON list from {self._path}, got {ctype} ({len(body)} bytes)"
-            ) from None
-        if type(doc) is not dict:
-            raise ApiStatusError(resp.status, "", f"expected a list object from {self._path}, got {type(doc).__name__}")
-        if doc.get("kind") == "Status":
-            raise ApiStatusError.from_status(doc, http_code=resp.status)
-        items = doc.get("items")
-        if items is None:
-            items = []
-        if type(items) is not list:
-            raise ApiStatusError(resp.status, "", f"list from {self._path} has no items array")
-        md = doc.get("metadata") or {}
-        list_kind = doc.get("kind") or ""
-        if self.metadata_only:
-            if list_kind != "PartialObjectMetadataList":
-                items = [partial_object_metadata(i) for i in items]
-            shrink = self.metadata_shrink
-            if shrink is not None:
-                items = [shrink(i) for i in items]
-        elif self.fill_type_meta and items and "kind" not in items[0]:
-            # like client-go's UnstructuredList decoding: items carry the list's type
-            kind = list_kind[:-4] if list_kind.endswith("List") else self.resource.kind
-            api_version = doc.get("apiVersion") or self.resource.api_version
-            for it in items:
-                if "kind" not in it:
-                    it["kind"] = kind
-                    it["apiVersion"] = api_version
-        rem = md.get("remainingItemCount")
-        return ListPage(
-            items=items,
-            resource_version=str(md.get("resourceVersion") or ""),
-            continue_=str(md.get("continue") or ""),
-            remaining_item_count=int(rem) if rem is not None else None,
+    def _decode_options(self) -> DecodeOptions:
+        shrink = self.metadata_shrink
+        return DecodeOptions(
+            metadata_only=self.metadata_only,
+            # the shrinking transforms, done on the bytes (a RawObject's header is interned)
+            drop_managed_fields=shrink in (transforms.compact, transforms.drop_managed_fields),
+            fill_type_meta=self.fill_type_meta,
+            kind=self.resource.kind,
+            api_version=self.resource.api_version,
         )
+
+    def _extra_shrink(self) -> Callable[[Any], Any] | None:
+        """A ``metadata_shrink`` that the raw decoders do not do themselves."""
+        shrink = self.metadata_shrink
+        return None if shrink in (None, transforms.compact, transforms.drop_managed_fields) else shrink
+
+    def _decode_list(self, body: bytes, resp: Any) -> ListPage:
+        kw = dict(status=resp.status, content_type=resp.headers.get("Content-Type") or "", path=self._path,
+                  options=self._decode_options())
+        if not self.raw_objects:
+            return decode_list_dicts(body, shrink=self.metadata_shrink, **kw)  # type: ignore[arg-type]
+        page = decode_list(body, **kw)  # type: ignore[arg-type]
+        shrink = self._extra_shrink()
+        if shrink is not None and self.metadata_only:
+            page.items[:] = [shrink(i) for i in page.items]
+        return page
+
+    def _watch_decoder(self) -> WatchLineDecoder:
+        if not self.raw_objects:
+            return DictWatchDecoder(self.metadata_only, self.metadata_shrink)
+        decoder = WatchDecoder(self._decode_options())
+        shrink = self._extra_shrink()
+        return decoder if shrink is None else _ShrinkingDecoder(decoder, shrink)
 
     def watch(self, options: ListOptions) -> RestWatch:
         accept = METADATA_WATCH_ACCEPT if self.metadata_only else _http.JSON
@@ -255,7 +252,7 @@ class RestListerWatcher:
         )
         health = self._health
         w = RestWatch(resp, self._path, read_timeout=last_resort_timeout(timeout, self.inactivity_timeout),
-                      metadata_only=self.metadata_only, shrink=self.metadata_shrink, timeout_seconds=timeout,
+                      decoder=self._watch_decoder(), timeout_seconds=timeout,
                       on_close=health.discard if health is not None else None)
         if health is not None:
             health.add(w)
@@ -285,3 +282,15 @@ class RestListerWatcher:
             raise ApiStatusError(500, "", f"expected an object from {path}, got {type(obj).__name__}")
         return obj
 
+
+class _ShrinkingDecoder:
+    """A ``WatchDecoder`` whose objects then go through a ``metadata_shrink`` callable."""
+
+    def __init__(self, decoder: WatchDecoder, shrink: Callable[[Any], Any]) -> None:
+        self._decoder = decoder
+        self._shrink = shrink
+
+    def decode(self, lines: list[Any]) -> tuple[list[WatchEvent], WatchDecodeError | None]:
+        events, err = self._decoder.decode(lines)
+        shrink = self._shrink
+        return [e if e.type in ("BOOKMARK", "ERROR") else WatchEvent(e.type, shrink(e.object)) for e in events], err

@@ -2,9 +2,10 @@
 
 Why this module exists: it is the hot path between the cluster and the cache. The stream is
 read in large pieces (de-chunked by ``dechunk.Dechunker`` when it can be), every complete
-line of one read is decoded with orjson at once, and the reflector gets the events of one
-read as one batch. No generated models, no ``kubernetes.watch.Watch`` (which parses each
-event three times).
+line of one read is decoded at once (by default into ``RawObject``s: each object kept as its
+bytes with a small decoded header, ``kmon.cache.raw_decode.WatchDecoder``), and the reflector
+gets the events of one read as one batch. No generated models, no ``kubernetes.watch.Watch``
+(which parses each event three times).
 
 How a stream ends, which the reflector decides from:
 - normally: the server closed it (its ``timeoutSeconds`` passed), or it ended abruptly (reset,
@@ -26,23 +27,21 @@ import socket
 import threading
 import time
 from http.client import HTTPException
-from typing import Any, Callable, Generator, Iterator
+from typing import Any, Callable, Generator, Iterator, Protocol
 
-import orjson
 from urllib3 import exceptions as u3e
 
 from kmon.cache.listwatch import WatchEvent
+from kmon.cache.raw_decode import WatchDecoder
 from kmon.kube import _http
 from kmon.kube.dechunk import MAX_LINE, Dechunker, WatchDecodeError
+from kmon.kube.dict_decode import partial_object_metadata
 
-__all__ = ["RestWatch", "partial_object_metadata"]
+__all__ = ["RestWatch", "WatchLineDecoder", "partial_object_metadata"]
 
 log = logging.getLogger("kmon.kube.listwatch")
 
 _READ_SIZE = 1 << 18  # bytes asked of each read1: large, so a burst of events costs one call
-_OBJECT_EVENTS = frozenset(("ADDED", "MODIFIED", "DELETED"))
-_loads = orjson.loads
-_JSONDecodeError = orjson.JSONDecodeError
 _monotonic = time.monotonic
 
 
@@ -58,30 +57,32 @@ def _describe_line(line: Any) -> str:
     return f"{len(line)} bytes starting {bytes(line[:40])!r}"
 
 
-def partial_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    """A full object reduced to PartialObjectMetadata (for servers that ignored the Accept)."""
-    return {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": obj.get("metadata") or {}}
+class WatchLineDecoder(Protocol):
+    """What decodes a read's lines (``raw_decode.WatchDecoder``, ``dict_decode.DictWatchDecoder``):
+    the events up to the first bad line, and that line's error."""
 
+    def decode(self, lines: list[Any]) -> tuple[list[WatchEvent], WatchDecodeError | None]: ...
 
 
 class RestWatch:
     """One open watch stream. Iterate for ``WatchEvent``s; ``stop()`` from any thread."""
 
-    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, metadata_only: bool = False,
-                 shrink: Callable[[Any], Any] | None = None, timeout_seconds: int | None = None,
+    def __init__(self, resp: Any, url: str, *, read_timeout: float | None, decoder: WatchLineDecoder | None = None,
+                 timeout_seconds: int | None = None,
                  on_close: Callable[["RestWatch"], None] | None = None) -> None:
-        """``read_timeout`` becomes the socket's (the last resort); ``on_close(self)`` is
-        called once when the stream is closed (the health checker forgets it)."""
+        """``read_timeout`` becomes the socket's (the last resort); ``decoder``: how lines
+        become events (None: ``WatchDecoder()``, full objects as ``RawObject``s);
+        ``on_close(self)`` is called once when the stream is closed (the health checker
+        forgets it)."""
         self._resp = resp
         self.timeout_seconds = timeout_seconds  # the deadline the server was given
         self.last_read = _monotonic()  # when the server last sent a byte (or the headers)
         self._on_close = on_close
         self._failure: str | None = None  # set by fail(): why the watch was ended
         _http.set_read_timeout(resp, read_timeout)
-        self._shrink = shrink
+        self._decode = (decoder if decoder is not None else WatchDecoder()).decode
         self._url = url
         self._read_timeout = read_timeout
-        self._metadata_only = metadata_only
         self._stopped = threading.Event()
         self._lock = threading.Lock()  # guards closing the response (stop() vs. the reader)
         self._closed = False
@@ -148,50 +149,6 @@ class RestWatch:
             self._dechunker = Dechunker(raw)
             return None
         return read
-
-    def _decode(self, lines: list[bytes]) -> tuple[list[WatchEvent], WatchDecodeError | None]:
-        """Events of ``lines`` up to the first bad one (returned as the error) or ERROR."""
-        loads = _loads
-        metadata_only = self._metadata_only
-        shrink = self._shrink
-        object_events = _OBJECT_EVENTS
-        out: list[WatchEvent] = []
-        append = out.append
-        for line in lines:  # bytes, or memoryviews into the read buffer (no copy)
-            if not line:
-                continue
-            try:
-                ev = loads(line)
-            except _JSONDecodeError as e:
-                if bytes(line).isspace():
-                    continue
-                return out, WatchDecodeError(f"malformed watch line ({e}): {_describe_line(line)}")
-            if type(ev) is not dict:
-                return out, WatchDecodeError(f"watch line is not an event object: {_describe_line(line)}")
-            etype = ev.get("type")
-            obj = ev.get("object")
-            if type(obj) is not dict:
-                return out, WatchDecodeError(f"watch event {etype!r} has no object: {_describe_line(line)}")
-            if etype in object_events:
-                md = obj.get("metadata")
-                if type(md) is not dict or not md.get("name"):
-                    return out, WatchDecodeError(f"watch event {etype} object has no metadata.name: {_describe_line(line)}")
-                if metadata_only:
-                    if obj.get("kind") != "PartialObjectMetadata":
-                        obj = partial_object_metadata(obj)
-                    if shrink is not None:
-                        obj = shrink(obj)
-            elif etype == "BOOKMARK":
-                md = obj.get("metadata")
-                if type(md) is not dict or "resourceVersion" not in md:
-                    return out, WatchDecodeError(f"BOOKMARK without metadata.resourceVersion: {_describe_line(line)}")
-            elif etype == "ERROR":
-                append(WatchEvent("ERROR", obj))
-                return out, None
-            else:
-                return out, WatchDecodeError(f"unknown watch event type {etype!r}")
-            append(WatchEvent(etype, obj))
-        return out, None
 
     def batches(self) -> Iterator[list[WatchEvent]]:
         """The events in the batches they arrived in (all complete lines of one large socket

@@ -5,7 +5,9 @@ every delta the informer applied to it (time, type, resourceVersion, and whether
 the initial list, a relist, a resync or the watch), what the handlers received for it (an
 atomic relist's part: "relist at rv X: updated rv a → b (on_update)", see
 ``notifications.history_text``) and what changed each time. Objects are
-held by reference (the cache's own dicts: never mutated here), and memory is bounded twice:
+held by reference (the cache's own objects: immutable ``RawObject`` versions, each its wire
+bytes and a small header, decoded only when a diff or the YAML is asked for; replayed
+recordings' plain dicts; never mutated here), and memory is bounded twice:
 ``per_object`` entries per object and ``capacity`` entries overall (oldest dropped first),
 so a busy cluster cannot grow the history without limit.
 
@@ -23,6 +25,7 @@ from typing import Any, Callable, Iterable
 import yaml
 
 from kmon.cache.keys import DeletedFinalStateUnknown
+from kmon.cache.raw_object import RawObject
 from kmon.monitor.feed import DeltaItem, ReflectorItem
 from kmon.monitor.journal_rows import list_version
 from kmon.monitor.notifications import history_text, notification_of
@@ -69,6 +72,8 @@ def source_of(record: Any) -> str:
 
 def _strip(obj: Any, show_managed_fields: bool) -> Any:
     obj = unwrap(obj)
+    if obj.__class__ is RawObject:  # a cached object: decoded now (kept among the recent bodies)
+        obj = obj.body()
     if not isinstance(obj, dict) or show_managed_fields:
         return obj
     meta = obj.get("metadata")

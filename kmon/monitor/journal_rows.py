@@ -19,8 +19,10 @@ ListFinished row shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Iterable, NamedTuple
 
+from kmon.cache.keys import DeletedFinalStateUnknown
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.masking import redact_text
 from kmon.monitor.notifications import group_handlers_text, group_label, group_text, notification_of, type_text
@@ -62,11 +64,12 @@ def enum_text(v: Any) -> str:
     return v if isinstance(v, str) else ("" if v is None else str(v))
 
 
-def metadata_of(obj: Any) -> dict[str, Any]:
-    """The object's ``metadata`` dict, or ``{}`` when it has none."""
-    if isinstance(obj, dict):
+def metadata_of(obj: Any) -> Mapping[str, Any]:
+    """The object's ``metadata`` (a dict, or a cached ``RawObject``'s view that answers name,
+    namespace and resourceVersion without decoding), or ``{}`` when it has none."""
+    if isinstance(obj, Mapping):
         m = obj.get("metadata")
-        if isinstance(m, dict):
+        if isinstance(m, Mapping):
             return m
     return {}
 
@@ -152,10 +155,10 @@ def _delta_row(item: DeltaItem, list_rv: str = "", group: int = -1) -> JournalRo
     typ = type_text(rec.type)
     obj = rec.object
     key = rec.key
-    unknown = not isinstance(obj, dict) and hasattr(obj, "key")  # DeletedFinalStateUnknown
+    unknown = obj.__class__ is DeletedFinalStateUnknown
     if unknown:
         key = key or obj.key
-        obj = getattr(obj, "obj", None)
+        obj = obj.obj
     if key:
         namespace, name = _split_key(key)
     else:

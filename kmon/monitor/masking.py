@@ -9,7 +9,10 @@ what a secret looks like.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from kmon.cache.raw_object import RawObject
 
 __all__ = ["MASK", "LAST_APPLIED", "is_secret", "is_secret_resource", "mask_secret", "redact_text"]
 
@@ -28,7 +31,7 @@ def is_secret(obj: Any, resource: str | None = None) -> bool:
     """True for a core/v1 Secret. Objects that do not say their kind (list items) or only
     carry metadata (``PartialObjectMetadata`` in metadata-only mode) count as Secrets when
     ``resource`` says they come from "secrets"."""
-    if not isinstance(obj, dict):
+    if not isinstance(obj, Mapping):
         return False
     kind = obj.get("kind")
     if kind == "Secret":
@@ -37,18 +40,19 @@ def is_secret(obj: Any, resource: str | None = None) -> bool:
 
 
 def _mask_values(values: Any) -> Any:
-    if isinstance(values, dict):
+    if isinstance(values, Mapping):
         return {k: MASK for k in values}
     return MASK if values is not None else None
 
 
-def _mask_one(obj: dict[str, Any]) -> dict[str, Any]:
-    out = dict(obj)
+def _mask_one(obj: Mapping[str, Any]) -> dict[str, Any]:
+    # a cached RawObject: its decoded body (every value a plain or frozen dict, never a view)
+    out = dict(obj.body() if obj.__class__ is RawObject else obj)  # type: ignore[attr-defined]
     for f in _SECRET_FIELDS:
         if f in out:
             out[f] = _mask_values(out[f])
     meta = out.get("metadata")
-    if isinstance(meta, dict):
+    if isinstance(meta, Mapping):
         ann = meta.get("annotations")
         if isinstance(ann, dict) and LAST_APPLIED in ann:
             out["metadata"] = {**meta, "annotations": {**ann, LAST_APPLIED: MASK}}
@@ -65,18 +69,24 @@ def mask_secret(obj: Any, resource: str | None = None) -> Any:
     returned as it is, not copied; copies share the unmasked parts with the input, so treat
     the result as read-only, like everything that comes from the cache.
 
+    A cached ``RawObject`` (read-only, kept as its wire bytes) is masked like a dict: the
+    result is a plain dict built from its decoded body; a RawObject that is not a Secret is
+    returned without decoding anything.
+
     Pass ``resource`` (e.g. "secrets") when the object may not say its kind: metadata-only
     Secrets (``PartialObjectMetadata``) still carry the last-applied annotation.
     """
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         kind = obj.get("kind")
         if is_secret(obj, resource):
             return _mask_one(obj)
+        if not (isinstance(kind, str) and kind.endswith("List")):
+            return obj  # (a cached object's kind is read without decoding it)
         items = obj.get("items")
-        if isinstance(items, list) and isinstance(kind, str) and kind.endswith("List"):
+        if isinstance(items, list):
             all_secrets = kind == "SecretList"
             new_items = [
-                _mask_one(it) if isinstance(it, dict) and (all_secrets or is_secret(it)) else it for it in items
+                _mask_one(it) if isinstance(it, Mapping) and (all_secrets or is_secret(it)) else it for it in items
             ]
             if any(a is not b for a, b in zip(new_items, items)):
                 return {**obj, "items": new_items}

@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from kmon.cache.keys import DeletedFinalStateUnknown
+from kmon.cache.raw_object import MetadataView, RawObject, json_default
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.path_text import gates_from_json, gates_json
 from kmon.monitor.journal import enum_text, metadata_of
@@ -113,7 +115,7 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
         rec = item.record
         obj = rec.object
         key = rec.key or ""
-        unknown = not isinstance(obj, dict) and hasattr(obj, "key") and hasattr(obj, "obj")
+        unknown = obj.__class__ is DeletedFinalStateUnknown
         if unknown:  # DeletedFinalStateUnknown: the last state the cache knew (maybe None)
             key = key or obj.key
             obj = obj.obj
@@ -176,6 +178,9 @@ def record_from_item(item: FeedItem, *, mask: bool = True) -> dict[str, Any]:
 
 
 def _default(v: Any) -> Any:
+    cls = v.__class__
+    if cls is RawObject or cls is MetadataView:  # a cached object: written as its wire bytes
+        return json_default(v)
     value = getattr(v, "value", None)  # enums
     if isinstance(value, (str, int, float)):
         return value
@@ -185,7 +190,8 @@ def _default(v: Any) -> Any:
 
 
 def dumps_record(record: dict[str, Any]) -> bytes:
-    """One record as a JSON line (no trailing newline)."""
+    """One record as a JSON line (no trailing newline). A cached ``RawObject`` is written as
+    the bytes it arrived as."""
     return orjson.dumps(record, default=_default, option=_ORJSON_OPTS)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kmon.cache.raw_object import RawObject
 from kmon.monitor.masking import is_secret
 from kmon.monitor.tree_node import unwrap
 
@@ -58,6 +59,8 @@ def decoded_secret(obj: Any, resource: str | None = None) -> Any:
     """``obj`` with a Secret's ``data`` values decoded (``decode_value``); anything else,
     and a Secret without ``data``, is returned as it is. The input is never modified."""
     obj = unwrap(obj)
+    if obj.__class__ is RawObject:  # a cached object: its decoded (read-only) body
+        obj = obj.body()
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), dict):
         return obj
     if not (is_secret(obj, resource) or (not obj.get("kind") and (resource or "").partition(".")[0] == "secrets")):

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
+from kmon.cache.raw_object import RawObject
+
 __all__ = ["created_epoch", "display_resource", "format_age", "kind_for", "parse_time", "summarize"]
 
 
@@ -246,10 +248,16 @@ def kind_for(resource: str) -> str:
 
 def summarize(obj: Any, resource: str = "") -> str:
     """The status column for ``obj``. The kind comes from the object, else from the
-    resource name (list items may lack ``kind``)."""
-    if not isinstance(obj, dict):
+    resource name (list items may lack ``kind``). A cached ``RawObject`` is read through its
+    per-kind summary part (``RawObject.summary``): the fields read here are decoded from its
+    bytes, never the whole object."""
+    if obj.__class__ is RawObject:
+        kind = obj.kind or _BY_RESOURCE.get(resource.partition(".")[0], "")
+        obj = obj.summary(kind)
+    elif not isinstance(obj, dict):
         return ""
-    kind = obj.get("kind") or _BY_RESOURCE.get(resource.partition(".")[0], "")
+    else:
+        kind = obj.get("kind") or _BY_RESOURCE.get(resource.partition(".")[0], "")
     fn = _BY_KIND.get(kind, _generic)
     try:
         return fn(obj)

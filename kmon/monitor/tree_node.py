@@ -13,6 +13,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any, Protocol
 
+from kmon.cache.keys import DeletedFinalStateUnknown
+
 __all__ = [
     "CLUSTER_SCOPED",
     "CONTEXT",
@@ -51,11 +53,12 @@ def type_name(t: Any) -> str:
 
 
 def unwrap(obj: Any) -> Any:
-    """The object inside a ``DeletedFinalStateUnknown`` (or the object itself)."""
-    if obj is None or isinstance(obj, dict):
-        return obj
-    inner = getattr(obj, "obj", None)
-    return inner if inner is not None else obj
+    """The object inside a ``DeletedFinalStateUnknown`` (or the object itself: a dict, a
+    cached ``RawObject``, None)."""
+    if obj.__class__ is DeletedFinalStateUnknown:
+        inner = obj.obj
+        return inner if inner is not None else obj
+    return obj
 
 
 def key_parts(key: str) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from kmon.cache.errors import is_expired
 from kmon.cache.listwatch import ListOptions
+from kmon.cache.raw_object import RawObject
 from kmon.monitor.error_text import describe_error
 from kmon.monitor.timeseries import parse_rv
 
@@ -86,6 +87,8 @@ def _key(obj: dict[str, Any]) -> str:
 
 
 def _rv(obj: Any) -> str:
+    if obj.__class__ is RawObject:
+        return obj.resource_version
     if isinstance(obj, dict):
         return str((obj.get("metadata") or {}).get("resourceVersion") or "")
     return ""

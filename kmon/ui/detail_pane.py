@@ -12,6 +12,7 @@ batch touched the selected object.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -235,7 +236,7 @@ class DetailPane(QWidget):
             else:
                 self._obj, self._deleted = node.obj, node.is_deleted
         obj = unwrap(self._obj)
-        kind = (obj or {}).get("kind") if isinstance(obj, dict) else None
+        kind = obj.get("kind") if isinstance(obj, Mapping) else None  # a dict or a cached RawObject
         if not kind or kind == "PartialObjectMetadata":
             kind = kind_for(res) or display_resource(res)
         self.title.setText(f"{kind} {key}" + ("  (deleted)" if self._deleted else ""))

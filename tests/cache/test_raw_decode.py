@@ -16,7 +16,7 @@ from kmon.cache.watch_handler import handle_watch
 from kmon.kube import transforms
 from kmon.kube.discovery import ApiResource
 from kmon.kube.listwatch import RestListerWatcher
-from kmon.kube.watchstream import RestWatch, partial_object_metadata
+from kmon.kube.dict_decode import DictWatchDecoder, partial_object_metadata
 
 from .helpers import CLASSIC, CURRENT
 from .raw_samples import sim_pods
@@ -33,11 +33,8 @@ def fresh_stats():
 
 
 def today_watch(metadata_only=False):
-    """kmon.kube's watch decoder as RestListerWatcher configures it (no stream needed)."""
-    w = RestWatch.__new__(RestWatch)
-    w._metadata_only = metadata_only
-    w._shrink = transforms.compact if metadata_only else None
-    return w
+    """kmon.kube's dict watch decoder as RestListerWatcher(raw_objects=False) configures it."""
+    return DictWatchDecoder(metadata_only, transforms.compact if metadata_only else None)
 
 
 def today_lister(metadata_only=False):
@@ -47,6 +44,7 @@ def today_lister(metadata_only=False):
     lw.metadata_only = metadata_only
     lw.metadata_shrink = transforms.compact if metadata_only else None
     lw.fill_type_meta = True
+    lw.raw_objects = False
     return lw
 
 
@@ -61,7 +59,7 @@ def event(etype, obj):
 
 
 def same_watch_outcome(lines, metadata_only=False):
-    old_events, old_err = today_watch(metadata_only)._decode(lines)
+    old_events, old_err = today_watch(metadata_only).decode(lines)
     options = DecodeOptions(metadata_only=metadata_only, drop_managed_fields=metadata_only)
     new_events, new_err = WatchDecoder(options).decode(lines)
     assert [e.type for e in new_events] == [e.type for e in old_events]
@@ -100,6 +98,9 @@ BAD_LINES = {
     "type not a string": b'{"type":5,"object":{"metadata":{"name":"a"}}}',
     "trailing garbage": b'{"type":"ADDED","object":{"metadata":{"name":"a"}}}x',
     "escaped type": b'{"type":"ADD\\u0045D","object":{"metadata":{"name":"a"}},"x":1',
+    # deeper than the decoders' recursion limits (msgspec raises a RecursionError)
+    "deeply nested": b'{"type":"MODIFIED","object":' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}",
+    "deeply nested metadata": b'{"type":"MODIFIED","object":{"metadata":' + b'{"a":' * 5000 + b"1" + b"}" * 5001 + b"}",
 }
 GOOD_LINES = {
     "fast path": event("MODIFIED", P[0]),
@@ -240,6 +241,7 @@ def test_list_pages_decode_as_today(case):
     (b'{"kind":"Status","apiVersion":"v1","code":410,"reason":"Expired","message":"continue expired"}', 410, "application/json"),
     (b'{"kind":"PodList","items":{"a":1}}', 200, "application/json"),
     (b'{"kind":"PodList","items":[{"metadata":{"name":"a"},"spec":"\xff"}]}', 200, "application/json"),
+    (b'{"kind":"PodList","items":[' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"]}", 200, "application/json"),
 ])
 def test_list_errors_are_todays(body, status, ctype):
     err = same_list_outcome(body, Resp(status, ctype))

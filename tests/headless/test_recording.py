@@ -353,3 +353,29 @@ def test_replay_shows_the_same_rows_grouped_and_notified_as_live(tmp_path, versi
     again = Journal()
     again.append_items([i for i in src.history_until(rec.end_time) if isinstance(i, DeltaItem)])
     assert [r[1:] for r in again] == [r[1:] for r in live]
+
+
+OLD_1_2 = os.path.join(os.path.dirname(__file__), "data", "recording-1.2.kmonrec")  # made by kmon at ce61d77 (dict cache)
+
+
+def test_a_version_1_2_recording_made_by_the_dict_cache_still_replays_and_records_the_same():
+    """Recorded before objects were cached as their wire bytes (RawObjects): it replays, and
+    a replayed delta recorded again gives the record it came from."""
+    from kmon.monitor.replay_source import ReplaySource
+
+    rec = read_recording(OLD_1_2)
+    assert rec.complete and rec.header["version"] == "1.2"
+    src = ReplaySource(rec)
+    src.advance_to(rec.end_time)
+    stats = src.stats("kmon-demo")
+    assert set(stats) == {"deployments.apps", "pods", "secrets"}
+    assert all(st.synced and st.store_size > 0 for st in stats.values())
+    cache = rebuild_cache(rec.records)
+    secrets = cache[("kmon-demo", "secrets")]
+    assert secrets and all(set(s["data"].values()) <= {MASK} for s in secrets.values())
+    deltas = [r for r in rec.records if r.get("kind") == "delta"]
+    assert deltas and any(r["object"].get("status") for r in deltas)
+    for r in deltas:
+        it = item_from_record(r)
+        again = orjson.loads(orjson.dumps(record_from_item(it, mask=False), default=str))
+        assert again == r

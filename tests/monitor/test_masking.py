@@ -89,3 +89,36 @@ def test_kindless_and_metadata_only_secrets_need_the_resource():
     assert mask_secret(item, "secrets")["data"] == {"k": MASK}
     assert mask_secret(item, "configmaps") is item
     assert mask_secret({"kind": "ConfigMap", "data": {"k": "v"}}, "secrets")["data"] == {"k": "v"}
+
+
+# --- cached objects are RawObjects (kept as their wire bytes): masked all the same ---------
+
+def test_raw_object_secret_masked():
+    from kmon.cache.raw_object import RawObject
+    s = RawObject(secret(password="c2VjcmV0"))
+    m = mask_secret(s)
+    assert m["data"] == {"password": MASK} and m["stringData"] == {"plain": MASK}
+    assert m["metadata"]["annotations"][LAST_APPLIED] == MASK and m["metadata"]["annotations"]["a"] == "b"
+    assert m["metadata"]["name"] == "s" and m["type"] == "Opaque"
+    assert "c2VjcmV0" not in repr(m) and "hunter2" not in repr(m)
+    assert s["data"] == {"password": "c2VjcmV0"}  # the cached object untouched
+
+
+def test_raw_object_secret_without_kind_and_metadata_only():
+    from kmon.cache.raw_object import RawObject
+    item = RawObject({"metadata": {"name": "a"}, "data": {"k": "dg=="}})
+    assert mask_secret(item, "secrets")["data"] == {"k": MASK}
+    partial = RawObject({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                         "metadata": {"name": "a", "annotations": {LAST_APPLIED: "c2VjcmV0"}}})
+    assert mask_secret(partial, "secrets")["metadata"]["annotations"][LAST_APPLIED] == MASK
+    d = DeletedFinalStateUnknown("ns/s", RawObject(secret(k="dg==")))
+    assert mask_secret(d).obj["data"] == {"k": MASK}
+
+
+def test_raw_object_non_secret_returned_as_is_without_decoding():
+    from kmon.cache import raw_bodies
+    from kmon.cache.raw_object import RawObject
+    cm = RawObject({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c"}, "data": {"k": "v"}})
+    raw_bodies.STATS.reset()
+    assert mask_secret(cm, "configmaps") is cm
+    assert raw_bodies.STATS.decodes() == 0  # recordings mask every object: no body decode for it

@@ -135,3 +135,36 @@ def test_fades_tracked_per_parent_and_the_fade_timer_stops_when_nothing_fades(qa
     assert model.fading_parents() == [kind] and view._fade.isActive()
     view.collapse(model.index_for(kind))
     assert not view._shown(kind)
+
+
+def test_painting_raw_objects_decodes_no_body():
+    """The cache's objects are RawObjects (wire bytes + a decoded header): every cell of the
+    tree, sorted by status and by age, comes from the header and the per-kind summary part."""
+    import orjson
+
+    from kmon.cache import raw_bodies
+    from kmon.cache.raw_object import RawObject
+
+    pods = [RawObject(orjson.dumps(obj(f"p{i}", "ns", spec={"containers": [{"name": "c"}]},
+                                       status={"phase": "Running", "containerStatuses": [{"ready": True, "restartCount": i}]})))
+            for i in range(6)]
+    node = RawObject(orjson.dumps(obj("n1", kind="Node", status={"conditions": [{"type": "Ready", "status": "True"}]})))
+    model = ObjectTreeModel()
+    raw_bodies.STATS.reset()
+    model.apply([item("Added", p) for p in pods] + [item("Added", node, res="nodes")])
+    texts = []
+
+    def paint(parent=QModelIndex()):
+        for r in range(model.rowCount(parent)):
+            for c in range(model.columnCount(parent)):
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole):
+                    texts.append(model.index(r, c, parent).data(role))
+            paint(model.index(r, 0, parent))
+
+    paint()
+    for column in range(model.columnCount()):
+        model.sort(column)
+        paint()
+    s = raw_bodies.STATS
+    assert (s.bodies, s.metadata, s.key_scans, s.copies) == (0, 0, 0, 0)
+    assert "Running, 1/1 ready, 5 restarts" in texts and "Ready" in texts  # the summaries themselves
