@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +35,12 @@ ADD, UPDATE, DELETE = "on_add", "on_update", "on_delete"
 _MARK_KINDS = {"Relist", "ListFinished", "WatchStarted", "Expired", "Error"}
 
 
-def _meta(obj: Any) -> dict[str, Any]:
+def _meta(obj: Any) -> Mapping[str, Any]:
+    """The object's metadata: a dict's, or a cached ``RawObject``'s header view (read without
+    decoding the object)."""
     try:
         meta = obj.get("metadata")
-        return meta if isinstance(meta, dict) else {}
+        return meta if isinstance(meta, Mapping) else {}
     except AttributeError:
         return {}
 

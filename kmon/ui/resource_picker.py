@@ -58,7 +58,9 @@ class ResourcePicker(QWidget):
         self.model.itemChanged.connect(self._item_changed)
         self.context_box.currentTextChanged.connect(lambda _t: self.refresh())
         workspace.sigResourcesChanged.connect(self._resources_changed)
-        workspace.sigContextState.connect(lambda ctx, _s, _e: self._resources_changed(ctx))
+        # bound methods, not lambdas: Qt drops the connection when this widget is destroyed
+        # while the workspace lives on (a lambda kept calling into a deleted combo box)
+        workspace.sigContextState.connect(self._context_state)
         workspace.sigContextsChanged.connect(self._contexts_changed)
         workspace.sigApplied.connect(self._on_batch)
         self._updating = False
@@ -83,6 +85,9 @@ class ResourcePicker(QWidget):
         self.context_box.blockSignals(False)
         self.context_box.setVisible(len(names) > 1)
         self.refresh()
+
+    def _context_state(self, context: str, _state: str, _error: str) -> None:
+        self._resources_changed(context)
 
     def _resources_changed(self, context: str) -> None:
         if context == self.context():

@@ -61,10 +61,13 @@ class StatusBar(QStatusBar):
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         workspace.sigApplied.connect(self._on_batch)
-        workspace.sigContextsChanged.connect(lambda _names: self._tick())
+        workspace.sigContextsChanged.connect(self._contexts_changed)  # (bound: dropped with the bar)
         workspace.sigMessage.connect(self._on_message)
         self.worst = "unknown"
         self.paths: dict[tuple[str, str], Any] = {}  # (context, resource) -> its InformerStats
+        self._tick()
+
+    def _contexts_changed(self, _names: list[str]) -> None:
         self._tick()
 
     def _on_batch(self, items: list) -> None:

@@ -162,3 +162,23 @@ def test_selection_follows_a_sorted_row_that_moves(make_app, demo, qtbot):
     qtbot.waitUntil(lambda: win.tree.selected_node() is target, timeout=2000)
     assert win.detail.sel == ("kmon-demo", "configmaps", target.key)
     assert "moved: 'yes'" in win.detail.yaml.toPlainText() or "moved: yes" in win.detail.yaml.toPlainText()
+
+
+def test_a_destroyed_resource_picker_is_not_called_by_the_workspace_it_outlived(make_app, demo, qtbot):
+    # the workspace outlives a window's widgets (a test's teardown, a window closed while the
+    # sessions stop): its context-state signal must not call into a deleted combo box
+    import shiboken6
+
+    from kmon.ui.resource_picker import ResourcePicker
+    from kmon.ui.status_bar import StatusBar
+
+    app = make_app(demo.kubeconfig_path, contexts=["kmon-demo"]).open()
+    app.wait_synced()
+    picker, bar = ResourcePicker(app.ws), StatusBar(app.ws)
+    box = picker.context_box
+    shiboken6.delete(picker)
+    shiboken6.delete(bar)
+    assert not shiboken6.isValid(box)
+    app.ws.sigContextState.emit("kmon-demo", "ready", "")  # raised RuntimeError in a lambda before
+    app.ws.sigResourcesChanged.emit("kmon-demo")
+    app.ws.sigContextsChanged.emit(["kmon-demo"])
