@@ -7,9 +7,11 @@ atomic relist's part: "relist at rv X: updated rv a → b (on_update)", see
 ``notifications.history_text``) and what changed each time. Objects are
 held by reference (the cache's own objects: immutable ``RawObject`` versions, each its wire
 bytes and a small header, decoded only when a diff or the YAML is asked for; replayed
-recordings' plain dicts; never mutated here), and memory is bounded twice:
-``per_object`` entries per object and ``capacity`` entries overall (oldest dropped first),
-so a busy cluster cannot grow the history without limit.
+recordings' plain dicts; never mutated here), and memory is bounded three times:
+``per_object`` entries per object, ``capacity`` entries overall and ``max_bytes`` of wire
+bytes held only by the history (versions the cache has replaced or deleted: the current
+versions cost nothing here), oldest entries dropped first, so a busy cluster cannot grow
+the history without limit (16 MiB is ~3,000 replaced versions of a 5 KiB pod).
 
 Qt-free; fed with the same drained batches as the tree.
 """
@@ -44,6 +46,7 @@ class HistoryEntry:
     evicted: bool = False
     notification: str = ""  # what the handlers received (a notifications.LABELS label)
     note: str = ""  # the whole story, e.g. "relist at rv 812: updated rv 5 → 9 (on_update)"
+    held: int = 0  # bytes only the history holds (a version the cache no longer has), else 0
 
 
 def where_of(record: Any, list_rv: str = "") -> str:
@@ -142,9 +145,11 @@ def diff_objects(
 class History:
     """Bounded delta history per (context, resource, key)."""
 
-    def __init__(self, *, per_object: int = 32, capacity: int = 20_000) -> None:
+    def __init__(self, *, per_object: int = 32, capacity: int = 20_000, max_bytes: int = 16 << 20) -> None:
         self.per_object = per_object
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.held_bytes = 0  # wire bytes of the versions only the history holds
         self._by_key: dict[tuple[str, str, str], deque[HistoryEntry]] = {}
         self._order: deque[tuple[tuple[str, str, str], HistoryEntry]] = deque()
         self._size = 0  # live (not evicted) entries
@@ -152,6 +157,19 @@ class History:
 
     def __len__(self) -> int:
         return self._size
+
+    def _hold(self, e: HistoryEntry) -> None:
+        """Count ``e``'s object against ``max_bytes``: the cache no longer holds that version.
+        Only cached ``RawObject`` versions are counted (their wire bytes); a replay's dicts
+        are bounded by ``capacity`` alone."""
+        obj = unwrap(e.object)
+        e.held = len(obj.raw) if type(obj) is RawObject else 0
+        self.held_bytes += e.held
+
+    def _evict(self, e: HistoryEntry) -> None:
+        e.evicted = True
+        self._size -= 1
+        self.held_bytes -= e.held
 
     def apply(self, items: Iterable[Any]) -> int:
         """Record every ``DeltaItem`` of a drained batch (other items are ignored)."""
@@ -174,15 +192,17 @@ class History:
             dq = self._by_key.get(k)
             if dq is None:
                 dq = self._by_key[k] = deque()
+            elif not dq[-1].held:  # the version it replaced now lives only here
+                self._hold(dq[-1])
+            if e.type == "Deleted":  # so does a deleted object's last state
+                self._hold(e)
             dq.append(e)
             self._order.append((k, e))
             self._size += 1
             n += 1
             if len(dq) > self.per_object:
-                old = dq.popleft()
-                old.evicted = True
-                self._size -= 1
-        while self._size > self.capacity and self._order:
+                self._evict(dq.popleft())
+        while (self._size > self.capacity or self.held_bytes > self.max_bytes) and self._order:
             k, e = self._order.popleft()
             if e.evicted:
                 continue
@@ -191,8 +211,7 @@ class History:
                 dq.popleft()
                 if not dq:
                     del self._by_key[k]
-            e.evicted = True
-            self._size -= 1
+            self._evict(e)
         # the order deque also holds evicted entries: compact it when it doubles
         if len(self._order) > 2 * self.capacity + 1024:
             self._order = deque((k, e) for k, e in self._order if not e.evicted)

@@ -166,7 +166,8 @@ class ViewState:
         before, oldest first)."""
         entries = entries_from_caches(caches, items, keep=lambda ctx, res: ctx in self.contexts
                                       and (ctx, res) not in self.stopped)
-        self.history = History(per_object=self.history.per_object, capacity=self.history.capacity)
+        self.history = History(per_object=self.history.per_object, capacity=self.history.capacity,
+                               max_bytes=self.history.max_bytes)
         self.history.apply(items)
         self.states.clear()
         self.states.apply(items)

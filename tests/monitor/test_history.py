@@ -42,6 +42,38 @@ def test_bounds():
     assert h.entries("c", "configmaps", "ns/a") == []
 
 
+def test_the_versions_only_the_history_holds_are_bounded_in_bytes():
+    import orjson
+
+    from kmon.cache.raw_object import RawObject
+
+    def raw(name, rv, size=1000):
+        o = cm(rv, "x" * size, False)
+        o["metadata"]["name"] = name
+        return RawObject(orjson.dumps(o))
+
+    one = len(raw("a", 1).raw)
+    h = History(capacity=1000, max_bytes=3 * one + 10)
+    # current versions cost nothing: 20 objects listed, each still cached
+    h.apply([rec("Added", raw(f"o{i}", i), str(i), initial=True, key=f"ns/o{i}") for i in range(20)])
+    assert len(h) == 20 and h.held_bytes == 0
+    # each update leaves the version it replaced to the history alone
+    for i in range(3):
+        h.apply([rec("Updated", raw(f"o{i}", 100 + i), str(100 + i), key=f"ns/o{i}")])
+    assert h.held_bytes == sum(len(raw(f"o{i}", i).raw) for i in range(3)) and len(h) == 23
+    # a fourth replaced version goes over: the oldest entries go until it fits
+    h.apply([rec("Deleted", raw("o19", 200), "200", key="ns/o19")])
+    assert h.held_bytes <= 3 * one + 10
+    # o0's first version was the oldest entry: it went, its current one stays
+    assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o0")] == ["100"]
+    assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o19")] == ["19", "200"]
+    # dicts (a replay's objects) are bounded by count alone
+    d = History(capacity=1000, max_bytes=1)
+    for i in range(10):
+        d.apply([rec("Updated", cm(i, str(i), False), str(i))])
+    assert len(d) == 10 and d.held_bytes == 0
+
+
 def test_yaml_masks_secrets_unless_revealed():
     s = {"metadata": {"name": "s"}, "data": {"password": "aHVudGVyMg=="}}
     assert "aHVudGVyMg==" not in object_yaml(s, resource="secrets")
