@@ -192,8 +192,9 @@ class History:
             dq = self._by_key.get(k)
             if dq is None:
                 dq = self._by_key[k] = deque()
-            elif not dq[-1].held:  # the version it replaced now lives only here
-                self._hold(dq[-1])
+            elif not dq[-1].held and unwrap(dq[-1].object) is not unwrap(obj):
+                self._hold(dq[-1])  # the version it replaced now lives only here (a resync
+                # hands the cached object itself again: nothing replaced, nothing held)
             if e.type == "Deleted":  # so does a deleted object's last state
                 self._hold(e)
             dq.append(e)

@@ -67,6 +67,11 @@ def test_the_versions_only_the_history_holds_are_bounded_in_bytes():
     # o0's first version was the oldest entry: it went, its current one stays
     assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o0")] == ["100"]
     assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o19")] == ["19", "200"]
+    # a resync hands the cached object itself again: it replaces nothing
+    cur = h.entries("c", "configmaps", "ns/o5")[-1].object
+    before = h.held_bytes
+    h.apply([rec("Sync", cur, "5", key="ns/o5") for _ in range(3)])
+    assert h.held_bytes == before
     # dicts (a replay's objects) are bounded by count alone
     d = History(capacity=1000, max_bytes=1)
     for i in range(10):
