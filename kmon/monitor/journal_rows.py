@@ -74,9 +74,19 @@ def metadata_of(obj: Any) -> Mapping[str, Any]:
     return {}
 
 
+_NAMESPACES: dict[str, str] = {}  # one string per namespace for every row that names it
+
+
 def _split_key(key: str) -> tuple[str, str]:
     ns, sep, name = key.partition("/")
-    return (ns, name) if sep else ("", ns)
+    if not sep:
+        return "", ns
+    shared = _NAMESPACES.get(ns)
+    if shared is None:
+        if len(_NAMESPACES) >= 10_000:  # (a bound: namespaces are few, keys are not trusted)
+            _NAMESPACES.clear()
+        shared = _NAMESPACES[ns] = ns
+    return shared, name
 
 
 def _seconds(v: Any) -> str:

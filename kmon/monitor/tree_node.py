@@ -61,6 +61,9 @@ def unwrap(obj: Any) -> Any:
     return obj
 
 
+_LEAF: tuple = ()
+
+
 def key_parts(key: str) -> tuple[str, str]:
     """(namespace row, name) of a cache key: "ns/name", or a cluster-scoped "name"."""
     ns, sep, name = key.partition("/")
@@ -134,9 +137,12 @@ class Node:
         self.level = level
         self.name = name
         self.parent = parent
-        self.children: list[Node] = []
+        # an object row never has children: it shares one empty tuple (two empty lists per
+        # object were 5.6 MB at 50,000 objects)
+        self.children: list[Node] = [] if level != OBJECT else _LEAF  # type: ignore[assignment]
         self.okey: Any = name  # position key among siblings: the name, or (sort key, name)
-        self.names: list[Any] = []  # children's okeys, ascending, for bisection
+        self.names: list[Any] = [] if level != OBJECT else _LEAF  # type: ignore[assignment]
+        # children's okeys, ascending, for bisection
         self.attached = level == ROOT
         self.count = 0  # live objects below (objects: 1 unless shown deleted)
         self.context = ""
