@@ -379,3 +379,28 @@ def test_a_version_1_2_recording_made_by_the_dict_cache_still_replays_and_record
         it = item_from_record(r)
         again = orjson.loads(orjson.dumps(record_from_item(it, mask=False), default=str))
         assert again == r
+
+
+OLD_1_1 = os.path.join(os.path.dirname(__file__), "data", "recording-1.1.kmonrec")  # made by kmon at ccf43f5
+
+
+def test_a_version_1_1_recording_replays_with_the_notifications_its_deltas_gave():
+    """Format 1.1 (the client-go profile in the header, no notification or group per delta):
+    it replays, its informers say the path they ran, and the event log says each delta's
+    notification from the record alone."""
+    from kmon.monitor.journal_rows import row_from_item
+    from kmon.monitor.replay_source import ReplaySource
+
+    rec = read_recording(OLD_1_1)
+    assert rec.complete and rec.header["version"] == "1.1"
+    src = ReplaySource(rec)
+    src.advance_to(rec.end_time)
+    stats = src.stats("kmon-demo")
+    assert set(stats) == {"deployments.apps", "pods", "secrets"}
+    assert all(st.synced and st.store_size > 0 and st.features is not None for st in stats.values())
+    assert {st.queue for st in stats.values()} == {"RealFIFO (atomic, batched, unlocking)"}
+    cache = rebuild_cache(rec.records)
+    assert all(set(s["data"].values()) <= {MASK} for s in cache[("kmon-demo", "secrets")].values())
+    rows = [row_from_item(item_from_record(r)) for r in rec.records if r.get("kind") == "delta"]
+    assert rows and all(r.notification for r in rows)
+    assert any(r.notification == "on_add (initial list)" for r in rows)
