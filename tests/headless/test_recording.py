@@ -358,21 +358,28 @@ def test_replay_shows_the_same_rows_grouped_and_notified_as_live(tmp_path, versi
 OLD_1_2 = os.path.join(os.path.dirname(__file__), "data", "recording-1.2.kmonrec")  # made by kmon at ce61d77 (dict cache)
 
 
-def test_a_version_1_2_recording_made_by_the_dict_cache_still_replays_and_records_the_same():
-    """Recorded before objects were cached as their wire bytes (RawObjects): it replays, and
-    a replayed delta recorded again gives the record it came from."""
+def _replayed_to_the_end(path, version):
+    """An old recording of the demo's deployments, pods and secrets read and replayed to its
+    end: complete, of ``version``, every informer synced with objects, its secrets masked.
+    Returns the recording and the informers' stats."""
     from kmon.monitor.replay_source import ReplaySource
 
-    rec = read_recording(OLD_1_2)
-    assert rec.complete and rec.header["version"] == "1.2"
+    rec = read_recording(path)
+    assert rec.complete and rec.header["version"] == version
     src = ReplaySource(rec)
     src.advance_to(rec.end_time)
     stats = src.stats("kmon-demo")
     assert set(stats) == {"deployments.apps", "pods", "secrets"}
     assert all(st.synced and st.store_size > 0 for st in stats.values())
-    cache = rebuild_cache(rec.records)
-    secrets = cache[("kmon-demo", "secrets")]
+    secrets = rebuild_cache(rec.records)[("kmon-demo", "secrets")]
     assert secrets and all(set(s["data"].values()) <= {MASK} for s in secrets.values())
+    return rec, stats
+
+
+def test_a_version_1_2_recording_made_by_the_dict_cache_still_replays_and_records_the_same():
+    """Recorded before objects were cached as their wire bytes (RawObjects): it replays, and
+    a replayed delta recorded again gives the record it came from."""
+    rec, _stats = _replayed_to_the_end(OLD_1_2, "1.2")
     deltas = [r for r in rec.records if r.get("kind") == "delta"]
     assert deltas and any(r["object"].get("status") for r in deltas)
     for r in deltas:
@@ -389,18 +396,10 @@ def test_a_version_1_1_recording_replays_with_the_notifications_its_deltas_gave(
     it replays, its informers say the path they ran, and the event log says each delta's
     notification from the record alone."""
     from kmon.monitor.journal_rows import row_from_item
-    from kmon.monitor.replay_source import ReplaySource
 
-    rec = read_recording(OLD_1_1)
-    assert rec.complete and rec.header["version"] == "1.1"
-    src = ReplaySource(rec)
-    src.advance_to(rec.end_time)
-    stats = src.stats("kmon-demo")
-    assert set(stats) == {"deployments.apps", "pods", "secrets"}
-    assert all(st.synced and st.store_size > 0 and st.features is not None for st in stats.values())
+    rec, stats = _replayed_to_the_end(OLD_1_1, "1.1")
+    assert all(st.features is not None for st in stats.values())
     assert {st.queue for st in stats.values()} == {"RealFIFO (atomic, batched, unlocking)"}
-    cache = rebuild_cache(rec.records)
-    assert all(set(s["data"].values()) <= {MASK} for s in cache[("kmon-demo", "secrets")].values())
     rows = [row_from_item(item_from_record(r)) for r in rec.records if r.get("kind") == "delta"]
     assert rows and all(r.notification for r in rows)
     assert any(r.notification == "on_add (initial list)" for r in rows)
