@@ -19,6 +19,7 @@ ListFinished row shows.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, Iterable, NamedTuple
 
@@ -74,19 +75,11 @@ def metadata_of(obj: Any) -> Mapping[str, Any]:
     return {}
 
 
-_NAMESPACES: dict[str, str] = {}  # one string per namespace for every row that names it
-
-
 def _split_key(key: str) -> tuple[str, str]:
     ns, sep, name = key.partition("/")
-    if not sep:
-        return "", ns
-    shared = _NAMESPACES.get(ns)
-    if shared is None:
-        if len(_NAMESPACES) >= 10_000:  # (a bound: namespaces are few, keys are not trusted)
-            _NAMESPACES.clear()
-        shared = _NAMESPACES[ns] = ns
-    return shared, name
+    # one string per namespace for every row naming it, as the cache's headers share them
+    # (kmon.cache.raw_header); an interned string goes when its last row does
+    return (sys.intern(ns), name) if sep else ("", ns)
 
 
 def _seconds(v: Any) -> str:
