@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kmon.cache.events import DeltaRecord, ReflectorEvent
 from kmon.cache.keys import DeletedFinalStateUnknown, deletion_handling_key
+from kmon.monitor.journal_rows import metadata_of
 
 __all__ = ["ADD", "DELETE", "UPDATE", "Cause", "HeardCall", "Mark", "Recorder", "Side"]
 
@@ -33,16 +33,6 @@ ADD, UPDATE, DELETE = "on_add", "on_update", "on_delete"
 
 # reflector steps worth a line beside the notifications
 _MARK_KINDS = {"Relist", "ListFinished", "WatchStarted", "Expired", "Error"}
-
-
-def _meta(obj: Any) -> Mapping[str, Any]:
-    """The object's metadata: a dict's, or a cached ``RawObject``'s header view (read without
-    decoding the object)."""
-    try:
-        meta = obj.get("metadata")
-        return meta if isinstance(meta, Mapping) else {}
-    except AttributeError:
-        return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +133,7 @@ class Recorder:
 
     # -- the handler (client-go's ResourceEventHandler) -----------------------------------------
     def on_add(self, obj: Any, is_in_initial_list: bool) -> None:
-        meta = _meta(obj)
+        meta = metadata_of(obj)
         key = deletion_handling_key(obj)
         rv = str(meta.get("resourceVersion") or "")
         with self.lock:
@@ -151,7 +141,7 @@ class Recorder:
             self.view[key] = rv
 
     def on_update(self, old: Any, new: Any) -> None:
-        meta, old_meta = _meta(new), _meta(old)
+        meta, old_meta = metadata_of(new), metadata_of(old)
         key = deletion_handling_key(new)
         rv = str(meta.get("resourceVersion") or "")
         recreated = bool(meta.get("uid") and old_meta.get("uid") and meta.get("uid") != old_meta.get("uid"))
@@ -163,7 +153,7 @@ class Recorder:
     def on_delete(self, obj: Any) -> None:
         tombstone = isinstance(obj, DeletedFinalStateUnknown)
         key = obj.key if tombstone else deletion_handling_key(obj)
-        rv = str(_meta(obj.obj if tombstone else obj).get("resourceVersion") or "")
+        rv = str(metadata_of(obj.obj if tombstone else obj).get("resourceVersion") or "")
         with self.lock:
             self.calls.append(HeardCall(len(self.calls), self._now(), DELETE, key, rv, tombstone=tombstone))
             self.view.pop(key, None)
@@ -176,7 +166,7 @@ class Recorder:
             dtype = str(getattr(r.type, "value", r.type))
             group = "" if r.group is None else str(getattr(r.group.type, "value", r.group.type))
             old = r.old_object
-            old_rv = None if old is None else str(_meta(old).get("resourceVersion") or "")
+            old_rv = None if old is None else str(metadata_of(old).get("resourceVersion") or "")
             out.append(Cause(r.key, dtype, group, str(r.resource_version or ""), old_rv, dtype == "Deleted", now))
         with self.lock:
             self.causes.extend(out)
