@@ -50,15 +50,19 @@ class HistoryEntry:
     owner: tuple[str, str, str] = ("", "", "")  # (context, resource, key) it is history of
 
 
-def where_of(record: Any, list_rv: str = "") -> str:
-    """Where a delta came from, with the version of its relist when known: "initial list
-    at rv 10", "relist at rv 812", "resync", "watch". ``list_rv``: the version of the last
-    list of its informer (a classic relist's records do not carry it)."""
-    source = source_of(record)
+def where_of(record: Any, source: str, list_rv: str = "") -> str:
+    """Where a delta came from (``source``: its ``source_of``), with the version of its
+    relist when known: "initial list at rv 10", "relist at rv 812", "resync", "watch".
+    ``list_rv``: the version of the last list of its informer (a classic relist's records
+    do not carry it)."""
     group = record.group
-    rv = group.resource_version if group is not None and type_name(group.type) == "ReplacedAll" else list_rv
-    if group is not None and type_name(group.type) == "SyncAll":
-        return "resync"
+    if group is None:
+        rv = list_rv
+    else:
+        group_type = type_name(group.type)
+        if group_type == "SyncAll":
+            return "resync"
+        rv = group.resource_version if group_type == "ReplacedAll" else list_rv
     return f"{source} at rv {rv}" if rv and source in ("initial list", "relist") else source
 
 
@@ -190,8 +194,9 @@ class History:
             obj = rec.object
             rv = rec.resource_version or rv_of(obj)
             note = notification_of(rec)
-            e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source_of(rec), obj, False, note.label,
-                             history_text(note, where_of(rec, lists.get((item.context, item.resource), ""))))
+            source = source_of(rec)
+            e = HistoryEntry(rec.time, type_name(rec.type), str(rv or ""), source, obj, False, note.label,
+                             history_text(note, where_of(rec, source, lists.get((item.context, item.resource), ""))))
             dq = self._by_key.get(k)
             if dq is None:
                 dq = self._by_key[k] = []
