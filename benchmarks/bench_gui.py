@@ -316,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     tmp = tempfile.mkdtemp(prefix="kmon-bench-")
     settings = Settings(QSettings(os.path.join(tmp, "kmon.ini"), QSettings.Format.IniFormat))
-    ws, win, _ = build(parser().parse_args(
-        ["--context", "kmon-demo"] + (["--client-go", args.client_go] if args.client_go else [])), settings=settings, kubeconfig=kubeconfig,
+    app_args = ["--context", "kmon-demo"] + (["--client-go", args.client_go] if args.client_go else [])
+    ws, win, _ = build(parser().parse_args(app_args), settings=settings, kubeconfig=kubeconfig,
                        session_factory=synth.session if synth else None, views=args.views)
     win.resize(1600, 900)
     win.show()

@@ -141,8 +141,8 @@ class Node:
         # object were 5.6 MB at 50,000 objects)
         self.children: list[Node] = [] if level != OBJECT else _LEAF  # type: ignore[assignment]
         self.okey: Any = name  # position key among siblings: the name, or (sort key, name)
-        self.names: list[Any] = [] if level != OBJECT else _LEAF  # type: ignore[assignment]
         # children's okeys, ascending, for bisection
+        self.names: list[Any] = [] if level != OBJECT else _LEAF  # type: ignore[assignment]
         self.attached = level == ROOT
         self.count = 0  # live objects below (objects: 1 unless shown deleted)
         self.context = ""
