@@ -136,7 +136,7 @@ def test_watch_rejects_an_unknown_resource_with_kubectls_words_and_runs_the_othe
     out = run_kmon("watch", "--kubeconfig", kubeconfig, "nosuchthing", "--duration", "5", timeout=30)
     assert out.returncode == 1 and out.stdout == b""
     assert out.stderr.decode() == 'error: the server doesn\'t have a resource type "nosuchthing"\n'
-    out = run_kmon("watch", "--kubeconfig", kubeconfig, "-o", "json", "pods,nosuchthing", "--duration", "1.5", timeout=30)
+    out = run_kmon("watch", "--kubeconfig", kubeconfig, "-o", "json", "pods,nosuchthing", "--duration", "5", timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stderr.decode().splitlines() == [
         'error: the server doesn\'t have a resource type "nosuchthing"',
