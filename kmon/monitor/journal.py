@@ -214,7 +214,7 @@ def _iso(t: float) -> str:
 
 
 def _export_record(row: JournalRow) -> dict[str, Any]:
-    d = row._asdict()
+    d = {f: getattr(row, f) for f in FIELDS}
     d["detail"] = redact_text(row.detail)
     d["time_iso"] = _iso(row.time)
     return d

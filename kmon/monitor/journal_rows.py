@@ -35,11 +35,17 @@ __all__ = ["FIELDS", "JournalRow", "RowBuilder", "enum_text", "list_version", "m
 class JournalRow(NamedTuple):
     """One line of the event log. ``category`` is "delta", "reflector" or "session";
     ``type`` the delta type ("Added"...), reflector event kind ("Relist"...) or session
-    state ("failed"...); ``detail`` a short human text; ``level`` "info"/"warning"/"error";
-    ``notification``: what the handlers received (a ``notifications.LABELS`` label; for a
-    group header the calls it made, e.g. "on_delete ×2, on_update ×5"); ``group``: the
-    sequence number of the group's header row (on the header and on its members; -1
-    outside a group); ``members``: on a header, how many member rows follow it."""
+    state ("failed"...); ``detail`` (a property) a short human text; ``level``
+    "info"/"warning"/"error"; ``notification``: what the handlers received (a
+    ``notifications.LABELS`` label; for a group header the calls it made, e.g. "on_delete ×2,
+    on_update ×5"); ``group``: the sequence number of the group's header row (on the header
+    and on its members; -1 outside a group); ``members``: on a header, how many member rows
+    follow it; ``old_rv``: on an update, the version it replaced.
+
+    ``text`` is the detail as stored. A watch update's detail, "rv 5 → 9", is made from
+    ``old_rv`` when asked: as a string of its own per row it would cost ~110 bytes (the
+    arrow makes it a two-byte string), 11 MB in a full journal of updates, while ``old_rv``
+    is the string the previous row of that object already holds."""
 
     time: float
     context: str
@@ -49,14 +55,23 @@ class JournalRow(NamedTuple):
     namespace: str
     name: str
     resource_version: str
-    detail: str
+    text: str
     level: str = "info"
     notification: str = ""
     group: int = -1
     members: int = 0
+    old_rv: str = ""
+
+    @property
+    def detail(self) -> str:
+        if self.old_rv and not self.text:
+            return f"rv {self.old_rv} → {self.resource_version}"
+        return self.text
 
 
-FIELDS: tuple[str, ...] = JournalRow._fields
+# what an exported row holds (``detail`` made, ``text`` and ``old_rv`` not repeated)
+FIELDS: tuple[str, ...] = ("time", "context", "resource", "category", "type", "namespace", "name",
+                           "resource_version", "detail", "level", "notification", "group", "members")
 
 
 def enum_text(v: Any) -> str:
@@ -179,8 +194,9 @@ def _delta_row(item: DeltaItem, list_rv: str = "", group: int = -1) -> JournalRo
         detail = f"relist at rv {list_rv}: {note.outcome}" if list_rv else f"relist: {note.outcome}"
     elif typ == "Sync":
         detail = "resync"
-    elif typ == "Updated":
-        detail = f"rv {note.old_rv} → {rv}" if note.old_rv else ""
+    elif typ == "Updated":  # "rv old → new", made when shown (JournalRow.detail)
+        return JournalRow(rec.time, item.context, item.resource, "delta", typ, namespace, name, str(rv), "",
+                          "info", note.label, group, 0, note.old_rv or "")
     else:
         detail = ""
     return JournalRow(rec.time, item.context, item.resource, "delta", typ, namespace, name, str(rv), detail,

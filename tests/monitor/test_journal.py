@@ -165,6 +165,23 @@ def test_exports_mask_and_roundtrip(tmp_path):
     assert len(recs) == 4 and recs[3]["name"] == 'a,b"c' and recs[2]["level"] == "error"
 
 
+def test_an_update_rows_detail_is_made_from_the_version_the_previous_row_holds(tmp_path):
+    """A watch update's "rv 12 → 13" is not kept as a string of its own per row (~110 bytes
+    each in a journal full of updates): the row keeps the old version, the very string the
+    object's previous row holds, and the detail is made when shown, searched or exported."""
+    first = pod("web-1", "shop", "12")
+    j = Journal()
+    j.append_items([delta("Added", "web-1", "shop", "12", obj=first),
+                    delta("Updated", "web-1", "shop", "13", old=first)])
+    added, updated = j[-2:]
+    assert updated.old_rv is added.resource_version or updated.old_rv is first["metadata"]["resourceVersion"]
+    assert updated.text == "" and updated.detail == "rv 12 → 13"
+    assert [r.name for r in j.filtered(text="12 → 13")] == ["web-1"]
+    export_jsonl([updated], tmp_path / "u.jsonl")
+    rec = orjson.loads((tmp_path / "u.jsonl").read_bytes())
+    assert rec["detail"] == "rv 12 → 13" and set(rec) == {*FIELDS, "time_iso"}
+
+
 def test_a_refused_watch_list_is_a_warning_that_says_it_lists_instead():
     # client-go falls back to LIST at once: not an error the user must act on
     r = row_from_item(refl("Error", error="422 Invalid: sendInitialEvents", reason="watch-list",
