@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kmon.cache.events import DeltaRecord
 from kmon.monitor.feed import DeltaItem
@@ -117,3 +119,61 @@ def test_each_object_s_history_tells_its_part_of_a_relist_and_the_call_handlers_
                         "relist at rv 812: unchanged (resync on_update)", *resync[:1]]
     assert got["c"] == ["initial list at rv 10: added (on_add, initial list)",
                         "relist at rv 812: deleted, final state unknown (on_delete with a tombstone)"]
+
+
+def _raw_cm(name, rv, size):
+    import orjson
+
+    from kmon.cache.raw_object import RawObject
+
+    o = cm(rv, "x" * size, False)
+    o["metadata"]["name"] = name
+    return RawObject(orjson.dumps(o))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(["Added", "Updated", "Deleted", "Sync", "Replaced"]),
+                                             st.integers(0, 5), st.integers(0, 400)), max_size=12), st.booleans()),
+                max_size=12),
+       st.integers(1, 6), st.integers(1, 15), st.integers(200, 3000))
+def test_entries_are_made_only_for_deltas_that_outlive_the_fold(batches, per_object, capacity, max_bytes):
+    """The history makes its entries when somebody reads, and only for the deltas whose
+    entries the fold would keep (``History._survivors``): whatever the reads, bounds and
+    deltas (resyncs handing the cached object again included), it holds what making every
+    entry and evicting would hold, and the bounds hold."""
+    lazy = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
+    every = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
+    every._survivors = list  # every delta gets its entry, the fold's evictions do the rest
+    cached: dict[str, object] = {}
+    rv = 0
+    keys = [f"ns/o{i}" for i in range(6)]
+
+    def state(h):
+        return (len(h), h.held_bytes, {k: [(e.type, e.resource_version, e.held, e.note)
+                                           for e in h.entries("c", "configmaps", k)] for k in keys})
+
+    for batch, read in batches:
+        items = []
+        for typ, who, size in batch:
+            rv += 1
+            key = keys[who]
+            obj = cached[key] if typ == "Sync" and key in cached else _raw_cm(f"o{who}", rv, size)
+            cached[key] = obj
+            items.append(rec(typ, obj, str(rv), key=key))
+        lazy.apply(items)
+        every.apply(items)
+        if read:
+            assert state(lazy) == state(every)
+            assert len(lazy) <= capacity and lazy.held_bytes <= max_bytes
+            assert all(len(lazy.entries("c", "configmaps", k)) <= per_object for k in keys)
+    assert state(lazy) == state(every)
+
+
+def test_unread_deltas_wait_in_bounded_room():
+    h = History(per_object=2, capacity=10)
+    for i in range(5000):
+        h.apply([rec("Updated", cm(i, "x", False), str(i), key=f"ns/o{i % 7}")])
+        assert len(h._pending) <= 2 * 10 + 1024
+    # the ten newest (per object at most two): 4990..4999
+    assert len(h) == 10 and [e.resource_version for e in h.entries("c", "configmaps", "ns/o3")] == ["4994"]
+    assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o6")] == ["4990", "4997"]
