@@ -195,6 +195,12 @@ class Synthetic:
         return round(self.sent / max(1e-9, time.monotonic() - self.t0), 1)
 
 
+def cached_objects(ws) -> int:
+    """How many objects the informers of every open context hold."""
+    return sum(len(h.informer.indexer) for s in ws.sessions.values() if s is not None
+               for h in s.resources.values() if h.informer is not None)
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -404,7 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     def control() -> None:
         now = time.monotonic()
         if phase["name"] == "sync":
-            synced = len(ws.tree) >= synth.n if synth else ws.all_synced()
+            # synced: every informer synced *and* the tree holds what their caches hold (an
+            # informer counts as synced once its queue handed the initial items over, which
+            # can be a moment before its handlers, and so the tree, have them all)
+            synced = len(ws.tree) >= synth.n if synth else ws.all_synced() and len(ws.tree) >= cached_objects(ws)
             if synced and ws.bridge.pending() == 0:
                 if synth:
                     gc.collect(1)  # no informers to wait for: freeze now, as the app

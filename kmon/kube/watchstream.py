@@ -41,7 +41,7 @@ __all__ = ["RestWatch", "WatchLineDecoder", "partial_object_metadata"]
 
 log = logging.getLogger("kmon.kube.listwatch")
 
-_READ_SIZE = 1 << 18  # bytes asked of each read1: large, so a burst of events costs one call
+_READ_SIZE = 1 << 22  # bytes asked of each read1: large, so a burst of events costs one call
 _monotonic = time.monotonic
 
 
