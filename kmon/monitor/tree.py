@@ -273,6 +273,8 @@ class ObjectTree:
         new_containers: dict[Node, list[Node]] = {}  # parent -> new container nodes
         moves: dict[Node, list[Node]] = {}  # kind -> updated objects whose key may change
         ordered = self.order is not None or self.reverse
+        last_where: tuple[str, str, str] | None = None
+        kind: Node | None = None
         for k, (t, obj, rv) in last.items():
             node = self._objects.get(k)
             if t == "Deleted":
@@ -316,7 +318,9 @@ class ObjectTree:
                 continue
             ctx_name, res, key = k
             ns_name, name = key_parts(key)
-            kind = container(self.root, ctx_name, ns_name, res, new_containers)
+            where = (ctx_name, ns_name, res)
+            if where != last_where:  # a batch comes in runs of one namespace's kind
+                last_where, kind = where, container(self.root, ctx_name, ns_name, res, new_containers)
             node = Node(OBJECT, name, kind)
             node.context, node.resource, node.key = ctx_name, res, key
             node.obj = obj
@@ -328,7 +332,8 @@ class ObjectTree:
                 node.okey = self._okey(node)
             self._objects[k] = node
             additions.setdefault(kind, []).append(node)
-            count_up(kind, +1, touched)
+        for kind, nodes in additions.items():  # the counts above the new rows, once per kind
+            count_up(kind, len(nodes), touched)
         # structural changes: removals first (rows of the old layout), then insertions
         # bottom-up so that a new container is inserted whole, with its children.
         listener = self.listener
