@@ -161,12 +161,19 @@ class History:
         self._order: deque[HistoryEntry] = deque()  # every entry, oldest first (and evicted ones)
         self._size = 0  # live (not evicted) entries
         self._list_rv: dict[tuple[str, str], str] = {}  # (context, resource) -> its last list's version
-        # deltas not folded into entries yet, each with its informer's last list version then:
-        # entries are made when somebody reads, and only for the deltas whose entries would
-        # outlive the fold (``_survivors``): an initial list of 150,000 objects makes 20,000
-        # entries instead of 150,000, 130,000 of them evicted again. The result is the same
-        # as folding every batch at once (tested).
+        # Deltas not folded into entries yet, each with its informer's last list version
+        # then. Entries are made when somebody reads, and only for the deltas whose entries
+        # would outlive the fold (``_survivors``): an initial list of 150,000 objects makes
+        # 20,000 entries instead of 150,000, 130,000 of them evicted again; the result is the
+        # same as folding every batch at once (tested). A waiting delta keeps its object
+        # alive, so the deltas fold at once when the versions they replaced (with those the
+        # entries hold) pass ``max_bytes``: a churning cache folds about every batch, as
+        # before, and the replaced versions kept stay bounded. Waiting deltas that many newer
+        # ones already outlive are dropped as they pile up.
         self._pending: list[tuple[DeltaItem, str]] = []
+        self._newest: dict[tuple[str, str, str], Any] = {}  # key -> its newest waiting delta's object
+        self._replaced = 0  # wire bytes of versions the waiting deltas replaced or deleted
+        self._cut = False  # a cut found that every entry made so far goes in the next fold
 
     def __len__(self) -> int:
         self._fold()
@@ -197,45 +204,93 @@ class History:
         n = 0
         lists = self._list_rv
         pending = self._pending
+        newest = self._newest
+        by_key = self._by_key
+        replaced = 0
         for item in items:
             if item.__class__ is DeltaItem:
+                rec = item.record
                 pending.append((item, lists.get((item.context, item.resource), "")))
                 n += 1
+                k = (item.context, item.resource, rec.key)
+                obj = unwrap(rec.object)
+                prev = newest.get(k)
+                if prev is None:
+                    made = by_key.get(k)
+                    if made and not made[-1].held:
+                        prev = unwrap(made[-1].object)
+                newest[k] = obj
+                if prev is not None and prev is not obj and prev.__class__ is RawObject:
+                    replaced += len(prev.raw)
+                if obj.__class__ is RawObject and type_name(rec.type) == "Deleted":
+                    replaced += len(obj.raw)
             elif isinstance(item, ReflectorItem):
                 rv = list_version(item)
                 if rv is not None:
                     lists[(item.context, item.resource)] = rv
-        if len(pending) > 2 * self.capacity + 1024:  # unread for long: keep what can last
-            self._pending = self._survivors(pending)
+        self._replaced += replaced
+        if self._held + self._replaced > self.max_bytes:
+            self._fold()
+        elif len(pending) > 2 * self.capacity + 1024:  # unread for long: drop what cannot last
+            self._pending = self._survivors(pending, by_bytes=False)
+            self._newest = {(it.context, it.resource, it.record.key): unwrap(it.record.object)
+                            for it, _ in self._pending}
         return n
 
-    def _survivors(self, pending: list[tuple[DeltaItem, str]]) -> list[tuple[DeltaItem, str]]:
-        """The pending deltas whose entries a fold would keep past its own evictions: at
-        most ``per_object`` newest of each object, at most ``capacity`` newest in all. (The
-        others' entries would go in that fold, as would every older entry; the byte bound
-        can only evict more, oldest first.)"""
+    def _survivors(self, pending: list[tuple[DeltaItem, str]], by_bytes: bool = True) -> list[tuple[DeltaItem, str]]:
+        """The pending deltas whose entries a fold would keep past its own evictions, which
+        drop the oldest entries first until at most ``capacity`` remain and the versions
+        only the history holds fit in ``max_bytes`` (and keep the ``per_object`` newest of
+        each object): walking from the newest, a delta's version is held when it is a
+        deletion or the object's next delta brings another version. Where the walk stops
+        short, every older entry, pending or made, goes in that fold too (``_cut``).
+
+        Without ``by_bytes`` (deltas still to come), only the count bounds cut: newer
+        deltas never bring an older one back, while an object's next delta can take a held
+        version out (its per-object bound) and so make room in bytes."""
         per_object = self.per_object
         room = self.capacity
-        newer: dict[tuple[str, str, str], int] = {}
+        budget = self.max_bytes
+        held_total = 0
+        newer: dict[tuple[str, str, str], tuple[int, Any]] = {}  # key -> (deltas kept, the nearest one's object)
         keep: list[tuple[DeltaItem, str]] = []
-        for p in reversed(pending):
+        for i in range(len(pending) - 1, -1, -1):
             if len(keep) >= room:
+                self._cut = True
                 break
+            p = pending[i]
             item = p[0]
-            k = (item.context, item.resource, item.record.key)
-            c = newer.get(k, 0)
-            if c < per_object:
-                newer[k] = c + 1
-                keep.append(p)
+            rec = item.record
+            k = (item.context, item.resource, rec.key)
+            c, next_obj = newer.get(k, (0, None))
+            if c >= per_object:
+                continue
+            obj = unwrap(rec.object)
+            if obj.__class__ is RawObject and (type_name(rec.type) == "Deleted" or (c and next_obj is not obj)):
+                held_total += len(obj.raw)
+                if by_bytes and held_total > budget:
+                    self._cut = True
+                    break
+            newer[k] = (c + 1, obj)
+            keep.append(p)
         keep.reverse()
         return keep
 
     def _fold(self) -> None:
         """Make the entries of the pending deltas, then evict down to the bounds."""
-        if not self._pending:
+        if not self._pending and not self._cut:
             return
         pending = self._survivors(self._pending)
         self._pending = []
+        self._newest.clear()
+        self._replaced = 0
+        if self._cut:  # the deltas cut off were newer than every entry made: those go first
+            self._cut = False
+            while self._order:
+                e = self._order.popleft()
+                if not e.evicted:
+                    self._evict(e)
+            self._by_key.clear()
         by_key = self._by_key
         order = self._order
         for item, list_rv in pending:

@@ -143,7 +143,7 @@ def test_entries_are_made_only_for_deltas_that_outlive_the_fold(batches, per_obj
     entry and evicting would hold, and the bounds hold."""
     lazy = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
     every = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
-    every._survivors = list  # every delta gets its entry, the fold's evictions do the rest
+    every._survivors = lambda pending, by_bytes=True: list(pending)  # every delta gets its entry, the fold evicts
     cached: dict[str, object] = {}
     rv = 0
     keys = [f"ns/o{i}" for i in range(6)]
@@ -174,6 +174,24 @@ def test_unread_deltas_wait_in_bounded_room():
     for i in range(5000):
         h.apply([rec("Updated", cm(i, "x", False), str(i), key=f"ns/o{i % 7}")])
         assert len(h._pending) <= 2 * 10 + 1024
-    # the ten newest (per object at most two): 4990..4999
+    # the ten newest (per object at most two): 4990..4999 (dicts: a replay's, bounded by count)
     assert len(h) == 10 and [e.resource_version for e in h.entries("c", "configmaps", "ns/o3")] == ["4994"]
     assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o6")] == ["4990", "4997"]
+
+
+def test_unread_churn_keeps_the_replaced_versions_bounded():
+    """Nobody reads, the cache churns: the deltas fold once the versions they replaced
+    would pass max_bytes, so what only the history keeps alive stays bounded."""
+    one = len(_raw_cm("o0", 1, 1000).raw)
+    h = History(capacity=1000, max_bytes=20 * one)
+    current: dict[str, object] = {}
+    for i in range(2000):
+        key = f"ns/o{i % 50}"
+        current[key] = obj = _raw_cm(f"o{i % 50}", i + 1, 1000)
+        h.apply([rec("Added" if i < 50 else "Updated", obj, str(i + 1), key=key)])
+        # every version the history keeps alive (waiting deltas and entries), less the cached ones
+        kept = {id(it.record.object): it.record.object for it, _ in h._pending}
+        kept.update((id(e.object), e.object) for es in h._by_key.values() for e in es)
+        extra = sum(len(o.raw) for k, o in kept.items() if k not in {id(c) for c in current.values()})
+        assert extra <= 20 * one + one
+    assert len(h) <= 1000 and h.held_bytes <= 20 * one
