@@ -91,9 +91,11 @@ def build(args: Any, *, settings: Settings, kubeconfig: Any = None, session_fact
 # (a bad value falls back to the default here and is shown at start: preflight_problems)
 GC_THRESHOLDS = env.GC_THRESHOLDS.read_or_default()
 GC_REFREEZE = env.GC_REFREEZE.read_or_default()
+HEAP_TRIM_EVERY = 20.0  # seconds between malloc_trim calls once synced (1-3 ms each)
 
 
-def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE) -> QTimer:
+def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZE,
+                    trim_every: float = HEAP_TRIM_EVERY) -> QTimer:
     """The cyclic GC is the GUI's worst enemy with 50,000 cached objects: a full collection
     walks every container object alive (seconds, holding the GIL). Thresholds: the cache
     layer's process-wide policy (``kmon.cache.gcguard.policy``) when present, else
@@ -101,13 +103,16 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
     context has synced, ``gc.freeze()`` the caches into the permanent generation; then freeze
     again every ``refreeze_every`` seconds (O(1), env KMON_GC_REFREEZE) so older collections
     only walk what is younger than that — also when deltas do not come through informers.
-    Objects from the API are acyclic: their refcounts still free them once frozen."""
+    Objects from the API are acyclic: their refcounts still free them once frozen. The
+    allocator's free pages go back to the system after the sync and every ``trim_every``
+    seconds (``kmon.cache.heap_trim``)."""
     import time as _time
 
-    from kmon.cache import gcguard
+    from kmon.cache import gcguard, heap_trim
 
     gcguard.install_thresholds(GC_THRESHOLDS, override="KMON_GC_THRESHOLDS" in os.environ)
-    state = {"last": 0.0}
+    heap_trim.fix_mmap_threshold()
+    state = {"last": 0.0, "trimmed": 0.0}
     timer = QTimer(parent)
     timer.setInterval(1000)
 
@@ -115,10 +120,14 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
         now = _time.monotonic()
         if not ws.frozen:
             if ws.freeze_after_sync():
-                state["last"] = now
+                state["last"] = state["trimmed"] = now
+                heap_trim.trim()  # what the sync's decoding left free goes back at once
         elif now - state["last"] >= refreeze_every:
             gcguard.freeze()
             state["last"] = now
+        if ws.frozen and now - state["trimmed"] >= trim_every:
+            heap_trim.trim()  # replaced objects' pages, freed under churn
+            state["trimmed"] = now
 
     timer.timeout.connect(tick)
     timer.start()
