@@ -25,7 +25,7 @@ MAX_LINE = 64 << 20  # a "line" larger than this is not a watch event
 class Dechunker:
     """Decodes HTTP/1.1 chunked transfer coding from a raw buffered socket reader."""
 
-    __slots__ = ("_raw", "_pending", "_left", "_crlf", "_done", "_parts", "_partial")
+    __slots__ = ("_raw", "_pending", "_left", "_crlf", "_done", "_parts", "_partial", "last_read")
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
@@ -35,6 +35,7 @@ class Dechunker:
         self._done = False
         self._parts: list[bytes] = []  # read_lines: pieces of a line not ended yet
         self._partial = 0  # their length
+        self.last_read = 0  # bytes the last raw read returned
 
     def partial_line(self) -> bytes:
         """What ``read_lines`` holds of a line that has not ended yet."""
@@ -68,6 +69,7 @@ class Dechunker:
         if self._done:
             return None
         data = self._raw.read1(n)
+        self.last_read = len(data)
         if not data:
             raise IncompleteRead(b"")
         pending = self._pending + data if self._pending else data
