@@ -111,7 +111,6 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
     from kmon.cache import gcguard, heap_trim
 
     gcguard.install_thresholds(GC_THRESHOLDS, override="KMON_GC_THRESHOLDS" in os.environ)
-    heap_trim.fix_mmap_threshold()
     state = {"last": 0.0, "trimmed": 0.0}
     timer = QTimer(parent)
     timer.setInterval(1000)
@@ -121,6 +120,9 @@ def start_gc_policy(ws: Workspace, parent, *, refreeze_every: float = GC_REFREEZ
         if not ws.frozen:
             if ws.freeze_after_sync():
                 state["last"] = state["trimmed"] = now
+                # from now on, large blocks (read buffers) get pages of their own: the sync
+                # itself runs with glibc's own policy, which measured faster for it
+                heap_trim.fix_mmap_threshold()
                 heap_trim.trim()  # what the sync's decoding left free goes back at once
         elif now - state["last"] >= refreeze_every:
             gcguard.freeze()

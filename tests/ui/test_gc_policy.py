@@ -1,5 +1,5 @@
-"""The GUI's memory timer: freeze the caches once synced, give the allocator's free pages
-back then and every so often (kmon.ui.app.start_gc_policy)."""
+"""The GUI's memory timer: freeze the caches once synced, fix glibc's mmap threshold and
+give the allocator's free pages back then, and every so often (kmon.ui.app.start_gc_policy)."""
 
 from PySide6.QtWidgets import QWidget
 
@@ -22,6 +22,8 @@ class _Workspace:
 def test_heap_is_trimmed_after_the_sync_and_then_on_schedule(qtbot, monkeypatch):
     trims = []
     monkeypatch.setattr(heap_trim, "trim", lambda: trims.append(1) or True)
+    fixed = []
+    monkeypatch.setattr(heap_trim, "fix_mmap_threshold", lambda: fixed.append(1) or True)
     monkeypatch.setattr(gcguard, "freeze", lambda: None)
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -29,10 +31,10 @@ def test_heap_is_trimmed_after_the_sync_and_then_on_schedule(qtbot, monkeypatch)
     timer = start_gc_policy(ws, parent, refreeze_every=3600.0, trim_every=3600.0)
     timer.stop()  # ticked by hand below
     timer.timeout.emit()
-    assert trims == []  # not synced: nothing to give back yet
+    assert trims == [] and fixed == []  # not synced: nothing to give back yet, glibc's policy for the sync
     ws.synced = True
     timer.timeout.emit()
-    assert ws.frozen and len(trims) == 1  # at once after the sync
+    assert ws.frozen and len(trims) == 1 and len(fixed) == 1  # at once after the sync
     timer.timeout.emit()
     assert len(trims) == 1  # not due again for an hour
     timer2 = start_gc_policy(ws, parent, refreeze_every=3600.0, trim_every=0.0)
