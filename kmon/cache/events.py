@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import msgspec
+
 
 class ReflectorEventKind(str, Enum):
     ListStarted = "ListStarted"
@@ -86,11 +88,14 @@ class DeltaGroup:
     unchanged: int = 0
 
 
-@dataclass(slots=True, frozen=True)
-class DeltaRecord:
+class DeltaRecord(msgspec.Struct, frozen=True):
     """One delta as applied by the informer. ``type`` is a ``DeltaType``; ``old_object`` is the
     cached object it replaced (``None`` for adds); ``resource_version`` is the object's.
-    ``group``: the atomic delta it is part of (see the module doc), else None."""
+    ``group``: the atomic delta it is part of (see the module doc), else None.
+
+    A msgspec Struct, not a frozen dataclass: one is made per delta on the informer's
+    thread, and a frozen dataclass sets each of its eight fields through
+    ``object.__setattr__`` (1.2 us against 0.1 us)."""
 
     type: Any
     key: str
