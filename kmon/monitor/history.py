@@ -50,6 +50,12 @@ class HistoryEntry:
     owner: tuple[str, str, str] = ("", "", "")  # (context, resource, key) it is history of
 
 
+def _wire_bytes(obj: Any) -> int:
+    """The wire bytes a cached ``RawObject`` version keeps alive (0 for a replay's dicts,
+    which ``capacity`` alone bounds)."""
+    return len(obj.raw) if obj.__class__ is RawObject else 0
+
+
 def where_of(record: Any, source: str, list_rv: str = "") -> str:
     """Where a delta came from (``source``: its ``source_of``), with the version of its
     relist when known: "initial list at rv 10", "relist at rv 812", "resync", "watch".
@@ -173,7 +179,7 @@ class History:
         self._pending: list[tuple[DeltaItem, str]] = []
         self._newest: dict[tuple[str, str, str], Any] = {}  # key -> its newest waiting delta's object
         self._replaced = 0  # wire bytes of versions the waiting deltas replaced or deleted
-        self._cut = False  # a cut found that every entry made so far goes in the next fold
+        self._cut = False  # trimming the waiting deltas cut some: every entry made goes in the next fold
 
     def __len__(self) -> int:
         self._fold()
@@ -189,8 +195,7 @@ class History:
         """Count ``e``'s object against ``max_bytes``: the cache no longer holds that version.
         Only cached ``RawObject`` versions are counted (their wire bytes); a replay's dicts
         are bounded by ``capacity`` alone."""
-        obj = unwrap(e.object)
-        e.held = len(obj.raw) if type(obj) is RawObject else 0
+        e.held = _wire_bytes(unwrap(e.object))
         self._held += e.held
 
     def _evict(self, e: HistoryEntry) -> None:
@@ -220,10 +225,10 @@ class History:
                     if made and not made[-1].held:
                         prev = unwrap(made[-1].object)
                 newest[k] = obj
-                if prev is not None and prev is not obj and prev.__class__ is RawObject:
-                    replaced += len(prev.raw)
-                if obj.__class__ is RawObject and type_name(rec.type) == "Deleted":
-                    replaced += len(obj.raw)
+                if prev is not None and prev is not obj:
+                    replaced += _wire_bytes(prev)
+                if type_name(rec.type) == "Deleted":
+                    replaced += _wire_bytes(obj)
             elif isinstance(item, ReflectorItem):
                 rv = list_version(item)
                 if rv is not None:
@@ -232,18 +237,21 @@ class History:
         if self._held + self._replaced > self.max_bytes:
             self._fold()
         elif len(pending) > 2 * self.capacity + 1024:  # unread for long: drop what cannot last
-            self._pending = self._survivors(pending, by_bytes=False)
+            self._pending, cut = self._survivors(pending, by_bytes=False)
+            self._cut = self._cut or cut
             self._newest = {(it.context, it.resource, it.record.key): unwrap(it.record.object)
                             for it, _ in self._pending}
         return n
 
-    def _survivors(self, pending: list[tuple[DeltaItem, str]], by_bytes: bool = True) -> list[tuple[DeltaItem, str]]:
+    def _survivors(self, pending: list[tuple[DeltaItem, str]],
+                   by_bytes: bool = True) -> tuple[list[tuple[DeltaItem, str]], bool]:
         """The pending deltas whose entries a fold would keep past its own evictions, which
         drop the oldest entries first until at most ``capacity`` remain and the versions
         only the history holds fit in ``max_bytes`` (and keep the ``per_object`` newest of
         each object): walking from the newest, a delta's version is held when it is a
         deletion or the object's next delta brings another version. Where the walk stops
-        short, every older entry, pending or made, goes in that fold too (``_cut``).
+        short (the second value: cut), every older entry, pending or made, goes in that fold
+        too.
 
         Without ``by_bytes`` (deltas still to come), only the count bounds cut: newer
         deltas never bring an older one back, while an object's next delta can take a held
@@ -254,9 +262,10 @@ class History:
         held_total = 0
         newer: dict[tuple[str, str, str], tuple[int, Any]] = {}  # key -> (deltas kept, the nearest one's object)
         keep: list[tuple[DeltaItem, str]] = []
+        cut = False
         for i in range(len(pending) - 1, -1, -1):
             if len(keep) >= room:
-                self._cut = True
+                cut = True
                 break
             p = pending[i]
             item = p[0]
@@ -266,25 +275,25 @@ class History:
             if c >= per_object:
                 continue
             obj = unwrap(rec.object)
-            if obj.__class__ is RawObject and (type_name(rec.type) == "Deleted" or (c and next_obj is not obj)):
-                held_total += len(obj.raw)
+            if type_name(rec.type) == "Deleted" or (c and next_obj is not obj):
+                held_total += _wire_bytes(obj)
                 if by_bytes and held_total > budget:
-                    self._cut = True
+                    cut = True
                     break
             newer[k] = (c + 1, obj)
             keep.append(p)
         keep.reverse()
-        return keep
+        return keep, cut
 
     def _fold(self) -> None:
         """Make the entries of the pending deltas, then evict down to the bounds."""
         if not self._pending and not self._cut:
             return
-        pending = self._survivors(self._pending)
+        pending, cut = self._survivors(self._pending)
         self._pending = []
         self._newest.clear()
         self._replaced = 0
-        if self._cut:  # the deltas cut off were newer than every entry made: those go first
+        if cut or self._cut:  # the deltas cut off were newer than every entry made: those go first
             self._cut = False
             while self._order:
                 e = self._order.popleft()

@@ -143,7 +143,7 @@ def test_entries_are_made_only_for_deltas_that_outlive_the_fold(batches, per_obj
     entry and evicting would hold, and the bounds hold."""
     lazy = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
     every = History(per_object=per_object, capacity=capacity, max_bytes=max_bytes)
-    every._survivors = lambda pending, by_bytes=True: list(pending)  # every delta gets its entry, the fold evicts
+    every._survivors = lambda pending, by_bytes=True: (list(pending), False)  # every delta an entry; the fold evicts
     cached: dict[str, object] = {}
     rv = 0
     keys = [f"ns/o{i}" for i in range(6)]
