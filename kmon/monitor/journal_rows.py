@@ -184,6 +184,7 @@ def _delta_row(item: DeltaItem, list_rv: str = "", group: int = -1) -> JournalRo
         namespace, name = m.get("namespace") or "", m.get("name") or ""
     rv = rec.resource_version or metadata_of(obj).get("resourceVersion") or ""
     note = notification_of(rec)
+    old_rv = ""
     if unknown:
         detail = "deleted while not watching (final state unknown)"
     elif rec.is_in_initial_list:
@@ -195,12 +196,11 @@ def _delta_row(item: DeltaItem, list_rv: str = "", group: int = -1) -> JournalRo
     elif typ == "Sync":
         detail = "resync"
     elif typ == "Updated":  # "rv old → new", made when shown (JournalRow.detail)
-        return JournalRow(rec.time, item.context, item.resource, "delta", typ, namespace, name, str(rv), "",
-                          "info", note.label, group, 0, note.old_rv or "")
+        detail, old_rv = "", note.old_rv or ""
     else:
         detail = ""
     return JournalRow(rec.time, item.context, item.resource, "delta", typ, namespace, name, str(rv), detail,
-                      "info", note.label, group)
+                      "info", note.label, group, 0, old_rv)
 
 
 def row_from_item(item: FeedItem) -> JournalRow:
