@@ -42,12 +42,11 @@ def _libc() -> ctypes.CDLL | None:
 
 
 _LIBC = _libc()
-_malloc_trim = _LIBC.malloc_trim if _LIBC is not None else None
 
 
 def available() -> bool:
     """Whether this process's C library can give free heap memory back."""
-    return _malloc_trim is not None
+    return _LIBC is not None
 
 
 def fix_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
@@ -63,4 +62,4 @@ def fix_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
 
 def trim() -> bool:
     """Give the heap's free pages back to the system; True if any memory was released."""
-    return bool(_malloc_trim(0)) if _malloc_trim is not None else False
+    return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False

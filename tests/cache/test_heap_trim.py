@@ -20,5 +20,5 @@ def test_trim_gives_free_pages_back_where_glibc_is_the_c_library():
 
 
 def test_without_the_call_trim_does_nothing(monkeypatch):
-    monkeypatch.setattr(heap_trim, "_malloc_trim", None)
-    assert not heap_trim.available() and heap_trim.trim() is False
+    monkeypatch.setattr(heap_trim, "_LIBC", None)
+    assert not heap_trim.available() and heap_trim.trim() is False and heap_trim.fix_mmap_threshold() is False
