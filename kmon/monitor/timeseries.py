@@ -53,6 +53,7 @@ from typing import Any, Iterable, NamedTuple
 import numpy as np
 
 from kmon.cache.informer_metrics import LatencySnapshot
+from kmon.monitor.delta_tally import DeltaTally
 from kmon.monitor.feed import DeltaItem, FeedItem, ReflectorItem, SessionItem
 from kmon.monitor.journal import enum_text, reflector_detail
 
@@ -269,6 +270,7 @@ class SeriesBook:
             raise ValueError("max_points must be at least 2")
         self.max_points = max_points
         self.max_markers = max_markers
+        self._tally = DeltaTally(self, _TYPE_INDEX)  # deltas counted, then written at once
         self.t0: float = math.floor(t0) if t0 is not None else math.nan
         self.resolution = 1.0
         self.generation = 0  # bumped by clear()
@@ -332,11 +334,16 @@ class SeriesBook:
     def ingest(self, items: Iterable[FeedItem]) -> int:
         """Update from a drained feed batch; returns how many items were used."""
         used = 0
+        tally = self._tally
+        add = tally.add
         for item in items:
-            if isinstance(item, DeltaItem):
+            if item.__class__ is DeltaItem:
                 rec = item.record
-                self._delta(item.context, item.resource, rec.time, enum_text(rec.type), rec.resource_version)
-            elif isinstance(item, ReflectorItem):
+                add(item.context, item.resource, rec.time, enum_text(rec.type), rec.resource_version)
+                used += 1
+                continue
+            tally.flush()  # in order: what the deltas before it did is written first
+            if isinstance(item, ReflectorItem):
                 ev = item.event
                 self._reflector(item.context, item.resource, enum_text(ev.kind), ev.time, ev.resource_version, ev.detail)
             elif isinstance(item, SessionItem):
@@ -346,6 +353,7 @@ class SeriesBook:
             else:
                 continue
             used += 1
+        tally.flush()
         return used
 
     def ingest_records(self, records: Iterable[dict[str, Any]]) -> int:
@@ -353,14 +361,18 @@ class SeriesBook:
         items of them: a replay seek refills the book from every record before the new
         position, and must fold them exactly as ``ingest`` folded the items."""
         used = 0
+        tally = self._tally
         for r in records:
             ctx, res, kind = r.get("context"), r.get("resource"), r.get("kind")
             if not ctx or not res:
                 continue
             t = float(r.get("time") or 0.0)
             if kind == "delta":
-                self._delta(ctx, res, t, str(r.get("type") or ""), str(r.get("resource_version") or ""))
-            elif kind == "reflector":
+                tally.add(ctx, res, t, str(r.get("type") or ""), str(r.get("resource_version") or ""))
+                used += 1
+                continue
+            tally.flush()
+            if kind == "reflector":
                 self._reflector(ctx, res, str(r.get("type") or ""), t, str(r.get("resource_version") or ""),
                                 r.get("detail"))
             elif kind == "session" and r.get("level") == "error":
@@ -368,17 +380,8 @@ class SeriesBook:
             else:
                 continue
             used += 1
+        tally.flush()
         return used
-
-    def _delta(self, context: str, resource: str, t: float, delta_type: str, rv: Any) -> None:
-        s = self._series.get((context, resource)) or self.series(context, resource)
-        i = self.index(t)
-        s._ensure(i)
-        j = _TYPE_INDEX.get(delta_type)
-        if j is not None:
-            s._counts[i, j] += 1
-        s.total_events += 1
-        s._note_rv(i, rv)
 
     def _reflector(self, context: str, resource: str, kind: str, t: float, rv: Any, detail: Any) -> None:
         s = self.series(context, resource)

@@ -198,3 +198,59 @@ def replace_stats(st, **kw):
 
 def pod_obj(name, rv):
     return {"kind": "Pod", "metadata": {"name": name, "namespace": "default", "resourceVersion": rv}}
+
+
+# -- deltas counted in runs (DeltaTally) equal counting them one by one -------------------------------
+def _one_by_one(book: SeriesBook, items) -> None:
+    """The charts' fold as it was before deltas were tallied: every delta straight into the
+    arrays (the reference)."""
+    from kmon.monitor.feed import DeltaItem
+    from kmon.monitor.timeseries import _TYPE_INDEX
+
+    for it in items:
+        if not isinstance(it, DeltaItem):
+            book.ingest([it])
+            continue
+        rec = it.record
+        s = book.series(it.context, it.resource)
+        i = book.index(rec.time)
+        s._ensure(i)
+        j = _TYPE_INDEX.get(rec.type.value)
+        if j is not None:
+            s._counts[i, j] += 1
+        s.total_events += 1
+        s._note_rv(i, rec.resource_version)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_steps = st.lists(st.tuples(
+    st.sampled_from(["Added", "Updated", "Deleted", "Replaced", "Sync", "bookmark"]),
+    st.sampled_from([("c", "pods"), ("c", "nodes"), ("d", "pods")]),
+    st.floats(-3, 40),  # seconds after T0 (some before the axis starts)
+    st.one_of(st.integers(0, 10**6).map(str), st.sampled_from(["", "opaque"])),
+), max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_steps, st.sampled_from([4, 16, 86_400]), st.lists(st.integers(1, 30), min_size=1, max_size=4))
+def test_tallied_deltas_equal_counting_one_by_one(steps, max_points, cuts):
+    items = []
+    for typ, (ctx, res), dt, rv in sorted(steps, key=lambda s: s[2]):
+        if typ == "bookmark":
+            items.append(refl("Bookmark", rv, t=T0 + dt, ctx=ctx, res=res))
+        else:
+            items.append(delta(typ, "p", rv=rv, t=T0 + dt, ctx=ctx, res=res))
+    a, b = SeriesBook(max_points=max_points, t0=T0), SeriesBook(max_points=max_points, t0=T0)
+    pos = 0
+    for c in cuts + [len(items)]:  # in drained batches, as the GUI hands them over
+        a.ingest(items[pos:pos + c])
+        _one_by_one(b, items[pos:pos + c])
+        pos += c
+    a.ingest(items[pos:])
+    _one_by_one(b, items[pos:])
+    assert a.resolution == b.resolution and sorted(a.keys()) == sorted(b.keys())
+    for key in b.keys():
+        sa, sb = a.get(*key), b.get(*key)
+        assert np.array_equal(sa.counts, sb.counts) and np.array_equal(sa.rv, sb.rv, equal_nan=True)
+        assert (sa.total_events, sa.last_rv, sa.rv_numeric) == (sb.total_events, sb.last_rv, sb.rv_numeric)
