@@ -173,7 +173,7 @@ def test_unread_deltas_wait_in_bounded_room():
     h = History(per_object=2, capacity=10)
     for i in range(5000):
         h.apply([rec("Updated", cm(i, "x", False), str(i), key=f"ns/o{i % 7}")])
-        assert len(h._pending) <= 2 * 10 + 1024
+        assert len(h._pending) <= 4 * 10 + 1024
     # the ten newest (per object at most two): 4990..4999 (dicts: a replay's, bounded by count)
     assert len(h) == 10 and [e.resource_version for e in h.entries("c", "configmaps", "ns/o3")] == ["4994"]
     assert [e.resource_version for e in h.entries("c", "configmaps", "ns/o6")] == ["4990", "4997"]
