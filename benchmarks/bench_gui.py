@@ -288,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="with the event log, charts and cache inspector docked and visible (kmon.ui.views)")
     ap.add_argument("--client-go", metavar="VERSION",
                     help="the informer path to run, as the app's --client-go (default: the app's, client-go 1.36)")
+    ap.add_argument("--sync-only", action="store_true",
+                    help="stop once the initial sync is done: report it alone (bench_sync.py repeats it)")
     args = ap.parse_args(argv)
     for name, full, quick in (("seconds", 60.0, 8.0), ("objects", 50_000, 5_000), ("rate", 2000.0, 500.0),
                               ("warmup", 5.0, 2.0)):
@@ -438,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
                         win.tree.expand_node(ns)
                         win.tree.expand_node(ns.child("pods"))
                         break
+                if args.sync_only:
+                    print(f"synced {len(ws.tree):,} objects in {result['initial_sync_s']}s", flush=True)
+                    phase.update(name="done", t=now)
+                    app.exit(0)
+                    return
                 print(f"synced {len(ws.tree):,} objects in {result['initial_sync_s']}s; churning", flush=True)
                 if synth:
                     synth.start()
@@ -521,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     if synth:
         achieved, child_cpu = synth.stop(), None
     else:
-        child.stdin.write("stop\n")
+        child.stdin.write(("go\n" if phase["name"] == "sync" or args.sync_only else "") + "stop\n")
         child.stdin.flush()
         achieved, child_cpu = (float(x) for x in (child.stdout.readline().split() or (0, 0)))
     paths = sorted({f"{st.queue}, {st.initial_sync}" for s in ws.sessions.values() if s is not None
@@ -532,6 +539,15 @@ def main(argv: list[str] | None = None) -> int:
         child.wait(30)
     if rc != 0:
         return rc
+    if args.sync_only:
+        result.update(mode="demo cluster in a child process" if child is not None else "synthetic feed",
+                      informer_path=paths, cluster_objects=int(n_objects) if child is not None else args.objects,
+                      load_average_1_5_15=[round(x, 2) for x in os.getloadavg()])
+        print(json.dumps(result, indent=2), flush=True)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=2)
+        return 0
 
     half = [m for t, m in rss if t >= args.seconds / 2]
     first = [m for t, m in rss if t < args.seconds / 2]

@@ -184,6 +184,7 @@ SLOW = {  # measured: every test taking a second or more (setup + call + teardow
     "monitor/test_session.py::test_server_restart_is_reported_and_recovered",  # 1.6 s
     "sim/test_cli_bench.py::test_bench_gui_quick_on_the_demo_cluster_in_a_child_process",  # 6.9 s
     "sim/test_cli_bench.py::test_bench_quick",  # 9.8 s
+    "sim/test_cli_bench.py::test_bench_sync_repeats_the_gui_sync_and_summarises_it",  # 5.1 s
     "sim/test_cli_bench.py::test_kmon_sim_cli",  # 1.3 s (0.8 s in another run)
     "sim/test_faults.py::test_expire_watch_cache",  # 1.0 s
     "sim/test_robustness.py::test_watch_threads_notice_gone_clients",  # 2.1 s

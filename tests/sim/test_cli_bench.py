@@ -60,7 +60,24 @@ def test_bench_gui_quick_on_the_demo_cluster_in_a_child_process():
     assert result["mode"] == "demo cluster in a child process"
     assert result["churn_requested"] == 500 and result["churn_achieved_writes_per_s"] > 0
     assert result["deltas_per_s_in_tree"] > 0 and result["objects_in_tree"] >= 4_500
-    for key in ("stall_ms", "lag_ms", "rss_mb", "stalls_over_50ms_by_cause", "stall_stacks", "targets"):
+    for key in ("stall_ms", "lag_ms", "rss_mb", "stalls_over_50ms_by_cause", "stall_stacks", "targets", "sync_cpu_s"):
         assert key in result
     assert {"p99_stall<=50ms", "p99_lag<=250ms", "rss_flat", "churn_0.8-1.1x_asked"} <= set(result["targets"])
     assert "summary:" in out
+
+
+def test_bench_sync_repeats_the_gui_sync_and_summarises_it(tmp_path):
+    """benchmarks/bench_sync.py: every run's sync and CPU, then their median and range."""
+    import json
+
+    out = tmp_path / "sync.json"
+    r = subprocess.run([sys.executable, "benchmarks/bench_sync.py", "--objects", "3000", "--repeat", "2",
+                        "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "run 2/2: sync" in r.stdout and "initial sync over 2 runs: median" in r.stdout
+    result = json.loads(out.read_text())
+    assert len(result["runs"]) == 2 and all(run["objects_in_tree"] >= 2_700 for run in result["runs"])
+    assert all(run["user_s"] > 0 for run in result["runs"])
+    s = result["initial_sync_s"]
+    assert s["min"] <= s["median"] <= s["max"]
