@@ -28,7 +28,7 @@ class Book(Protocol):
     max_points: int
 
     def index(self, t: float) -> int: ...
-    def series(self, context: str, resource: str) -> Any: ...
+    def series(self, context: str, resource: str) -> Any: ...  # its add_deltas writes a run
 
 
 class DeltaTally:
@@ -89,18 +89,5 @@ class DeltaTally:
             return
         i = self.i
         for series, counts, n, top, last, opaque in runs.values():
-            series._ensure(i)
-            row = series._counts[i]
-            for j, c in enumerate(counts):
-                if c:
-                    row[j] += c
-            series.total_events += n
-            if last is not None:
-                series.last_rv = last
-            if opaque:
-                series.rv_numeric = False
-            if top is not None:
-                col = series._cols["rv"]
-                if not col[i] >= top:  # NaN-safe
-                    col[i] = top
+            series.add_deltas(i, counts, n, top, last, opaque)
         runs.clear()

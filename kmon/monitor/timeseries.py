@@ -179,10 +179,26 @@ class ResourceSeries:
         if v is None:
             self.rv_numeric = False
             return
+        self._raise_rv(i, v)
+
+    def _raise_rv(self, i: int, v: int) -> None:
         self._ensure(i)
         col = self._cols["rv"]
         if not col[i] >= v:  # NaN-safe
             col[i] = v
+
+    def add_deltas(self, i: int, counts: list[int], n: int, top: int | None, last: str | None, opaque: bool) -> None:
+        """``n`` deltas into bucket ``i`` at once (``DeltaTally``): ``counts`` per type, their
+        highest numeric version, the last version, whether one did not parse."""
+        self._ensure(i)
+        self._counts[i] += counts
+        self.total_events += n
+        if last is not None:
+            self.last_rv = last
+        if opaque:
+            self.rv_numeric = False
+        if top is not None:
+            self._raise_rv(i, top)
 
     def sample(self, stats: Any, t: float) -> None:
         """Record, from an ``InformerStats`` (or its ``as_dict()``, or a replay's sample) at time
