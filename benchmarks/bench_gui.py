@@ -202,6 +202,13 @@ def cached_objects(ws) -> int:
                for h in s.resources.values() if h.informer is not None)
 
 
+def write_json(result: dict, path: str | None) -> None:
+    """The report as JSON into ``path`` (``--json``; nothing when None)."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(result, f, indent=2)
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -544,9 +551,7 @@ def main(argv: list[str] | None = None) -> int:
                       informer_path=paths, cluster_objects=int(n_objects) if child is not None else args.objects,
                       load_average_1_5_15=[round(x, 2) for x in os.getloadavg()])
         print(json.dumps(result, indent=2), flush=True)
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump(result, f, indent=2)
+        write_json(result, args.json)
         return 0
 
     half = [m for t, m in rss if t >= args.seconds / 2]
@@ -620,9 +625,7 @@ def main(argv: list[str] | None = None) -> int:
           f"halves {result['rss_mb']['first_half_mean']} -> {result['rss_mb']['second_half_mean']} MB, end "
           f"{result['rss_mb']['end']} MB (flat: {'met' if ok_mem else 'MISSED'}); "
           f"load average {result['load_average_1_5_15'][0]}", flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    write_json(result, args.json)
     return 0
 
 

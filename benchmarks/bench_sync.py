@@ -24,6 +24,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_gui import write_json  # noqa: E402
 
 
 def one_sync(objects: int, client_go: str | None = None) -> dict:
@@ -74,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
           f"CPU user median {result['cpu_user_s']['median']} s")
     if args.objects >= 150_000:
         print(f"target (<= 8 s at 150,000 objects): {'met in every run' if s['max'] <= 8 else 'missed in some runs'}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    write_json(result, args.json)
     return 0
 
 
