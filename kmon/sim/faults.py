@@ -217,10 +217,11 @@ class Faults:
 FAULT_NAMES = frozenset(n for n, f in vars(Faults).items() if callable(f) and not n.startswith("_"))
 
 
-def call_fault(faults: Faults, name: str, query: dict[str, str], body: bytes | None = None) -> Any:
-    """Apply fault ``name`` with arguments from an admin request's query (converted to the
+def bind_fault(faults: Faults, name: str, query: dict[str, str], body: bytes | None = None) -> Callable[[], Any]:
+    """Fault ``name`` bound to arguments from an admin request's query (converted to the
     parameters' types) and its body (the parameter typed ``bytes``, e.g. ``inject_raw``'s
-    data). UnknownFault: no such fault; ValueError: a bad argument."""
+    data), checked but not applied yet. UnknownFault: no such fault; ValueError or
+    TypeError: a bad or missing argument."""
     fn = getattr(faults, name, None) if name in FAULT_NAMES else None
     if fn is None:
         raise UnknownFault(name)
@@ -234,7 +235,13 @@ def call_fault(faults: Faults, name: str, query: dict[str, str], body: bytes | N
     for pname, p in sig.parameters.items():  # required numbers the admin API always defaulted
         if pname not in kwargs and p.default is inspect.Parameter.empty and pname in _ADMIN_DEFAULTS:
             kwargs[pname] = _ADMIN_DEFAULTS[pname]
-    return fn(**kwargs)
+    sig.bind(**kwargs)
+    return lambda: fn(**kwargs)
+
+
+def call_fault(faults: Faults, name: str, query: dict[str, str], body: bytes | None = None) -> Any:
+    """Apply fault ``name`` with arguments from an admin request (see ``bind_fault``)."""
+    return bind_fault(faults, name, query, body)()
 
 
 _ADMIN_DEFAULTS: dict[str, Any] = {"seconds": 5.0, "n": 1, "delta": 1000}

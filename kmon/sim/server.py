@@ -22,7 +22,7 @@ from kmon.sim import resources as R
 from kmon.sim import subresources as _subresources
 from kmon.sim import writes as _writes
 from kmon.sim import tls as _tls
-from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, call_fault
+from kmon.sim.faults import ANSWER_FIRST, Faults, UnknownFault, bind_fault
 from kmon.sim.httpcore import HTTPServerCore, Request
 from kmon.sim.lifecycle import Lifecycle, Phase
 from kmon.sim.protocol import RequestLog, RequestRecord, truthy
@@ -253,11 +253,13 @@ class SimServer(HTTPServerCore):
         name = segs[2]
         ok = {"kind": "Status", "apiVersion": "v1", "status": "Success", "message": name}
         try:
-            if name in ANSWER_FIRST:  # answer first: the listener and this connection go away right after
+            fault = bind_fault(self.faults, name, q, req.body)
+            if name in ANSWER_FIRST:  # the listener and this connection go away: answer first, on a
+                self.close_listener()  # closed port, so that no connection gets in once it is read
                 self._send_json(req, 200, {**ok, "details": {"result": None}})
-                call_fault(self.faults, name, q, req.body)
+                fault()
                 return 200
-            result = call_fault(self.faults, name, q, req.body)
+            result = fault()
         except UnknownFault:
             raise StoreError(404, "NotFound", f"unknown fault {name!r}") from None
         except (TypeError, ValueError) as exc:

@@ -87,3 +87,20 @@ def test_restart_over_the_admin_endpoint(populated):
     wait_for(lambda: server_up(populated) and populated.phase() == "serving", timeout=10, step=0.05)
     with RawWatch(populated, f"/api/v1/pods?watch=1&resourceVersion={rev}") as w:
         assert w.next_event()["object"]["code"] == 410
+
+
+@pytest.mark.parametrize("fault", ["restart?seconds=1&starting=0", "refuse_connections?seconds=1"])
+def test_once_the_answer_is_read_the_port_refuses(populated, fault):
+    """The answer goes out on a closed port: a client that read it and connects again is
+    refused, rather than reaching a server about to go down (which made waiting for
+    /readyz after these faults racy)."""
+    assert request(populated, "POST", f"/_kmon/faults/{fault}")[0] == 200
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", populated.port), timeout=5).close()
+    wait_for(lambda: server_up(populated) and populated.phase() == "serving", timeout=10, step=0.05)
+
+
+def test_a_bad_argument_to_a_port_closing_fault_is_refused_and_the_port_stays_open(populated):
+    status, _h, doc = request(populated, "POST", "/_kmon/faults/restart?seconds=soon")
+    assert status == 400 and doc["message"].startswith("fault restart: could not convert string to float")
+    assert populated.phase() == "serving" and get(populated, "/readyz")[0] == 200
