@@ -30,6 +30,10 @@ and lists the functions seen inside stalls.
         [--objects 50000] [--rate 2000] [--warmup 5] [--quick] [--synthetic] [--views]
         [--stall-stacks] [--json FILE]
 
+It runs as the app does: first started again with huge pages where that helps
+(``kmon.huge_pages``); ``GLIBC_TUNABLES=glibc.malloc.hugetlb=0`` measures without. The
+report's ``glibc_tunables`` says which.
+
 ``--views`` docks the event log, charts and cache inspector (as the app does) and shows
 them all; the warm-up then also lasts until the event log's ring is full, so "RSS flat"
 measures the steady state of a bounded log, not its filling.
@@ -347,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     batch_sizes: list[int] = []
     apply_ms: list[float] = []
     rss: list[tuple[float, float]] = []
-    result: dict = {}
+    result: dict = {"glibc_tunables": os.environ.get("GLIBC_TUNABLES", "")}
 
     tick = QElapsedTimer()
     tick.start()
@@ -630,4 +634,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from kmon import huge_pages
+
+    huge_pages.restart_with_huge_pages()  # as kmon's entry point does
     sys.exit(main())

@@ -21,6 +21,12 @@ SUBCOMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``argv`` (None: this program's command line, which may first start the process
+    again with huge pages, see ``kmon.huge_pages``)."""
+    if argv is None:
+        from kmon import huge_pages
+
+        huge_pages.restart_with_huge_pages()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
