@@ -78,10 +78,26 @@ HEADER_METADATA_KEYS = frozenset(
 _EMPTY_META = ObjectMeta()
 
 
+class _WireMeta(Struct, gc=False):
+    """``ObjectMeta`` as read from the wire: labels and owner references kept as their JSON
+    bytes, which key the caches that share them (``_labels``, ``_owners``): an object whose
+    labels were seen before costs a bytes copy and one lookup, not a dict and its strings."""
+
+    name: str | None | UnsetType = UNSET
+    namespace: str | None | UnsetType = UNSET
+    uid: str | None | UnsetType = UNSET
+    resourceVersion: str | None | UnsetType = UNSET
+    generation: int | None | UnsetType = UNSET
+    creationTimestamp: str | None | UnsetType = UNSET
+    deletionTimestamp: str | None | UnsetType = UNSET
+    labels: msgspec.Raw | UnsetType = UNSET
+    ownerReferences: msgspec.Raw | UnsetType = UNSET
+
+
 class _Wire(Struct, gc=False):
     kind: str | None | UnsetType = UNSET
     apiVersion: str | None | UnsetType = UNSET
-    metadata: ObjectMeta | None | UnsetType = UNSET
+    metadata: _WireMeta | None | UnsetType = UNSET
 
 
 class Header(Struct, frozen=True, gc=False):
@@ -112,40 +128,62 @@ def metadata_bytes(raw: bytes) -> memoryview:
     return memoryview(_decode_metadata_only(raw).metadata)
 
 
-_OWNERS: dict[tuple[OwnerReference, ...], tuple[OwnerReference, ...]] = {}  # one copy of each
-_MAX_OWNERS = 16384  # distinct owner lists kept for sharing, then forgotten at once (<= ~6 MiB)
+# owner references: a ReplicaSet's pods all name it, so one tuple serves them all
+_OWNERS: dict[bytes, tuple[OwnerReference, ...] | None] = {}  # by their JSON
+_MAX_OWNERS = 16384  # distinct owner lists kept for sharing, then forgotten at once
 # label sets: the pods of a ReplicaSet (or a StatefulSet's, but for one label) carry the same
 # labels, so one dict serves them all (~180 bytes less per pod: 1.58 -> 1.40 KiB per
 # metadata-only pod, measured with benchmarks/bench_pipeline.py's pods)
-_LABELS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+_LABELS: dict[bytes, dict[str, str] | None] = {}  # by their JSON
 _MAX_LABELS = 16384  # distinct label sets kept for sharing, then forgotten at once
+_decode_labels = msgspec.json.Decoder(dict[str, str] | None).decode
+_decode_owners = msgspec.json.Decoder(tuple[OwnerReference, ...] | None).decode
 
 
-def _shared(meta: ObjectMeta) -> ObjectMeta:
-    """``meta`` with what repeats across objects shared: namespace, label values and the
-    creation second interned (interned strings are freed with their last user), the owner
-    references (a ReplicaSet's pods all name it) one tuple, equal label sets one dict:
-    ~500 bytes less per pod."""
-    labels = meta.labels
-    ns = meta.namespace
-    created = meta.creationTimestamp
-    owners = meta.ownerReferences
-    if type(labels) is dict and labels:
-        key = tuple(labels.items())
-        shared = _LABELS.get(key)
-        if shared is None:
-            if len(_LABELS) >= _MAX_LABELS:
-                _LABELS.clear()
-            shared = _LABELS[key] = {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in labels.items()}
-        labels = shared
-    if type(owners) is tuple and owners:
+def _labels(raw: msgspec.Raw) -> dict[str, str] | None:
+    """The shared dict of the labels whose JSON is ``raw`` (values interned); raises
+    ``msgspec.ValidationError`` when they are not strings."""
+    key = bytes(raw)
+    labels = _LABELS.get(key)
+    if labels is None:
+        decoded = _decode_labels(key)
+        if decoded is None:
+            return None
+        if len(_LABELS) >= _MAX_LABELS:
+            _LABELS.clear()
+        labels = _LABELS[key] = {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in decoded.items()}
+    return labels
+
+
+def _owners(raw: msgspec.Raw) -> tuple[OwnerReference, ...] | None:
+    """The shared tuple of the owner references whose JSON is ``raw`` (see ``_labels``)."""
+    key = bytes(raw)
+    owners = _OWNERS.get(key)
+    if owners is None:
+        owners = _decode_owners(key)
+        if owners is None:
+            return None
         if len(_OWNERS) >= _MAX_OWNERS:
             _OWNERS.clear()
-        owners = _OWNERS.setdefault(owners, owners)
-    return msgspec.structs.replace(
-        meta, labels=labels, ownerReferences=owners,
-        namespace=_intern(ns) if type(ns) is str else ns,
+        _OWNERS[key] = owners
+    return owners
+
+
+def _meta(md: _WireMeta) -> ObjectMeta:
+    """``md`` with what repeats across objects shared: namespace, label values and the
+    creation second interned (interned strings are freed with their last user), equal owner
+    references one tuple, equal label sets one dict: ~500 bytes less per pod."""
+    ns = md.namespace
+    created = md.creationTimestamp
+    labels = md.labels
+    owners = md.ownerReferences
+    return ObjectMeta(
+        name=md.name, namespace=_intern(ns) if type(ns) is str else ns, uid=md.uid,
+        resourceVersion=md.resourceVersion, generation=md.generation,
         creationTimestamp=_intern(created) if type(created) is str and len(created) <= 32 else created,
+        deletionTimestamp=md.deletionTimestamp,
+        labels=labels if labels is UNSET else _labels(labels),
+        ownerReferences=owners if owners is UNSET else _owners(owners),
     )
 
 
@@ -160,16 +198,17 @@ def decode_header(raw: bytes) -> Header | None:
             raise msgspec.DecodeError(f"not UTF-8: {e.reason} at byte {e.start}") from None
     try:
         wire = _decode_wire(raw)
+        md = wire.metadata
+        meta = _meta(md) if type(md) is _WireMeta else _EMPTY_META
     except msgspec.ValidationError:
         return None
-    md = wire.metadata
     kind = wire.kind
     api_version = wire.apiVersion
     return Header(
         _intern(kind) if type(kind) is str else kind,
         _intern(api_version) if type(api_version) is str else api_version,
-        _shared(md) if type(md) is ObjectMeta else _EMPTY_META,
-        type(md) is ObjectMeta,
+        meta,
+        type(md) is _WireMeta,
     )
 
 
