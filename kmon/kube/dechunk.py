@@ -17,9 +17,21 @@ from typing import Any
 
 from kmon.cache.raw_decode import WatchDecodeError  # one class for every undecodable line
 
-__all__ = ["MAX_LINE", "Dechunker", "WatchDecodeError"]
+__all__ = ["MAX_LINE", "ChunkError", "Dechunker", "WatchDecodeError"]
 
 MAX_LINE = 64 << 20  # a "line" larger than this is not a watch event
+
+
+class ChunkError(IncompleteRead):
+    """Chunked framing that is not HTTP/1.1's (a bad chunk-size line): the connection is
+    unusable, as when it ends mid-response."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(b"")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Dechunker:
@@ -41,31 +53,21 @@ class Dechunker:
         """What ``read_lines`` holds of a line that has not ended yet."""
         return b"".join(self._parts)
 
-    def _chunk_size(self, pending: bytes, pos: int, end: int) -> tuple[int, int | None]:
-        """Parse the chunk-size line at ``pos``: (position after it, chunk size); the size is
-        None (position unchanged) while the line is incomplete, 0 for the last chunk (which
-        sets ``_done``; trailers, if any, are ignored)."""
-        nl = pending.find(b"\r\n", pos)
-        if nl < 0:
-            if end - pos > 4096:
-                raise IncompleteRead(b"", "chunk size line too long")
-            return pos, None
-        line = pending[pos:nl]
+    def _chunk_size(self, line: bytes) -> int:
+        """The size a chunk-size line other than plain hex gives (with extensions, which
+        are ignored); raises ``ChunkError`` for one that gives none."""
         semi = line.find(b";")
         try:
-            size = int(line if semi < 0 else line[:semi], 16)
+            return int(line if semi < 0 else line[:semi], 16)
         except ValueError:
-            raise IncompleteRead(b"", f"bad chunk size {line[:20]!r}") from None
-        if size == 0:
-            self._done = True
-        return nl + 2, size
+            raise ChunkError(f"bad chunk size {line[:20]!r}") from None
 
     def read_lines(self, n: int) -> list[Any] | None:
         """The complete lines (newline excluded) of the body bytes of the next raw read:
         memoryviews into the read buffer where a line lies in one chunk, joined bytes where
         it spans chunks or reads. ``[]`` if no line ended; ``None`` after the last chunk;
-        raises ``IncompleteRead`` when the connection ends mid-stream and
-        ``WatchDecodeError`` for a line longer than the limit."""
+        raises ``IncompleteRead`` when the connection ends mid-stream (``ChunkError`` when
+        its framing is broken) and ``WatchDecodeError`` for a line longer than the limit."""
         if self._done:
             return None
         data = self._raw.read1(n)
@@ -76,21 +78,35 @@ class Dechunker:
         mv = memoryview(pending)
         find = pending.find
         out: list[Any] = []
+        append = out.append
         parts = self._parts
         pos = 0
         end = len(pending)
         left = self._left
+        crlf = self._crlf  # the CRLF after a chunk's data is still to come
         while True:
-            if self._crlf:
+            if crlf:
                 if end - pos < 2:
                     break
                 pos += 2
-                self._crlf = False
-            if left == 0:
-                pos, size = self._chunk_size(pending, pos, end)
-                if not size:  # the size line is incomplete, or this is the last chunk
+                crlf = False
+            if left == 0:  # a chunk-size line (one per event: inline, the hot path)
+                nl = find(b"\r\n", pos, end)
+                if nl < 0:
+                    if end - pos > 4096:
+                        raise ChunkError("chunk size line too long")
+                    break  # incomplete: the rest comes with the next read
+                try:
+                    left = int(pending[pos:nl], 16)
+                except ValueError:
+                    left = self._chunk_size(pending[pos:nl])
+                if left < 0:  # (int() takes a sign)
+                    raise ChunkError(f"bad chunk size {pending[pos:nl][:20]!r}")
+                if left == 0:  # the last chunk (trailers, if any, are ignored)
+                    self._done = True
+                    pos = nl + 2
                     break
-                left = size
+                pos = nl + 2
             stop = pos + left if end - pos >= left else end
             start = pos
             while True:
@@ -99,11 +115,11 @@ class Dechunker:
                     break
                 if parts:
                     parts.append(pending[start:i])
-                    out.append(b"".join(parts))
+                    append(b"".join(parts))
                     parts.clear()
                     self._partial = 0
                 else:
-                    out.append(mv[start:i])
+                    append(mv[start:i])
                 start = i + 1
             if start < stop:
                 parts.append(pending[start:stop])
@@ -114,7 +130,8 @@ class Dechunker:
             pos = stop
             if left:
                 break  # the chunk goes on in the next read
-            self._crlf = True
+            crlf = True
         self._left = left
+        self._crlf = crlf
         self._pending = pending[pos:] if pos < end else b""
         return out

@@ -64,3 +64,26 @@ def test_an_unfinished_line_is_kept_as_partial_and_the_limit_is_enforced(monkeyp
     d = _Dechunker(Raw(b"14\r\n" + b"x" * 20 + b"\r\n0\r\n\r\n", []))
     with pytest.raises(WatchDecodeError):
         read_all(d)
+
+
+def test_chunk_extensions_are_ignored():
+    d = _Dechunker(Raw(b"4;name=value\r\nabc\n\r\n3 \r\nde\n\r\n0\r\n\r\n", [7]))
+    assert read_all(d) == [b"abc", b"de"]
+
+
+@pytest.mark.parametrize("size_line", [b"zz", b"-5", b"", b";x"])
+def test_a_chunk_size_line_that_gives_no_size_ends_the_stream(size_line):
+    """(a signed size once moved the reader backwards, for ever)"""
+    from http.client import IncompleteRead
+
+    d = _Dechunker(Raw(b"4\r\nabc\n\r\n" + size_line + b"\r\nxxxxx\r\n0\r\n\r\n", []))
+    with pytest.raises(IncompleteRead, match="bad chunk size"):
+        read_all(d)
+
+
+def test_a_chunk_size_line_without_end_is_refused():
+    from http.client import IncompleteRead
+
+    d = _Dechunker(Raw(b"4\r\nabc\n\r\n" + b"1" * 5000, []))
+    with pytest.raises(IncompleteRead, match="too long"):
+        read_all(d)
