@@ -43,7 +43,10 @@ switched on for the benchmark. The baselines are honest: the generated-models co
 run in a fresh interpreter each (the official client's user has CPython's default GC, not
 kmon's policy) on the same bytes, the list on the same 50,000 pods; the bare decode runs in
 this process under the same GC settings as the pipeline. Contenders are interleaved round
-by round and the best rate of each is kept (the machine is shared).
+by round and the best rate of each is kept (the machine is shared); the models' watch runs
+in the informer paths' rounds, right after their watches, so that the watch's ratio compares
+rates from the same minutes (this machine's speed drifted by half within one run: the best
+of early rounds against the best of later ones measured the drift as much as the code).
 
 Run: ``python benchmarks/bench_pipeline.py`` (50,000 pods) or ``--quick`` (smoke test).
 """
@@ -1038,6 +1041,11 @@ def main(argv: list[str] | None = None) -> int:
             variants.insert(rnd % (len(variants) + 1), (DICTS, CURRENT, False))
             for label, gates, raw in variants:
                 keep(f"watch_pipeline {label}", bench_watch_pipeline(server, client, events, small, gates, raw))
+            # the models' watch in the same round: both sides of the ratio see the same
+            # minutes of a shared machine (its speed drifts by half within one run)
+            server.streams = 1
+            keep("watch_models", run_models_worker("models-watch", server.url, model_events)[0])
+            server.streams = 0
             for label, gates, raw in variants:
                 rate, size, rss = bench_list_pipeline(server, client, n, measure=rnd == 0, features=gates,
                                                       raw_objects=raw)
@@ -1055,9 +1063,6 @@ def main(argv: list[str] | None = None) -> int:
             keep("watch_bare", bench_watch_bare(server, client, events))
             keep("watch_keep", bench_watch_keep(server, client, events, small))
             keep("watch_reader", bench_watch_reader(server, client, events))
-            server.streams = 1
-            keep("watch_models", run_models_worker("models-watch", server.url, model_events)[0])
-            server.streams = 0
             keep("list_bare", bench_list_bare(server, client, n))
             keep("list_reader", bench_list_reader(server, client, n))
             rate, got = run_models_worker("models-list", server.url, model_pods)
@@ -1075,8 +1080,11 @@ def main(argv: list[str] | None = None) -> int:
                               "bytes": r[f"full_bytes {label}"],
                               "queue_watch": median(rates[f"queue_watch {label}"]),
                               "queue_list": median(rates[f"queue_list {label}"])} for label in PATHS}
+        per_round = [p / m for p, m in zip(rates[f"watch_pipeline {DEFAULT_PATH}"], rates["watch_models"])]
+        r["watch_vs_models_per_round"] = per_round
         print(f"watch events/s: pipeline {r['watch_pipeline']:,.0f} (client-go {DEFAULT_PATH}'s path, best) | models {r['watch_models']:,.0f} "
-              f"({model_events} events, fresh process, default GC) | bare decode {r['watch_bare']:,.0f} | "
+              f"({model_events} events, fresh process, default GC; best of the same {path_rounds} rounds: pipeline / "
+              f"models per round {', '.join(f'{x:.1f}x' for x in per_round)}) | bare decode {r['watch_bare']:,.0f} | "
               f"RestListerWatcher alone {r['watch_reader']:,.0f} | bare decode kept in a dict by key "
               f"{r['watch_keep']:,.0f} (the ceiling of a dict cache)", flush=True)
         print(f"initial list items/s: pipeline {r['list_pipeline']:,.0f} ({n} pods, {n / r['list_pipeline']:.2f} s) "

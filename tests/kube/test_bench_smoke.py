@@ -16,5 +16,5 @@ def test_bench_pipeline_quick():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     for words in ("watch events/s", "initial list items/s", "watch_vs_models", "list_vs_bare", "metadata-only",
-                  "list compression", "bytes on the wire"):
+                  "list compression", "bytes on the wire", "models per round"):
         assert words in out.stdout
