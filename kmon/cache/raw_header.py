@@ -23,7 +23,7 @@ answers every read from its decoded body.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -128,45 +128,37 @@ def metadata_bytes(raw: bytes) -> memoryview:
     return memoryview(_decode_metadata_only(raw).metadata)
 
 
-# owner references: a ReplicaSet's pods all name it, so one tuple serves them all
-_OWNERS: dict[bytes, tuple[OwnerReference, ...] | None] = {}  # by their JSON
-_MAX_OWNERS = 16384  # distinct owner lists kept for sharing, then forgotten at once
+_MAX_SHARED = 16384  # distinct label sets (owner lists) kept for sharing, then forgotten at once
+
+
+def _sharing(decode: Callable[[bytes], Any], finish: Callable[[Any], Any] = lambda v: v) -> Callable[[Any], Any]:
+    """A function from a value's JSON bytes to one shared object per distinct JSON:
+    ``finish(decode(json))``, made once (``decode`` validates: a ``ValidationError`` goes
+    to the caller) and kept among the last ``_MAX_SHARED``; a JSON ``null`` is None."""
+    made: dict[bytes, Any] = {}
+
+    def shared(raw: Any) -> Any:
+        key = bytes(raw)
+        value = made.get(key)
+        if value is None:
+            value = decode(key)
+            if value is None:
+                return None
+            if len(made) >= _MAX_SHARED:
+                made.clear()
+            value = made[key] = finish(value)
+        return value
+
+    return shared
+
+
 # label sets: the pods of a ReplicaSet (or a StatefulSet's, but for one label) carry the same
 # labels, so one dict serves them all (~180 bytes less per pod: 1.58 -> 1.40 KiB per
-# metadata-only pod, measured with benchmarks/bench_pipeline.py's pods)
-_LABELS: dict[bytes, dict[str, str] | None] = {}  # by their JSON
-_MAX_LABELS = 16384  # distinct label sets kept for sharing, then forgotten at once
-_decode_labels = msgspec.json.Decoder(dict[str, str] | None).decode
-_decode_owners = msgspec.json.Decoder(tuple[OwnerReference, ...] | None).decode
-
-
-def _labels(raw: msgspec.Raw) -> dict[str, str] | None:
-    """The shared dict of the labels whose JSON is ``raw`` (values interned); raises
-    ``msgspec.ValidationError`` when they are not strings."""
-    key = bytes(raw)
-    labels = _LABELS.get(key)
-    if labels is None:
-        decoded = _decode_labels(key)
-        if decoded is None:
-            return None
-        if len(_LABELS) >= _MAX_LABELS:
-            _LABELS.clear()
-        labels = _LABELS[key] = {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in decoded.items()}
-    return labels
-
-
-def _owners(raw: msgspec.Raw) -> tuple[OwnerReference, ...] | None:
-    """The shared tuple of the owner references whose JSON is ``raw`` (see ``_labels``)."""
-    key = bytes(raw)
-    owners = _OWNERS.get(key)
-    if owners is None:
-        owners = _decode_owners(key)
-        if owners is None:
-            return None
-        if len(_OWNERS) >= _MAX_OWNERS:
-            _OWNERS.clear()
-        _OWNERS[key] = owners
-    return owners
+# metadata-only pod, measured with benchmarks/bench_pipeline.py's pods), values interned
+_labels = _sharing(msgspec.json.Decoder(dict[str, str] | None).decode,
+                   lambda d: {k: _intern(v) if len(v) <= _MAX_INTERN else v for k, v in d.items()})
+# owner references: a ReplicaSet's pods all name it, so one tuple serves them all
+_owners = _sharing(msgspec.json.Decoder(tuple[OwnerReference, ...] | None).decode)
 
 
 def _meta(md: _WireMeta) -> ObjectMeta:

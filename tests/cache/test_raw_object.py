@@ -281,6 +281,18 @@ def test_header_values_that_repeat_across_objects_are_shared():
     assert a.meta.uid is UNSET
 
 
+def test_sharing_forgets_when_full_and_still_refuses_what_is_not_a_label(monkeypatch):
+    from kmon.cache import raw_header
+
+    monkeypatch.setattr(raw_header, "_MAX_SHARED", 2)
+    objs = [RawObject({"kind": "Pod", "metadata": {"name": f"p{i}", "labels": {"app": f"a{i % 3}"}}}) for i in range(7)]
+    assert [o.labels["app"] for o in objs] == [f"a{i % 3}" for i in range(7)]
+    odd = RawObject(b'{"kind":"Pod","metadata":{"name":"x","labels":{"app":1}}}')
+    assert not odd.header.exact and odd["metadata"]["labels"] == {"app": 1}
+    again = RawObject(b'{"kind":"Pod","metadata":{"name":"y","labels":{"app":"a1"}}}')
+    assert again.header.exact and again.labels == {"app": "a1"}
+
+
 def test_no_attribute_makes_it_look_like_a_tombstone_or_an_enum():
     # kmon tells a DeletedFinalStateUnknown by its ``key``/``obj`` and an enum by its ``value``
     o = RawObject({"kind": "Pod", "metadata": {"name": "a"}})
