@@ -54,10 +54,8 @@ class OwnerReference(Struct, frozen=True, gc=False):
     controller: bool | None = None
 
 
-class ObjectMeta(Struct, frozen=True, gc=False):
-    """The decoded part of ``metadata``. ``labels`` is a plain dict of strings, which the
-    cyclic GC does not track (a dict subclass it would): never change it; ``RawObject``
-    hands it out as a ``FrozenDict``."""
+class _MetaScalars(Struct, gc=False):
+    """The plain fields of ``metadata`` a header keeps (``ObjectMeta`` and its wire form)."""
 
     name: str | None | UnsetType = UNSET
     namespace: str | None | UnsetType = UNSET
@@ -66,6 +64,13 @@ class ObjectMeta(Struct, frozen=True, gc=False):
     generation: int | None | UnsetType = UNSET
     creationTimestamp: str | None | UnsetType = UNSET
     deletionTimestamp: str | None | UnsetType = UNSET
+
+
+class ObjectMeta(_MetaScalars, frozen=True, gc=False):
+    """The decoded part of ``metadata``. ``labels`` is a plain dict of strings, which the
+    cyclic GC does not track (a dict subclass it would): never change it; ``RawObject``
+    hands it out as a ``FrozenDict``."""
+
     labels: dict[str, str] | None | UnsetType = UNSET
     ownerReferences: tuple[OwnerReference, ...] | None | UnsetType = UNSET
 
@@ -78,18 +83,11 @@ HEADER_METADATA_KEYS = frozenset(
 _EMPTY_META = ObjectMeta()
 
 
-class _WireMeta(Struct, gc=False):
+class _WireMeta(_MetaScalars, gc=False):
     """``ObjectMeta`` as read from the wire: labels and owner references kept as their JSON
     bytes, which key the caches that share them (``_labels``, ``_owners``): an object whose
     labels were seen before costs a bytes copy and one lookup, not a dict and its strings."""
 
-    name: str | None | UnsetType = UNSET
-    namespace: str | None | UnsetType = UNSET
-    uid: str | None | UnsetType = UNSET
-    resourceVersion: str | None | UnsetType = UNSET
-    generation: int | None | UnsetType = UNSET
-    creationTimestamp: str | None | UnsetType = UNSET
-    deletionTimestamp: str | None | UnsetType = UNSET
     labels: msgspec.Raw | UnsetType = UNSET
     ownerReferences: msgspec.Raw | UnsetType = UNSET
 
