@@ -6,7 +6,8 @@ pages), and on a virtual machine each such fault can cost the kernel ~10 us: 3-4
 150,000-object GUI sync went to them on our machines. Where Linux's transparent huge pages
 are in ``madvise`` mode, glibc's malloc asks for them when ``GLIBC_TUNABLES`` holds
 ``glibc.malloc.hugetlb=1`` (glibc >= 2.35): the objects' bytes then come in 2 MiB pages and
-that kernel time fell to ~1 s (the sync from 7.7 to 5.4-5.9 s; RSS unchanged). glibc reads
+that kernel time fell to 1-2 s (the sync's median from ~7.5 to ~5.5 s; RSS unchanged;
+``benchmarks/bench_sync.py --compare-huge-pages``). glibc reads
 the variable only when a process starts, so the command-line entry point starts the
 interpreter again (``exec``: same process id, same standard streams, same arguments) with
 the setting added, before it imports anything large.
