@@ -281,8 +281,9 @@ class MainWindow(QMainWindow):
         g = self.settings.geometry()
         if g is not None:
             self.restoreGeometry(g)
-        else:
-            self.resize(1500, 900)
+        else:  # the first run: 1500x900, or what the screen leaves room for (a 1280x720 laptop)
+            free = self.screen().availableGeometry()
+            self.resize(min(1500, int(free.width() * 0.95)), min(900, int(free.height() * 0.9)))
         s = self.settings.window_state()
         if s is not None:
             self.restoreState(s)
