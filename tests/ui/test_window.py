@@ -448,7 +448,7 @@ def test_open_kubeconfig_merges_the_file_and_offers_its_contexts(make_app, demo,
 def test_the_first_window_fits_a_small_screen(make_app, demo):
     """No saved geometry: 1500x900 where there is room, else what the screen's free area
     leaves (with room for the frame), never a window larger than the screen."""
-    win = make_app(demo.kubeconfig_path, argv=["--resources", "namespaces"], contexts=["kmon-demo"]).win
+    win = make_app(demo.kubeconfig_path, argv=["--resources", "namespaces"], contexts=["kmon-demo"]).open().win
     win.resize(3000, 2000)
     win.restore_layout()
     free = win.screen().availableGeometry()
